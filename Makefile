@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything else is set up here.
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.9
+COPACT := $(VENV)/bin/copact
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: setup run test lint typecheck bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+setup: $(VENV)/.synced
+
+run: setup
+	@echo "== copact check examples/ --strict  (the four reference deals)"
+	$(COPACT) check examples/*.yaml --strict
+	@echo
+	@echo "== copact check examples/flawed/  (deals with a flaw of each rule family)"
+	-$(COPACT) check examples/flawed/
+	@echo
+	@echo "== copact schedule examples/hybrid-dc1.yaml"
+	$(COPACT) schedule examples/hybrid-dc1.yaml
+
+test: setup
+	$(VENV)/bin/python -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(VENV)/bin/python bench/check.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -1,0 +1,63 @@
+"""The `copact` command line: thin commands that call services and render with rich.
+
+Exit codes: 0 done, 1 the input has errors (findings, refused trigger), 2 could not run
+(missing file, bad option). Errors name the file, line and column and never show a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from copact import __version__
+from copact.cli import authoring, lint
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="copact",
+    help=(
+        "Structure, check, simulate, run and settle a supplier co-investment partnership.\n\n"
+        "Start with `copact new -o deal.yaml`, then `copact check deal.yaml` and "
+        "`copact schedule deal.yaml`."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"copact {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """copact: co-investment partnerships you can check, simulate, run and settle."""
+
+
+lint.register(app)
+authoring.register(app)
+
+
+def main() -> None:
+    """Entry point: run the app; an unexpected error becomes a one-line message and exit 2."""
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("copact: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # the last guard: no traceback reaches a user
+        sys.stderr.write(f"copact: internal error: {type(exc).__name__}: {exc}\n")
+        sys.stderr.write("copact: please report this with the command and the file that caused it\n")
+        sys.exit(2)

@@ -1,0 +1,192 @@
+"""Money: a Decimal amount with its ISO 4217 currency, exact to the currency's minor unit.
+
+Money never comes from a float, never mixes currencies and never loses a cent when split::
+
+    >>> usd = Currency.of("USD")
+    >>> total = Money.of("100.00", usd)
+    >>> [str(m) for m in allocate(total, [Decimal(1), Decimal(1), Decimal(1)])]
+    ['33.34 USD', '33.33 USD', '33.33 USD']
+
+Rounding is half-even and only happens where a caller asks for it (:meth:`Money.quantize`,
+:meth:`Money.times`); ``+`` and ``-`` are exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import lru_cache
+
+from babel.numbers import get_currency_precision, list_currencies
+
+from copact.errors import CurrencyMismatch, MoneyError
+
+__all__ = ["Currency", "Money", "allocate", "to_decimal"]
+
+
+def to_decimal(value: object) -> Decimal:
+    """Turn an int, a Decimal or a decimal string into a Decimal; refuse floats and the rest."""
+    if isinstance(value, bool):
+        raise MoneyError(f"a boolean is not an amount: {value!r}")
+    if isinstance(value, float):
+        raise MoneyError(f"a float is never money (write {value!r} as a string or Decimal)")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip().replace("_", ""))
+        except InvalidOperation:
+            raise MoneyError(f"not a decimal number: {value!r}") from None
+    else:
+        raise MoneyError(f"not an amount: {value!r}")
+    if not result.is_finite():
+        raise MoneyError(f"an amount must be finite: {value!r}")
+    return result
+
+
+@lru_cache(maxsize=None)
+def _known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+@dataclass(frozen=True, slots=True)
+class Currency:
+    """An ISO 4217 currency and the number of digits of its minor unit (USD 2, JPY 0, BHD 3)."""
+
+    code: str
+    digits: int
+
+    @staticmethod
+    @lru_cache(maxsize=None)
+    def of(code: str) -> Currency:
+        code = code.upper()
+        if len(code) != 3 or code not in _known_currencies():
+            raise MoneyError(f"unknown ISO 4217 currency: {code!r}")
+        return Currency(code, get_currency_precision(code))
+
+    @property
+    def minor_unit(self) -> Decimal:
+        return Decimal(1).scaleb(-self.digits)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An exact amount in one currency. Build it with :meth:`of`; arithmetic keeps the currency."""
+
+    amount: Decimal
+    currency: Currency
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal):
+            raise MoneyError(f"Money needs a Decimal amount, got {type(self.amount).__name__}")
+        if not self.amount.is_finite():
+            raise MoneyError("an amount must be finite")
+
+    @classmethod
+    def of(cls, amount: object, currency: Currency | str) -> Money:
+        cur = currency if isinstance(currency, Currency) else Currency.of(currency)
+        return cls(to_decimal(amount), cur)
+
+    @classmethod
+    def zero(cls, currency: Currency | str) -> Money:
+        return cls.of(0, currency)
+
+    @classmethod
+    def from_minor(cls, units: int, currency: Currency) -> Money:
+        return cls(Decimal(units).scaleb(-currency.digits), currency)
+
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise MoneyError(f"cannot combine money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyMismatch(f"{self.currency} and {other.currency} cannot be combined")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.amount >= other.amount
+
+    @property
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+    @property
+    def minor_units(self) -> int:
+        """The amount in minor units; refuses an amount finer than the minor unit."""
+        scaled = self.amount.scaleb(self.currency.digits)
+        if scaled != scaled.to_integral_value():
+            raise MoneyError(f"{self.amount} has more digits than {self.currency} allows")
+        return int(scaled)
+
+    def quantize(self) -> Money:
+        """Round half-even to the currency's minor unit."""
+        return Money(
+            self.amount.quantize(self.currency.minor_unit, rounding=ROUND_HALF_EVEN), self.currency
+        )
+
+    def times(self, factor: Decimal | int) -> Money:
+        """Multiply by a rate or a count and round half-even to the minor unit."""
+        if isinstance(factor, float):
+            raise MoneyError("a float factor would make money inexact; use Decimal")
+        return Money(self.amount * Decimal(factor), self.currency).quantize()
+
+    def __str__(self) -> str:
+        return f"{self.quantize().amount:f} {self.currency}"
+
+    def __format__(self, spec: str) -> str:
+        return str(self) if not spec else format(str(self), spec)
+
+
+def allocate(total: Money, weights: Sequence[Decimal | int]) -> list[Money]:
+    """Split ``total`` in proportion to ``weights`` without losing a minor unit.
+
+    Each part gets the floor of its exact share in minor units; the units left over go one each
+    to the parts with the largest remainders (ties to the earlier part). The parts always add up
+    to ``total`` and each differs from its exact share by less than one minor unit.
+    """
+    if not weights:
+        raise MoneyError("allocate needs at least one weight")
+    ws = [to_decimal(w) for w in weights]
+    if any(w < 0 for w in ws):
+        raise MoneyError("allocation weights must not be negative")
+    weight_sum = sum(ws, Decimal(0))
+    if weight_sum == 0:
+        raise MoneyError("allocation weights must not all be zero")
+    units = total.minor_units
+    sign = -1 if units < 0 else 1
+    units = abs(units)
+    exact = [Decimal(units) * w / weight_sum for w in ws]
+    floors = [int(e) for e in exact]  # exact is non-negative, so int() floors
+    left = units - sum(floors)
+    order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Money.from_minor(sign * f, total.currency) for f in floors]

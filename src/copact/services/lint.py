@@ -1,0 +1,72 @@
+"""Lint deal files: expand paths, load each file, run the rules, collect a report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from copact.core.diagnostic import Diagnostic, Severity
+from copact.dealfile.loader import load_deal
+from copact.rules.runner import Selection, check_deal
+
+__all__ = ["FileReport", "LintReport", "MissingPath", "expand_paths", "lint_paths"]
+
+DEAL_SUFFIXES = (".yaml", ".yml")
+
+
+class MissingPath(Exception):
+    """A path given on the command line does not exist or cannot be read."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    findings: list[Diagnostic]
+
+
+@dataclass(frozen=True)
+class LintReport:
+    files: list[FileReport] = field(default_factory=list)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.files for d in f.findings if d.severity == severity)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {s.value: self.count(s) for s in Severity}
+
+    def failed(self, *, strict: bool) -> bool:
+        if self.count(Severity.ERROR):
+            return True
+        return strict and self.count(Severity.WARNING) > 0
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; folders searched recursively for ``*.yaml``/``*.yml``, sorted."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix in DEAL_SUFFIXES and p.is_file()))
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise MissingPath(path, "no such file or folder")
+    return out
+
+
+def lint_paths(paths: Sequence[Path], selection: Selection = Selection()) -> LintReport:
+    """Check every deal file under ``paths``. Raises :class:`MissingPath` for a missing path."""
+    files = []
+    for path in expand_paths(paths):
+        try:
+            loaded = load_deal(path)
+        except OSError as exc:
+            raise MissingPath(path, exc.strerror or "cannot be read") from None
+        files.append(FileReport(str(path), check_deal(loaded, selection)))
+    return LintReport(files)

@@ -133,7 +133,7 @@ class _Builder:
 def parse_yaml(text: str) -> tuple[Any, Positions, list[Diagnostic]] | YamlFault:
     """Parse ``text``; return its values, the places of its keys and shape faults found on the
     way (duplicate keys), or the syntax fault that stops it."""
-    yaml = YAML(typ="safe", pure=True)
+    yaml = YAML(typ="safe")  # libyaml's C parser when ruamel.yaml.clib is installed
     try:
         root = yaml.compose(io.StringIO(text))
     except MarkedYAMLError as exc:

@@ -160,7 +160,12 @@ SARIF_SUBSET = {
                                                     "type": "object",
                                                     "properties": {
                                                         "level": {
-                                                            "enum": ["none", "note", "warning", "error"]
+                                                            "enum": [
+                                                                "none",
+                                                                "note",
+                                                                "warning",
+                                                                "error",
+                                                            ]
                                                         }
                                                     },
                                                 },
@@ -199,7 +204,10 @@ SARIF_SUBSET = {
                                                     "region": {
                                                         "type": "object",
                                                         "properties": {
-                                                            "startLine": {"type": "integer", "minimum": 1},
+                                                            "startLine": {
+                                                                "type": "integer",
+                                                                "minimum": 1,
+                                                            },
                                                             "startColumn": {
                                                                 "type": "integer",
                                                                 "minimum": 1,

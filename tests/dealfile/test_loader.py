@@ -40,7 +40,9 @@ def test_a_misspelt_key_is_placed_and_a_correction_offered() -> None:
 
 
 def test_every_shape_problem_is_reported_at_once() -> None:
-    text = HYBRID.replace("due: 2026-10-01", "due: 2026-10-41").replace("credit-cap: 25%", "credit-cap: lots")
+    text = HYBRID.replace("due: 2026-10-01", "due: 2026-10-41").replace(
+        "credit-cap: 25%", "credit-cap: lots"
+    )
     codes = [(d.code, d.pointer) for d in load_text(text).diagnostics]
     assert ("E002", "/milestones/1/due") in codes
     assert ("E002", "/sla/credit-cap") in codes
@@ -79,7 +81,10 @@ def test_truncated_deals_give_diagnostics_never_exceptions(cut: int) -> None:
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(min_value=0, max_value=len(HYBRID)), st.sampled_from(list(":-[]{}#&*!|>'\"%@`\t\n ,?0aZ"))),
+        st.tuples(
+            st.integers(min_value=0, max_value=len(HYBRID)),
+            st.sampled_from(list(":-[]{}#&*!|>'\"%@`\t\n ,?0aZ")),
+        ),
         min_size=1,
         max_size=8,
     )
@@ -109,10 +114,21 @@ durations = st.integers(min_value=1, max_value=10**6).map(Duration)
 
 
 @settings(max_examples=100, deadline=None)
-@given(payments=st.lists(percents, min_size=1, max_size=6), value=amounts, start=days,
-       tolerance=durations, cap=percents, price=amounts)
+@given(
+    payments=st.lists(percents, min_size=1, max_size=6),
+    value=amounts,
+    start=days,
+    tolerance=durations,
+    cap=percents,
+    price=amounts,
+)
 def test_load_dump_load_round_trips(
-    payments: list[Percent], value: Decimal, start: date, tolerance: Duration, cap: Percent, price: Decimal
+    payments: list[Percent],
+    value: Decimal,
+    start: date,
+    tolerance: Duration,
+    cap: Percent,
+    price: Decimal,
 ) -> None:
     base = load_deal(EXAMPLES / "hybrid-dc1.yaml").deal
     assert base is not None and base.sla is not None and base.gainshare is not None
@@ -128,9 +144,15 @@ def test_load_dump_load_round_trips(
             "value": value,
             "effective": start,
             "milestones": [m.model_dump(by_alias=True, exclude_unset=True) for m in milestones],
-            "sla": {**base.sla.model_dump(by_alias=True, exclude_unset=True),
-                    "gap-tolerance": str(tolerance), "credit-cap": str(cap)},
-            "gainshare": {**base.gainshare.model_dump(by_alias=True, exclude_unset=True), "price": price},
+            "sla": {
+                **base.sla.model_dump(by_alias=True, exclude_unset=True),
+                "gap-tolerance": str(tolerance),
+                "credit-cap": str(cap),
+            },
+            "gainshare": {
+                **base.gainshare.model_dump(by_alias=True, exclude_unset=True),
+                "price": price,
+            },
         }
     )
     again = load_text(dump_deal(deal), "round.yaml")

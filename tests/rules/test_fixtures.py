@@ -55,7 +55,9 @@ def _cases() -> list[Any]:
         for outcome in ("fail", "pass"):
             for case in spec.get(outcome, []):
                 cases.append(
-                    pytest.param(path.stem, outcome, spec, case, id=f"{path.stem}-{outcome}-{case['name']}")
+                    pytest.param(
+                        path.stem, outcome, spec, case, id=f"{path.stem}-{outcome}-{case['name']}"
+                    )
                 )
     return cases
 

@@ -59,5 +59,5 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:  # the last guard: no traceback reaches a user
         sys.stderr.write(f"copact: internal error: {type(exc).__name__}: {exc}\n")
-        sys.stderr.write("copact: please report this with the command and the file that caused it\n")
+        sys.stderr.write("copact: please report this with the command and the file used\n")
         sys.exit(2)

@@ -56,7 +56,7 @@ def check(
     Exit code 0 when no finding is an error, 1 when one is (or a warning with --strict),
     2 when a file cannot be read.
 
-    Example: `copact check examples/ --strict` or `copact check deal.yaml --format sarif > out.sarif`
+    Example: `copact check examples/ --strict`, `copact check deal.yaml --format sarif`
     """
     selection = Selection(select=_codes(select), ignore=_codes(ignore))
     for code in [*selection.select, *selection.ignore]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import holidays
 
@@ -22,7 +22,7 @@ from copact.errors import CalendarError
 __all__ = ["BusinessCalendar", "is_known_calendar"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _supported() -> dict[str, list[str]]:
     return {code: list(subdivs) for code, subdivs in holidays.list_supported_countries().items()}
 

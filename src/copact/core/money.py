@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache
 
 from babel.numbers import get_currency_precision, list_currencies
 
@@ -47,7 +47,7 @@ def to_decimal(value: object) -> Decimal:
     return result
 
 
-@lru_cache(maxsize=None)
+@cache
 def _known_currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
@@ -60,7 +60,7 @@ class Currency:
     digits: int
 
     @staticmethod
-    @lru_cache(maxsize=None)
+    @cache
     def of(code: str) -> Currency:
         code = code.upper()
         if len(code) != 3 or code not in _known_currencies():

@@ -21,7 +21,7 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-__all__ = ["PERCENT_PATTERN", "DURATION_PATTERN", "Duration", "Percent"]
+__all__ = ["DURATION_PATTERN", "PERCENT_PATTERN", "Duration", "Percent"]
 
 PERCENT_PATTERN = r"^-?[0-9]+(\.[0-9]+)?%$"
 DURATION_PATTERN = r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"

@@ -118,10 +118,11 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> list[str | int]:
     steps: list[str | int] = []
     current = data
     for token in loc:
-        if isinstance(current, dict) and isinstance(token, str) and token in current:
-            steps.append(token)
-            current = current[token]
-        elif isinstance(current, list) and isinstance(token, int) and 0 <= token < len(current):
+        into_dict = isinstance(current, dict) and isinstance(token, str) and token in current
+        into_list = (
+            isinstance(current, list) and isinstance(token, int) and 0 <= token < len(current)
+        )
+        if into_dict or into_list:
             steps.append(token)
             current = current[token]
     return steps

@@ -65,7 +65,8 @@ def _scalar(node: ScalarNode) -> Any:
     if kind == "int":
         cleaned = text.replace("_", "")
         try:
-            return int(cleaned, 0) if cleaned.lower().startswith(("0x", "0o", "0b")) else int(cleaned)
+            based = cleaned.lower().startswith(("0x", "0o", "0b"))
+            return int(cleaned, 0) if based else int(cleaned)
         except ValueError:
             return text
     if kind == "float":

@@ -57,8 +57,11 @@ def _refs(deal: Deal) -> Iterator[tuple[str, str, str]]:
             yield "/ip/exclusivity/holder", "party", deal.ip.exclusivity.holder
     if deal.exit and deal.exit.triggers:
         t = deal.exit.triggers
-        for key, trig in (("convenience", t.convenience), ("change-of-control", t.change_of_control),
-                          ("insolvency", t.insolvency)):
+        for key, trig in (
+            ("convenience", t.convenience),
+            ("change-of-control", t.change_of_control),
+            ("insolvency", t.insolvency),
+        ):
             if trig is not None:
                 for j, party in enumerate(trig.by):
                     yield f"/exit/triggers/{key}/by/{j}", "party", party
@@ -104,14 +107,21 @@ def unresolved_reference(deal: Deal) -> Iterator[Finding]:
         "person": {p.id for p in deal.people},
         "phase": {p.id for p in deal.phases},
     }
-    for section, items in (("parties", deal.parties), ("people", deal.people),
-                           ("phases", deal.phases), ("milestones", deal.milestones),
-                           ("risks", deal.risks)):
+    for section, items in (
+        ("parties", deal.parties),
+        ("people", deal.people),
+        ("phases", deal.phases),
+        ("milestones", deal.milestones),
+        ("risks", deal.risks),
+    ):
         seen: set[str] = set()
         for i, item in enumerate(items):
             if item.id in seen:
-                yield Finding(f"/{section}/{i}/id", f"duplicate id '{item.id}' in {section}",
-                              "give every entry its own id")
+                yield Finding(
+                    f"/{section}/{i}/id",
+                    f"duplicate id '{item.id}' in {section}",
+                    "give every entry its own id",
+                )
             seen.add(item.id)
     for pointer, kind, ident in _refs(deal):
         if ident not in known[kind]:

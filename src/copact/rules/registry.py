@@ -81,7 +81,9 @@ def rule(
     return register
 
 
-def document(code: str, name: str, severity: Severity, summary: str, *, hint: str, doc: str) -> None:
+def document(
+    code: str, name: str, severity: Severity, summary: str, *, hint: str, doc: str
+) -> None:
     """Register a rule that the loader checks itself (E001, E002): documentation only."""
     REGISTRY[code] = Rule(code, name, severity, summary, hint, inspect.cleandoc(doc), None)
 

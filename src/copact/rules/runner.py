@@ -31,13 +31,14 @@ class Selection:
         return not code_matches(code, self.ignore)
 
 
-def check_deal(loaded: LoadedDeal, selection: Selection = Selection()) -> list[Diagnostic]:
+def check_deal(loaded: LoadedDeal, selection: Selection | None = None) -> list[Diagnostic]:
     """Every finding of one loaded deal file, placed at its line and column, sorted."""
     if loaded.deal is None:
         found = list(loaded.diagnostics)
     else:
         found = [loaded.place(d) for d in _run(loaded, all_rules())]
-    kept = [d for d in found if selection.wants(d.code)]
+    wanted = selection or Selection()
+    kept = [d for d in found if wanted.wants(d.code)]
     return sorted(kept, key=lambda d: d.sort_key)
 
 

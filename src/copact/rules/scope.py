@@ -119,7 +119,9 @@ def no_quantified_upside(deal: Deal) -> Iterator[Finding]:
     **Use instead.**
 
         business-case:
-          flows: [{party: acme, label: avoided downtime, amount: 6000, every: month, from: 2027-01-01}]
+          flows:
+            - {party: acme, label: avoided downtime, amount: 6000, every: month,
+               from: 2027-01-01}
     """
     case = deal.business_case
     if case is None:

@@ -52,7 +52,8 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix in DEAL_SUFFIXES and p.is_file()))
+            found = (p for p in path.rglob("*") if p.suffix in DEAL_SUFFIXES and p.is_file())
+            out.extend(sorted(found))
         elif path.is_file():
             out.append(path)
         else:
@@ -60,7 +61,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def lint_paths(paths: Sequence[Path], selection: Selection = Selection()) -> LintReport:
+def lint_paths(paths: Sequence[Path], selection: Selection | None = None) -> LintReport:
     """Check every deal file under ``paths``. Raises :class:`MissingPath` for a missing path."""
     files = []
     for path in expand_paths(paths):
@@ -68,5 +69,5 @@ def lint_paths(paths: Sequence[Path], selection: Selection = Selection()) -> Lin
             loaded = load_deal(path)
         except OSError as exc:
             raise MissingPath(path, exc.strerror or "cannot be read") from None
-        files.append(FileReport(str(path), check_deal(loaded, selection)))
+        files.append(FileReport(str(path), check_deal(loaded, selection or Selection())))
     return LintReport(files)

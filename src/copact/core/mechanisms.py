@@ -1,0 +1,198 @@
+"""The mechanism sections: SLA, gainshare, prepaid, cost-plus, volume, convertible, bonuses,
+revenue share, and the supplier selection that led to the deal."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from copact.core.model import Amount, Frequency, Model, Slug, Text, Threshold, check_timezone
+from copact.core.quantities import Duration, Percent
+
+__all__ = [
+    "Baseline",
+    "BaselineModel",
+    "BonusTier",
+    "Candidate",
+    "Convertible",
+    "CostPlus",
+    "CreditTier",
+    "Fee",
+    "Gainshare",
+    "InnovationBonus",
+    "Measure",
+    "Metric",
+    "Prepaid",
+    "RebateTier",
+    "RevenueShare",
+    "Selection",
+    "Site",
+    "Sla",
+    "Volume",
+]
+
+
+class Site(Model):
+    id: Slug
+    timezone: Annotated[str, AfterValidator(check_timezone)]
+    rated_kw: Amount | None = None
+    usable_kwh: Amount | None = None
+
+
+class Fee(Model):
+    amount: Amount
+    every: Frequency = "month"
+
+
+class CreditTier(Model):
+    below: Threshold | None = None
+    above: Threshold | None = None
+    credit: Percent
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> CreditTier:
+        if (self.below is None) == (self.above is None):
+            raise ValueError("a credit tier needs exactly one of below or above")
+        return self
+
+
+class BonusTier(Model):
+    at_least: Threshold | None = None
+    at_most: Threshold | None = None
+    bonus: Percent
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> BonusTier:
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("a bonus tier needs exactly one of at-least or at-most")
+        return self
+
+
+Measure = Literal[
+    "availability",
+    "ride-through",
+    "time-to-repair",
+    "response-time",
+    "monitoring-uptime",
+    "fuel-efficiency",
+    "battery-cycles",
+    "peak-demand",
+    "on-time-delivery",
+]
+
+
+class Metric(Model):
+    id: Slug
+    measure: Measure
+    source: Slug | None = None
+    target: Threshold | None = None
+    stat: Literal["mean", "p90", "max"] | None = None
+    exclude: list[Slug] = []
+    credits: list[CreditTier] = []
+    bonuses: list[BonusTier] = []
+
+
+class Sla(Model):
+    period: Literal["month", "quarter"] = "month"
+    from_: date | None = Field(default=None, alias="from")
+    sites: list[Site] = []
+    unknown: Literal["down", "up"] = "down"
+    gap_tolerance: Duration | None = None
+    fee: Fee | None = None
+    credit_cap: Percent | None = None
+    metrics: list[Metric] = []
+
+
+# --- gainshare ------------------------------------------------------------------------------
+
+
+class BaselineModel(Model):
+    kind: Literal["caltrack-daily", "caltrack-billing", "linear"]
+    drivers: list[Slug] = []
+    grain: Literal["day", "month"] | None = None
+    max_cvrmse: Percent | None = None
+    max_nmbe: Percent | None = None
+
+
+class Baseline(Model):
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    sources: list[Slug] = []
+    locked: date | None = None
+    rebaseline: Literal["mutual", "buyer", "supplier", "none"] | None = None
+
+
+class Gainshare(Model):
+    measure: Slug
+    from_: date | None = Field(default=None, alias="from")
+    model: BaselineModel | None = None
+    base_fee: Fee | None = None
+    price: Amount | None = None
+    share: dict[Slug, Percent] = {}
+    cap: Amount | None = None
+    baseline: Baseline | None = None
+
+
+# --- other mechanisms -----------------------------------------------------------------------
+
+
+class Prepaid(Model):
+    amount: Amount
+    due: date | None = None
+    refund_rights: Literal["none", "deliverable-based", "unused-funds"] | None = None
+
+
+class CostPlus(Model):
+    cap: Amount | None = None
+    markup: Percent | None = None
+    overruns: Literal["prior-written-approval", "notify", "none"] | None = None
+    evidence: list[Slug] = []
+
+
+class RebateTier(Model):
+    at_least: Amount
+    rebate: Percent
+
+
+class Volume(Model):
+    commitment: Amount
+    unit: Text
+    per: Literal["month", "quarter", "year"] = "year"
+    term_months: Annotated[int, Field(gt=0)] | None = None
+    price: Amount | None = None
+    rebate: list[RebateTier] = []
+    forecast: Literal["rolling-monthly", "rolling-quarterly", "annual", "none"] | None = None
+    true_up: Literal["monthly", "quarterly", "annual", "none"] | None = None
+
+
+class Convertible(Model):
+    amount: Amount
+    converts_to: Literal["service-credits", "equity", "discount", "cash"] | None = None
+    formula: str | None = None
+    windows: list[date] = []
+
+
+class InnovationBonus(Model):
+    id: Slug
+    amount: Amount
+    when: Text
+
+
+class RevenueShare(Model):
+    party: Slug
+    share: Percent
+    of: Text
+    reporting: Literal["monthly", "quarterly", "annual"] | None = None
+    audit: bool | None = None
+
+
+class Candidate(Model):
+    id: Slug
+    score: Amount
+
+
+class Selection(Model):
+    candidates: list[Candidate] = []
+    criteria: dict[Slug, Percent] = {}

@@ -36,7 +36,7 @@ def plain(value: Any) -> Any:
 def dump_data(data: Any) -> str:
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # keep the order of the sections
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # keep section order
     yaml.width = 100
     yaml.representer.add_representer(Decimal, _represent_decimal)
     yaml.representer.add_representer(date, SafeRepresenter.represent_date)

@@ -107,22 +107,23 @@ def unresolved_reference(deal: Deal) -> Iterator[Finding]:
         "person": {p.id for p in deal.people},
         "phase": {p.id for p in deal.phases},
     }
-    for section, items in (
-        ("parties", deal.parties),
-        ("people", deal.people),
-        ("phases", deal.phases),
-        ("milestones", deal.milestones),
-        ("risks", deal.risks),
-    ):
+    sections: tuple[tuple[str, list[str]], ...] = (
+        ("parties", [p.id for p in deal.parties]),
+        ("people", [p.id for p in deal.people]),
+        ("phases", [p.id for p in deal.phases]),
+        ("milestones", [m.id for m in deal.milestones]),
+        ("risks", [r.id for r in deal.risks]),
+    )
+    for section, ids in sections:
         seen: set[str] = set()
-        for i, item in enumerate(items):
-            if item.id in seen:
+        for i, ident in enumerate(ids):
+            if ident in seen:
                 yield Finding(
                     f"/{section}/{i}/id",
-                    f"duplicate id '{item.id}' in {section}",
+                    f"duplicate id '{ident}' in {section}",
                     "give every entry its own id",
                 )
-            seen.add(item.id)
+            seen.add(ident)
     for pointer, kind, ident in _refs(deal):
         if ident not in known[kind]:
             choices = ", ".join(sorted(known[kind])) or "none declared"

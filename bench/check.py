@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from copact.rules.registry import all_rules
+from copact.rules.catalogue import all_rules
 from copact.services.lint import lint_paths
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ import pytest
 from copact.dealfile.dump import dump_data
 from copact.dealfile.loader import load_text
 from copact.dealfile.nodes import parse_yaml
-from copact.rules.registry import all_rules
+from copact.rules.catalogue import all_rules
 from copact.rules.runner import check_deal
 from tests.conftest import FIXTURES, ROOT
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from copact.cli.console import fail, out
 from copact.cli.report import render_json, render_sarif, render_text
 from copact.dealfile.schema import deal_schema
-from copact.rules.registry import all_rules, get_rule
+from copact.rules.catalogue import all_rules, get_rule
 from copact.rules.runner import Selection
 from copact.services.lint import MissingPath, lint_paths
 

@@ -10,7 +10,8 @@ from rich.text import Text
 
 from copact import __version__
 from copact.core.diagnostic import Severity
-from copact.rules.registry import Rule, all_rules
+from copact.rules.catalogue import all_rules
+from copact.rules.registry import Rule
 from copact.services.lint import LintReport
 
 __all__ = ["render_json", "render_sarif", "render_text", "to_json"]

@@ -8,7 +8,8 @@ JSON pointer into the deal and, optionally, a message more precise than the rule
     def milestone_without_evidence(deal: Deal) -> Iterator[Finding]:
         '''What it checks / Why / Example / Use instead: the page `copact rules M203` prints.'''
 
-Codes are stable and never reused; the docstring is the rule's documentation.
+Codes are stable and never reused; the docstring is the rule's documentation. The catalogue
+(``copact.rules.catalogue``) imports every rule module and answers for the whole set.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import NamedTuple
 from copact.core.deal import Deal
 from copact.core.diagnostic import Severity
 
-__all__ = ["REGISTRY", "Finding", "Rule", "all_rules", "get_rule", "rule"]
+__all__ = ["REGISTRY", "Finding", "Rule", "document", "rule"]
 
 
 class Finding(NamedTuple):
@@ -86,15 +87,3 @@ def document(
 ) -> None:
     """Register a rule that the loader checks itself (E001, E002): documentation only."""
     REGISTRY[code] = Rule(code, name, severity, summary, hint, inspect.cleandoc(doc), None)
-
-
-def all_rules() -> list[Rule]:
-    """Every rule, ordered by code. Importing the catalogue registers them."""
-    from copact.rules import catalogue  # noqa: F401  (registers on import)
-
-    return [REGISTRY[code] for code in sorted(REGISTRY)]
-
-
-def get_rule(code: str) -> Rule | None:
-    all_rules()
-    return REGISTRY.get(code.upper())

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from copact.core.diagnostic import Diagnostic, Severity
 from copact.dealfile.loader import LoadedDeal
-from copact.rules.registry import Rule, all_rules, get_rule
+from copact.rules.catalogue import all_rules, get_rule
+from copact.rules.registry import Rule
 
 __all__ = ["Selection", "check_deal", "code_matches"]
 

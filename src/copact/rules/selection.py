@@ -1,1 +1,69 @@
-"""placeholder"""
+"""Q801–Q802: a supplier chosen among several, on criteria weighed in advance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from copact.core.deal import Deal
+from copact.core.diagnostic import Severity
+from copact.rules.registry import Finding, rule
+
+MIN_CANDIDATES = 3
+
+
+@rule(
+    "Q801",
+    "too-few-candidates",
+    Severity.WARNING,
+    "a selection with fewer than three candidates evaluated",
+    hint="evaluate at least three suppliers and record their scores",
+)
+def too_few_candidates(deal: Deal) -> Iterator[Finding]:
+    """
+    **What it checks.** A `selection` records at least three candidates.
+
+    **Why.** A partner chosen without comparison is chosen by habit; three scored candidates
+    show the strategic supplier was the best of the field, and give leverage.
+
+    **Example.** `selection: {candidates: [{id: voltworks, score: 4.2}]}`.
+
+    **Use instead.** Add the other suppliers evaluated, e.g. `{id: gridco, score: 3.6}`.
+    """
+    sel = deal.selection
+    if sel is not None and len(sel.candidates) < MIN_CANDIDATES:
+        yield Finding(
+            "/selection/candidates" if sel.candidates else "/selection",
+            f"only {len(sel.candidates)} candidate(s) evaluated",
+        )
+
+
+@rule(
+    "Q802",
+    "unweighted-criteria",
+    Severity.INFO,
+    "a selection without weighted pre-qualification criteria",
+    hint="weigh the criteria so they add up to 100%",
+)
+def unweighted_criteria(deal: Deal) -> Iterator[Finding]:
+    """
+    **What it checks.** A `selection` has `criteria` whose weights add up to 100%.
+
+    **Why.** Weights set before the scores are known keep the choice honest: expertise,
+    monitoring, local service, financing and data sharing each count for what was agreed.
+
+    **Example.** `selection: {candidates: [...]}` with no criteria.
+
+    **Use instead.** `criteria: {controls-expertise: 25%, monitoring: 20%, local-service: 20%,
+    financing: 15%, data-sharing: 20%}`.
+    """
+    sel = deal.selection
+    if sel is None:
+        return
+    if not sel.criteria:
+        yield Finding("/selection", "the selection has no weighted criteria")
+        return
+    total = sum((w.fraction for w in sel.criteria.values()), Decimal(0))
+    if total != 1:
+        points = (total * 100).normalize()
+        yield Finding("/selection/criteria", f"criteria weights add up to {points:f}%, not 100%")

@@ -30,6 +30,8 @@ run: setup
 	$(COPACT) schedule examples/hybrid-dc1.yaml
 
 test: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest
 
 lint: setup

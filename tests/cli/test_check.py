@@ -33,8 +33,8 @@ def test_the_reference_examples_pass_strictly() -> None:
 def test_an_error_exits_1_and_points_at_the_line() -> None:
     code, output = run("check", str(SAMPLE))
     assert code == 1
-    # the sign-off by the supplier's own person sits on line 31, column 7 of the sample
-    assert f"{SAMPLE}:31:7: M205" in output
+    # the sign-off by the supplier's own person sits on line 27, column 7 of the sample
+    assert f"{SAMPLE}:27:7: M205" in output
     assert "help:" in output
 
 

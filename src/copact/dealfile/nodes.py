@@ -153,6 +153,8 @@ def parse_yaml(text: str) -> tuple[Any, Positions, list[Diagnostic]] | YamlFault
     builder = _Builder(diagnostics)
     if root is None:
         return None, builder.positions, diagnostics
+    # findings about a missing top-level section point at the document's first key
+    builder.positions.keys[""] = (root.start_mark.line + 1, root.start_mark.column + 1)
     try:
         value = builder.build(root, "")
     except RecursionError:

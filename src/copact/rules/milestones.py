@@ -13,7 +13,8 @@ from copact.rules.registry import Finding, rule
 # Phrases that leave "done" to someone's opinion. Each pattern tolerates word forms, hyphens
 # and filler words between its parts ("to the reasonable satisfaction of", "satisfactorily").
 _SUBJECTIVE = [
-    r"satisf(y|ie[sd]|ying|actor(y|ily)|action)",
+    r"(to\s+(the|its|our|their)\s+)?((reasonable|full|sole|complete|entire)\s+)?"
+    r"satisf(y|ie[sd]|ying|actor(y|ily)|action)(\s+of)?",
     r"progress(\s+\w+){0,2}\s+(made|achieved|shown|demonstrated)",
     r"(make|making|made|show|showing|shown|demonstrat\w*)\s+(\w+\s+){0,2}progress",
     r"ongoing\s+(\w+\s+)?(collaboration|cooperation|engagement|support|effort)",

@@ -35,25 +35,13 @@ from copact.core.invoicing import (
     unused_advance,
 )
 from copact.core.mechanisms import Prepaid
-from copact.core.money import Money
 from copact.core.quantities import Percent
 from copact.core.work import Funding
-from copact.dealfile.loader import load_deal, load_text
+from copact.dealfile.loader import load_text
 from copact.errors import MoneyError, RefusedCommand
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, load_example, usd
 
-
-def _hybrid() -> Deal:
-    deal = load_deal(EXAMPLES / "hybrid-dc1.yaml").deal
-    assert deal is not None
-    return deal
-
-
-HYBRID = _hybrid()
-
-
-def usd(amount: str) -> Money:
-    return Money.of(amount, "USD")
+HYBRID = load_example("hybrid-dc1.yaml")
 
 
 def with_milestones(

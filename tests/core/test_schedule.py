@@ -33,20 +33,9 @@ from copact.core.schedule import (
 )
 from copact.dealfile.loader import load_deal
 from copact.errors import MoneyError, RefusedCommand
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, load_example, usd
 
-
-def _hybrid() -> Deal:
-    deal = load_deal(EXAMPLES / "hybrid-dc1.yaml").deal
-    assert deal is not None
-    return deal
-
-
-HYBRID = _hybrid()
-
-
-def usd(amount: str) -> Money:
-    return Money.of(amount, "USD")
+HYBRID = load_example("hybrid-dc1.yaml")
 
 
 def with_prepaid(deal: Deal, amount: str, due: date | None = date(2026, 6, 1)) -> Deal:

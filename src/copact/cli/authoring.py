@@ -62,12 +62,16 @@ def new(
     interactive = sys.stdin.isatty() and sys.stderr.isatty()
     if interactive:
         if structure is None:
-            choice = _ask("Structure", Structure.MILESTONE_FUNDING.value)
-            try:
-                structure = Structure(choice)
-            except ValueError:
-                names = ", ".join(s.value for s in Structure)
-                fail(f"unknown structure {choice!r}; one of: {names}")
+            names = [s.value for s in Structure]
+            err().print("Structures: " + ", ".join(names), markup=False)
+            choice = Prompt.ask(
+                "Structure",
+                choices=names,
+                default=Structure.MILESTONE_FUNDING.value,
+                show_choices=False,
+                console=err(),
+            )
+            structure = Structure(choice)
         buyer = buyer or _ask("Buyer (legal name)", "Buyer LLC")
         supplier = supplier or _ask("Supplier (legal name)", "Supplier Inc.")
         currency = currency or _ask("Currency", "USD")

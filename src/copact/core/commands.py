@@ -1,0 +1,176 @@
+"""Commands on a running deal: each checks its guard against the state and returns the events
+it causes, or raises :class:`RefusedCommand` saying why.
+
+    >>> accept(deal, state, milestone="design-approval", by="sam", at=date(2026, 7, 22))
+    RefusedCommand: design-approval is signed off by ana, not sam
+
+The services (``copact.services``) call these with the state folded from the journal and
+append what they return in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from copact.core.deal import Deal, Milestone
+from copact.core.events import (
+    Accepted,
+    EvidenceRef,
+    GateDecided,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Rejected,
+    Submitted,
+    WorkClaimed,
+)
+from copact.core.invoicing import buyer_of, invoice_amount, payee_of
+from copact.core.state import DealState
+from copact.errors import RefusedCommand
+
+__all__ = ["accept", "claim", "decide_gate", "invoice_for", "pay", "reject", "submit"]
+
+At = date | datetime
+
+
+def _milestone(deal: Deal, milestone_id: str) -> Milestone:
+    for m in deal.milestones:
+        if m.id == milestone_id:
+            return m
+    known = ", ".join(m.id for m in deal.milestones) or "none"
+    raise RefusedCommand(f"no milestone {milestone_id!r} in {deal.id} (milestones: {known})")
+
+
+def _person_of(deal: Deal, person: str) -> str:
+    found = deal.person(person)
+    if found is None:
+        raise RefusedCommand(f"{person!r} is not a person of {deal.id}")
+    return found.party
+
+
+def submit(
+    deal: Deal, state: DealState, *, milestone: str, evidence: list[EvidenceRef], by: str, at: At
+) -> list[Submitted]:
+    """The supplier submits a milestone with its evidence; every required kind must be there."""
+    spec = _milestone(deal, milestone)
+    party = _person_of(deal, by)
+    if party != payee_of(deal, spec):
+        raise RefusedCommand(f"{by} of {party} cannot submit {milestone}; its payee submits it")
+    current = state.milestones[milestone]
+    if current.state in ("submitted", "accepted", "missed"):
+        raise RefusedCommand(f"{milestone} is {current.state}; it cannot be submitted now")
+    required = set(spec.acceptance.evidence) if spec.acceptance else set()
+    missing = sorted(required - {e.kind for e in evidence})
+    if missing:
+        raise RefusedCommand(f"{milestone} needs evidence of kind {', '.join(missing)}")
+    return [Submitted(at=at, deal=deal.id, milestone=milestone, evidence=evidence, by=by)]
+
+
+def _reviewable(deal: Deal, state: DealState, milestone: str, by: str, verb: str) -> Milestone:
+    spec = _milestone(deal, milestone)
+    current = state.milestones[milestone]
+    if current.state == "accepted":
+        how = " (deemed)" if current.deemed else ""
+        raise RefusedCommand(f"{milestone} was already accepted on {current.accepted_on}{how}")
+    if current.state != "submitted":
+        raise RefusedCommand(f"{milestone} is {current.state}: nobody submitted it to {verb}")
+    signoff = spec.acceptance.signoff if spec.acceptance else None
+    if by != signoff:
+        raise RefusedCommand(f"{milestone} is signed off by {signoff}, not {by}")
+    return spec
+
+
+def accept(deal: Deal, state: DealState, *, milestone: str, by: str, at: At) -> list[Accepted]:
+    """The sign-off person accepts a submitted milestone."""
+    _reviewable(deal, state, milestone, by, "accept")
+    return [Accepted(at=at, deal=deal.id, milestone=milestone, by=by)]
+
+
+def reject(
+    deal: Deal, state: DealState, *, milestone: str, by: str, reasons: list[str], at: At
+) -> list[Rejected]:
+    """The sign-off person rejects a submitted milestone, with at least one reason."""
+    if not [r for r in reasons if r.strip()]:
+        raise RefusedCommand("a rejection needs at least one reason")
+    _reviewable(deal, state, milestone, by, "reject")
+    return [Rejected(at=at, deal=deal.id, milestone=milestone, by=by, reasons=reasons)]
+
+
+def invoice_for(
+    deal: Deal, state: DealState, *, milestone: str, number: str, at: At
+) -> list[Invoice]:
+    """The invoice of an accepted milestone: once per milestone, at the buyer's share."""
+    spec = _milestone(deal, milestone)
+    current = state.milestones[milestone]
+    if current.state != "accepted":
+        raise RefusedCommand(f"{milestone} is {current.state}; only an accepted one is invoiced")
+    if current.invoiced:
+        raise RefusedCommand(f"{milestone} has already been invoiced")
+    if number in state.invoice_numbers:
+        raise RefusedCommand(f"invoice number {number} is already used")
+    amount = invoice_amount(deal, milestone)
+    evidence = list(spec.acceptance.evidence) if spec.acceptance else []
+    day = at.date() if isinstance(at, datetime) else at
+    return [
+        Invoice(
+            at=at,
+            deal=deal.id,
+            number=number,
+            from_=payee_of(deal, spec),
+            to=buyer_of(deal),
+            lines=[InvoiceLine(for_=milestone, amount=amount.amount, evidence=evidence)],
+            due=day + timedelta(days=deal.payment_terms),
+        )
+    ]
+
+
+def pay(
+    deal: Deal,
+    state: DealState,
+    *,
+    payer: str,
+    payee: str,
+    amount: Decimal,
+    ref: str,
+    at: At,
+    for_: str | None = None,
+) -> list[Payment]:
+    """A payment between two parties of the deal; a reference is used once."""
+    for party in (payer, payee):
+        if deal.party(party) is None:
+            raise RefusedCommand(f"{party!r} is not a party of {deal.id}")
+    if payer == payee:
+        raise RefusedCommand("a party cannot pay itself")
+    if amount <= 0:
+        raise RefusedCommand("a payment is a positive amount")
+    if ref in state.payment_refs:
+        raise RefusedCommand(f"payment reference {ref} was already recorded")
+    return [Payment(at=at, deal=deal.id, from_=payer, to=payee, amount=amount, ref=ref, for_=for_)]
+
+
+def claim(
+    deal: Deal, state: DealState, *, amount: Decimal, for_: str, evidence: list[EvidenceRef], at: At
+) -> list[WorkClaimed]:
+    """The supplier claims what completed but unaccepted work is worth (counts on exit)."""
+    if amount <= 0:
+        raise RefusedCommand("a claim is a positive amount")
+    return [WorkClaimed(at=at, deal=deal.id, amount=amount, for_=for_, evidence=evidence)]
+
+
+def decide_gate(
+    deal: Deal, state: DealState, *, phase: str, decision: str, by: list[str], at: At
+) -> list[GateDecided]:
+    """A phase gate decided by its named deciders (all of them)."""
+    spec = deal.phase(phase)
+    if spec is None or spec.gate is None:
+        raise RefusedCommand(f"phase {phase!r} has no gate")
+    unknown = sorted(set(by) - set(spec.gate.deciders))
+    if unknown:
+        raise RefusedCommand(f"{', '.join(unknown)} cannot decide the gate of {phase}")
+    missing = sorted(set(spec.gate.deciders) - set(by))
+    if missing:
+        raise RefusedCommand(f"the gate of {phase} also needs {', '.join(missing)}")
+    if decision not in ("proceed", "adjust", "pause"):
+        raise RefusedCommand("a gate decision is proceed, adjust or pause")
+    return [GateDecided(at=at, deal=deal.id, phase=phase, decision=decision, by=by)]

@@ -1,0 +1,296 @@
+"""The journal's events (DESIGN §4) as frozen values, and their JSON Lines codec.
+
+Every state change of a running deal is one of these, appended to the journal; the state of a
+deal on a date is a fold over them (``core/state.py``). An event line reads::
+
+    {"at": "2026-07-20", "type": "submitted", "deal": "hybrid-dc1", "milestone": "design-approval",
+     "by": "sam", "evidence": [{"name": "sld.pdf", "sha256": "9f86…", "kind": "drawing"}]}
+
+``at`` is an ISO date or a date-time with an explicit offset (a naive date-time is refused);
+amounts are decimal strings (a JSON integer is accepted; a JSON fraction is read exactly, never
+as a float). :func:`canonical_json` is the text the journal hashes: sorted keys, no spaces.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+
+from copact.core.diagnostic import Diagnostic, Severity
+from copact.core.model import Amount, Slug
+
+__all__ = [
+    "Accepted",
+    "ChangeApproved",
+    "ChangeProposed",
+    "ChangeRejected",
+    "Event",
+    "EvidenceRef",
+    "ExitInvoked",
+    "GateDecided",
+    "Invoice",
+    "InvoiceLine",
+    "Payment",
+    "Rejected",
+    "Signed",
+    "Submitted",
+    "WorkClaimed",
+    "canonical_json",
+    "day_of",
+    "dump_event",
+    "dumps_events",
+    "parse_events",
+]
+
+
+def _instant(value: Any) -> date | datetime:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        return value
+    elif isinstance(value, str) and len(value) == 10:
+        return date.fromisoformat(value)
+    elif isinstance(value, str):
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    else:
+        raise ValueError("`at` must be an ISO date or a date-time with an offset")
+    if moment.tzinfo is None:
+        raise ValueError("a date-time needs an explicit offset, e.g. 2026-07-20T09:30:00+02:00")
+    return moment
+
+
+Instant = Annotated[date | datetime, BeforeValidator(_instant)]
+
+
+def day_of(at: date | datetime) -> date:
+    """The calendar day of an event, in the offset it was recorded with."""
+    return at.date() if isinstance(at, datetime) else at
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    KIND: ClassVar[str]
+
+    at: Instant
+    deal: Slug
+
+    @property
+    def day(self) -> date:
+        return day_of(self.at)
+
+
+class EvidenceRef(BaseModel):
+    """A file attached to a submission, named by its SHA-256 (the name is metadata only)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    kind: Slug
+
+
+class Signed(_Base):
+    KIND = "signed"
+    type: Literal["signed"] = "signed"
+    by: Annotated[list[Slug], Field(min_length=1)]
+
+
+class Payment(_Base):
+    KIND = "payment"
+    type: Literal["payment"] = "payment"
+    from_: Slug = Field(alias="from")
+    to: Slug
+    amount: Amount
+    ref: Annotated[str, Field(min_length=1)]
+    for_: str | None = Field(default=None, alias="for")
+
+
+class Submitted(_Base):
+    KIND = "submitted"
+    type: Literal["submitted"] = "submitted"
+    milestone: Slug
+    evidence: list[EvidenceRef] = []
+    by: Slug
+
+
+class Accepted(_Base):
+    KIND = "accepted"
+    type: Literal["accepted"] = "accepted"
+    milestone: Slug
+    by: Slug
+
+
+class Rejected(_Base):
+    KIND = "rejected"
+    type: Literal["rejected"] = "rejected"
+    milestone: Slug
+    by: Slug
+    reasons: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+
+
+class WorkClaimed(_Base):
+    KIND = "work-claimed"
+    type: Literal["work-claimed"] = "work-claimed"
+    amount: Amount
+    for_: str = Field(alias="for")
+    evidence: list[EvidenceRef] = []
+
+
+class GateDecided(_Base):
+    KIND = "gate"
+    type: Literal["gate"] = "gate"
+    phase: Slug
+    decision: Literal["proceed", "adjust", "pause"]
+    by: Annotated[list[Slug], Field(min_length=1)]
+
+
+class _Change(_Base):
+    change: Slug
+    amount: Amount | None = None
+    patch: dict[str, Any] | None = None
+    by: Slug
+
+
+class ChangeProposed(_Change):
+    KIND = "change-proposed"
+    type: Literal["change-proposed"] = "change-proposed"
+
+
+class ChangeApproved(_Change):
+    KIND = "change-approved"
+    type: Literal["change-approved"] = "change-approved"
+
+
+class ChangeRejected(_Change):
+    KIND = "change-rejected"
+    type: Literal["change-rejected"] = "change-rejected"
+
+
+class InvoiceLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    for_: str = Field(alias="for")
+    amount: Amount
+    evidence: list[str] = []
+
+
+class Invoice(_Base):
+    KIND = "invoice"
+    type: Literal["invoice"] = "invoice"
+    number: Annotated[str, Field(min_length=1)]
+    from_: Slug = Field(alias="from")
+    to: Slug
+    lines: Annotated[list[InvoiceLine], Field(min_length=1)]
+    due: date
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+
+class ExitInvoked(_Base):
+    KIND = "exit"
+    type: Literal["exit"] = "exit"
+    trigger: Literal["missed-milestone", "convenience", "change-of-control", "insolvency"]
+    by: Slug
+
+
+Event = Annotated[
+    Signed
+    | Payment
+    | Submitted
+    | Accepted
+    | Rejected
+    | WorkClaimed
+    | GateDecided
+    | ChangeProposed
+    | ChangeApproved
+    | ChangeRejected
+    | Invoice
+    | ExitInvoked,
+    Field(discriminator="type"),
+]
+_EVENT: TypeAdapter[Event] = TypeAdapter(Event)
+KINDS = [
+    "signed",
+    "payment",
+    "submitted",
+    "accepted",
+    "rejected",
+    "work-claimed",
+    "gate",
+    "change-proposed",
+    "change-approved",
+    "change-rejected",
+    "invoice",
+    "exit",
+]
+
+
+def dump_event(event: Event) -> dict[str, Any]:
+    """The event as JSON-ready values: amounts as decimal strings, dates ISO, no empty keys."""
+    return event.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def canonical_json(event: Event) -> str:
+    """Sorted keys, no spaces, UTF-8 as is: the text whose SHA-256 the journal chains."""
+    return json.dumps(dump_event(event), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def dumps_events(events: Iterable[Event]) -> str:
+    """JSON Lines, one canonical event a line, in order."""
+    return "".join(canonical_json(e) + "\n" for e in events)
+
+
+def _problem(line: int, message: str, hint: str, code: str = "J002") -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, hint, line=line, column=1)
+
+
+def parse_events(text: str, path: str = "<events>") -> tuple[list[Event], list[Diagnostic]]:
+    """Read JSON Lines into events; every bad line is a diagnostic with its line number.
+
+    J001: the line is not a JSON object. J002: the object is not a known event, or a field is
+    missing, unknown or malformed. Blank lines are skipped. Never raises.
+    """
+    events: list[Event] = []
+    problems: list[Diagnostic] = []
+    # JSON Lines are separated by \n only: str.splitlines() would also split inside a string
+    # holding U+0085 or U+2028, which canonical JSON writes as is
+    for number, raw in enumerate(text.split("\n"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw, parse_float=Decimal)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            problems.append(
+                _problem(number, f"not JSON: {exc}", "one JSON object a line", "J001").at(
+                    path=path, line=number, column=getattr(exc, "colno", 1)
+                )
+            )
+            continue
+        if not isinstance(data, dict):
+            problems.append(_problem(number, "an event is a JSON object", "{...}", "J001"))
+            continue
+        if data.get("type") not in KINDS:
+            problems.append(
+                _problem(
+                    number,
+                    f"unknown event type {data.get('type')!r}",
+                    "one of: " + ", ".join(KINDS),
+                )
+            )
+            continue
+        try:
+            events.append(_EVENT.validate_python(data))
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"][1:]) or "event"
+            msg = str(first["msg"]).removeprefix("Value error, ")
+            problems.append(_problem(number, f"{data['type']} event: {where}: {msg}", _HINT))
+    return events, [p.at(path=path, line=p.line, column=p.column) for p in problems]
+
+
+_HINT = "see DESIGN §4 for the fields of each event type; amounts are decimal strings"

@@ -1,0 +1,192 @@
+"""The exit settlement of DESIGN §8: what each side owes the other when the deal ends.
+
+Worked example (the custom-component scenario): the buyer paid a 30,000 advance and 12,000
+for the accepted design milestone's invoice; earned is 12,000. The tooling milestone is
+rejected and its cure period passes, so it is **missed** and the buyer may exit. The
+supplier claimed 9,000 of completed work since the last acceptance; the deduction cap is 15%::
+
+    paid 42,000 − earned 12,000 = unused 30,000
+    deduction = min(claimed 9,000, 15% × 30,000 = 4,500) = 4,500
+    refund = 30,000 − 4,500 = 25,500, owed by the supplier to the buyer
+
+When a trigger is open (:func:`open_triggers`):
+
+- ``missed-milestone``: the deal declares it and some milestone is missed on the date;
+- ``convenience``: declared, and invoked by a party in its ``by`` list; takes effect
+  ``notice-days`` later;
+- ``change-of-control`` and ``insolvency``: declared (and, when ``by`` is given, invoked by a
+  party in it); both are facts the invoking party asserts, not things the journal can show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from copact.core.deal import Deal
+from copact.core.events import Event, WorkClaimed
+from copact.core.invoicing import advance_payee, buyer_of, invoice_amounts
+from copact.core.money import Money
+from copact.core.state import deal_state
+from copact.errors import RefusedCommand
+
+__all__ = ["TRIGGERS", "ExitSettlement", "open_triggers", "settle_exit", "settlement_to_json"]
+
+TRIGGERS = ("missed-milestone", "convenience", "change-of-control", "insolvency")
+_SUPPLIER_SIDE = ("missed-milestone", "insolvency")
+
+
+@dataclass(frozen=True)
+class ExitSettlement:
+    deal: str
+    trigger: str
+    by: str
+    on: date
+    effective: date
+    paid: Money
+    earned: Money
+    unused: Money
+    claimed: Money
+    deduction: Money
+    refund: Money
+    owed_from: str
+    owed_to: str
+    on_exit: dict[str, Any]
+
+    @property
+    def owed(self) -> Money:
+        return self.refund if self.refund.amount >= 0 else -self.refund
+
+
+def _declared(deal: Deal, trigger: str) -> Any:
+    triggers = deal.exit.triggers if deal.exit else None
+    if triggers is None:
+        return None
+    return getattr(triggers, trigger.replace("-", "_"))
+
+
+def open_triggers(deal: Deal, events: Iterable[Event], *, on: date, by: str) -> dict[str, str]:
+    """Every trigger of the deal with why it is open or closed for party ``by`` on ``on``
+    (the text starts with ``open`` when it is)."""
+    state = deal_state(deal, list(events), on=on)
+    result: dict[str, str] = {}
+    for trigger in TRIGGERS:
+        spec = _declared(deal, trigger)
+        if spec is None:
+            result[trigger] = f"closed: the deal has no {trigger} exit"
+            continue
+        allowed = getattr(spec, "by", [])
+        if allowed and by not in allowed:
+            result[trigger] = f"closed: only {', '.join(allowed)} may invoke it"
+        elif trigger == "missed-milestone" and not state.missed:
+            result[trigger] = f"closed: no milestone is missed on {on}"
+        elif trigger == "missed-milestone":
+            result[trigger] = f"open: missed {', '.join(state.missed)}"
+        else:
+            result[trigger] = "open"
+    return result
+
+
+def _on_exit(deal: Deal) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if deal.exit and deal.exit.on_exit:
+        out.update(deal.exit.on_exit.model_dump(by_alias=True, exclude_none=True, mode="json"))
+    fg = deal.ip.foreground if deal.ip else None
+    if fg is not None and "foreground-ip" not in out:
+        if fg.model == "sole" and fg.owner:
+            out["foreground-ip"] = f"owned by {fg.owner}"
+        elif fg.model == "field-split":
+            out["foreground-ip"] = "; ".join(f"{f.field}: {f.owner}" for f in fg.fields)
+        elif fg.model == "joint":
+            out["foreground-ip"] = "jointly owned"
+    return out
+
+
+def settle_exit(
+    deal: Deal, events: Iterable[Event], *, trigger: str, on: date, by: str | None = None
+) -> ExitSettlement:
+    """Settle an exit invoked on ``on`` by ``trigger``; refused when the trigger is not open."""
+    journal = list(events)
+    buyer = buyer_of(deal)
+    supplier = advance_payee(deal)
+    invoker = by or buyer
+    if trigger not in TRIGGERS:
+        raise RefusedCommand(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
+    why = open_triggers(deal, journal, on=on, by=invoker)[trigger]
+    if not why.startswith("open"):
+        raise RefusedCommand(f"{trigger} exit refused on {on}: {why.removeprefix('closed: ')}")
+    effective = on
+    if trigger == "convenience":
+        notice = (
+            deal.exit.triggers.convenience.notice_days
+            if deal.exit and deal.exit.triggers and deal.exit.triggers.convenience
+            else None
+        )
+        effective = on + timedelta(days=notice or 0)
+    state = deal_state(deal, journal, on=effective)
+    zero = Money.zero(deal.currency)
+    paid = zero
+    for e in journal:
+        if e.type == "payment" and e.day <= effective and e.from_ == buyer and e.to == supplier:
+            paid = paid + Money.of(e.amount, deal.currency)
+    amounts = invoice_amounts(deal)
+    earned = zero
+    for ms in state.milestones.values():
+        if ms.state == "accepted":
+            earned = earned + amounts[ms.id]
+    unused = max(paid - earned, zero)
+    since = state.last_acceptance
+    claimed = zero
+    for e in journal:
+        if isinstance(e, WorkClaimed) and e.day <= effective and (since is None or e.day > since):
+            claimed = claimed + Money.of(e.amount, deal.currency)
+    if trigger in _SUPPLIER_SIDE:
+        refund_terms = deal.exit.prepaid_refund if deal.exit else None
+        cap = refund_terms.deduction_cap if refund_terms else None
+        limit = unused.times(cap.fraction) if cap is not None else unused
+        deduction = min(claimed, limit)
+    else:
+        deduction = claimed
+    refund = unused - deduction
+    owes_buyer = refund.amount >= 0
+    return ExitSettlement(
+        deal=deal.id,
+        trigger=trigger,
+        by=invoker,
+        on=on,
+        effective=effective,
+        paid=paid,
+        earned=earned,
+        unused=unused,
+        claimed=claimed,
+        deduction=deduction,
+        refund=refund,
+        owed_from=supplier if owes_buyer else buyer,
+        owed_to=buyer if owes_buyer else supplier,
+        on_exit=_on_exit(deal),
+    )
+
+
+def _amount(m: Money) -> str:
+    return str(m.quantize().amount)
+
+
+def settlement_to_json(s: ExitSettlement) -> dict[str, Any]:
+    """The ``copact exit --format json`` shape of DESIGN §11."""
+    return {
+        "deal": s.deal,
+        "trigger": s.trigger,
+        "by": s.by,
+        "on": s.on.isoformat(),
+        "effective": s.effective.isoformat(),
+        "paid": _amount(s.paid),
+        "earned": _amount(s.earned),
+        "unused": _amount(s.unused),
+        "claimed": _amount(s.claimed),
+        "deduction": _amount(s.deduction),
+        "refund": _amount(s.refund),
+        "owed": {"from": s.owed_from, "to": s.owed_to, "amount": _amount(s.owed)},
+        "on_exit": s.on_exit,
+    }

@@ -1,0 +1,271 @@
+"""The state of a deal on a date: a fold over its events, one function per event type.
+
+Nothing here is stored: deemed acceptances and missed milestones follow from the dates, so a
+background job that was forgotten cannot leave a milestone in the wrong state::
+
+    submitted 2026-07-01 (Wed), review-days 10, calendar US, nobody answers
+    → business days Jul 2, 6 (3 is the observed Independence Day), 7, 8, 9, 10, 13, 14, 15, 16
+    → deemed accepted at the end of 2026-07-16
+
+A rejection opens the cure period (``cure-days`` calendar days, 0 when the deal gives none).
+A resubmission inside it goes back to review; when it passes with the milestone still rejected,
+the milestone is **missed**, which opens the missed-milestone exit trigger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from copact.core.calendar import BusinessCalendar
+from copact.core.deal import Deal, Milestone
+from copact.core.events import (
+    Accepted,
+    ChangeApproved,
+    ChangeProposed,
+    ChangeRejected,
+    Event,
+    ExitInvoked,
+    GateDecided,
+    Invoice,
+    Payment,
+    Rejected,
+    Signed,
+    Submitted,
+    WorkClaimed,
+)
+from copact.core.invoicing import invoice_amounts
+from copact.core.money import Money
+
+__all__ = ["Balance", "DealState", "MilestoneState", "deal_state", "state_to_json"]
+
+Status = Literal["planned", "submitted", "accepted", "rejected", "missed"]
+
+
+@dataclass(frozen=True)
+class MilestoneState:
+    id: str
+    state: Status = "planned"
+    submitted_on: date | None = None
+    accepted_on: date | None = None
+    deemed: bool = False
+    rejected_on: date | None = None
+    cure_until: date | None = None
+    review_until: date | None = None
+    invoiced: bool = False
+
+
+@dataclass(frozen=True)
+class Balance:
+    paid: Money
+    received: Money
+
+
+@dataclass(frozen=True)
+class DealState:
+    deal: Deal
+    on: date
+    milestones: dict[str, MilestoneState]
+    balances: dict[str, Balance]
+    payment_refs: frozenset[str] = frozenset()
+    invoice_numbers: frozenset[str] = frozenset()
+    invoices: tuple[Invoice, ...] = ()
+    claims: tuple[WorkClaimed, ...] = ()
+    gates: dict[str, str] = field(default_factory=dict)
+    changes: dict[str, str] = field(default_factory=dict)
+    signed_by: frozenset[str] = frozenset()
+    exits: tuple[ExitInvoked, ...] = ()
+
+    def milestone(self, milestone_id: str) -> MilestoneState | None:
+        return self.milestones.get(milestone_id)
+
+    @property
+    def missed(self) -> list[str]:
+        return [m.id for m in self.milestones.values() if m.state == "missed"]
+
+    @property
+    def last_acceptance(self) -> date | None:
+        days = [m.accepted_on for m in self.milestones.values() if m.accepted_on is not None]
+        return max(days) if days else None
+
+
+def _zero(deal: Deal) -> Money:
+    return Money.zero(deal.currency)
+
+
+def _spec(deal: Deal, milestone_id: str) -> Milestone | None:
+    return next((m for m in deal.milestones if m.id == milestone_id), None)
+
+
+def _settle_time(deal: Deal, ms: MilestoneState, until: date) -> MilestoneState:
+    """Bring a milestone forward to ``until`` (end of that day): deemed acceptance, misses."""
+    spec = _spec(deal, ms.id)
+    if spec is None:
+        return ms
+    if ms.state == "submitted" and ms.review_until is not None and ms.review_until <= until:
+        acc = spec.acceptance
+        if acc is not None and acc.deemed_accepted:
+            return replace(ms, state="accepted", accepted_on=ms.review_until, deemed=True)
+    if ms.state == "rejected" and ms.cure_until is not None and ms.cure_until <= until:
+        return replace(ms, state="missed")
+    return ms
+
+
+class _Fold:
+    """Applies events in order; each ``on_<type>`` returns the next state."""
+
+    def __init__(self, deal: Deal) -> None:
+        self.deal = deal
+        self.calendar = BusinessCalendar.of(deal.calendar)
+
+    def start(self, on: date) -> DealState:
+        zero = _zero(self.deal)
+        return DealState(
+            deal=self.deal,
+            on=on,
+            milestones={m.id: MilestoneState(m.id) for m in self.deal.milestones},
+            balances={p.id: Balance(zero, zero) for p in self.deal.parties},
+        )
+
+    def apply(self, state: DealState, event: Event) -> DealState:
+        day = event.day
+        moved = {
+            k: _settle_time(self.deal, v, day - timedelta(days=1))
+            for k, v in state.milestones.items()
+        }
+        state = replace(state, milestones=moved)
+        handler: Callable[[DealState, Any], DealState] = getattr(
+            self, "on_" + event.type.replace("-", "_")
+        )
+        return handler(state, event)
+
+    def _with(self, state: DealState, ms: MilestoneState) -> DealState:
+        return replace(state, milestones={**state.milestones, ms.id: ms})
+
+    def on_signed(self, state: DealState, e: Signed) -> DealState:
+        return replace(state, signed_by=state.signed_by | set(e.by))
+
+    def on_payment(self, state: DealState, e: Payment) -> DealState:
+        amount = Money.of(e.amount, self.deal.currency)
+        balances = dict(state.balances)
+        zero = _zero(self.deal)
+        payer = balances.get(e.from_, Balance(zero, zero))
+        payee = balances.get(e.to, Balance(zero, zero))
+        balances[e.from_] = replace(payer, paid=payer.paid + amount)
+        balances[e.to] = replace(balances.get(e.to, payee), received=payee.received + amount)
+        return replace(state, balances=balances, payment_refs=state.payment_refs | {e.ref})
+
+    def on_submitted(self, state: DealState, e: Submitted) -> DealState:
+        ms = state.milestones.get(e.milestone)
+        spec = _spec(self.deal, e.milestone)
+        if ms is None or spec is None or ms.state in ("accepted", "missed"):
+            return state
+        review = spec.acceptance.review_days if spec.acceptance else None
+        until = self.calendar.add_business_days(e.day, review) if review is not None else None
+        return self._with(
+            state,
+            replace(
+                ms,
+                state="submitted",
+                submitted_on=e.day,
+                review_until=until,
+                rejected_on=None,
+                cure_until=None,
+            ),
+        )
+
+    def on_accepted(self, state: DealState, e: Accepted) -> DealState:
+        ms = state.milestones.get(e.milestone)
+        if ms is None or ms.state != "submitted":
+            return state
+        return self._with(state, replace(ms, state="accepted", accepted_on=e.day, deemed=False))
+
+    def on_rejected(self, state: DealState, e: Rejected) -> DealState:
+        ms = state.milestones.get(e.milestone)
+        spec = _spec(self.deal, e.milestone)
+        if ms is None or spec is None or ms.state != "submitted":
+            return state
+        cure = e.day + timedelta(days=spec.cure_days or 0)
+        return self._with(state, replace(ms, state="rejected", rejected_on=e.day, cure_until=cure))
+
+    def on_work_claimed(self, state: DealState, e: WorkClaimed) -> DealState:
+        return replace(state, claims=(*state.claims, e))
+
+    def on_gate(self, state: DealState, e: GateDecided) -> DealState:
+        return replace(state, gates={**state.gates, e.phase: e.decision})
+
+    def on_change_proposed(self, state: DealState, e: ChangeProposed) -> DealState:
+        return replace(state, changes={**state.changes, e.change: "proposed"})
+
+    def on_change_approved(self, state: DealState, e: ChangeApproved) -> DealState:
+        return replace(state, changes={**state.changes, e.change: "approved"})
+
+    def on_change_rejected(self, state: DealState, e: ChangeRejected) -> DealState:
+        return replace(state, changes={**state.changes, e.change: "rejected"})
+
+    def on_invoice(self, state: DealState, e: Invoice) -> DealState:
+        milestones = dict(state.milestones)
+        for line in e.lines:
+            if line.for_ in milestones:
+                milestones[line.for_] = replace(milestones[line.for_], invoiced=True)
+        return replace(
+            state,
+            milestones=milestones,
+            invoices=(*state.invoices, e),
+            invoice_numbers=state.invoice_numbers | {e.number},
+        )
+
+    def on_exit(self, state: DealState, e: ExitInvoked) -> DealState:
+        return replace(state, exits=(*state.exits, e))
+
+
+def ordered(events: Iterable[Event]) -> list[Event]:
+    """Events in journal order by day (stable: same-day events keep their order)."""
+    return sorted(events, key=lambda e: e.day)
+
+
+def deal_state(deal: Deal, events: Iterable[Event], *, on: date) -> DealState:
+    """The state of ``deal`` at the end of ``on``, from the events up to that day."""
+    fold = _Fold(deal)
+    state = fold.start(on)
+    for event in ordered(events):
+        if event.day > on:
+            break
+        state = fold.apply(state, event)
+    settled = {k: _settle_time(deal, v, on) for k, v in state.milestones.items()}
+    return replace(state, milestones=settled)
+
+
+def state_to_json(state: DealState) -> dict[str, Any]:
+    """The ``copact state --format json`` shape of DESIGN §11."""
+    amounts = invoice_amounts(state.deal) if state.deal.milestones else {}
+
+    def iso(d: date | None) -> str | None:
+        return d.isoformat() if d else None
+
+    return {
+        "deal": state.deal.id,
+        "on": state.on.isoformat(),
+        "milestones": [
+            {
+                "id": m.id,
+                "state": m.state,
+                "accepted_on": iso(m.accepted_on),
+                "deemed": m.deemed,
+                "cure_until": iso(m.cure_until),
+                "review_until": iso(m.review_until),
+                "invoice_amount": str(amounts[m.id].amount) if m.id in amounts else None,
+                "invoiced": m.invoiced,
+            }
+            for m in state.milestones.values()
+        ],
+        "balances": {
+            party: {
+                "paid": str(b.paid.quantize().amount),
+                "received": str(b.received.quantize().amount),
+            }
+            for party, b in state.balances.items()
+        },
+    }

@@ -11,7 +11,7 @@ import sys
 import typer
 
 from copact import __version__
-from copact.cli import authoring, lint
+from copact.cli import authoring, lint, running
 
 __all__ = ["app", "main"]
 
@@ -46,6 +46,7 @@ def _root(
 
 lint.register(app)
 authoring.register(app)
+running.register(app)
 
 
 def main() -> None:

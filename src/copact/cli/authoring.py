@@ -121,7 +121,7 @@ def _line_json(line: ScheduleLine) -> dict[str, Any]:
     }
 
 
-def _load_for_schedule(path: Path) -> Deal:
+def load_for_commands(path: Path) -> Deal:
     try:
         loaded = load_deal(path)
     except OSError as exc:
@@ -135,7 +135,7 @@ def _load_for_schedule(path: Path) -> Deal:
     if errors:
         err().print(
             f"warning: {path} has {len(errors)} error(s) (`copact check {path}`); "
-            "the schedule below follows the file as written",
+            "what follows takes the file as written",
             style="yellow",
             markup=False,
         )
@@ -156,7 +156,7 @@ def schedule(
 
     Example: `copact schedule examples/hybrid-dc1.yaml --format json`
     """
-    deal = _load_for_schedule(deal_path)
+    deal = load_for_commands(deal_path)
     lines = planned_schedule(deal)
     if format is OutputFormat.json:
         typer.echo(

@@ -1,0 +1,153 @@
+"""`copact state` and `copact exit`: a deal's journal folded to a date, and its exit settlement."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from copact.cli.authoring import load_for_commands
+from copact.cli.console import err, fail, out
+from copact.core.events import Event, parse_events
+from copact.core.invoicing import invoice_amounts
+from copact.core.settlement import TRIGGERS, settle_exit, settlement_to_json
+from copact.core.state import deal_state, state_to_json
+from copact.errors import RefusedCommand
+
+__all__ = ["register"]
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _events(path: Path) -> list[Event]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or 'cannot be read'}")
+    except UnicodeDecodeError:
+        fail(f"{path}: not UTF-8 text", 1)
+    events, problems = parse_events(text, str(path))
+    if problems:
+        console = err()
+        for p in problems:
+            console.print(f"{p.path}:{p.line}:{p.column}: {p.code} {p.message}", markup=False)
+            console.print(f"  help: {p.hint}", markup=False)
+        fail(f"{path}: {len(problems)} bad event line(s); nothing was computed", 1)
+    return events
+
+
+def _day(text: str | None, option: str) -> date:
+    if text is None:
+        return date.today()  # the edge reads the clock; the core never does
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} must be a date YYYY-MM-DD, got {text!r}")
+
+
+EventsOption = Annotated[
+    Path, typer.Option("--events", "-e", help="The journal as JSON Lines (DESIGN §4).")
+]
+DealArgument = Annotated[Path, typer.Argument(metavar="DEAL", help="A deal file.")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="text or json.")]
+
+
+def state(
+    deal_path: DealArgument,
+    events: EventsOption,
+    on: Annotated[str | None, typer.Option(help="The date, YYYY-MM-DD (default: today).")] = None,
+    format: FormatOption = OutputFormat.text,
+) -> None:
+    """Milestone states, deadlines, invoices and balances on a date, folded from the journal.
+
+    Deemed acceptances (no answer within the review period, in business days) and missed
+    milestones (cure period over) follow from the dates; nothing has to record them.
+
+    Example: `copact state examples/hybrid-dc1.yaml --events journal.jsonl --on 2026-12-31`
+    """
+    deal = load_for_commands(deal_path)
+    day = _day(on, "--on")
+    folded = deal_state(deal, _events(events), on=day)
+    if format is OutputFormat.json:
+        typer.echo(json.dumps(state_to_json(folded), indent=2))
+        return
+    amounts = invoice_amounts(deal) if deal.milestones else {}
+    table = Table(title=f"{deal.title} on {day}")
+    table.add_column("milestone", overflow="fold")
+    table.add_column("state", no_wrap=True, min_width=9)
+    for column in ("accepted", "review by", "cure by"):
+        table.add_column(column, overflow="fold")
+    table.add_column("invoice", justify="right", no_wrap=True)
+    styles = {"accepted": "green", "rejected": "yellow", "missed": "bold red", "submitted": "cyan"}
+    for m in folded.milestones.values():
+        accepted = f"{m.accepted_on}{' (deemed)' if m.deemed else ''}" if m.accepted_on else ""
+        table.add_row(
+            m.id,
+            f"[{styles.get(m.state, 'dim')}]{m.state}[/]",
+            accepted,
+            str(m.review_until or "") if m.state == "submitted" else "",
+            str(m.cure_until or "") if m.state in ("rejected", "missed") else "",
+            f"{amounts[m.id].amount:,.2f}" if m.id in amounts else "",
+        )
+    console = out()
+    console.print(table)
+    balances = Table(title=f"payments up to {day} ({deal.currency})")
+    for column in ("party", "paid", "received"):
+        balances.add_column(column, justify="left" if column == "party" else "right")
+    for party, b in folded.balances.items():
+        balances.add_row(party, f"{b.paid.amount:,.2f}", f"{b.received.amount:,.2f}")
+    console.print(balances)
+
+
+def exit_(
+    deal_path: DealArgument,
+    events: EventsOption,
+    trigger: Annotated[str, typer.Option(help=f"One of: {', '.join(TRIGGERS)}.")],
+    on: Annotated[str, typer.Option(help="The date the exit is invoked, YYYY-MM-DD.")],
+    by: Annotated[str | None, typer.Option(help="The invoking party (default: the buyer).")] = None,
+    format: FormatOption = OutputFormat.text,
+) -> None:
+    """The exit settlement (DESIGN §8): refunds, deductions and what happens to IP and assets.
+
+    Refused with exit code 1 when the trigger is not open on that date (a missed-milestone exit
+    before any milestone is missed, a convenience exit by a party the deal does not name).
+
+    Example: `copact exit deal.yaml -e journal.jsonl --trigger missed-milestone --on 2026-12-28`
+    """
+    deal = load_for_commands(deal_path)
+    day = _day(on, "--on")
+    journal = _events(events)
+    try:
+        settled = settle_exit(deal, journal, trigger=trigger, on=day, by=by)
+    except RefusedCommand as exc:
+        fail(str(exc), 1)
+    doc = settlement_to_json(settled)
+    if format is OutputFormat.json:
+        typer.echo(json.dumps(doc, indent=2))
+        return
+    table = Table(title=f"{deal.title}: {trigger} exit by {settled.by}", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    table.add_row("invoked", doc["on"])
+    table.add_row("takes effect", doc["effective"])
+    for key in ("paid", "earned", "unused", "claimed", "deduction", "refund"):
+        table.add_row(key, f"{doc[key]} {deal.currency}")
+    owed = doc["owed"]
+    table.add_row("owed", f"{owed['from']} → {owed['to']}: {owed['amount']} {deal.currency}")
+    console = out()
+    console.print(table)
+    for key, value in doc["on_exit"].items():
+        console.print(f"  {key}: {value}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(state)
+    app.command("exit")(exit_)

@@ -1,0 +1,85 @@
+"""`copact state` and `copact exit` on the custom-component journal in examples/journals/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from copact.cli.app import app
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+DEAL = str(EXAMPLES / "heat-sensor-housing.yaml")
+JOURNAL = str(EXAMPLES / "journals" / "heat-sensor-housing.jsonl")
+
+
+def test_state_json_shows_the_missed_milestone_and_balances() -> None:
+    result = runner.invoke(app, ["state", DEAL, "-e", JOURNAL, "--on", "2026-12-28", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    states = {m["id"]: m for m in doc["milestones"]}
+    assert states["design-freeze"]["state"] == "accepted"
+    assert states["prototype-samples"]["state"] == "missed"
+    assert states["prototype-samples"]["cure_until"] == "2026-12-24"
+    assert doc["balances"]["kestrel"]["received"] == "30000.00"
+
+
+def test_exit_json_settles_the_refund() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "exit",
+            DEAL,
+            "-e",
+            JOURNAL,
+            "--trigger",
+            "missed-milestone",
+            "--on",
+            "2026-12-28",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["owed"] == {"from": "kestrel", "to": "ridgeline", "amount": "12920.00"}
+    assert set(doc) >= {
+        "deal",
+        "trigger",
+        "on",
+        "effective",
+        "paid",
+        "earned",
+        "unused",
+        "claimed",
+        "deduction",
+        "refund",
+        "owed",
+        "on_exit",
+    }
+
+
+def test_a_refused_trigger_exits_1_with_the_reason() -> None:
+    result = runner.invoke(
+        app, ["exit", DEAL, "-e", JOURNAL, "--trigger", "missed-milestone", "--on", "2026-12-20"]
+    )
+    assert result.exit_code == 1
+    assert "no milestone is missed on 2026-12-20" in result.output
+
+
+def test_a_bad_journal_line_is_named_and_nothing_is_computed(tmp_path: Path) -> None:
+    journal = tmp_path / "j.jsonl"
+    lines = Path(JOURNAL).read_text().splitlines()
+    lines[2] = lines[2].replace('"accepted"', '"acepted"')
+    journal.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["state", DEAL, "-e", str(journal), "--on", "2026-12-28"])
+    assert result.exit_code == 1
+    assert f"{journal}:3:1: J002 unknown event type 'acepted'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_bad_date_exits_2() -> None:
+    result = runner.invoke(app, ["state", DEAL, "-e", JOURNAL, "--on", "28/12/2026"])
+    assert result.exit_code == 2

@@ -11,7 +11,7 @@ import sys
 import typer
 
 from copact import __version__
-from copact.cli import authoring, lint, running
+from copact.cli import authoring, lint, running, simulation
 
 __all__ = ["app", "main"]
 
@@ -47,6 +47,7 @@ def _root(
 lint.register(app)
 authoring.register(app)
 running.register(app)
+simulation.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,146 @@
+"""The assumptions file of a Monte Carlo run (DESIGN §7), read with the deal file's loader so
+every mistake has its line and column::
+
+    runs: 10000
+    seed: 7
+    milestones:
+      "*": {pass: 95%, slip-days: [0, 10, 60]}      # triangular(min, mode, max)
+      stable-90-days: {pass: 85%}
+    costs: {overrun: [0%, 5%, 40%]}
+    flows:
+      avoided downtime: {scale: [50%, 100%, 130%]}
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from copact.core.diagnostic import Diagnostic, Severity
+from copact.core.quantities import Percent
+from copact.dealfile.nodes import YamlFault, parse_yaml
+
+__all__ = ["Assumptions", "MilestoneAssumption", "load_assumptions"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class MilestoneAssumption(_Model):
+    pass_: Percent = Field(default=Percent(Decimal(1)), alias="pass")
+    slip_days: tuple[int, int, int] = Field(default=(0, 0, 0), alias="slip-days")
+
+    @field_validator("slip_days")
+    @classmethod
+    def _ordered(cls, v: tuple[int, int, int]) -> tuple[int, int, int]:
+        if not 0 <= v[0] <= v[1] <= v[2]:
+            raise ValueError("slip-days is [min, mode, max] with 0 ≤ min ≤ mode ≤ max")
+        return v
+
+
+class _Partial(_Model):
+    """A milestone entry as written: either key may be left to the "*" entry."""
+
+    pass_: Percent | None = Field(default=None, alias="pass")
+    slip_days: tuple[int, int, int] | None = Field(default=None, alias="slip-days")
+
+    @field_validator("slip_days")
+    @classmethod
+    def _ordered(cls, v: tuple[int, int, int] | None) -> tuple[int, int, int] | None:
+        if v is not None and not 0 <= v[0] <= v[1] <= v[2]:
+            raise ValueError("slip-days is [min, mode, max] with 0 ≤ min ≤ mode ≤ max")
+        return v
+
+    def over(self, base: MilestoneAssumption) -> MilestoneAssumption:
+        return MilestoneAssumption(
+            pass_=self.pass_ if self.pass_ is not None else base.pass_,
+            slip_days=self.slip_days if self.slip_days is not None else base.slip_days,
+        )
+
+
+class _Spread(_Model):
+    overrun: tuple[Percent, Percent, Percent] = (
+        Percent(Decimal(0)),
+        Percent(Decimal(0)),
+        Percent(Decimal(0)),
+    )
+
+
+class _Scale(_Model):
+    scale: tuple[Percent, Percent, Percent]
+
+
+class _File(_Model):
+    runs: Annotated[int, Field(gt=0, le=10_000_000)] = 10_000
+    seed: int = 0
+    milestones: dict[str, _Partial] = {}
+    costs: _Spread = _Spread()
+    flows: dict[str, _Scale] = {}
+
+
+class Assumptions:
+    """Parsed assumptions; per-milestone entries fall back to ``"*"``, then to certainty."""
+
+    def __init__(self, data: _File) -> None:
+        self.runs = data.runs
+        self.seed = data.seed
+        star = data.milestones.get("*", _Partial())
+        self._default = star.over(MilestoneAssumption())
+        self._milestones = {k: v.over(self._default) for k, v in data.milestones.items()}
+        o = data.costs.overrun
+        self.overrun = (float(o[0].fraction), float(o[1].fraction), float(o[2].fraction))
+        self.flows: dict[str, tuple[float, float, float]] = {
+            label: (float(lo.fraction), float(mode.fraction), float(hi.fraction))
+            for label, (lo, mode, hi) in ((k, v.scale) for k, v in data.flows.items())
+        }
+
+    def for_milestone(self, milestone_id: str) -> MilestoneAssumption:
+        return self._milestones.get(milestone_id, self._default)
+
+    @classmethod
+    def certain(cls) -> Assumptions:
+        return cls(_File())
+
+
+def load_assumptions(text: str, path: str) -> Assumptions | list[Diagnostic]:
+    """Parse an assumptions file; problems come back as diagnostics with their place."""
+    parsed = parse_yaml(text)
+    if isinstance(parsed, YamlFault):
+        return [
+            Diagnostic(
+                "E001",
+                Severity.ERROR,
+                parsed.message,
+                "fix the YAML",
+                "",
+                path,
+                parsed.line,
+                parsed.column,
+            )
+        ]
+    data, positions, _ = parsed
+    try:
+        return Assumptions(_File.model_validate(data or {}))
+    except ValidationError as exc:
+        out = []
+        for error in exc.errors(include_url=False):
+            pointer = "".join(f"/{p}" for p in error["loc"] if isinstance(p, (str, int)))
+            line, column = positions.locate(pointer)
+            where = ".".join(str(p) for p in error["loc"])
+            message = str(error["msg"]).removeprefix("Value error, ")
+            out.append(
+                Diagnostic(
+                    "E002",
+                    Severity.ERROR,
+                    f"{where}: {message}",
+                    "see DESIGN §7 for the assumptions file",
+                    pointer,
+                    path,
+                    line,
+                    column,
+                )
+            )
+        return out

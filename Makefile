@@ -28,6 +28,13 @@ run: setup
 	@echo
 	@echo "== copact schedule examples/hybrid-dc1.yaml"
 	$(COPACT) schedule examples/hybrid-dc1.yaml
+	@echo
+	@echo "== copact state / exit: the custom component, a missed milestone and the refund"
+	$(COPACT) state examples/heat-sensor-housing.yaml -e examples/journals/heat-sensor-housing.jsonl --on 2026-12-28
+	$(COPACT) exit examples/heat-sensor-housing.yaml -e examples/journals/heat-sensor-housing.jsonl --trigger missed-milestone --on 2026-12-28
+	@echo
+	@echo "== copact simulate: 100,000 runs of two deals side by side"
+	$(COPACT) simulate examples/hybrid-dc1.yaml examples/heat-sensor-housing.yaml --assumptions examples/hybrid-dc1.risk.yml --runs 100000
 
 test: setup
 	$(VENV)/bin/ruff check src tests bench
@@ -43,6 +50,7 @@ typecheck: setup
 
 bench: setup
 	$(VENV)/bin/python bench/check.py
+	$(VENV)/bin/python bench/simulate.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .hypothesis .mypy_cache .ruff_cache

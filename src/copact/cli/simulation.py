@@ -39,6 +39,11 @@ def _assumptions(path: Path) -> Assumptions:
     return loaded
 
 
+def _k(amount: str) -> str:
+    """Thousands with one decimal (``-193.9k``): the table is for reading, JSON for exactness."""
+    return f"{float(amount) / 1000:,.1f}k"
+
+
 def simulate_cmd(
     deals: Annotated[list[Path], typer.Argument(metavar="DEAL...", help="One or more deal files.")],
     assumptions: Annotated[
@@ -103,25 +108,17 @@ def simulate_cmd(
                 title=f"{doc['deal']}: {sim['runs']:,} runs, seed {sim['seed']}, "
                 f"completion {sim['completion']:.1%}"
             )
-            for column in (
-                "party",
-                "NPV mean",
-                "p5",
-                "p50",
-                "p95",
-                "P(NPV<0)",
-                "IRR p50",
-                "peak exp. p95",
-            ):
-                t.add_column(column, justify="left" if column == "party" else "right")
+            t.add_column("party", overflow="fold")
+            for column in ("NPV mean", "p5", "p50", "p95", "P(loss)", "IRR p50", "peak p95"):
+                t.add_column(column, justify="right", no_wrap=True)
             for party, p in sim["parties"].items():
                 irr = f"{p['irr_p50']:.1%}" if p["irr_p50"] is not None else "n/a"
                 t.add_row(
                     party,
-                    *(f"{float(p['npv'][k]):,.0f}" for k in ("mean", "p5", "p50", "p95")),
+                    *(_k(p["npv"][k]) for k in ("mean", "p5", "p50", "p95")),
                     f"{p['p_loss']:.1%}",
                     irr,
-                    f"{float(p['peak_exposure_p95']):,.0f}",
+                    _k(p["peak_exposure_p95"]),
                 )
             console.print(t)
 

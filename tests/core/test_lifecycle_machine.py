@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from copact.core import commands
-from copact.core.events import Accepted, Event, EvidenceRef, Invoice, Payment
+from copact.core.events import Accepted, Event, EvidenceRef, Invoice, Payment, Signed
 from copact.core.invoicing import invoice_amount
 from copact.core.ledger import build_ledger
 from copact.core.settlement import settle_exit
@@ -41,7 +41,9 @@ def evidence_for(milestone: str) -> list[EvidenceRef]:
 class Lifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.journal: list[Event] = []
+        self.journal: list[Event] = [
+            Signed(at=date(2026, 7, 1), deal=DEAL.id, by=["hannah", "luis"])
+        ]
         self.day = date(2026, 7, 1)
         self.model: dict[str, str] = dict.fromkeys(MILESTONES, "planned")  # the plain model
         self.refs: set[str] = set()
@@ -115,6 +117,15 @@ class Lifecycle(RuleBasedStateMachine):
         assert (done is not None) == (ref not in self.refs)
         self.refs.add(ref)
 
+    @rule(amount=st.integers(min_value=1, max_value=40_000), ref=st.sampled_from("RSTU"))
+    def refund(self, amount: int, ref: str) -> None:
+        """The supplier pays money back (after an exit settlement, say)."""
+        done = self._try(
+            commands.pay, payer="kestrel", payee="ridgeline", amount=Decimal(amount), ref=ref
+        )
+        assert (done is not None) == (ref not in self.refs)
+        self.refs.add(ref)
+
     @rule(amount=st.integers(min_value=1, max_value=20_000))
     def claim(self, amount: int) -> None:
         self._try(commands.claim, amount=Decimal(amount), for_="rework", evidence=[])
@@ -127,13 +138,26 @@ class Lifecycle(RuleBasedStateMachine):
 
     @invariant()
     def the_ledger_balances_and_nobody_overpays(self) -> None:
-        ledger = build_ledger(self.journal)
+        ledger = build_ledger(self.journal, DEAL)
         assert ledger.total == 0
-        paid = sum((e.amount for e in self.journal if isinstance(e, Payment)), Decimal(0))
+        paid = sum(
+            (e.amount for e in self.journal if isinstance(e, Payment) and e.from_ == "ridgeline"),
+            Decimal(0),
+        )
+        back = sum(
+            (e.amount for e in self.journal if isinstance(e, Payment) and e.from_ == "kestrel"),
+            Decimal(0),
+        )
+        # a refund returns money that was paid ahead, never more than the refunded side paid
+        assert ledger.balance("ridgeline:refund") <= min(paid, back)
+        assert ledger.balance("kestrel:refund") <= min(paid, back)
+        # the commitment booked at signature: every milestone invoice plus the advance
+        assert ledger.balance("kestrel:commitment") > 0
         invoiced = sum((e.total for e in self.journal if isinstance(e, Invoice)), Decimal(0))
         held = ledger.balance("ridgeline:advance")
-        assert paid <= invoiced + held
-        assert held >= 0
+        # what the buyer is out of pocket is what it was invoiced plus what it still has ahead
+        # with the supplier (negative when the supplier paid it more than the advance)
+        assert paid - back <= invoiced + held
         # nobody owes a negative amount: settlements never exceed what was invoiced
         assert ledger.balance("ridgeline:payable") <= 0 <= ledger.balance("kestrel:receivable")
         assert -ledger.balance("ridgeline:payable") == ledger.balance("kestrel:receivable")
@@ -159,4 +183,4 @@ class Lifecycle(RuleBasedStateMachine):
 
 
 TestLifecycle = Lifecycle.TestCase
-TestLifecycle.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
+TestLifecycle.settings = settings(max_examples=200, stateful_step_count=40, deadline=None)

@@ -1,10 +1,11 @@
 """A double-entry view of a deal's money, built from the same events as its state.
 
 Accounts are per party: ``cash``, ``receivable`` (what others owe it), ``payable`` (what it
-owes), ``advance`` (money paid ahead of invoices: the payer's asset, the payee's liability) and
-``claimed`` (completed but unaccepted work the supplier has claimed, against ``claims``, a
-memorandum pair). Every entry balances, which :class:`Entry` enforces when it is built, so the
-ledger always sums to zero::
+owes), ``advance`` (money paid ahead of invoices: the payer's asset, the payee's liability),
+``refund`` (advance money paid back), and two memorandum pairs: ``commitment`` (what the buyer
+committed to pay over the deal, booked when the deal is signed) and ``claimed`` (completed but
+unaccepted work the supplier has claimed). Every entry balances, which :class:`Entry`
+enforces when it is built, so the ledger always sums to zero::
 
     payment 30,000 ridgeline → kestrel, nothing invoiced yet
       Dr kestrel:cash 30,000        Cr ridgeline:cash 30,000
@@ -24,7 +25,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from copact.core.events import Event, Invoice, Payment, WorkClaimed
+from copact.core.deal import Deal
+from copact.core.events import Event, Invoice, Payment, Signed, WorkClaimed
+from copact.core.invoicing import advance_amount, buyer_of, invoice_amounts
 from copact.errors import MoneyError
 
 __all__ = ["Entry", "Ledger", "build_ledger"]
@@ -66,17 +69,43 @@ class Ledger:
         return sum(self.balances().values(), Decimal(0))
 
 
-def build_ledger(events: Iterable[Event]) -> Ledger:
-    """The entries of every payment, invoice and claim, in journal order."""
+def _commitment(deal: Deal) -> Decimal:
+    invoices = sum((m.amount for m in invoice_amounts(deal).values()), Decimal(0))
+    return invoices + (advance_amount(deal).amount if deal.prepaid else Decimal(0))
+
+
+def build_ledger(events: Iterable[Event], deal: Deal | None = None) -> Ledger:
+    """The entries of every payment, invoice and claim, in journal order (and, given the deal,
+    the buyer's commitment when it is signed)."""
     entries: list[Entry] = []
+    committed = False
     owed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)  # (debtor, creditor) → open
     ahead: dict[tuple[str, str], Decimal] = defaultdict(Decimal)  # (payer, payee) → advance
     for e in sorted(events, key=lambda x: x.day):
-        if isinstance(e, Payment):
+        if isinstance(e, Signed) and deal is not None and deal.suppliers and not committed:
+            committed = True
+            buyer, supplier = buyer_of(deal), deal.suppliers[0].id
+            total = _commitment(deal)
+            memo = "commitment at signature"
+            entries.append(
+                _pair(e.day, memo, f"{supplier}:commitment", f"{buyer}:commitment", total)
+            )
+        elif isinstance(e, Payment):
             entries.append(
                 _pair(e.day, f"payment {e.ref}", f"{e.to}:cash", f"{e.from_}:cash", e.amount)
             )
-            settled = min(e.amount, owed[(e.from_, e.to)])
+            # money back from a party that was paid ahead: a refund of unused advance
+            back = min(e.amount, ahead[(e.to, e.from_)])
+            if back:
+                ahead[(e.to, e.from_)] -= back
+                entries.append(
+                    _pair(e.day, f"refund {e.ref}", f"{e.from_}:advance", f"{e.to}:advance", back)
+                )
+                entries.append(
+                    _pair(e.day, f"refund {e.ref}", f"{e.to}:refund", f"{e.from_}:refund", back)
+                )
+            amount = e.amount - back
+            settled = min(amount, owed[(e.from_, e.to)])
             if settled:
                 owed[(e.from_, e.to)] -= settled
                 entries.append(
@@ -88,7 +117,7 @@ def build_ledger(events: Iterable[Event]) -> Ledger:
                         settled,
                     )
                 )
-            rest = e.amount - settled
+            rest = amount - settled
             if rest:
                 ahead[(e.from_, e.to)] += rest
                 entries.append(
@@ -104,24 +133,11 @@ def build_ledger(events: Iterable[Event]) -> Ledger:
             drawn = min(total, ahead[(e.to, e.from_)])
             if drawn:
                 ahead[(e.to, e.from_)] -= drawn
+                memo = f"invoice {e.number} from advance"
                 entries.append(
-                    _pair(
-                        e.day,
-                        f"invoice {e.number} from advance",
-                        f"{e.to}:payable",
-                        f"{e.from_}:receivable",
-                        drawn,
-                    )
+                    _pair(e.day, memo, f"{e.to}:payable", f"{e.from_}:receivable", drawn)
                 )
-                entries.append(
-                    _pair(
-                        e.day,
-                        f"advance used by {e.number}",
-                        f"{e.from_}:advance",
-                        f"{e.to}:advance",
-                        drawn,
-                    )
-                )
+                entries.append(_pair(e.day, memo, f"{e.from_}:advance", f"{e.to}:advance", drawn))
             owed[(e.to, e.from_)] += total - drawn
         elif isinstance(e, WorkClaimed):
             entries.append(

@@ -236,6 +236,18 @@ def test_one_invoice_per_accepted_milestone_at_the_buyers_share() -> None:
             HEAT, state, milestone="design-freeze", number="K-2", at=date(2026, 9, 21)
         )
     doc = state_to_json(state)
+    (due,) = doc["invoices"]
+    assert due == {
+        "number": "K-1",
+        "for": ["design-freeze"],
+        "from": "kestrel",
+        "to": "ridgeline",
+        "amount": "14800.00",
+        "due": "2026-10-20",
+        "overdue": False,
+    }
+    later = state_to_json(deal_state(HEAT, [*journal, invoice], on=date(2026, 11, 1)))
+    assert later["invoices"][0]["overdue"] is False  # the 30,000 advance covers it
     design = next(m for m in doc["milestones"] if m["id"] == "design-freeze")
     assert design["state"] == "accepted" and design["invoice_amount"] == "14800.00"
     assert doc["balances"]["ridgeline"] == {"paid": "30000.00", "received": "0.00"}
@@ -267,3 +279,42 @@ def test_bad_event_lines_are_reported_with_their_line_number() -> None:
     events, problems = parse_events(text, "journal.jsonl")
     assert len(events) == 1
     assert [(p.line, p.code) for p in problems] == [(2, "J001"), (3, "J002"), (4, "J002")]
+
+
+def test_an_unpaid_invoice_is_overdue_after_its_payment_terms() -> None:
+    evidence = [ev(k) for k in ("delivery-receipt", "test-report", "photo")]
+    day = date(2026, 10, 1)
+    journal = commands.submit(
+        HYBRID,
+        deal_state(HYBRID, [], on=day),
+        milestone="hardware-delivery",
+        evidence=evidence,
+        by="sam",
+        at=day,
+    )
+    journal += commands.accept(
+        HYBRID, deal_state(HYBRID, journal, on=day), milestone="hardware-delivery", by="ana", at=day
+    )
+    journal += commands.invoice_for(
+        HYBRID,
+        deal_state(HYBRID, journal, on=day),
+        milestone="hardware-delivery",
+        number="VW-7",
+        at=day,
+    )
+    # 126,000 × 70 % = 88,200, due 30 days later
+    on_due = state_to_json(deal_state(HYBRID, journal, on=date(2026, 10, 31)))["invoices"][0]
+    after = state_to_json(deal_state(HYBRID, journal, on=date(2026, 11, 1)))["invoices"][0]
+    assert (on_due["amount"], on_due["due"], on_due["overdue"]) == ("88200.00", "2026-10-31", False)
+    assert after["overdue"] is True
+    journal += commands.pay(
+        HYBRID,
+        deal_state(HYBRID, journal, on=date(2026, 11, 2)),
+        payer="acme",
+        payee="voltworks",
+        amount=Decimal("88200.00"),
+        ref="ACH-1",
+        at=date(2026, 11, 2),
+    )
+    paid = state_to_json(deal_state(HYBRID, journal, on=date(2026, 11, 2)))["invoices"][0]
+    assert paid["overdue"] is False

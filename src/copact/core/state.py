@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, Literal
 
 from copact.core.calendar import BusinessCalendar
@@ -238,6 +239,17 @@ def deal_state(deal: Deal, events: Iterable[Event], *, on: date) -> DealState:
     return replace(state, milestones=settled)
 
 
+def _settled(state: DealState, invoice: Invoice) -> bool:
+    """Whether the payer has paid at least the invoices up to and including this one (a
+    payment settles the oldest invoices first, after any advance)."""
+    owed = sum(
+        (i.total for i in state.invoices if i.to == invoice.to and i.due <= invoice.due),
+        start=Decimal(0),
+    )
+    payer = state.balances.get(invoice.to)
+    return payer is not None and payer.paid.amount >= owed
+
+
 def state_to_json(state: DealState) -> dict[str, Any]:
     """The ``copact state --format json`` shape of DESIGN §11."""
     amounts = invoice_amounts(state.deal) if state.deal.milestones else {}
@@ -260,6 +272,18 @@ def state_to_json(state: DealState) -> dict[str, Any]:
                 "invoiced": m.invoiced,
             }
             for m in state.milestones.values()
+        ],
+        "invoices": [
+            {
+                "number": inv.number,
+                "for": [line.for_ for line in inv.lines],
+                "from": inv.from_,
+                "to": inv.to,
+                "amount": str(inv.total),
+                "due": inv.due.isoformat(),
+                "overdue": inv.due < state.on and not _settled(state, inv),
+            }
+            for inv in state.invoices
         ],
         "balances": {
             party: {

@@ -99,6 +99,22 @@ def state(
         )
     console = out()
     console.print(table)
+    invoices = state_to_json(folded)["invoices"]
+    if invoices:
+        inv = Table(title=f"invoices ({deal.currency})")
+        for column in ("number", "for", "from → to", "amount", "due", ""):
+            inv.add_column(column, justify="right" if column == "amount" else "left")
+        for i in invoices:
+            flag = "[bold red]overdue[/]" if i["overdue"] else ""
+            inv.add_row(
+                i["number"],
+                ", ".join(i["for"]),
+                f"{i['from']} → {i['to']}",
+                f"{float(i['amount']):,.2f}",
+                i["due"],
+                flag,
+            )
+        console.print(inv)
     balances = Table(title=f"payments up to {day} ({deal.currency})")
     for column in ("party", "paid", "received"):
         balances.add_column(column, justify="left" if column == "party" else "right")

@@ -318,3 +318,39 @@ def test_an_unpaid_invoice_is_overdue_after_its_payment_terms() -> None:
     )
     paid = state_to_json(deal_state(HYBRID, journal, on=date(2026, 11, 2)))["invoices"][0]
     assert paid["overdue"] is False
+
+
+def test_an_acquired_supplier_hands_over_source_and_customers_and_is_paid_its_claimed_work() -> (
+    None
+):
+    """Software integration: Cobalt is acquired; Tidewater leaves by change of control."""
+    saas = load_example("saas-integration.yaml")
+    journal = [
+        Payment(
+            at=date(2026, 9, 1),
+            deal=saas.id,
+            from_="tidewater",
+            to="cobalt",
+            amount=Decimal(20000),
+            ref="BACS-1",
+        ),
+        WorkClaimed(
+            at=date(2026, 10, 1),
+            deal=saas.id,
+            amount=Decimal(6500),
+            for_="security review half done",
+        ),
+    ]
+    s = settle_exit(
+        saas, journal, trigger="change-of-control", on=date(2026, 10, 15), by="tidewater"
+    )
+    # nothing accepted yet: unused = 20,000; a change of control deducts claimed work in full:
+    # refund = 20,000 − 6,500 = 13,500 from Cobalt
+    assert (str(s.unused), str(s.deduction), str(s.refund)) == (
+        "20000.00 GBP",
+        "6500.00 GBP",
+        "13500.00 GBP",
+    )
+    assert (s.owed_from, s.owed_to) == ("cobalt", "tidewater")
+    assert "source" in s.on_exit["source-materials"]
+    assert "180 days" in s.on_exit["customer-transition"]

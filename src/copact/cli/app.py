@@ -11,7 +11,7 @@ import sys
 import typer
 
 from copact import __version__
-from copact.cli import authoring, lint, running, simulation
+from copact.cli import authoring, lint, running, simulation, workspace
 
 __all__ = ["app", "main"]
 
@@ -48,6 +48,7 @@ lint.register(app)
 authoring.register(app)
 running.register(app)
 simulation.register(app)
+workspace.register(app)
 
 
 def main() -> None:

@@ -16,12 +16,14 @@ from decimal import Decimal
 from copact.core.deal import Deal, Milestone
 from copact.core.events import (
     Accepted,
+    Event,
     EvidenceRef,
     GateDecided,
     Invoice,
     InvoiceLine,
     Payment,
     Rejected,
+    Signed,
     Submitted,
     WorkClaimed,
 )
@@ -29,7 +31,7 @@ from copact.core.invoicing import buyer_of, invoice_amount, payee_of
 from copact.core.state import DealState
 from copact.errors import RefusedCommand
 
-__all__ = ["accept", "claim", "decide_gate", "invoice_for", "pay", "reject", "submit"]
+__all__ = ["accept", "admit", "claim", "decide_gate", "invoice_for", "pay", "reject", "submit"]
 
 At = date | datetime
 
@@ -174,3 +176,43 @@ def decide_gate(
     if decision not in ("proceed", "adjust", "pause"):
         raise RefusedCommand("a gate decision is proceed, adjust or pause")
     return [GateDecided(at=at, deal=deal.id, phase=phase, decision=decision, by=by)]
+
+
+def admit(deal: Deal, state: DealState, event: Event) -> None:
+    """Check an event read from outside (an imported journal) against the same guards as the
+    command that would have made it; raise :class:`RefusedCommand` if it could not have been."""
+    at = event.at
+    if isinstance(event, Submitted):
+        submit(deal, state, milestone=event.milestone, evidence=event.evidence, by=event.by, at=at)
+    elif isinstance(event, Accepted):
+        accept(deal, state, milestone=event.milestone, by=event.by, at=at)
+    elif isinstance(event, Rejected):
+        reject(deal, state, milestone=event.milestone, by=event.by, reasons=event.reasons, at=at)
+    elif isinstance(event, Payment):
+        pay(
+            deal,
+            state,
+            payer=event.from_,
+            payee=event.to,
+            amount=event.amount,
+            ref=event.ref,
+            at=at,
+            for_=event.for_,
+        )
+    elif isinstance(event, WorkClaimed):
+        claim(deal, state, amount=event.amount, for_=event.for_, evidence=event.evidence, at=at)
+    elif isinstance(event, GateDecided):
+        decide_gate(deal, state, phase=event.phase, decision=event.decision, by=event.by, at=at)
+    elif isinstance(event, Invoice):
+        for line in event.lines:
+            (expected,) = invoice_for(deal, state, milestone=line.for_, number=event.number, at=at)
+            if expected.total != line.amount:
+                raise RefusedCommand(
+                    f"invoice {event.number} bills {line.amount} for {line.for_}; "
+                    f"the deal says {expected.total}"
+                )
+    elif isinstance(event, Signed):
+        for person in event.by:
+            _person_of(deal, person)
+    if event.deal != deal.id:
+        raise RefusedCommand(f"the event is for deal {event.deal!r}, not {deal.id!r}")

@@ -1,0 +1,141 @@
+"""`copact init`, `copact deal add|list` and `copact journal import|export|verify`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from copact.cli.console import fail, out
+from copact.errors import CopactError
+from copact.services.workspace import ImportRefused, Workspace, default_workspace
+
+__all__ = ["register"]
+
+deal_app = typer.Typer(help="Deals registered in the workspace.", no_args_is_help=True)
+journal_app = typer.Typer(help="A deal's journal: import, export, verify.", no_args_is_help=True)
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="The workspace folder (default: $COPACT_WORKSPACE or ./copact-workspace).",
+    ),
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _open(path: Path | None) -> Workspace:
+    try:
+        return Workspace.open(path or default_workspace(), clock=_now)
+    except CopactError as exc:
+        fail(str(exc))
+
+
+def init(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Where (default ./copact-workspace).")
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option(help="A database URL, e.g. postgresql+psycopg://user@host/db.")
+    ] = None,
+) -> None:
+    """Create a workspace: a database (SQLite by default) and an evidence store.
+
+    Example: `copact init` or `copact init shared --database postgresql+psycopg://postgres@127.0.0.1/test`
+    """
+    root = directory or default_workspace()
+    ws = Workspace.init(root, database=database, clock=_now)
+    out().print(
+        f"Workspace ready in {root} ({ws.engine.url.render_as_string(hide_password=True)})",
+        markup=False,
+    )
+
+
+@deal_app.command("add")
+def deal_add(
+    path: Annotated[Path, typer.Argument(metavar="DEAL")], workspace: WorkspaceOption = None
+) -> None:
+    """Register a deal file (its text and hash are kept as the next version).
+
+    Example: `copact deal add examples/hybrid-dc1.yaml`
+    """
+    ws = _open(workspace)
+    try:
+        deal, version = ws.add_deal(path.read_text(encoding="utf-8"), str(path))
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or 'cannot be read'}")
+    except CopactError as exc:
+        fail(str(exc), 1)
+    out().print(f"{deal.id}: version {version}", markup=False)
+
+
+@deal_app.command("list")
+def deal_list(workspace: WorkspaceOption = None) -> None:
+    """The deals of the workspace, with their latest version and journal length."""
+    table = Table()
+    for column in ("deal", "title", "version", "events"):
+        table.add_column(column)
+    for deal_id, title, version, count in _open(workspace).deals():
+        table.add_row(deal_id, title, str(version), str(count))
+    out().print(table)
+
+
+@journal_app.command("import")
+def journal_import(
+    file: Annotated[Path, typer.Argument(help="JSON Lines, one event a line.")],
+    deal: Annotated[str, typer.Option(help="The deal id.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Append events through the same guards as the commands: all or nothing.
+
+    Stops at the first event the deal's state refuses, with its line number (exit 1).
+    """
+    ws = _open(workspace)
+    try:
+        count = ws.import_journal(deal, file.read_text(encoding="utf-8"), str(file))
+    except OSError as exc:
+        fail(f"{file}: {exc.strerror or 'cannot be read'}")
+    except ImportRefused as exc:
+        fail(f"{file}:{exc.line}: {exc.reason}; nothing was imported", 1)
+    except CopactError as exc:
+        fail(str(exc))
+    out().print(f"{count} events appended to {deal}", markup=False)
+
+
+@journal_app.command("export")
+def journal_export(
+    deal: Annotated[str, typer.Option(help="The deal id.")], workspace: WorkspaceOption = None
+) -> None:
+    """Print the journal as JSON Lines (canonical JSON, in order)."""
+    try:
+        typer.echo(_open(workspace).export_journal(deal), nl=False)
+    except CopactError as exc:
+        fail(str(exc))
+
+
+@journal_app.command("verify")
+def journal_verify(
+    deal: Annotated[str, typer.Option(help="The deal id.")], workspace: WorkspaceOption = None
+) -> None:
+    """Recompute the hash chain; name the first event that does not match (exit 1)."""
+    try:
+        result = _open(workspace).verify(deal)
+    except CopactError as exc:
+        fail(str(exc))
+    if not result.ok:
+        fail(f"{deal}: event {result.first_bad} does not verify: {result.reason}", 1)
+    out().print(f"{deal}: {result.count} events verified; head {result.head}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.add_typer(deal_app, name="deal")
+    app.add_typer(journal_app, name="journal")

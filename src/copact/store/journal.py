@@ -1,0 +1,182 @@
+"""The append-only journal in the database: each event's canonical JSON chained by SHA-256.
+
+    hash(n) = SHA-256(hash(n−1) + canonical JSON of event n),  hash(0) = 64 zeros
+
+:func:`verify` recomputes the chain from the stored bodies and names the first event that does
+not match, which catches a flipped byte, a deleted, swapped or inserted event (an UPDATE or
+DELETE is refused by the database before it gets that far).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, insert, select
+
+from copact.core.events import Event, canonical_json, parse_events
+from copact.store.tables import deal_versions, deals, events
+
+__all__ = [
+    "GENESIS",
+    "Verification",
+    "add_deal",
+    "append",
+    "chain_hash",
+    "deal_text",
+    "list_deals",
+    "read_events",
+    "verify",
+]
+
+GENESIS = "0" * 64
+
+
+def chain_hash(prev: str, body: str) -> str:
+    return hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
+
+
+def _once(event: Event) -> str | None:
+    """The key of an event that may happen once per deal."""
+    if event.type == "accepted":
+        return f"accepted:{event.milestone}"
+    if event.type == "invoice":
+        return "invoice:" + ",".join(sorted(line.for_ for line in event.lines))
+    if event.type == "payment":
+        return f"payment:{event.ref}"
+    return None
+
+
+def add_deal(conn: Connection, *, deal_id: str, title: str, text: str, now: datetime) -> int:
+    """Register a deal (version 1) or add its next version; returns the version number."""
+    if conn.execute(select(deals.c.id).where(deals.c.id == deal_id)).first() is None:
+        conn.execute(insert(deals).values(id=deal_id, title=title, created=now))
+    last = conn.execute(
+        select(func.max(deal_versions.c.version)).where(deal_versions.c.deal == deal_id)
+    ).scalar()
+    version = (last or 0) + 1
+    conn.execute(
+        insert(deal_versions).values(
+            deal=deal_id,
+            version=version,
+            text=text,
+            sha256=hashlib.sha256(text.encode()).hexdigest(),
+            created=now,
+        )
+    )
+    return version
+
+
+def list_deals(conn: Connection) -> list[tuple[str, str, int, int]]:
+    """(id, title, latest version, events) of every deal."""
+    rows = conn.execute(select(deals.c.id, deals.c.title).order_by(deals.c.id)).all()
+    out = []
+    for deal_id, title in rows:
+        version = (
+            conn.execute(
+                select(func.max(deal_versions.c.version)).where(deal_versions.c.deal == deal_id)
+            ).scalar()
+            or 0
+        )
+        count = (
+            conn.execute(
+                select(func.count()).select_from(events).where(events.c.deal == deal_id)
+            ).scalar()
+            or 0
+        )
+        out.append((deal_id, title, int(version), int(count)))
+    return out
+
+
+def deal_text(conn: Connection, deal_id: str) -> str | None:
+    return conn.execute(
+        select(deal_versions.c.text)
+        .where(deal_versions.c.deal == deal_id)
+        .order_by(deal_versions.c.version.desc())
+        .limit(1)
+    ).scalar()
+
+
+def append(conn: Connection, deal_id: str, new: Sequence[Event]) -> list[int]:
+    """Append events after the current head; returns their sequence numbers. A concurrent
+    append or a second 'once' event fails on the unique constraints, inside the caller's
+    transaction."""
+    head = conn.execute(
+        select(events.c.seq, events.c.hash)
+        .where(events.c.deal == deal_id)
+        .order_by(events.c.seq.desc())
+        .limit(1)
+    ).first()
+    seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+    rows, seqs = [], []
+    for event in new:
+        seq += 1
+        body = canonical_json(event)
+        digest = chain_hash(prev, body)
+        rows.append(
+            {
+                "deal": deal_id,
+                "seq": seq,
+                "type": event.type,
+                "body": body,
+                "prev_hash": prev,
+                "hash": digest,
+                "once": _once(event),
+            }
+        )
+        seqs.append(seq)
+        prev = digest
+    if rows:
+        conn.execute(insert(events), rows)
+    return seqs
+
+
+def read_events(conn: Connection, deal_id: str) -> list[Event]:
+    bodies = conn.execute(
+        select(events.c.body).where(events.c.deal == deal_id).order_by(events.c.seq)
+    ).scalars()
+    parsed, problems = parse_events("\n".join(bodies))
+    if problems:
+        raise ValueError(f"stored event does not parse: {problems[0].message}")
+    return parsed
+
+
+@dataclass(frozen=True)
+class Verification:
+    ok: bool
+    count: int
+    head: str
+    first_bad: int | None = None
+    reason: str = ""
+
+
+def verify(conn: Connection, deal_id: str) -> Verification:
+    """Recompute the chain; the first row whose link or hash does not match is named."""
+    prev = GENESIS
+    count = 0
+    rows = conn.execute(
+        select(events.c.seq, events.c.body, events.c.prev_hash, events.c.hash)
+        .where(events.c.deal == deal_id)
+        .order_by(events.c.seq)
+    )
+    for expected_seq, (seq, body, prev_hash, digest) in enumerate(rows, start=1):
+        if seq != expected_seq:
+            return Verification(
+                False, count, prev, seq, f"sequence jumps from {expected_seq - 1} to {seq}"
+            )
+        if prev_hash != prev:
+            return Verification(False, count, prev, seq, "its link does not match the event before")
+        try:
+            canonical = json.dumps(
+                json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            )
+        except ValueError:
+            return Verification(False, count, prev, seq, "its body is not JSON")
+        if canonical != body or chain_hash(prev, body) != digest:
+            return Verification(False, count, prev, seq, "its hash does not match its content")
+        prev = digest
+        count += 1
+    return Verification(True, count, prev)

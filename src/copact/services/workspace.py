@@ -102,6 +102,29 @@ class Workspace:
         assert loaded.deal is not None
         return loaded.deal
 
+    # -- commands --
+
+    def run(
+        self, deal_id: str, command: Callable[..., list[Event]], **kwargs: object
+    ) -> list[Event]:
+        """Fold the deal's state now, check the command's guard, append what it causes, in one
+        transaction. A concurrent writer that got there first surfaces as a refusal: the
+        unique keys of the journal decide, not the timing."""
+        deal = self.deal(deal_id)
+        now = self.clock()
+        try:
+            with self.engine.begin() as conn:
+                history = journal.read_events(conn, deal_id)
+                state = deal_state(deal, history, on=now.date())
+                caused = command(deal, state, at=now, **kwargs)
+                journal.append(conn, deal_id, caused)
+        except IntegrityError:
+            raise RefusedCommand(
+                "another change to this deal was recorded at the same moment; "
+                "look at the deal again and retry"
+            ) from None
+        return caused
+
     # -- the journal --
 
     def events(self, deal_id: str) -> list[Event]:

@@ -84,11 +84,32 @@ def test_a_refused_line_leaves_nothing_half_applied(workspace: Workspace) -> Non
     assert workspace.events("heat-sensor-housing") == []
 
 
-def test_a_second_import_is_refused_at_its_first_line(workspace: Workspace) -> None:
+def test_a_second_import_of_the_same_file_adds_nothing(workspace: Workspace) -> None:
+    """A retry (after a crash, or by mistake) completes exactly: what the journal already holds
+    as its first lines is skipped, the rest goes through the guards."""
     ws = _loaded(workspace)
+    assert ws.import_journal("heat-sensor-housing", JOURNAL, "again.jsonl") == 0
+    assert ws.export_journal("heat-sensor-housing") == JOURNAL
+
+
+def test_a_re_import_after_a_partial_one_appends_only_the_rest(workspace: Workspace) -> None:
+    workspace.add_deal(DEAL.read_text(), str(DEAL))
+    first_half = "".join(JOURNAL.splitlines(keepends=True)[:3])
+    assert workspace.import_journal("heat-sensor-housing", first_half, "half.jsonl") == 3
+    assert workspace.import_journal("heat-sensor-housing", JOURNAL, "all.jsonl") == 3
+    assert workspace.export_journal("heat-sensor-housing") == JOURNAL
+    assert workspace.verify("heat-sensor-housing").count == 6
+
+
+def test_a_different_journal_on_top_is_refused_at_its_first_bad_line(
+    workspace: Workspace,
+) -> None:
+    ws = _loaded(workspace)
+    lines = JOURNAL.splitlines(keepends=True)
+    # the journal from its second line: design-freeze is accepted, it cannot be submitted again
     with pytest.raises(ImportRefused) as refused:
-        ws.import_journal("heat-sensor-housing", JOURNAL, "again.jsonl")
-    assert refused.value.line == 1 and "already recorded" in refused.value.reason
+        ws.import_journal("heat-sensor-housing", "".join(lines[1:]), "again.jsonl")
+    assert refused.value.line == 1 and "accepted" in refused.value.reason
     assert len(ws.events("heat-sensor-housing")) == 6
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from copact.core.commands import admit
 from copact.core.deal import Deal
-from copact.core.events import Event, dumps_events, parse_events
+from copact.core.events import Event, canonical_json, dumps_events, parse_events
 from copact.core.state import deal_state
 from copact.dealfile.loader import load_text
 from copact.errors import CopactError, RefusedCommand
@@ -42,6 +42,18 @@ class ImportRefused(CopactError):
         super().__init__(f"line {line}: {reason}")
         self.line = line
         self.reason = reason
+
+
+def _common_prefix(held: list[Event], incoming: list[Event]) -> int:
+    """How many of ``incoming`` the journal already holds, when it starts with them (or they
+    start with the journal): the part of a file an earlier import already applied."""
+    n = min(len(held), len(incoming))
+    if n == 0 or canonical_json(held[0]) != canonical_json(incoming[0]):
+        return 0
+    for i in range(n):
+        if canonical_json(held[i]) != canonical_json(incoming[i]):
+            return 0
+    return n
 
 
 def default_workspace() -> Path:
@@ -132,7 +144,9 @@ class Workspace:
             return journal.read_events(conn, deal_id)
 
     def import_journal(self, deal_id: str, text: str, path: str) -> int:
-        """Append a JSON Lines file through the guards, all or nothing; returns the count."""
+        """Append a JSON Lines file through the guards, all or nothing; returns how many events
+        were appended. Events the journal already holds as its first lines are skipped, so a
+        re-import after a crash or a retry completes exactly instead of doubling up."""
         deal = self.deal(deal_id)
         parsed, problems = parse_events(text, path)
         if problems:
@@ -140,21 +154,23 @@ class Workspace:
         lines = [n for n, raw in enumerate(text.split("\n"), start=1) if raw.strip()]
         with self.engine.begin() as conn:
             history = journal.read_events(conn, deal_id)
-            for line, event in zip(lines, parsed, strict=True):
+            held = _common_prefix(history, parsed)
+            for line, event in zip(lines[held:], parsed[held:], strict=True):
+                if history and event.day < history[-1].day:
+                    raise ImportRefused(line, "events must come in date order")
                 try:
                     admit(deal, deal_state(deal, history, on=event.day), event)
                 except RefusedCommand as exc:
                     raise ImportRefused(line, str(exc)) from None
-                if history and event.day < history[-1].day:
-                    raise ImportRefused(line, "events must come in date order")
                 history.append(event)
             try:
-                journal.append(conn, deal_id, parsed)
+                journal.append(conn, deal_id, parsed[held:])
             except IntegrityError:
                 raise ImportRefused(
-                    lines[0], "another writer appended at the same time; retry"
+                    lines[held] if held < len(lines) else 1,
+                    "another writer appended at the same time; retry",
                 ) from None
-        return len(parsed)
+        return len(parsed) - held
 
     def export_journal(self, deal_id: str) -> str:
         self.deal(deal_id)

@@ -106,10 +106,10 @@ def test_a_different_journal_on_top_is_refused_at_its_first_bad_line(
 ) -> None:
     ws = _loaded(workspace)
     lines = JOURNAL.splitlines(keepends=True)
-    # the journal from its second line: design-freeze is accepted, it cannot be submitted again
+    # the journal from its second line, after its own last event: refused at the first line
     with pytest.raises(ImportRefused) as refused:
         ws.import_journal("heat-sensor-housing", "".join(lines[1:]), "again.jsonl")
-    assert refused.value.line == 1 and "accepted" in refused.value.reason
+    assert refused.value.line == 1 and "date order" in refused.value.reason
     assert len(ws.events("heat-sensor-housing")) == 6
 
 

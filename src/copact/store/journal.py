@@ -163,7 +163,7 @@ def verify(conn: Connection, deal_id: str, *, batch: int = 10_000) -> Verificati
         .where(events.c.deal == deal_id)
         .order_by(events.c.seq)
     )
-    for seq, body, prev_hash, digest in result.tuples():
+    for seq, body, prev_hash, digest in result:
         if seq != count + 1:
             return Verification(False, count, prev, seq, f"sequence jumps from {count} to {seq}")
         if prev_hash != prev:

@@ -13,11 +13,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from copact.core.changes import approve_change, propose_change, reject_change
 from copact.core.deal import Deal, Milestone
 from copact.core.events import (
     Accepted,
+    ChangeApproved,
+    ChangeProposed,
+    ChangeRejected,
     Event,
     EvidenceRef,
+    ExitInvoked,
     GateDecided,
     Invoice,
     InvoiceLine,
@@ -28,7 +33,8 @@ from copact.core.events import (
     WorkClaimed,
 )
 from copact.core.invoicing import buyer_of, invoice_amount, payee_of
-from copact.core.state import DealState
+from copact.core.settlement import invoke_exit
+from copact.core.state import DealState, deal_state
 from copact.errors import RefusedCommand
 
 __all__ = ["accept", "admit", "claim", "decide_gate", "invoice_for", "pay", "reject", "submit"]
@@ -178,9 +184,11 @@ def decide_gate(
     return [GateDecided(at=at, deal=deal.id, phase=phase, decision=decision, by=by)]
 
 
-def admit(deal: Deal, state: DealState, event: Event) -> None:
+def admit(deal: Deal, history: list[Event], event: Event) -> None:
     """Check an event read from outside (an imported journal) against the same guards as the
-    command that would have made it; raise :class:`RefusedCommand` if it could not have been."""
+    command that would have made it, given the events before it; raise
+    :class:`RefusedCommand` if it could not have been."""
+    state = deal_state(deal, history, on=event.day)
     at = event.at
     if isinstance(event, Submitted):
         submit(deal, state, milestone=event.milestone, evidence=event.evidence, by=event.by, at=at)
@@ -211,6 +219,22 @@ def admit(deal: Deal, state: DealState, event: Event) -> None:
                     f"invoice {event.number} bills {line.amount} for {line.for_}; "
                     f"the deal says {expected.total}"
                 )
+    elif isinstance(event, ChangeProposed):
+        propose_change(
+            deal,
+            state.changes,
+            change=event.change,
+            amount=event.amount,
+            patch=event.patch,
+            by=event.by,
+            at=at,
+        )
+    elif isinstance(event, ChangeApproved):
+        approve_change(deal, state.changes, change=event.change, by=event.by, at=at)
+    elif isinstance(event, ChangeRejected):
+        reject_change(deal, state.changes, change=event.change, by=event.by, at=at)
+    elif isinstance(event, ExitInvoked):
+        invoke_exit(deal, history, trigger=event.trigger, by=event.by, at=at)
     elif isinstance(event, Signed):
         for person in event.by:
             _person_of(deal, person)

@@ -22,17 +22,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from copact.core.deal import Deal
-from copact.core.events import Event, WorkClaimed
+from copact.core.events import Event, ExitInvoked, WorkClaimed, day_of
 from copact.core.invoicing import advance_payee, buyer_of, invoice_amounts
 from copact.core.money import Money
 from copact.core.state import deal_state
 from copact.errors import RefusedCommand
 
-__all__ = ["TRIGGERS", "ExitSettlement", "open_triggers", "settle_exit", "settlement_to_json"]
+__all__ = [
+    "TRIGGERS",
+    "ExitSettlement",
+    "invoke_exit",
+    "open_triggers",
+    "settle_exit",
+    "settlement_to_json",
+]
 
 TRIGGERS = ("missed-milestone", "convenience", "change-of-control", "insolvency")
 _SUPPLIER_SIDE = ("missed-milestone", "insolvency")
@@ -190,3 +197,22 @@ def settlement_to_json(s: ExitSettlement) -> dict[str, Any]:
         "owed": {"from": s.owed_from, "to": s.owed_to, "amount": _amount(s.owed)},
         "on_exit": s.on_exit,
     }
+
+
+def invoke_exit(
+    deal: Deal, events: Iterable[Event], *, trigger: str, by: str, at: date | datetime
+) -> list[ExitInvoked]:
+    """A person (or a party, in an imported journal) invokes an exit for their party; refused
+    when the trigger is not open on that day for that party, or the deal has already ended."""
+    journal = list(events)
+    person = deal.person(by)
+    party = person.party if person is not None else by if deal.party(by) is not None else None
+    if party is None:
+        raise RefusedCommand(f"{by!r} is neither a person nor a party of {deal.id}")
+    day = day_of(at)
+    earlier = [e for e in journal if isinstance(e, ExitInvoked) and e.day <= day]
+    if earlier:
+        first = earlier[0]
+        raise RefusedCommand(f"{first.by} already invoked a {first.trigger} exit on {first.day}")
+    settle_exit(deal, journal, trigger=trigger, on=day, by=party)
+    return [ExitInvoked(at=at, deal=deal.id, trigger=trigger, by=by)]

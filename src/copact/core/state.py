@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from copact.core.calendar import BusinessCalendar
+from copact.core.changes import ChangeState, apply_change_event
 from copact.core.deal import Deal, Milestone
 from copact.core.events import (
     Accepted,
@@ -75,7 +76,7 @@ class DealState:
     invoices: tuple[Invoice, ...] = ()
     claims: tuple[WorkClaimed, ...] = ()
     gates: dict[str, str] = field(default_factory=dict)
-    changes: dict[str, str] = field(default_factory=dict)
+    changes: dict[str, ChangeState] = field(default_factory=dict)
     signed_by: frozenset[str] = frozenset()
     exits: tuple[ExitInvoked, ...] = ()
 
@@ -198,13 +199,13 @@ class _Fold:
         return replace(state, gates={**state.gates, e.phase: e.decision})
 
     def on_change_proposed(self, state: DealState, e: ChangeProposed) -> DealState:
-        return replace(state, changes={**state.changes, e.change: "proposed"})
+        return replace(state, changes=apply_change_event(self.deal, state.changes, e))
 
     def on_change_approved(self, state: DealState, e: ChangeApproved) -> DealState:
-        return replace(state, changes={**state.changes, e.change: "approved"})
+        return replace(state, changes=apply_change_event(self.deal, state.changes, e))
 
     def on_change_rejected(self, state: DealState, e: ChangeRejected) -> DealState:
-        return replace(state, changes={**state.changes, e.change: "rejected"})
+        return replace(state, changes=apply_change_event(self.deal, state.changes, e))
 
     def on_invoice(self, state: DealState, e: Invoice) -> DealState:
         milestones = dict(state.milestones)

@@ -11,9 +11,11 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.representer import SafeRepresenter
 
+from copact.core.changes import merge_patch
 from copact.core.deal import Deal
+from copact.dealfile.nodes import YamlFault, parse_yaml
 
-__all__ = ["dump_data", "dump_deal", "plain"]
+__all__ = ["amend", "dump_data", "dump_deal", "plain"]
 
 
 def _represent_decimal(representer: SafeRepresenter, value: Decimal) -> Any:
@@ -48,3 +50,14 @@ def dump_data(data: Any) -> str:
 def dump_deal(deal: Deal) -> str:
     """The deal as format 1 YAML; loading the text gives an equal deal."""
     return dump_data(deal.model_dump(mode="python", by_alias=True, exclude_unset=True))
+
+
+def amend(text: str, patch: dict[str, Any]) -> str:
+    """A deal's text with a change order's JSON Merge Patch applied (RFC 7386, keys as written
+    in the file, e.g. ``{"milestones": [...], "change-control": {"threshold": 8000}}``). The
+    result is the next version's text; comments of the original do not carry over."""
+    parsed = parse_yaml(text)
+    if isinstance(parsed, YamlFault):
+        raise ValueError(f"the stored deal does not parse: {parsed.message}")
+    data, _, _ = parsed
+    return dump_data(merge_patch(data, patch))

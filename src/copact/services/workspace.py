@@ -7,32 +7,60 @@ database is ``copact.db`` (SQLite) in the folder, ``--database postgresql+psycop
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from copact.core.commands import admit
 from copact.core.deal import Deal
-from copact.core.events import Event, canonical_json, dumps_events, parse_events
+from copact.core.diagnostic import Severity
+from copact.core.events import (
+    ChangeApproved,
+    ChangeProposed,
+    Event,
+    canonical_json,
+    dumps_events,
+    parse_events,
+)
+from copact.core.evidence import check_evidence
 from copact.core.state import deal_state
+from copact.dealfile.dump import amend
 from copact.dealfile.loader import load_text
 from copact.errors import CopactError, RefusedCommand
 from copact.store import journal
+from copact.store.blobs import DEFAULT_LIMIT, BlobStore
+from copact.store.checkpoint import Checkpoint, SigningKey
 from copact.store.engine import migrate, open_engine
+from copact.store.journal import EvidenceRecord
 
-__all__ = ["ImportRefused", "Workspace", "WorkspaceError", "default_workspace"]
+__all__ = [
+    "IdempotencyConflict",
+    "ImportRefused",
+    "Outcome",
+    "Workspace",
+    "WorkspaceError",
+    "default_workspace",
+]
 
 CONFIG = "copact.toml"
+KEY = "keys/checkpoint.pem"
 
 
 class WorkspaceError(CopactError):
     """The workspace is missing, or a deal is not in it."""
+
+
+class IdempotencyConflict(RefusedCommand):
+    """An idempotency key used again for a different request."""
 
 
 class ImportRefused(CopactError):
@@ -60,18 +88,42 @@ def default_workspace() -> Path:
     return Path(os.environ.get("COPACT_WORKSPACE", "copact-workspace"))
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a service call did: the events it appended (or, on a replay of its idempotency key,
+    the events the first call appended) and their sequence numbers."""
+
+    deal: str
+    events: list[Event]
+    seqs: list[int]
+    replayed: bool = False
+    version: int | None = None  # the deal version an approved change order created
+
+
+Decide = Callable[[Deal, list[Event], datetime], list[Event]]
+
+
 @dataclass
 class Workspace:
+    """The unit of work of the services: the database, the evidence store and the signing key
+    of one workspace folder."""
+
     root: Path
     engine: Engine
     clock: Callable[[], datetime]
+    evidence_limit: int = DEFAULT_LIMIT
 
     @classmethod
     def init(cls, root: Path, *, database: str | None, clock: Callable[[], datetime]) -> Workspace:
         root.mkdir(parents=True, exist_ok=True)
         (root / "evidence").mkdir(exist_ok=True)
         url = database or f"sqlite:///{(root / 'copact.db').resolve()}"
-        (root / CONFIG).write_text(f'database = "{url}"\n')
+        if not (root / CONFIG).exists():
+            (root / CONFIG).write_text(
+                f'database = "{url}"\n# the largest evidence file accepted, in bytes\n'
+                f"evidence-limit = {DEFAULT_LIMIT}\n"
+            )
+        SigningKey.load_or_create(root / KEY)
         return cls.open(root, clock=clock)
 
     @classmethod
@@ -79,63 +131,186 @@ class Workspace:
         config = root / CONFIG
         if not config.is_file():
             raise WorkspaceError(f"{root} is not a workspace; create one with `copact init {root}`")
-        url = tomllib.loads(config.read_text())["database"]
-        engine = open_engine(url)
+        try:
+            settings = tomllib.loads(config.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise WorkspaceError(f"{config}: {exc}") from None
+        engine = open_engine(settings["database"])
         migrate(engine)
-        return cls(root, engine, clock)
+        return cls(root, engine, clock, int(settings.get("evidence-limit", DEFAULT_LIMIT)))
+
+    @property
+    def blobs(self) -> BlobStore:
+        return BlobStore(self.root / "evidence", self.evidence_limit)
 
     # -- deals --
 
     def add_deal(self, text: str, path: str) -> tuple[Deal, int]:
+        """Register a deal file as version 1. The same text again is a no-op; another text for
+        a registered deal is refused: a deal changes through an approved change order."""
         loaded = load_text(text, path)
-        if loaded.deal is None:
-            first = loaded.diagnostics[0]
+        errors = [d for d in loaded.diagnostics if d.severity is Severity.ERROR]
+        if loaded.deal is None or errors:
+            first = (errors or loaded.diagnostics)[0]
             raise WorkspaceError(
                 f"{path}:{first.line}:{first.column}: {first.code} {first.message}"
             )
+        deal = loaded.deal
         with self.engine.begin() as conn:
+            versions = journal.versions(conn, deal.id)
+            if versions:
+                if versions[0][2] == text:
+                    return deal, 1
+                raise WorkspaceError(
+                    f"deal {deal.id} is already registered (version {len(versions)}); it changes "
+                    "through a change order both sides approve (`copact change propose`)"
+                )
             version = journal.add_deal(
-                conn, deal_id=loaded.deal.id, title=loaded.deal.title, text=text, now=self.clock()
+                conn, deal_id=deal.id, title=deal.title, text=text, now=self.clock()
             )
-        return loaded.deal, version
+        return deal, version
 
     def deals(self) -> list[tuple[str, str, int, int]]:
         with self.engine.connect() as conn:
             return journal.list_deals(conn)
 
-    def deal(self, deal_id: str) -> Deal:
+    def deal_text(self, deal_id: str) -> str:
         with self.engine.connect() as conn:
             text = journal.deal_text(conn, deal_id)
         if text is None:
             raise WorkspaceError(
                 f"no deal {deal_id!r} in {self.root}; `copact deal list` shows them"
             )
-        loaded = load_text(text, f"{deal_id} (stored)")
+        return text
+
+    def deal(self, deal_id: str) -> Deal:
+        loaded = load_text(self.deal_text(deal_id), f"{deal_id} (stored)")
         assert loaded.deal is not None
         return loaded.deal
 
+    def versions(self, deal_id: str) -> list[tuple[int, str, str, datetime]]:
+        """(version, sha256, text, created) of every version of a deal, oldest first."""
+        self.deal_text(deal_id)
+        with self.engine.connect() as conn:
+            return journal.versions(conn, deal_id)
+
     # -- commands --
 
-    def run(
-        self, deal_id: str, command: Callable[..., list[Event]], **kwargs: object
-    ) -> list[Event]:
-        """Fold the deal's state now, check the command's guard, append what it causes, in one
-        transaction. A concurrent writer that got there first surfaces as a refusal: the
-        unique keys of the journal decide, not the timing."""
+    def execute(
+        self, deal_id: str, decide: Decide, *, key: str | None, request: dict[str, Any]
+    ) -> Outcome:
+        """Fold the deal's journal now, let ``decide`` check its guard and say what happens,
+        and append that in one transaction; an approved change order stores the next deal
+        version in the same transaction.
+
+        With an idempotency ``key``, the first call's outcome is recorded with it: a replay of
+        the same request returns that outcome (``replayed``) and appends nothing; the same key
+        with a different request is refused. A refused call records nothing, so it can be
+        retried with the same key once the state allows it. A concurrent writer that got there
+        first surfaces as a refusal: the journal's unique keys decide, not the timing."""
+        digest = _request_digest(deal_id, request)
+        if key is not None:
+            replay = self._replay(key, digest)
+            if replay is not None:
+                return replay
         deal = self.deal(deal_id)
         now = self.clock()
         try:
             with self.engine.begin() as conn:
                 history = journal.read_events(conn, deal_id)
-                state = deal_state(deal, history, on=now.date())
-                caused = command(deal, state, at=now, **kwargs)
-                journal.append(conn, deal_id, caused)
+                if history and now.date() < history[-1].day:
+                    raise RefusedCommand(
+                        f"the journal already holds events dated {history[-1].day}, after today "
+                        f"({now.date()}); check the clock"
+                    )
+                caused = decide(deal, history, now)
+                seqs = journal.append(conn, deal_id, caused)
+                version = _amend(conn, deal_id, history, caused, now)
+                if key is not None:
+                    journal.remember(
+                        conn, key=key, deal_id=deal_id, request=digest, seqs=seqs, now=now
+                    )
         except IntegrityError:
+            if key is not None:
+                replay = self._replay(key, digest)
+                if replay is not None:
+                    return replay
             raise RefusedCommand(
                 "another change to this deal was recorded at the same moment; "
                 "look at the deal again and retry"
             ) from None
-        return caused
+        return Outcome(deal_id, caused, seqs, False, version)
+
+    def _replay(self, key: str, digest: str) -> Outcome | None:
+        with self.engine.connect() as conn:
+            found = journal.recall(conn, key)
+            if found is None:
+                return None
+            deal_id, request, seqs = found
+            if request != digest:
+                raise IdempotencyConflict(
+                    f"idempotency key {key!r} was already used for a different request; "
+                    "use a new key for a new request"
+                )
+            return Outcome(deal_id, journal.read_events(conn, deal_id, seqs=seqs), seqs, True)
+
+    def run(self, deal_id: str, command: Callable[..., list[Event]], **kwargs: Any) -> list[Event]:
+        """A command of ``core.commands`` on the deal's state now, without idempotency key."""
+
+        def decide(deal: Deal, history: list[Event], now: datetime) -> list[Event]:
+            return command(deal, deal_state(deal, history, on=now.date()), at=now, **kwargs)
+
+        return self.execute(deal_id, decide, key=None, request={}).events
+
+    # -- evidence --
+
+    def add_evidence(
+        self,
+        deal_id: str,
+        stream: BinaryIO,
+        *,
+        name: str,
+        kind: str,
+        by: str,
+        confidential: bool = False,
+    ) -> EvidenceRecord:
+        """Stream a file into the evidence store and index it for the deal. The person adding
+        it must be of the deal; confidential evidence is visible to their party only."""
+        deal = self.deal(deal_id)
+        person = deal.person(by)
+        if person is None:
+            raise RefusedCommand(f"{by!r} is not a person of {deal_id}")
+        label = PurePosixPath(name.replace("\\", "/")).name or "unnamed"
+        stored = self.blobs.put(stream)
+        check_evidence(kind=kind, name=label, media_type=stored.media_type)
+        record = EvidenceRecord(
+            deal=deal_id,
+            sha256=stored.sha256,
+            kind=kind,
+            name=label,
+            size=stored.size,
+            media_type=stored.media_type,
+            confidential_to=person.party if confidential else None,
+            added_by=by,
+        )
+        with self.engine.begin() as conn:
+            existing = journal.evidence(conn, deal_id, stored.sha256)
+            if existing is not None:
+                return existing
+            journal.add_evidence(conn, record, now=self.clock())
+        return record
+
+    def evidence(self, deal_id: str, *, party: str | None) -> list[EvidenceRecord]:
+        """The deal's evidence a person of ``party`` may see (``None``: every record, for the
+        workspace's operator)."""
+        self.deal_text(deal_id)
+        with self.engine.connect() as conn:
+            records = journal.list_evidence(conn, deal_id)
+        return [r for r in records if party is None or r.visible_to(party)]
+
+    def evidence_record(self, deal_id: str, sha256: str) -> EvidenceRecord | None:
+        with self.engine.connect() as conn:
+            return journal.evidence(conn, deal_id, sha256)
 
     # -- the journal --
 
@@ -159,12 +334,16 @@ class Workspace:
                 if history and event.day < history[-1].day:
                     raise ImportRefused(line, "events must come in date order")
                 try:
-                    admit(deal, deal_state(deal, history, on=event.day), event)
+                    admit(deal, history, event)
                 except RefusedCommand as exc:
                     raise ImportRefused(line, str(exc)) from None
+                if isinstance(event, ChangeProposed) and event.patch:
+                    _check_patch(conn, deal_id, event.patch, line)
                 history.append(event)
             try:
                 journal.append(conn, deal_id, parsed[held:])
+                earlier = history[: len(history) - (len(parsed) - held)]
+                _amend(conn, deal_id, earlier, parsed[held:], self.clock())
             except IntegrityError:
                 raise ImportRefused(
                     lines[held] if held < len(lines) else 1,
@@ -180,3 +359,109 @@ class Workspace:
         self.deal(deal_id)
         with self.engine.connect() as conn:
             return journal.verify(conn, deal_id)
+
+    def checkpoint(self, deal_id: str) -> Checkpoint:
+        """A signed statement of the journal's length and head hash now."""
+        result = self.verify(deal_id)
+        if not result.ok:
+            raise RefusedCommand(
+                f"the journal does not verify (event {result.first_bad}: {result.reason}); "
+                "a checkpoint would vouch for it"
+            )
+        key = SigningKey.load_or_create(self.root / KEY)
+        return Checkpoint.sign(
+            key, deal=deal_id, seq=result.count, head=result.head, at=self.clock()
+        )
+
+    def verify_against(self, deal_id: str, checkpoint: Checkpoint) -> journal.Verification:
+        """Verify the chain and that it still extends ``checkpoint``: the event at its sequence
+        number has its head hash. A journal cut short or rewritten fails here."""
+        if checkpoint.deal != deal_id:
+            raise RefusedCommand(f"the checkpoint is for deal {checkpoint.deal}, not {deal_id}")
+        own = SigningKey.load_or_create(self.root / KEY).public
+        result = self.verify(deal_id)
+        if checkpoint.key != own:
+            return replace(
+                result, ok=False, reason="the checkpoint was signed by another workspace's key"
+            )
+        if not result.ok:
+            return result
+        if result.count < checkpoint.seq:
+            return replace(
+                result,
+                ok=False,
+                first_bad=result.count + 1,
+                reason=(
+                    f"the journal has {result.count} events but the checkpoint of "
+                    f"{checkpoint.at:%Y-%m-%d} vouched for {checkpoint.seq}: it was cut short"
+                ),
+            )
+        with self.engine.connect() as conn:
+            at_seq = journal.hash_at(conn, deal_id, checkpoint.seq)
+        if at_seq != checkpoint.head:
+            return replace(
+                result,
+                ok=False,
+                first_bad=checkpoint.seq,
+                reason=(
+                    f"event {checkpoint.seq} no longer has the hash the checkpoint of "
+                    f"{checkpoint.at:%Y-%m-%d} vouched for: the journal was rewritten"
+                ),
+            )
+        return result
+
+
+def _request_digest(deal_id: str, request: dict[str, Any]) -> str:
+    text = json.dumps({"deal": deal_id, **request}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check_patch(conn: Connection, deal_id: str, patch: dict[str, Any], line: int) -> None:
+    text = journal.deal_text(conn, deal_id)
+    assert text is not None
+    problem = patch_problem(text, patch, deal_id)
+    if problem:
+        raise ImportRefused(line, problem)
+
+
+def patch_problem(text: str, patch: dict[str, Any], deal_id: str) -> str | None:
+    """Why a change order's patch cannot become the next version of the deal, or None."""
+    amended = amend(text, patch)
+    loaded = load_text(amended, f"{deal_id} (amended)")
+    errors = [d for d in loaded.diagnostics if d.severity is Severity.ERROR]
+    if loaded.deal is None or errors:
+        first = (errors or loaded.diagnostics)[0]
+        return f"the amended deal would not load: {first.code} {first.message}"
+    if loaded.deal.id != deal_id:
+        return "a change order cannot change the deal's id"
+    return None
+
+
+def _amend(
+    conn: Connection, deal_id: str, before: list[Event], caused: list[Event], now: datetime
+) -> int | None:
+    """Store the next deal version for each change order that ``caused`` completed."""
+    approved = [e for e in caused if isinstance(e, ChangeApproved)]
+    if not approved:
+        return None
+    text = journal.deal_text(conn, deal_id)
+    assert text is not None
+    deal = load_text(text, deal_id).deal
+    assert deal is not None
+    last = max(e.day for e in caused)
+    was = deal_state(deal, before, on=last).changes
+    now_ = deal_state(deal, [*before, *caused], on=last).changes
+    version = None
+    for change_id in dict.fromkeys(e.change for e in approved):
+        change = now_.get(change_id)
+        if change is None or change.status != "approved":
+            continue
+        if change_id in was and was[change_id].status == "approved":
+            continue
+        if change.patch:
+            problem = patch_problem(text, change.patch, deal_id)
+            if problem:
+                raise RefusedCommand(f"change {change.id} cannot be applied: {problem}")
+            text = amend(text, change.patch)
+            version = journal.add_deal(conn, deal_id=deal_id, title=deal.title, text=text, now=now)
+    return version

@@ -10,25 +10,36 @@ DELETE is refused by the database before it gets that far).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
 from copact.core.events import Event, canonical_json, parse_events
-from copact.store.tables import deal_versions, deals, events
+from copact.store.tables import deal_versions, deals, events, idempotency
+from copact.store.tables import evidence as evidence_table
 
 __all__ = [
     "GENESIS",
+    "EvidenceRecord",
     "Verification",
     "add_deal",
+    "add_evidence",
     "append",
     "chain_hash",
     "deal_text",
+    "evidence",
+    "hash_at",
     "list_deals",
+    "list_evidence",
     "read_events",
+    "recall",
+    "remember",
     "verify",
+    "versions",
 ]
 
 GENESIS = "0" * 64
@@ -133,14 +144,121 @@ def append(conn: Connection, deal_id: str, new: Sequence[Event]) -> list[int]:
     return seqs
 
 
-def read_events(conn: Connection, deal_id: str) -> list[Event]:
-    bodies = conn.execute(
-        select(events.c.body).where(events.c.deal == deal_id).order_by(events.c.seq)
-    ).scalars()
+def read_events(
+    conn: Connection, deal_id: str, *, seqs: Sequence[int] | None = None
+) -> list[Event]:
+    """The deal's events in order (only those numbered ``seqs`` when given)."""
+    query = select(events.c.body).where(events.c.deal == deal_id).order_by(events.c.seq)
+    if seqs is not None:
+        query = query.where(events.c.seq.in_(list(seqs)))
+    bodies = conn.execute(query).scalars()
     parsed, problems = parse_events("\n".join(bodies))
     if problems:
         raise ValueError(f"stored event does not parse: {problems[0].message}")
     return parsed
+
+
+def versions(conn: Connection, deal_id: str) -> list[tuple[int, str, str, datetime]]:
+    """(version, sha256, text, created) of each version, oldest first."""
+    rows = conn.execute(
+        select(
+            deal_versions.c.version,
+            deal_versions.c.sha256,
+            deal_versions.c.text,
+            deal_versions.c.created,
+        )
+        .where(deal_versions.c.deal == deal_id)
+        .order_by(deal_versions.c.version)
+    ).all()
+    return [(int(v), str(h), str(t), c) for v, h, t, c in rows]
+
+
+def hash_at(conn: Connection, deal_id: str, seq: int) -> str | None:
+    return conn.execute(
+        select(events.c.hash).where(events.c.deal == deal_id, events.c.seq == seq)
+    ).scalar()
+
+
+# -- idempotency keys --
+
+
+def remember(
+    conn: Connection, *, key: str, deal_id: str, request: str, seqs: list[int], now: datetime
+) -> None:
+    """Record what the call with ``key`` appended (fails on the primary key if a concurrent
+    call with the same key got there first)."""
+    conn.execute(
+        insert(idempotency).values(
+            key=key, deal=deal_id, request=request, seqs=json.dumps(seqs), created=now
+        )
+    )
+
+
+def recall(conn: Connection, key: str) -> tuple[str, str, list[int]] | None:
+    """(deal, request digest, seqs) recorded with ``key``, if any."""
+    row = conn.execute(
+        select(idempotency.c.deal, idempotency.c.request, idempotency.c.seqs).where(
+            idempotency.c.key == key
+        )
+    ).first()
+    if row is None:
+        return None
+    return str(row[0]), str(row[1]), [int(s) for s in json.loads(row[2])]
+
+
+# -- evidence --
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """A stored evidence file of a deal: its content hash, what it is, and who may see it."""
+
+    deal: str
+    sha256: str
+    kind: str
+    name: str
+    size: int
+    media_type: str
+    confidential_to: str | None
+    added_by: str
+
+    def visible_to(self, party: str) -> bool:
+        return self.confidential_to is None or self.confidential_to == party
+
+
+def add_evidence(conn: Connection, record: EvidenceRecord, *, now: datetime) -> None:
+    conn.execute(insert(evidence_table).values(**record.__dict__, created=now))
+
+
+def _record(row: Any) -> EvidenceRecord:
+    return EvidenceRecord(
+        deal=row.deal,
+        sha256=row.sha256,
+        kind=row.kind,
+        name=row.name,
+        size=int(row.size),
+        media_type=row.media_type,
+        confidential_to=row.confidential_to,
+        added_by=row.added_by,
+    )
+
+
+def evidence(conn: Connection, deal_id: str, sha256: str) -> EvidenceRecord | None:
+    row = conn.execute(
+        select(evidence_table).where(
+            evidence_table.c.deal == deal_id, evidence_table.c.sha256 == sha256
+        )
+    ).first()
+    return _record(row) if row is not None else None
+
+
+def list_evidence(conn: Connection, deal_id: str) -> list[EvidenceRecord]:
+    rows = conn.execute(
+        select(evidence_table)
+        .where(evidence_table.c.deal == deal_id)
+        .order_by(evidence_table.c.created)
+    ).all()
+    return [_record(r) for r in rows]
 
 
 @dataclass(frozen=True)

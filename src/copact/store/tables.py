@@ -11,6 +11,7 @@ migration) refuse UPDATE and DELETE on the table in the database itself.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     ForeignKey,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["deal_versions", "deals", "events", "metadata"]
+__all__ = ["deal_versions", "deals", "events", "evidence", "idempotency", "metadata"]
 
 metadata = MetaData()
 
@@ -61,3 +62,28 @@ events = Table(
     UniqueConstraint("deal", "once", name="events_once_per_deal"),
 )
 Index("events_type", events.c.deal, events.c.type)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("deal", String(64), nullable=False),
+    Column("request", String(64), nullable=False),  # SHA-256 of the canonical request
+    Column("seqs", Text, nullable=False),  # JSON list of the sequence numbers it appended
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("deal", String(64), ForeignKey("deals.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("name", Text, nullable=False),  # the uploader's file name: metadata, never a path
+    Column("size", BigInteger, nullable=False),
+    Column("media_type", String(100), nullable=False),
+    Column("confidential_to", String(64), nullable=True),  # a party id, or shared
+    Column("added_by", String(64), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("deal", "sha256"),
+)

@@ -1,0 +1,192 @@
+"""Change orders: who must approve an amendment, and the amendment itself (a JSON Merge Patch).
+
+DESIGN §2: above the change-control threshold a change order needs every named approver (the
+deal names them from both sides); at or below it, someone of each party. Proposing counts as
+the proposer's approval. The change is approved the moment the last approval arrives; the
+service then stores the patched deal as the next version::
+
+    change-control: {threshold: 5000, approvers: [ana, sam]}
+    sam proposes +7,500 → needs ana       ana approves → approved, version 2
+    sam proposes +2,000 → needs someone of acme (ana, or any other acme person)
+
+The patch follows RFC 7386: objects merge key by key, ``null`` removes a key, anything else
+(a list included) replaces the value whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from copact.core.deal import Deal
+from copact.core.events import ChangeApproved, ChangeProposed, ChangeRejected, day_of
+from copact.errors import RefusedCommand
+
+__all__ = [
+    "ChangeState",
+    "apply_change_event",
+    "approve_change",
+    "merge_patch",
+    "missing_approvals",
+    "propose_change",
+    "reject_change",
+]
+
+At = date | datetime
+
+
+@dataclass(frozen=True)
+class ChangeState:
+    id: str
+    status: Literal["proposed", "approved", "rejected"]
+    proposed_by: str
+    proposed_on: date
+    amount: Decimal | None
+    patch: dict[str, Any] | None
+    approvals: tuple[str, ...] = ()
+    decided_on: date | None = None
+
+
+def above_threshold(deal: Deal, amount: Decimal | None) -> bool:
+    """Whether a change of ``amount`` needs the named approvers. A deal that names approvers
+    but no threshold sends every change to them."""
+    control = deal.change_control
+    if control is None or not control.approvers:
+        return False
+    if control.threshold is None:
+        return True
+    return abs(amount or Decimal(0)) > control.threshold
+
+
+def missing_approvals(deal: Deal, change: ChangeState) -> list[str]:
+    """Who still has to approve: person ids above the threshold, ``someone of PARTY`` below."""
+    if above_threshold(deal, change.amount):
+        assert deal.change_control is not None
+        return [p for p in deal.change_control.approvers if p not in change.approvals]
+    approving = {person.party for p in change.approvals if (person := deal.person(p)) is not None}
+    return [f"someone of {party.id}" for party in deal.parties if party.id not in approving]
+
+
+def _party_of(deal: Deal, person: str) -> str:
+    found = deal.person(person)
+    if found is None:
+        raise RefusedCommand(f"{person!r} is not a person of {deal.id}")
+    return found.party
+
+
+def propose_change(
+    deal: Deal,
+    changes: dict[str, ChangeState],
+    *,
+    change: str,
+    amount: Decimal | None,
+    patch: dict[str, Any] | None,
+    by: str,
+    at: At,
+) -> list[ChangeProposed]:
+    """A person of the deal proposes an amendment; its id is new and it changes something."""
+    _party_of(deal, by)
+    if change in changes:
+        raise RefusedCommand(
+            f"change {change} was already proposed on {changes[change].proposed_on}"
+        )
+    if not patch and amount is None:
+        raise RefusedCommand("a change order changes something: give a patch or an amount")
+    if patch and "id" in patch:
+        raise RefusedCommand("a change order cannot change the deal's id")
+    return [ChangeProposed(at=at, deal=deal.id, change=change, amount=amount, patch=patch, by=by)]
+
+
+def _pending(changes: dict[str, ChangeState], change: str) -> ChangeState:
+    current = changes.get(change)
+    if current is None:
+        known = ", ".join(changes) or "none"
+        raise RefusedCommand(f"no change {change!r} was proposed (changes: {known})")
+    if current.status != "proposed":
+        raise RefusedCommand(
+            f"change {change} was already {current.status} on {current.decided_on}"
+        )
+    return current
+
+
+def approve_change(
+    deal: Deal, changes: dict[str, ChangeState], *, change: str, by: str, at: At
+) -> list[ChangeApproved]:
+    """An approval by someone whose approval the change still needs."""
+    current = _pending(changes, change)
+    party = _party_of(deal, by)
+    if by in current.approvals:
+        raise RefusedCommand(f"{by} has already approved change {change}")
+    missing = missing_approvals(deal, current)
+    if above_threshold(deal, current.amount) and by not in missing:
+        raise RefusedCommand(
+            f"change {change} is above the change-control threshold; it needs "
+            f"{', '.join(missing)}, not {by}"
+        )
+    if not above_threshold(deal, current.amount) and f"someone of {party}" not in missing:
+        raise RefusedCommand(f"{party} has already approved change {change}")
+    return [ChangeApproved(at=at, deal=deal.id, change=change, amount=current.amount, by=by)]
+
+
+def reject_change(
+    deal: Deal, changes: dict[str, ChangeState], *, change: str, by: str, at: At
+) -> list[ChangeRejected]:
+    """A pending change is turned down by one whose approval it needs (or withdrawn by its
+    proposer)."""
+    current = _pending(changes, change)
+    party = _party_of(deal, by)
+    missing = missing_approvals(deal, current)
+    entitled = by == current.proposed_by or by in missing or f"someone of {party}" in missing
+    if not entitled:
+        raise RefusedCommand(
+            f"{by} has no say left on change {change} (it needs {', '.join(missing)})"
+        )
+    return [ChangeRejected(at=at, deal=deal.id, change=change, amount=current.amount, by=by)]
+
+
+def apply_change_event(
+    deal: Deal,
+    changes: dict[str, ChangeState],
+    event: ChangeProposed | ChangeApproved | ChangeRejected,
+) -> dict[str, ChangeState]:
+    """The change orders after ``event`` (the state fold calls this)."""
+    day = day_of(event.at)
+    if isinstance(event, ChangeProposed):
+        if event.change in changes:
+            return changes
+        proposed = ChangeState(
+            event.change, "proposed", event.by, day, event.amount, event.patch, (event.by,)
+        )
+        return {**changes, event.change: _settle(deal, proposed, day)}
+    current = changes.get(event.change)
+    if current is None or current.status != "proposed":
+        return changes
+    if isinstance(event, ChangeRejected):
+        return {**changes, event.change: _replace(current, status="rejected", decided_on=day)}
+    approved = _replace(current, approvals=(*current.approvals, event.by))
+    return {**changes, event.change: _settle(deal, approved, day)}
+
+
+def _replace(change: ChangeState, **fields: Any) -> ChangeState:
+    return replace(change, **fields)
+
+
+def _settle(deal: Deal, change: ChangeState, day: date) -> ChangeState:
+    if missing_approvals(deal, change):
+        return change
+    return _replace(change, status="approved", decided_on=day)
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON Merge Patch of ``target`` by ``patch`` (neither is modified)."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result

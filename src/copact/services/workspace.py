@@ -197,7 +197,13 @@ class Workspace:
     # -- commands --
 
     def execute(
-        self, deal_id: str, decide: Decide, *, key: str | None, request: dict[str, Any]
+        self,
+        deal_id: str,
+        decide: Decide,
+        *,
+        key: str | None,
+        request: dict[str, Any],
+        clock: Callable[[], datetime] | None = None,
     ) -> Outcome:
         """Fold the deal's journal now, let ``decide`` check its guard and say what happens,
         and append that in one transaction; an approved change order stores the next deal
@@ -214,7 +220,9 @@ class Workspace:
             if replay is not None:
                 return replay
         deal = self.deal(deal_id)
-        now = self.clock()
+        now = (clock or self.clock)()
+        if now.tzinfo is None:
+            raise ValueError("the clock must give an aware date-time")
         try:
             with self.engine.begin() as conn:
                 history = journal.read_events(conn, deal_id)

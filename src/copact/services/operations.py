@@ -1,0 +1,369 @@
+"""The use cases of a running deal, each ``(command, *, uow, clock) → Outcome``.
+
+A command is a frozen value naming the deal, who acts and an idempotency ``key``; the function
+folds the journal at ``clock()``, checks the guard in ``core``, and appends what happens in one
+transaction (``Workspace.execute``). The command line calls these now; the web app will call the
+same functions, so the two cannot disagree::
+
+    accept(Accept(deal="hybrid-dc1", milestone="design-approval", by="ana", key="k-17"),
+           uow=workspace, clock=clock)
+    → Outcome(events=[Accepted(...), Invoice(number="hybrid-dc1-001", ...)], seqs=[7, 8])
+
+Deemed acceptances and missed milestones are never written by a job: they follow from the
+clock when the state is folded. :func:`issue_invoices` bills the deemed ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from copact.core import commands
+from copact.core.changes import approve_change, propose_change, reject_change
+from copact.core.deal import Deal
+from copact.core.events import Event, EvidenceRef
+from copact.core.invoicing import invoice_amounts
+from copact.core.settlement import invoke_exit
+from copact.core.state import DealState, deal_state
+from copact.errors import RefusedCommand
+from copact.services.workspace import Outcome, Workspace, patch_problem
+
+__all__ = [
+    "Accept",
+    "ApproveChange",
+    "ClaimWork",
+    "DecideGate",
+    "IssueInvoices",
+    "ProposeChange",
+    "RecordPayment",
+    "Reject",
+    "RejectChange",
+    "Submit",
+    "TriggerExit",
+    "accept",
+    "approve_change_order",
+    "claim_work",
+    "decide_gate",
+    "issue_invoices",
+    "propose_change_order",
+    "record_payment",
+    "reject",
+    "reject_change_order",
+    "submit",
+    "trigger_exit",
+]
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Submit:
+    deal: str
+    milestone: str
+    by: str
+    evidence: tuple[str, ...]  # SHA-256 of files already in the workspace's evidence store
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Accept:
+    deal: str
+    milestone: str
+    by: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Reject:
+    deal: str
+    milestone: str
+    by: str
+    reasons: tuple[str, ...]
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordPayment:
+    deal: str
+    payer: str
+    payee: str
+    amount: Decimal
+    ref: str
+    for_: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimWork:
+    deal: str
+    amount: Decimal
+    for_: str
+    evidence: tuple[str, ...] = ()
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class DecideGate:
+    deal: str
+    phase: str
+    decision: str
+    by: tuple[str, ...]
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class ProposeChange:
+    deal: str
+    change: str
+    by: str
+    amount: Decimal | None = None
+    patch: dict[str, Any] | None = field(default=None, hash=False)
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class ApproveChange:
+    deal: str
+    change: str
+    by: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class RejectChange:
+    deal: str
+    change: str
+    by: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class TriggerExit:
+    deal: str
+    trigger: str
+    by: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class IssueInvoices:
+    """Invoice every accepted milestone (deemed acceptances included) not yet invoiced."""
+
+    deal: str
+    key: str | None = None
+
+
+def _request(command: Any) -> dict[str, Any]:
+    body = asdict(command)
+    body.pop("key")
+    return {"command": type(command).__name__, **body}
+
+
+def _run(
+    command: Any,
+    uow: Workspace,
+    clock: Clock,
+    decide: Callable[[Deal, DealState, list[Event], datetime], list[Event]],
+) -> Outcome:
+    def folded(deal: Deal, history: list[Event], now: datetime) -> list[Event]:
+        return decide(deal, deal_state(deal, history, on=now.date()), history, now)
+
+    return uow.execute(
+        command.deal, folded, key=command.key, request=_request(command), clock=clock
+    )
+
+
+def _evidence(uow: Workspace, deal: str, hashes: tuple[str, ...]) -> list[EvidenceRef]:
+    refs = []
+    for sha in hashes:
+        record = uow.evidence_record(deal, sha)
+        if record is None:
+            raise RefusedCommand(
+                f"no evidence {sha[:12]}… in this workspace for {deal}; add the file first "
+                "(`copact evidence add`)"
+            )
+        refs.append(EvidenceRef(name=record.name, sha256=record.sha256, kind=record.kind))
+    return refs
+
+
+def submit(command: Submit, *, uow: Workspace, clock: Clock) -> Outcome:
+    """The payee submits a milestone with evidence files already in the store."""
+    refs = _evidence(uow, command.deal, command.evidence)
+
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        return list(
+            commands.submit(
+                deal, state, milestone=command.milestone, evidence=refs, by=command.by, at=now
+            )
+        )
+
+    return _run(command, uow, clock, decide)
+
+
+def _next_number(deal: Deal, state: DealState, taken: int = 0) -> str:
+    n = len(state.invoice_numbers) + 1 + taken
+    number = f"{deal.id}-{n:03d}"
+    while number in state.invoice_numbers:
+        n += 1
+        number = f"{deal.id}-{n:03d}"
+    return number
+
+
+def _invoice_if_due(
+    deal: Deal, state: DealState, milestone: str, now: datetime, taken: int
+) -> list[Event]:
+    amounts = invoice_amounts(deal)
+    if milestone not in amounts or amounts[milestone].amount <= 0:
+        return []
+    return list(
+        commands.invoice_for(
+            deal, state, milestone=milestone, number=_next_number(deal, state, taken), at=now
+        )
+    )
+
+
+def accept(command: Accept, *, uow: Workspace, clock: Clock) -> Outcome:
+    """The sign-off person accepts a submitted milestone; its invoice is issued with it, in the
+    same transaction, so two concurrent acceptances give one acceptance and one invoice."""
+
+    def decide(deal: Deal, state: DealState, history: list[Event], now: datetime) -> list[Event]:
+        accepted = commands.accept(deal, state, milestone=command.milestone, by=command.by, at=now)
+        after = deal_state(deal, [*history, *accepted], on=now.date())
+        return [*accepted, *_invoice_if_due(deal, after, command.milestone, now, 0)]
+
+    return _run(command, uow, clock, decide)
+
+
+def reject(command: Reject, *, uow: Workspace, clock: Clock) -> Outcome:
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        return list(
+            commands.reject(
+                deal,
+                state,
+                milestone=command.milestone,
+                by=command.by,
+                reasons=list(command.reasons),
+                at=now,
+            )
+        )
+
+    return _run(command, uow, clock, decide)
+
+
+def record_payment(command: RecordPayment, *, uow: Workspace, clock: Clock) -> Outcome:
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        return list(
+            commands.pay(
+                deal,
+                state,
+                payer=command.payer,
+                payee=command.payee,
+                amount=command.amount,
+                ref=command.ref,
+                for_=command.for_,
+                at=now,
+            )
+        )
+
+    return _run(command, uow, clock, decide)
+
+
+def claim_work(command: ClaimWork, *, uow: Workspace, clock: Clock) -> Outcome:
+    refs = _evidence(uow, command.deal, command.evidence)
+
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        return list(
+            commands.claim(
+                deal, state, amount=command.amount, for_=command.for_, evidence=refs, at=now
+            )
+        )
+
+    return _run(command, uow, clock, decide)
+
+
+def decide_gate(command: DecideGate, *, uow: Workspace, clock: Clock) -> Outcome:
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        return list(
+            commands.decide_gate(
+                deal,
+                state,
+                phase=command.phase,
+                decision=command.decision,
+                by=list(command.by),
+                at=now,
+            )
+        )
+
+    return _run(command, uow, clock, decide)
+
+
+def propose_change_order(command: ProposeChange, *, uow: Workspace, clock: Clock) -> Outcome:
+    """Propose an amendment; its patch must give a deal that loads, checked now, not later."""
+    if command.patch:
+        problem = patch_problem(uow.deal_text(command.deal), command.patch, command.deal)
+        if problem:
+            raise RefusedCommand(problem)
+
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        return list(
+            propose_change(
+                deal,
+                state.changes,
+                change=command.change,
+                amount=command.amount,
+                patch=command.patch,
+                by=command.by,
+                at=now,
+            )
+        )
+
+    return _run(command, uow, clock, decide)
+
+
+def approve_change_order(command: ApproveChange, *, uow: Workspace, clock: Clock) -> Outcome:
+    """Approve a change order; the last approval it needs makes the next deal version
+    (``Outcome.version``)."""
+
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        return list(
+            approve_change(deal, state.changes, change=command.change, by=command.by, at=now)
+        )
+
+    return _run(command, uow, clock, decide)
+
+
+def reject_change_order(command: RejectChange, *, uow: Workspace, clock: Clock) -> Outcome:
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        return list(
+            reject_change(deal, state.changes, change=command.change, by=command.by, at=now)
+        )
+
+    return _run(command, uow, clock, decide)
+
+
+def trigger_exit(command: TriggerExit, *, uow: Workspace, clock: Clock) -> Outcome:
+    """Invoke an exit; refused unless the trigger is open today for the person's party."""
+
+    def decide(deal: Deal, _: DealState, history: list[Event], now: datetime) -> list[Event]:
+        return list(invoke_exit(deal, history, trigger=command.trigger, by=command.by, at=now))
+
+    return _run(command, uow, clock, decide)
+
+
+def issue_invoices(command: IssueInvoices, *, uow: Workspace, clock: Clock) -> Outcome:
+    """Bill every accepted milestone not yet invoiced, deemed acceptances included (nobody
+    has to remember them: they follow from the clock)."""
+
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        issued: list[Event] = []
+        for ms in state.milestones.values():
+            if ms.state == "accepted" and not ms.invoiced:
+                issued += _invoice_if_due(deal, state, ms.id, now, len(issued))
+        if not issued:
+            raise RefusedCommand("every accepted milestone is already invoiced")
+        return issued
+
+    return _run(command, uow, clock, decide)

@@ -1,0 +1,390 @@
+"""The use cases on a real workspace (SQLite always, PostgreSQL when it answers): evidence in,
+submission, acceptance with its invoice, idempotency keys, change orders that make the next
+deal version, exits, deemed acceptances billed without anyone remembering them, checkpoints."""
+
+from __future__ import annotations
+
+import io
+import threading
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from copact.core.events import Accepted, Invoice
+from copact.errors import RefusedCommand
+from copact.services import operations as ops
+from copact.services.workspace import IdempotencyConflict, Workspace, WorkspaceError
+from copact.store import journal
+from copact.store.checkpoint import Checkpoint, CheckpointError
+from tests.store.test_workspace import DEAL, workspace  # noqa: F401  (the fixture)
+
+DEAL_ID = "heat-sensor-housing"
+PDF = b"%PDF-1.7\n" + b"0" * 2000
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + b"\0" * 200
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, day: date) -> None:
+        self.now = datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, days: int) -> None:
+        self.now += timedelta(days=days)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(date(2026, 9, 1))
+
+
+@pytest.fixture
+def ws(workspace: Workspace, clock: Clock) -> Workspace:  # noqa: F811
+    workspace.clock = clock
+    workspace.add_deal(DEAL.read_text(), str(DEAL))
+    return workspace
+
+
+def _evidence(ws: Workspace, milestone: str, by: str = "luis") -> tuple[str, ...]:
+    deal = ws.deal(DEAL_ID)
+    spec = next(m for m in deal.milestones if m.id == milestone)
+    assert spec.acceptance is not None
+    hashes = []
+    for kind in spec.acceptance.evidence:
+        content = PNG + kind.encode() if kind == "photo" else PDF + kind.encode()
+        name = f"{kind}.png" if kind == "photo" else f"{kind}.pdf"
+        record = ws.add_evidence(DEAL_ID, io.BytesIO(content), name=name, kind=kind, by=by)
+        hashes.append(record.sha256)
+    return tuple(hashes)
+
+
+def _submitted(ws: Workspace, clock: Clock, milestone: str = "design-freeze") -> None:
+    ops.submit(
+        ops.Submit(DEAL_ID, milestone, "luis", _evidence(ws, milestone)), uow=ws, clock=clock
+    )
+
+
+def test_accepting_a_milestone_issues_its_invoice_in_the_same_call(
+    ws: Workspace, clock: Clock
+) -> None:
+    _submitted(ws, clock)
+    clock.advance(3)
+    outcome = ops.accept(
+        ops.Accept(DEAL_ID, "design-freeze", "marcus", key="a-1"), uow=ws, clock=clock
+    )
+    accepted, invoice = outcome.events
+    assert isinstance(accepted, Accepted) and isinstance(invoice, Invoice)
+    # 20% of the deal's value, billed to the buyer at its funding share, due in 30 days
+    assert invoice.number == "heat-sensor-housing-001"
+    assert invoice.from_ == "kestrel" and invoice.to == "ridgeline"
+    assert invoice.due == date(2026, 9, 4) + timedelta(days=30)
+    assert outcome.seqs == [2, 3]
+    assert ws.verify(DEAL_ID).ok
+
+
+def test_the_wrong_person_is_refused_and_nothing_is_written(ws: Workspace, clock: Clock) -> None:
+    _submitted(ws, clock)
+    with pytest.raises(RefusedCommand, match="signed off by marcus, not luis"):
+        ops.accept(ops.Accept(DEAL_ID, "design-freeze", "luis"), uow=ws, clock=clock)
+    assert [e.type for e in ws.events(DEAL_ID)] == ["submitted"]
+
+
+def test_a_replayed_key_returns_the_first_outcome_and_appends_nothing(
+    ws: Workspace, clock: Clock
+) -> None:
+    pay = ops.RecordPayment(
+        DEAL_ID, "ridgeline", "kestrel", Decimal("30000"), "PP-1", "prepaid", key="pay-1"
+    )
+    first = ops.record_payment(pay, uow=ws, clock=clock)
+    clock.advance(1)
+    again = ops.record_payment(pay, uow=ws, clock=clock)
+    assert again.replayed and not first.replayed
+    assert again.seqs == first.seqs and again.events == first.events
+    assert len(ws.events(DEAL_ID)) == 1
+
+
+def test_the_same_key_for_another_request_is_refused(ws: Workspace, clock: Clock) -> None:
+    ops.record_payment(
+        ops.RecordPayment(DEAL_ID, "ridgeline", "kestrel", Decimal("100"), "R1", key="k"),
+        uow=ws,
+        clock=clock,
+    )
+    with pytest.raises(IdempotencyConflict, match="different request"):
+        ops.record_payment(
+            ops.RecordPayment(DEAL_ID, "ridgeline", "kestrel", Decimal("999"), "R1", key="k"),
+            uow=ws,
+            clock=clock,
+        )
+
+
+def test_a_refused_call_can_be_retried_with_its_key(ws: Workspace, clock: Clock) -> None:
+    accept = ops.Accept(DEAL_ID, "design-freeze", "marcus", key="accept-df")
+    with pytest.raises(RefusedCommand, match="nobody submitted"):
+        ops.accept(accept, uow=ws, clock=clock)
+    _submitted(ws, clock)
+    assert not ops.accept(accept, uow=ws, clock=clock).replayed
+
+
+def test_concurrent_calls_with_one_key_append_once(ws: Workspace, clock: Clock) -> None:
+    _submitted(ws, clock)
+    accept = ops.Accept(DEAL_ID, "design-freeze", "marcus", key="same-key")
+    barrier = threading.Barrier(8)
+    seqs: list[list[int]] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            seqs.append(ops.accept(accept, uow=ws, clock=clock).seqs)
+        except BaseException as exc:  # noqa: BLE001 — collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # every caller gets the one outcome, or a refusal to retry; nobody gets a second acceptance
+    assert all(isinstance(e, RefusedCommand) for e in errors), errors
+    assert seqs and all(s == [2, 3] for s in seqs)
+    assert [e.type for e in ws.events(DEAL_ID)] == ["submitted", "accepted", "invoice"]
+
+
+def test_a_change_above_the_threshold_needs_both_named_approvers(
+    ws: Workspace, clock: Clock
+) -> None:
+    # change-control: {threshold: 3000, approvers: [hannah, luis]}
+    patch = {"change-control": {"threshold": 4000}}
+    proposed = ops.propose_change_order(
+        ops.ProposeChange(DEAL_ID, "co-1", "luis", Decimal("7500"), patch), uow=ws, clock=clock
+    )
+    assert proposed.version is None
+    with pytest.raises(RefusedCommand, match="needs hannah, not marcus"):
+        ops.approve_change_order(ops.ApproveChange(DEAL_ID, "co-1", "marcus"), uow=ws, clock=clock)
+    with pytest.raises(RefusedCommand, match="already approved"):
+        ops.approve_change_order(ops.ApproveChange(DEAL_ID, "co-1", "luis"), uow=ws, clock=clock)
+    done = ops.approve_change_order(
+        ops.ApproveChange(DEAL_ID, "co-1", "hannah"), uow=ws, clock=clock
+    )
+    assert done.version == 2
+    versions = ws.versions(DEAL_ID)
+    assert [v for v, *_ in versions] == [1, 2]
+    assert ws.deal(DEAL_ID).change_control.threshold == Decimal(4000)  # type: ignore[union-attr]
+        '"'
+    )
+
+
+def test_a_small_change_needs_someone_of_each_party(ws: Workspace, clock: Clock) -> None:
+    patch = {"payment-terms": 45}
+    ops.propose_change_order(
+        ops.ProposeChange(DEAL_ID, "co-2", "dana", Decimal("500"), patch), uow=ws, clock=clock
+    )
+    with pytest.raises(RefusedCommand, match="ridgeline has already approved"):
+        ops.approve_change_order(ops.ApproveChange(DEAL_ID, "co-2", "marcus"), uow=ws, clock=clock)
+    done = ops.approve_change_order(
+        ops.ApproveChange(DEAL_ID, "co-2", "priya"), uow=ws, clock=clock
+    )
+    assert done.version == 2 and ws.deal(DEAL_ID).payment_terms == 45
+
+
+def test_a_rejected_change_makes_no_version(ws: Workspace, clock: Clock) -> None:
+    ops.propose_change_order(
+        ops.ProposeChange(DEAL_ID, "co-3", "luis", Decimal("9000"), {"payment-terms": 10}),
+        uow=ws,
+        clock=clock,
+    )
+    ops.reject_change_order(ops.RejectChange(DEAL_ID, "co-3", "hannah"), uow=ws, clock=clock)
+    with pytest.raises(RefusedCommand, match="already rejected"):
+        ops.approve_change_order(ops.ApproveChange(DEAL_ID, "co-3", "hannah"), uow=ws, clock=clock)
+    assert len(ws.versions(DEAL_ID)) == 1 and ws.deal(DEAL_ID).payment_terms == 30
+
+
+def test_a_patch_that_breaks_the_deal_is_refused_when_proposed(ws: Workspace, clock: Clock) -> None:
+    with pytest.raises(RefusedCommand, match="would not load"):
+        ops.propose_change_order(
+            ops.ProposeChange(DEAL_ID, "co-4", "luis", None, {"payment-terms": "soon"}),
+            uow=ws,
+            clock=clock,
+        )
+    assert ws.events(DEAL_ID) == []
+
+
+def test_registering_another_text_for_a_deal_is_refused(ws: Workspace) -> None:
+    assert ws.add_deal(DEAL.read_text(), str(DEAL))[1] == 1  # the same text: a no-op
+    with pytest.raises(WorkspaceError, match="change order"):
+        ws.add_deal(DEAL.read_text().replace("payment-terms: 30", "payment-terms: 5"), "x.yaml")
+
+
+def test_an_exit_is_refused_until_its_trigger_is_open(ws: Workspace, clock: Clock) -> None:
+    with pytest.raises(RefusedCommand, match="no milestone is missed"):
+        ops.trigger_exit(
+            ops.TriggerExit(DEAL_ID, "missed-milestone", "hannah"), uow=ws, clock=clock
+        )
+    with pytest.raises(RefusedCommand, match="only ridgeline"):
+        ops.trigger_exit(ops.TriggerExit(DEAL_ID, "convenience", "luis"), uow=ws, clock=clock)
+    ops.trigger_exit(ops.TriggerExit(DEAL_ID, "convenience", "hannah"), uow=ws, clock=clock)
+    with pytest.raises(RefusedCommand, match="already invoked"):
+        ops.trigger_exit(ops.TriggerExit(DEAL_ID, "convenience", "hannah"), uow=ws, clock=clock)
+
+
+def test_a_deemed_acceptance_is_billed_without_anyone_recording_it(
+    ws: Workspace, clock: Clock
+) -> None:
+    _submitted(ws, clock)
+    with pytest.raises(RefusedCommand, match="already invoiced"):
+        ops.issue_invoices(ops.IssueInvoices(DEAL_ID), uow=ws, clock=clock)
+    clock.advance(30)  # review-days 10 business days have long passed
+    outcome = ops.issue_invoices(ops.IssueInvoices(DEAL_ID, key="bill"), uow=ws, clock=clock)
+    (invoice,) = outcome.events
+    assert isinstance(invoice, Invoice) and invoice.lines[0].for_ == "design-freeze"
+    with pytest.raises(RefusedCommand, match="already been invoiced|was already accepted"):
+        ops.accept(ops.Accept(DEAL_ID, "design-freeze", "marcus"), uow=ws, clock=clock)
+
+
+def test_submitting_unknown_evidence_is_refused(ws: Workspace, clock: Clock) -> None:
+    with pytest.raises(RefusedCommand, match="add the file first"):
+        ops.submit(ops.Submit(DEAL_ID, "design-freeze", "luis", ("ab" * 32,)), uow=ws, clock=clock)
+
+
+# -- evidence --
+
+
+def test_evidence_is_stored_by_its_hash_never_by_its_name(ws: Workspace) -> None:
+    record = ws.add_evidence(
+        DEAL_ID, io.BytesIO(PDF), name="../../etc/passwd.pdf", kind="test-report", by="luis"
+    )
+    assert record.name == "passwd.pdf"
+    stored = ws.root / "evidence" / record.sha256[:2] / record.sha256
+    assert stored.read_bytes() == PDF
+    assert not (ws.root.parent / "etc").exists()
+    assert [p.name for p in (ws.root / "evidence").rglob(".incoming-*")] == []
+
+
+def test_evidence_over_the_limit_is_refused_and_nothing_is_kept(ws: Workspace) -> None:
+    ws.evidence_limit = 1000
+    with pytest.raises(RefusedCommand, match="larger than the evidence limit"):
+        ws.add_evidence(DEAL_ID, io.BytesIO(PDF), name="big.pdf", kind="test-report", by="luis")
+    assert [p for p in (ws.root / "evidence").rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "kind", "why"),
+    [
+        (b"hello, a plain text file\n", "photo.jpg", "photo", "its content is text"),
+        (b"hello, a plain text file\n", "notes.txt", "photo", "must be one of: image"),
+        (PNG, "report.pdf", "test-report", "its content is a PNG image"),
+        (b"#!/bin/sh\nrm -rf /\n", "run.txt", "test-log", "a program"),
+        (b"PK\x03\x04" + b"\0" * 100, "bundle.zip", "test-report", "an archive"),
+    ],
+)
+def test_evidence_whose_content_is_not_its_kind_is_refused(
+    ws: Workspace, content: bytes, name: str, kind: str, why: str
+) -> None:
+    with pytest.raises(RefusedCommand, match=why):
+        ws.add_evidence(DEAL_ID, io.BytesIO(content), name=name, kind=kind, by="luis")
+    assert ws.evidence(DEAL_ID, party=None) == []
+
+
+def test_confidential_evidence_is_visible_to_its_party_only(ws: Workspace) -> None:
+    ws.add_evidence(
+        DEAL_ID,
+        io.BytesIO(PDF),
+        name="margins.pdf",
+        kind="cost-model",
+        by="hannah",
+        confidential=True,
+    )
+    ws.add_evidence(DEAL_ID, io.BytesIO(PDF + b"x"), name="drawing.pdf", kind="drawing", by="luis")
+    assert {r.name for r in ws.evidence(DEAL_ID, party="ridgeline")} == {
+        "margins.pdf",
+        "drawing.pdf",
+    }
+    assert {r.name for r in ws.evidence(DEAL_ID, party="kestrel")} == {"drawing.pdf"}
+
+
+def test_a_stranger_cannot_add_evidence(ws: Workspace) -> None:
+    with pytest.raises(RefusedCommand, match="not a person"):
+        ws.add_evidence(DEAL_ID, io.BytesIO(PDF), name="x.pdf", kind="drawing", by="mallory")
+
+
+# -- checkpoints --
+
+
+def _three_payments(ws: Workspace, clock: Clock, start: int = 0) -> None:
+    for n in range(start, start + 3):
+        ops.record_payment(
+            ops.RecordPayment(DEAL_ID, "ridgeline", "kestrel", Decimal(100 + n), f"P{n}"),
+            uow=ws,
+            clock=clock,
+        )
+
+
+def test_a_checkpoint_holds_while_the_journal_grows(ws: Workspace, clock: Clock) -> None:
+    _three_payments(ws, clock)
+    kept = Checkpoint.from_json(ws.checkpoint(DEAL_ID).to_json())
+    assert kept.seq == 3 and kept.head == ws.verify(DEAL_ID).head
+    _three_payments(ws, clock, 3)
+    result = ws.verify_against(DEAL_ID, kept)
+    assert result.ok and result.count == 6
+
+
+def _disable_append_only(ws: Workspace) -> None:
+    with ws.engine.begin() as conn:
+        if ws.engine.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP TRIGGER events_append_only ON events"))
+        else:
+            conn.execute(sa.text("DROP TRIGGER events_no_delete"))
+            conn.execute(sa.text("DROP TRIGGER events_no_update"))
+
+
+def test_truncation_is_caught_against_a_checkpoint(ws: Workspace, clock: Clock) -> None:
+    _three_payments(ws, clock)
+    kept = ws.checkpoint(DEAL_ID)
+    _disable_append_only(ws)  # someone with the database's admin rights
+    with ws.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM events WHERE seq = 3"))
+    assert ws.verify(DEAL_ID).ok  # the shorter chain is consistent in itself...
+    result = ws.verify_against(DEAL_ID, kept)  # ...but not with what the other party kept
+    assert not result.ok and "cut short" in result.reason
+
+
+def test_a_fully_rewritten_journal_is_caught_against_a_checkpoint(
+    ws: Workspace, clock: Clock
+) -> None:
+    _three_payments(ws, clock)
+    kept = ws.checkpoint(DEAL_ID)
+    events = ws.events(DEAL_ID)
+    _disable_append_only(ws)
+    with ws.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM events"))
+    # the same journal with the first payment halved, re-chained from scratch
+    forged = [events[0].model_copy(update={"amount": Decimal(50)}), *events[1:]]
+    with ws.engine.begin() as conn:
+        journal.append(conn, DEAL_ID, forged)
+    assert ws.verify(DEAL_ID).ok
+    result = ws.verify_against(DEAL_ID, kept)
+    assert not result.ok and "rewritten" in result.reason
+
+
+def test_a_forged_checkpoint_is_refused(ws: Workspace, clock: Clock) -> None:
+    _three_payments(ws, clock)
+    text = ws.checkpoint(DEAL_ID).to_json().replace('"seq": 3', '"seq": 2')
+    with pytest.raises(CheckpointError, match="signature"):
+        Checkpoint.from_json(text)
+
+
+def test_a_checkpoint_of_another_workspace_does_not_vouch(
+    ws: Workspace, clock: Clock, tmp_path: Path
+) -> None:
+    _three_payments(ws, clock)
+    other = Workspace.init(tmp_path / "other", database=None, clock=clock)
+    other.add_deal(DEAL.read_text(), str(DEAL))
+    other.import_journal(DEAL_ID, ws.export_journal(DEAL_ID), "copy.jsonl")
+    result = ws.verify_against(DEAL_ID, other.checkpoint(DEAL_ID))
+    assert not result.ok and "another workspace" in result.reason

@@ -176,8 +176,6 @@ def test_a_change_above_the_threshold_needs_both_named_approvers(
     versions = ws.versions(DEAL_ID)
     assert [v for v, *_ in versions] == [1, 2]
     assert ws.deal(DEAL_ID).change_control.threshold == Decimal(4000)  # type: ignore[union-attr]
-        '"'
-    )
 
 
 def test_a_small_change_needs_someone_of_each_party(ws: Workspace, clock: Clock) -> None:

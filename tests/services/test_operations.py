@@ -142,7 +142,7 @@ def test_concurrent_calls_with_one_key_append_once(ws: Workspace, clock: Clock) 
         barrier.wait()
         try:
             seqs.append(ops.accept(accept, uow=ws, clock=clock).seqs)
-        except BaseException as exc:  # noqa: BLE001 — collected and asserted below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
@@ -241,7 +241,7 @@ def test_a_deemed_acceptance_is_billed_without_anyone_recording_it(
     outcome = ops.issue_invoices(ops.IssueInvoices(DEAL_ID, key="bill"), uow=ws, clock=clock)
     (invoice,) = outcome.events
     assert isinstance(invoice, Invoice) and invoice.lines[0].for_ == "design-freeze"
-    with pytest.raises(RefusedCommand, match="already been invoiced|was already accepted"):
+    with pytest.raises(RefusedCommand, match="was already accepted"):
         ops.accept(ops.Accept(DEAL_ID, "design-freeze", "marcus"), uow=ws, clock=clock)
 
 

@@ -11,7 +11,7 @@ import sys
 import typer
 
 from copact import __version__
-from copact.cli import authoring, lint, running, simulation, workspace
+from copact.cli import authoring, lint, operating, running, simulation, workspace
 
 __all__ = ["app", "main"]
 
@@ -49,6 +49,7 @@ authoring.register(app)
 running.register(app)
 simulation.register(app)
 workspace.register(app)
+operating.register(app)
 
 
 def main() -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,11 +14,14 @@ from rich.table import Table
 
 from copact.cli.authoring import load_for_commands
 from copact.cli.console import err, fail, out
+from copact.cli.workspace import WorkspaceOption, open_workspace
+from copact.core.deal import Deal
 from copact.core.events import Event, parse_events
 from copact.core.invoicing import invoice_amounts
 from copact.core.settlement import TRIGGERS, settle_exit, settlement_to_json
 from copact.core.state import deal_state, state_to_json
-from copact.errors import RefusedCommand
+from copact.errors import CopactError, RefusedCommand
+from copact.services import operations as ops
 
 __all__ = ["register"]
 
@@ -54,28 +58,54 @@ def _day(text: str | None, option: str) -> date:
 
 
 EventsOption = Annotated[
-    Path, typer.Option("--events", "-e", help="The journal as JSON Lines (DESIGN §4).")
+    Path | None,
+    typer.Option(
+        "--events",
+        "-e",
+        help="The journal as JSON Lines (DESIGN §4). Without it, DEAL is a workspace deal id.",
+    ),
 ]
-DealArgument = Annotated[Path, typer.Argument(metavar="DEAL", help="A deal file.")]
+DealArgument = Annotated[
+    str, typer.Argument(metavar="DEAL", help="A deal file (with --events) or a workspace deal id.")
+]
+
+
+def _deal_and_journal(
+    deal_arg: str, events: Path | None, workspace: Path | None
+) -> tuple[Deal, list[Event]]:
+    """A deal file and a journal file, or a workspace deal and its stored journal."""
+    if events is not None:
+        return load_for_commands(Path(deal_arg)), _events(events)
+    if Path(deal_arg).suffix in (".yaml", ".yml") and Path(deal_arg).is_file():
+        fail(f"{deal_arg} is a deal file: give its journal with --events, or `copact deal add` it")
+    ws = open_workspace(workspace)
+    try:
+        return ws.deal(deal_arg), ws.events(deal_arg)
+    except CopactError as exc:
+        fail(str(exc))
+
+
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="text or json.")]
 
 
 def state(
     deal_path: DealArgument,
-    events: EventsOption,
+    events: EventsOption = None,
     on: Annotated[str | None, typer.Option(help="The date, YYYY-MM-DD (default: today).")] = None,
     format: FormatOption = OutputFormat.text,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Milestone states, deadlines, invoices and balances on a date, folded from the journal.
 
     Deemed acceptances (no answer within the review period, in business days) and missed
     milestones (cure period over) follow from the dates; nothing has to record them.
 
-    Example: `copact state examples/hybrid-dc1.yaml --events journal.jsonl --on 2026-12-31`
+    Example: `copact state examples/hybrid-dc1.yaml --events journal.jsonl --on 2026-12-31`,
+    or on a workspace deal: `copact state hybrid-dc1`
     """
-    deal = load_for_commands(deal_path)
+    deal, journal = _deal_and_journal(deal_path, events, workspace)
     day = _day(on, "--on")
-    folded = deal_state(deal, _events(events), on=day)
+    folded = deal_state(deal, journal, on=day)
     if format is OutputFormat.json:
         typer.echo(json.dumps(state_to_json(folded), indent=2))
         return
@@ -125,24 +155,59 @@ def state(
 
 def exit_(
     deal_path: DealArgument,
-    events: EventsOption,
     trigger: Annotated[str, typer.Option(help=f"One of: {', '.join(TRIGGERS)}.")],
-    on: Annotated[str, typer.Option(help="The date the exit is invoked, YYYY-MM-DD.")],
-    by: Annotated[str | None, typer.Option(help="The invoking party (default: the buyer).")] = None,
+    events: EventsOption = None,
+    on: Annotated[
+        str | None, typer.Option(help="The date the exit is invoked, YYYY-MM-DD (default: today).")
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(help="The invoking party or person (default: the buyer)."),
+    ] = None,
+    invoke: Annotated[
+        bool,
+        typer.Option(
+            "--invoke", help="Record the exit in the workspace journal today (needs --by PERSON)."
+        ),
+    ] = False,
+    key: Annotated[str | None, typer.Option("--key", help="Idempotency key for --invoke.")] = None,
     format: FormatOption = OutputFormat.text,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """The exit settlement (DESIGN §8): refunds, deductions and what happens to IP and assets.
 
     Refused with exit code 1 when the trigger is not open on that date (a missed-milestone exit
     before any milestone is missed, a convenience exit by a party the deal does not name).
 
-    Example: `copact exit deal.yaml -e journal.jsonl --trigger missed-milestone --on 2026-12-28`
+    Without `--invoke` this is a preview; `--invoke --by PERSON` on a workspace deal records
+    the exit in its journal (refused, exit 1, unless the trigger is open today).
+
+    Example: `copact exit deal.yaml -e journal.jsonl --trigger missed-milestone --on 2026-12-28`,
+    or `copact exit hybrid-dc1 --trigger convenience --invoke --by ana`
     """
-    deal = load_for_commands(deal_path)
+    if invoke:
+        if events is not None or on is not None or by is None:
+            fail(
+                "--invoke records an exit today on a workspace deal: "
+                "give --by PERSON, and neither --events nor --on"
+            )
+        ws = open_workspace(workspace)
+        try:
+            ops.trigger_exit(
+                ops.TriggerExit(deal_path, trigger, by, key or uuid.uuid4().hex),
+                uow=ws,
+                clock=lambda: datetime.now(UTC),
+            )
+        except RefusedCommand as exc:
+            fail(f"{deal_path}: {exc}", 1)
+        except CopactError as exc:
+            fail(str(exc))
+    deal, journal = _deal_and_journal(deal_path, events, workspace)
     day = _day(on, "--on")
-    journal = _events(events)
+    person = deal.person(by) if by else None
+    party = person.party if person is not None else by
     try:
-        settled = settle_exit(deal, journal, trigger=trigger, on=day, by=by)
+        settled = settle_exit(deal, journal, trigger=trigger, on=day, by=party)
     except RefusedCommand as exc:
         fail(str(exc), 1)
     doc = settlement_to_json(settled)

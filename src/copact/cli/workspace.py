@@ -10,13 +10,16 @@ import typer
 from rich.table import Table
 
 from copact.cli.console import fail, out
-from copact.errors import CopactError
+from copact.errors import CopactError, RefusedCommand
 from copact.services.workspace import ImportRefused, Workspace, default_workspace
+from copact.store.checkpoint import Checkpoint, CheckpointError
 
-__all__ = ["register"]
+__all__ = ["WorkspaceOption", "deal_app", "open_workspace", "register"]
 
 deal_app = typer.Typer(help="Deals registered in the workspace.", no_args_is_help=True)
-journal_app = typer.Typer(help="A deal's journal: import, export, verify.", no_args_is_help=True)
+journal_app = typer.Typer(
+    help="A deal's journal: import, export, verify, checkpoint.", no_args_is_help=True
+)
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -32,7 +35,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _open(path: Path | None) -> Workspace:
+def open_workspace(path: Path | None) -> Workspace:
+    """The workspace at ``path`` (or the default), or a clear error and exit 2."""
     try:
         return Workspace.open(path or default_workspace(), clock=_now)
     except CopactError as exc:
@@ -67,7 +71,7 @@ def deal_add(
 
     Example: `copact deal add examples/hybrid-dc1.yaml`
     """
-    ws = _open(workspace)
+    ws = open_workspace(workspace)
     try:
         deal, version = ws.add_deal(path.read_text(encoding="utf-8"), str(path))
     except OSError as exc:
@@ -83,7 +87,7 @@ def deal_list(workspace: WorkspaceOption = None) -> None:
     table = Table()
     for column in ("deal", "title", "version", "events"):
         table.add_column(column)
-    for deal_id, title, version, count in _open(workspace).deals():
+    for deal_id, title, version, count in open_workspace(workspace).deals():
         table.add_row(deal_id, title, str(version), str(count))
     out().print(table)
 
@@ -98,7 +102,7 @@ def journal_import(
 
     Stops at the first event the deal's state refuses, with its line number (exit 1).
     """
-    ws = _open(workspace)
+    ws = open_workspace(workspace)
     try:
         count = ws.import_journal(deal, file.read_text(encoding="utf-8"), str(file))
     except OSError as exc:
@@ -107,7 +111,8 @@ def journal_import(
         fail(f"{file}:{exc.line}: {exc.reason}; nothing was imported", 1)
     except CopactError as exc:
         fail(str(exc))
-    out().print(f"{count} events appended to {deal}", markup=False)
+    already = " (the journal already held the rest of the file)" if count == 0 else ""
+    out().print(f"{count} events appended to {deal}{already}", markup=False)
 
 
 @journal_app.command("export")
@@ -116,23 +121,76 @@ def journal_export(
 ) -> None:
     """Print the journal as JSON Lines (canonical JSON, in order)."""
     try:
-        typer.echo(_open(workspace).export_journal(deal), nl=False)
+        typer.echo(open_workspace(workspace).export_journal(deal), nl=False)
     except CopactError as exc:
         fail(str(exc))
 
 
 @journal_app.command("verify")
 def journal_verify(
-    deal: Annotated[str, typer.Option(help="The deal id.")], workspace: WorkspaceOption = None
+    deal: Annotated[str, typer.Option(help="The deal id.")],
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="A checkpoint file kept from `copact journal checkpoint`."),
+    ] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
-    """Recompute the hash chain; name the first event that does not match (exit 1)."""
+    """Recompute the hash chain; name the first event that does not match (exit 1).
+
+    With `--checkpoint`, also prove the journal still extends what the checkpoint vouched for:
+    that catches a journal cut short or rewritten from the start, which the chain alone cannot.
+
+    Example: `copact journal verify --deal hybrid-dc1 --checkpoint hybrid-dc1.checkpoint.json`
+    """
+    ws = open_workspace(workspace)
     try:
-        result = _open(workspace).verify(deal)
+        if checkpoint is None:
+            result = ws.verify(deal)
+        else:
+            kept = Checkpoint.from_json(checkpoint.read_text(encoding="utf-8"))
+            result = ws.verify_against(deal, kept)
+    except OSError as exc:
+        fail(f"{checkpoint}: {exc.strerror or 'cannot be read'}")
+    except CheckpointError as exc:
+        fail(f"{checkpoint}: {exc}", 1)
     except CopactError as exc:
         fail(str(exc))
     if not result.ok:
-        fail(f"{deal}: event {result.first_bad} does not verify: {result.reason}", 1)
-    out().print(f"{deal}: {result.count} events verified; head {result.head}", markup=False)
+        where = f"event {result.first_bad}" if result.first_bad else "the journal"
+        fail(f"{deal}: {where} does not verify: {result.reason}", 1)
+    extends = f"; extends the checkpoint of event {kept.seq}" if checkpoint else ""
+    out().print(
+        f"{deal}: {result.count} events verified; head {result.head}{extends}", markup=False
+    )
+
+
+@journal_app.command("checkpoint")
+def journal_checkpoint(
+    deal: Annotated[str, typer.Option(help="The deal id.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write it here (default: stdout).")
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Print a signed statement of the journal's length and head hash now, for the other
+    party to keep; `journal verify --checkpoint` later proves the journal still extends it.
+
+    Example: `copact journal checkpoint --deal hybrid-dc1 -o hybrid-dc1.checkpoint.json`
+    """
+    try:
+        made = open_workspace(workspace).checkpoint(deal)
+    except RefusedCommand as exc:
+        fail(f"{deal}: {exc}", 1)
+    except CopactError as exc:
+        fail(str(exc))
+    if output is None:
+        typer.echo(made.to_json(), nl=False)
+        return
+    output.write_text(made.to_json(), encoding="utf-8")
+    out().print(
+        f"{deal}: checkpoint of event {made.seq} (head {made.head[:16]}…) written to {output}",
+        markup=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,541 @@
+"""Running a workspace deal from the command line: evidence, submit, accept, reject, pay,
+claim, gate, change orders, invoices, and `deal show`. Each command calls one service of
+``copact.services.operations``, the same functions the web app calls.
+
+Every command that moves money or state takes ``--key``: pass the same key when you retry a
+command whose outcome you did not see (a dropped connection, a killed script) and copact
+returns the first outcome instead of doing it twice. Without ``--key`` a fresh one is used.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from copact.cli.console import fail, out
+from copact.cli.workspace import WorkspaceOption, deal_app, open_workspace
+from copact.core.events import Event, Invoice, dump_event
+from copact.core.state import deal_state, state_to_json
+from copact.errors import CopactError, RefusedCommand
+from copact.services import operations as ops
+from copact.services.workspace import Outcome, Workspace
+
+__all__ = ["register"]
+
+change_app = typer.Typer(help="Change orders: propose, approve, reject.", no_args_is_help=True)
+evidence_app = typer.Typer(help="Evidence files of a deal: add, list.", no_args_is_help=True)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+DealId = Annotated[str, typer.Argument(metavar="DEAL", help="The deal id in the workspace.")]
+By = Annotated[str, typer.Option("--by", help="The person acting (an id of the deal's people).")]
+Key = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        help="Idempotency key: the same key again returns the first outcome, never a second "
+        "event (default: a fresh key).",
+    ),
+]
+Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="text or json.")]
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _amount(text: str, option: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        fail(f"{option} must be a decimal amount like 12000.00, got {text!r}")
+    if not value.is_finite():
+        fail(f"{option} must be a finite amount, got {text!r}")
+    return value
+
+
+def _call(
+    ws: Workspace, service: Callable[..., Outcome], command: Any, format: OutputFormat
+) -> Outcome:
+    try:
+        outcome: Outcome = service(command, uow=ws, clock=_now)
+    except RefusedCommand as exc:
+        fail(f"{command.deal}: {exc}", 1)
+    except CopactError as exc:
+        fail(str(exc))
+    if format is OutputFormat.json:
+        typer.echo(
+            json.dumps(
+                {
+                    "deal": outcome.deal,
+                    "replayed": outcome.replayed,
+                    "version": outcome.version,
+                    "events": [
+                        {"seq": seq, **dump_event(e)}
+                        for seq, e in zip(outcome.seqs, outcome.events, strict=True)
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return outcome
+    console = out()
+    if outcome.replayed:
+        console.print("[yellow]replayed:[/] this key was used before; nothing new was recorded")
+    for seq, event in zip(outcome.seqs, outcome.events, strict=True):
+        console.print(f"[green]✓[/] {_describe(event)} [dim](event {seq})[/]")
+    if outcome.version is not None:
+        console.print(f"[green]✓[/] {outcome.deal} is now at version {outcome.version}")
+    return outcome
+
+
+def _describe(event: Event) -> str:
+    if isinstance(event, Invoice):
+        return (
+            f"invoice {event.number}: {event.from_} → {event.to} {event.total:,.2f} for "
+            f"{', '.join(line.for_ for line in event.lines)}, due {event.due}"
+        )
+    body = dump_event(event)
+    what = body.pop("type")
+    for noise in ("at", "deal", "evidence", "patch"):
+        body.pop(noise, None)
+    return f"{what} " + ", ".join(f"{k} {v}" for k, v in body.items())
+
+
+def _key(key: str | None) -> str:
+    return key or uuid.uuid4().hex
+
+
+def _evidence_hashes(ws: Workspace, deal: str, items: list[str], by: str) -> tuple[str, ...]:
+    """`KIND=FILE` adds the file first; a SHA-256 names a file already in the store."""
+    hashes = []
+    for item in items:
+        if SHA256.match(item):
+            hashes.append(item)
+            continue
+        kind, sep, path = item.partition("=")
+        if not sep or not kind or not path:
+            fail(f"--evidence takes KIND=FILE or a SHA-256, got {item!r}")
+        hashes.append(_add_file(ws, deal, Path(path), kind=kind, by=by, confidential=False).sha256)
+    return tuple(hashes)
+
+
+def _add_file(
+    ws: Workspace, deal: str, path: Path, *, kind: str, by: str, confidential: bool
+) -> Any:
+    try:
+        with path.open("rb") as stream:
+            return ws.add_evidence(
+                deal, stream, name=path.name, kind=kind, by=by, confidential=confidential
+            )
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or 'cannot be read'}")
+    except RefusedCommand as exc:
+        fail(f"{path}: {exc}", 1)
+    except CopactError as exc:
+        fail(str(exc))
+
+
+# -- evidence --
+
+
+@evidence_app.command("add")
+def evidence_add(
+    deal: DealId,
+    file: Annotated[Path, typer.Argument(help="The file (stored by its SHA-256).")],
+    kind: Annotated[str, typer.Option(help="Its evidence kind, e.g. test-report, photo.")],
+    by: By,
+    confidential: Annotated[bool, typer.Option(help="Visible to your own party only.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Store a file as evidence: content-addressed, size-limited, its kind checked against its
+    content (a `photo` must be an image, `report.pdf` must be a PDF).
+
+    Example: `copact evidence add hybrid-dc1 sld.pdf --kind drawing --by sam`
+    """
+    ws = open_workspace(workspace)
+    record = _add_file(ws, deal, file, kind=kind, by=by, confidential=confidential)
+    secret = f" (confidential to {record.confidential_to})" if record.confidential_to else ""
+    out().print(
+        f"{record.sha256}  {record.name}  {record.kind}  {record.media_type}  "
+        f"{record.size:,} bytes{secret}",
+        markup=False,
+    )
+
+
+@evidence_app.command("list")
+def evidence_list(
+    deal: DealId,
+    party: Annotated[
+        str | None, typer.Option(help="Show what a person of this party may see.")
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """The deal's evidence files: hash, name, kind, type, size, who may see it."""
+    try:
+        records = open_workspace(workspace).evidence(deal, party=party)
+    except CopactError as exc:
+        fail(str(exc))
+    table = Table()
+    for column in ("sha256", "name", "kind", "type", "bytes", "visible to"):
+        table.add_column(column, justify="right" if column == "bytes" else "left")
+    for r in records:
+        table.add_row(
+            r.sha256[:16] + "…",
+            r.name,
+            r.kind,
+            r.media_type,
+            f"{r.size:,}",
+            r.confidential_to or "both parties",
+        )
+    out().print(table)
+
+
+# -- milestones --
+
+
+def submit(
+    deal: DealId,
+    milestone: Annotated[str, typer.Argument(help="The milestone id.")],
+    by: By,
+    evidence: Annotated[
+        list[str],
+        typer.Option(help="KIND=FILE (stored first) or the SHA-256 of stored evidence; repeat."),
+    ],
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Submit a milestone for review with its evidence (every kind the deal requires).
+
+    Example: `copact submit hybrid-dc1 design-approval --by sam --evidence drawing=sld.pdf
+    --evidence test-report=load-study.pdf --evidence signed-acceptance=signed.pdf`
+    """
+    ws = open_workspace(workspace)
+    hashes = _evidence_hashes(ws, deal, evidence, by)
+    _call(ws, ops.submit, ops.Submit(deal, milestone, by, hashes, _key(key)), format)
+
+
+def accept(
+    deal: DealId,
+    milestone: Annotated[str, typer.Argument(help="The milestone id.")],
+    by: By,
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Accept a submitted milestone (its sign-off person only); its invoice is issued with it.
+
+    Example: `copact accept hybrid-dc1 design-approval --by ana`
+    """
+    ws = open_workspace(workspace)
+    _call(ws, ops.accept, ops.Accept(deal, milestone, by, _key(key)), format)
+
+
+def reject(
+    deal: DealId,
+    milestone: Annotated[str, typer.Argument(help="The milestone id.")],
+    by: By,
+    reason: Annotated[list[str], typer.Option(help="Why; repeat for several reasons.")],
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Reject a submitted milestone with reasons; its cure period starts.
+
+    Example: `copact reject hybrid-dc1 design-approval --by ana --reason "no load study"`
+    """
+    ws = open_workspace(workspace)
+    _call(ws, ops.reject, ops.Reject(deal, milestone, by, tuple(reason), _key(key)), format)
+
+
+def pay(
+    deal: DealId,
+    payer: Annotated[str, typer.Option("--from", help="The paying party.")],
+    payee: Annotated[str, typer.Option("--to", help="The party paid.")],
+    amount: Annotated[str, typer.Option(help="The amount, e.g. 12000.00.")],
+    ref: Annotated[str, typer.Option(help="The bank reference (used once).")],
+    for_: Annotated[str | None, typer.Option("--for", help="A milestone id or `prepaid`.")] = None,
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Record a payment between the parties.
+
+    Example: `copact pay hybrid-dc1 --from acme --to voltworks --amount 50000 --ref PP-1
+    --for prepaid`
+    """
+    ws = open_workspace(workspace)
+    command = ops.RecordPayment(
+        deal, payer, payee, _amount(amount, "--amount"), ref, for_, _key(key)
+    )
+    _call(ws, ops.record_payment, command, format)
+
+
+def claim(
+    deal: DealId,
+    amount: Annotated[str, typer.Option(help="What the completed work is worth.")],
+    for_: Annotated[str, typer.Option("--for", help="What work, in words.")],
+    by: By,
+    evidence: Annotated[
+        list[str] | None, typer.Option(help="KIND=FILE or a SHA-256; repeat.")
+    ] = None,
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Claim completed but unaccepted work (it counts in an exit settlement).
+
+    Example: `copact claim hybrid-dc1 --amount 9000 --for "cabinet wiring" --by sam
+    --evidence photo=wiring.jpg`
+    """
+    ws = open_workspace(workspace)
+    hashes = _evidence_hashes(ws, deal, evidence or [], by)
+    command = ops.ClaimWork(deal, _amount(amount, "--amount"), for_, hashes, _key(key))
+    _call(ws, ops.claim_work, command, format)
+
+
+def gate(
+    deal: DealId,
+    phase: Annotated[str, typer.Argument(help="The phase whose gate is decided.")],
+    decision: Annotated[str, typer.Option(help="proceed, adjust or pause.")],
+    by: Annotated[list[str], typer.Option("--by", help="Every decider of the gate; repeat.")],
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Record a phase gate decision by all its named deciders.
+
+    Example: `copact gate hybrid-dc1 design --decision proceed --by ana --by sam`
+    """
+    ws = open_workspace(workspace)
+    command = ops.DecideGate(deal, phase, decision, tuple(by), _key(key))
+    _call(ws, ops.decide_gate, command, format)
+
+
+# -- change orders --
+
+
+def _patch(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    source = text
+    if not text.lstrip().startswith("{"):
+        try:
+            source = Path(text).read_text(encoding="utf-8")
+        except OSError as exc:
+            fail(f"{text}: {exc.strerror or 'cannot be read'}")
+    try:
+        patch = json.loads(source, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        fail(f"--patch: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})", 1)
+    if not isinstance(patch, dict):
+        fail('--patch: a JSON Merge Patch is an object, e.g. {"payment-terms": 45}', 1)
+    return patch
+
+
+@change_app.command("propose")
+def change_propose(
+    deal: DealId,
+    change: Annotated[str, typer.Argument(help="A new change id, e.g. co-3.")],
+    by: By,
+    amount: Annotated[
+        str | None, typer.Option(help="What the change costs (compared with the threshold).")
+    ] = None,
+    patch: Annotated[
+        str | None,
+        typer.Option(help="JSON Merge Patch of the deal file, inline or a file name."),
+    ] = None,
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Propose an amendment. Above the change-control threshold it needs every named approver;
+    at or below it, someone of each party. The patch is checked now: it must give a deal that
+    loads.
+
+    Example: `copact change propose hybrid-dc1 co-1 --by sam --amount 7500
+    --patch '{"payment-terms": 45}'`
+    """
+    ws = open_workspace(workspace)
+    value = _amount(amount, "--amount") if amount is not None else None
+    command = ops.ProposeChange(deal, change, by, value, _patch(patch), _key(key))
+    _call(ws, ops.propose_change_order, command, format)
+
+
+@change_app.command("approve")
+def change_approve(
+    deal: DealId,
+    change: Annotated[str, typer.Argument(help="The change id.")],
+    by: By,
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Approve a change order; the last approval it needs makes the deal's next version.
+
+    Example: `copact change approve hybrid-dc1 co-1 --by ana`
+    """
+    ws = open_workspace(workspace)
+    _call(ws, ops.approve_change_order, ops.ApproveChange(deal, change, by, _key(key)), format)
+
+
+@change_app.command("reject")
+def change_reject(
+    deal: DealId,
+    change: Annotated[str, typer.Argument(help="The change id.")],
+    by: By,
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Turn down a pending change order (or withdraw your own).
+
+    Example: `copact change reject hybrid-dc1 co-1 --by ana`
+    """
+    ws = open_workspace(workspace)
+    _call(ws, ops.reject_change_order, ops.RejectChange(deal, change, by, _key(key)), format)
+
+
+# -- invoices and the deal --
+
+
+def invoices(
+    deal: DealId,
+    issue: Annotated[
+        bool, typer.Option("--issue", help="First bill every accepted milestone not yet invoiced.")
+    ] = False,
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """A deal's invoices: number, what for, who bills whom, amount, due date, overdue or not.
+
+    Deemed acceptances (nobody answered within the review period) are billed by `--issue`;
+    they follow from the date, nobody has to record them.
+
+    Example: `copact invoices hybrid-dc1 --issue`
+    """
+    ws = open_workspace(workspace)
+    if issue:
+        try:
+            ops.issue_invoices(ops.IssueInvoices(deal, _key(key)), uow=ws, clock=_now)
+        except RefusedCommand as exc:
+            if "already invoiced" not in str(exc):
+                fail(f"{deal}: {exc}", 1)
+        except CopactError as exc:
+            fail(str(exc))
+    try:
+        spec = ws.deal(deal)
+    except CopactError as exc:
+        fail(str(exc))
+    doc = state_to_json(deal_state(spec, ws.events(deal), on=_now().date()))
+    if format is OutputFormat.json:
+        typer.echo(
+            json.dumps({"deal": deal, "on": doc["on"], "invoices": doc["invoices"]}, indent=2)
+        )
+        return
+    table = Table(title=f"{spec.title}: invoices ({spec.currency})")
+    for column in ("number", "for", "from → to", "amount", "due", ""):
+        table.add_column(column, justify="right" if column == "amount" else "left")
+    for i in doc["invoices"]:
+        table.add_row(
+            i["number"],
+            ", ".join(i["for"]),
+            f"{i['from']} → {i['to']}",
+            f"{Decimal(i['amount']):,.2f}",
+            i["due"],
+            "[bold red]overdue[/]" if i["overdue"] else "",
+        )
+    out().print(table)
+
+
+@deal_app.command("show")
+def deal_show(
+    deal: DealId,
+    version: Annotated[
+        int | None, typer.Option(help="Print the text of this version of the deal file.")
+    ] = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """A workspace deal: its versions (each with its hash), journal, milestones and change
+    orders; `--version N` prints that version's deal file.
+
+    Example: `copact deal show hybrid-dc1` or `copact deal show hybrid-dc1 --version 1`
+    """
+    ws = open_workspace(workspace)
+    try:
+        versions = ws.versions(deal)
+        spec = ws.deal(deal)
+    except CopactError as exc:
+        fail(str(exc))
+    if version is not None:
+        texts = {v: text for v, _, text, _ in versions}
+        if version not in texts:
+            fail(f"{deal} has versions 1 to {len(versions)}, not {version}")
+        typer.echo(texts[version], nl=False)
+        return
+    events = ws.events(deal)
+    today: date = _now().date()
+    state = deal_state(spec, events, on=today)
+    if format is OutputFormat.json:
+        doc = state_to_json(state)
+        doc["title"] = spec.title
+        doc["versions"] = [
+            {"version": v, "sha256": sha, "created": created.isoformat()}
+            for v, sha, _, created in versions
+        ]
+        doc["events"] = len(events)
+        doc["changes"] = [
+            {
+                "id": c.id,
+                "status": c.status,
+                "amount": None if c.amount is None else str(c.amount),
+                "approvals": list(c.approvals),
+            }
+            for c in state.changes.values()
+        ]
+        typer.echo(json.dumps(doc, indent=2))
+        return
+    console = out()
+    console.print(f"[bold]{spec.title}[/] ({deal}), {len(events)} events, on {today}")
+    for v, sha, _, created in versions:
+        console.print(f"  version {v}  sha256 {sha[:16]}…  {created:%Y-%m-%d %H:%M}")
+    table = Table(title="milestones")
+    for column in ("milestone", "state", "accepted", "invoiced"):
+        table.add_column(column)
+    for m in state.milestones.values():
+        accepted = f"{m.accepted_on}{' (deemed)' if m.deemed else ''}" if m.accepted_on else ""
+        table.add_row(m.id, m.state, accepted, "yes" if m.invoiced else "")
+    console.print(table)
+    if state.changes:
+        changes = Table(title="change orders")
+        for column in ("change", "status", "amount", "approved by"):
+            changes.add_column(column)
+        for c in state.changes.values():
+            amount = f"{c.amount:,.2f}" if c.amount is not None else ""
+            changes.add_row(c.id, c.status, amount, ", ".join(c.approvals))
+        console.print(changes)
+
+
+def register(app: typer.Typer) -> None:
+    for command in (submit, accept, reject, pay, claim, gate, invoices):
+        app.command()(command)
+    app.add_typer(change_app, name="change")
+    app.add_typer(evidence_app, name="evidence")

@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 CONFIG = "copact.toml"
+_PARSED: dict[str, Deal] = {}  # deal text SHA-256 → its frozen Deal
 KEY = "keys/checkpoint.pem"
 
 
@@ -184,9 +185,15 @@ class Workspace:
         return text
 
     def deal(self, deal_id: str) -> Deal:
-        loaded = load_text(self.deal_text(deal_id), f"{deal_id} (stored)")
-        assert loaded.deal is not None
-        return loaded.deal
+        """The deal's latest version (parsed once per text: deals are frozen values)."""
+        text = self.deal_text(deal_id)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        cached = _PARSED.get(digest)
+        if cached is None:
+            loaded = load_text(text, f"{deal_id} (stored)")
+            assert loaded.deal is not None
+            cached = _PARSED[digest] = loaded.deal
+        return cached
 
     def versions(self, deal_id: str) -> list[tuple[int, str, str, datetime]]:
         """(version, sha256, text, created) of every version of a deal, oldest first."""

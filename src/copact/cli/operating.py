@@ -24,7 +24,21 @@ from rich.table import Table
 
 from copact.cli.console import fail, out
 from copact.cli.workspace import WorkspaceOption, deal_app, open_workspace
-from copact.core.events import Event, Invoice, dump_event
+from copact.core.events import (
+    Accepted,
+    ChangeApproved,
+    ChangeProposed,
+    ChangeRejected,
+    Event,
+    ExitInvoked,
+    GateDecided,
+    Invoice,
+    Payment,
+    Rejected,
+    Submitted,
+    WorkClaimed,
+    dump_event,
+)
 from copact.core.state import deal_state, state_to_json
 from copact.errors import CopactError, RefusedCommand
 from copact.services import operations as ops
@@ -105,16 +119,34 @@ def _call(
 
 
 def _describe(event: Event) -> str:
+    """One line a person reads: what happened, to what, by whom."""
     if isinstance(event, Invoice):
         return (
             f"invoice {event.number}: {event.from_} → {event.to} {event.total:,.2f} for "
             f"{', '.join(line.for_ for line in event.lines)}, due {event.due}"
         )
-    body = dump_event(event)
-    what = body.pop("type")
-    for noise in ("at", "deal", "evidence", "patch"):
-        body.pop(noise, None)
-    return f"{what} " + ", ".join(f"{k} {v}" for k, v in body.items())
+    if isinstance(event, Payment):
+        what = f" for {event.for_}" if event.for_ else ""
+        return f"payment {event.ref}: {event.from_} → {event.to} {event.amount:,.2f}{what}"
+    if isinstance(event, Submitted):
+        return (
+            f"{event.milestone} submitted by {event.by} with {len(event.evidence)} evidence files"
+        )
+    if isinstance(event, Accepted):
+        return f"{event.milestone} accepted by {event.by}"
+    if isinstance(event, Rejected):
+        return f"{event.milestone} rejected by {event.by}: {'; '.join(event.reasons)}"
+    if isinstance(event, WorkClaimed):
+        return f"work claimed: {event.amount:,.2f} for {event.for_}"
+    if isinstance(event, GateDecided):
+        return f"gate of {event.phase}: {event.decision} ({', '.join(event.by)})"
+    if isinstance(event, ChangeProposed | ChangeApproved | ChangeRejected):
+        cost = f" ({event.amount:,.2f})" if event.amount is not None else ""
+        verb = event.type.removeprefix("change-")
+        return f"change {event.change}{cost} {verb} by {event.by}"
+    if isinstance(event, ExitInvoked):
+        return f"{event.trigger} exit invoked by {event.by}"
+    return event.type
 
 
 def _key(key: str | None) -> str:

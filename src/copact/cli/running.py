@@ -193,7 +193,7 @@ def exit_(
             )
         ws = open_workspace(workspace)
         try:
-            ops.trigger_exit(
+            recorded = ops.trigger_exit(
                 ops.TriggerExit(deal_path, trigger, by, key or uuid.uuid4().hex),
                 uow=ws,
                 clock=lambda: datetime.now(UTC),
@@ -202,6 +202,11 @@ def exit_(
             fail(f"{deal_path}: {exc}", 1)
         except CopactError as exc:
             fail(str(exc))
+        if format is OutputFormat.text:
+            again = " (replayed: recorded before)" if recorded.replayed else ""
+            out().print(
+                f"[green]✓[/] {trigger} exit invoked by {by} (event {recorded.seqs[0]}){again}"
+            )
     deal, journal = _deal_and_journal(deal_path, events, workspace)
     day = _day(on, "--on")
     person = deal.person(by) if by else None

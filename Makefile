@@ -33,6 +33,14 @@ run: setup
 	$(COPACT) state examples/heat-sensor-housing.yaml -e examples/journals/heat-sensor-housing.jsonl --on 2026-12-28
 	$(COPACT) exit examples/heat-sensor-housing.yaml -e examples/journals/heat-sensor-housing.jsonl --trigger missed-milestone --on 2026-12-28
 	@echo
+	@echo "== the demo workspace (SQLite in demo-workspace/): the examples registered, a journal imported and verified"
+	rm -rf demo-workspace
+	$(COPACT) init demo-workspace
+	for deal in examples/*.yaml; do $(COPACT) deal add $$deal -w demo-workspace || exit 1; done
+	$(COPACT) journal import examples/journals/heat-sensor-housing.jsonl --deal heat-sensor-housing -w demo-workspace
+	$(COPACT) journal verify --deal heat-sensor-housing -w demo-workspace
+	$(COPACT) deal list -w demo-workspace
+	@echo
 	@echo "== copact simulate: 100,000 runs of two deals side by side"
 	$(COPACT) simulate examples/hybrid-dc1.yaml examples/heat-sensor-housing.yaml --assumptions examples/hybrid-dc1.risk.yml --runs 100000
 

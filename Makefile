@@ -59,6 +59,7 @@ typecheck: setup
 bench: setup
 	$(VENV)/bin/python bench/check.py
 	$(VENV)/bin/python bench/simulate.py
+	$(VENV)/bin/python bench/journal.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -276,18 +276,34 @@ def verify(conn: Connection, deal_id: str, *, batch: int = 10_000) -> Verificati
     prev = GENESIS
     count = 0
     sha256 = hashlib.sha256
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(
-        select(events.c.seq, events.c.body, events.c.prev_hash, events.c.hash)
-        .where(events.c.deal == deal_id)
-        .order_by(events.c.seq)
+    # plain DBAPI tuples (a server-side cursor on PostgreSQL): a million rows verify in about
+    # a second, in constant memory
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    server_side = {"name": "copact_verify"} if conn.dialect.name == "postgresql" else {}
+    cursor = raw.cursor(**server_side)
+    cursor.execute(
+        f"SELECT seq, body, prev_hash, hash FROM events WHERE deal = {marker} ORDER BY seq",
+        (deal_id,),
     )
-    for seq, body, prev_hash, digest in result:
-        if seq != count + 1:
-            return Verification(False, count, prev, seq, f"sequence jumps from {count} to {seq}")
-        if prev_hash != prev:
-            return Verification(False, count, prev, seq, "its link does not match the event before")
-        if sha256((prev + body).encode("utf-8")).hexdigest() != digest:
-            return Verification(False, count, prev, seq, "its hash does not match its content")
-        prev = digest
-        count += 1
+    try:
+        while rows := cursor.fetchmany(batch):
+            for seq, body, prev_hash, digest in rows:
+                if seq != count + 1:
+                    return Verification(
+                        False, count, prev, seq, f"sequence jumps from {count} to {seq}"
+                    )
+                if prev_hash != prev:
+                    return Verification(
+                        False, count, prev, seq, "its link does not match the event before"
+                    )
+                if sha256((prev + body).encode("utf-8")).hexdigest() != digest:
+                    return Verification(
+                        False, count, prev, seq, "its hash does not match its content"
+                    )
+                prev = digest
+                count += 1
+    finally:
+        cursor.close()
     return Verification(True, count, prev)

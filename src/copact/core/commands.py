@@ -184,11 +184,15 @@ def decide_gate(
     return [GateDecided(at=at, deal=deal.id, phase=phase, decision=decision, by=by)]
 
 
-def admit(deal: Deal, history: list[Event], event: Event) -> None:
+def admit(
+    deal: Deal, history: list[Event], event: Event, *, state: DealState | None = None
+) -> None:
     """Check an event read from outside (an imported journal) against the same guards as the
     command that would have made it, given the events before it; raise
-    :class:`RefusedCommand` if it could not have been."""
-    state = deal_state(deal, history, on=event.day)
+    :class:`RefusedCommand` if it could not have been. ``state`` is the deal's state on the
+    event's day when the caller keeps a running fold (a long import); else it is folded here."""
+    if state is None:
+        state = deal_state(deal, history, on=event.day)
     at = event.at
     if isinstance(event, Submitted):
         submit(deal, state, milestone=event.milestone, evidence=event.evidence, by=event.by, at=at)

@@ -41,7 +41,14 @@ from copact.core.events import (
 from copact.core.invoicing import invoice_amounts
 from copact.core.money import Money
 
-__all__ = ["Balance", "DealState", "MilestoneState", "deal_state", "state_to_json"]
+__all__ = [
+    "Balance",
+    "DealState",
+    "MilestoneState",
+    "RunningFold",
+    "deal_state",
+    "state_to_json",
+]
 
 Status = Literal["planned", "submitted", "accepted", "rejected", "missed"]
 
@@ -238,6 +245,31 @@ def deal_state(deal: Deal, events: Iterable[Event], *, on: date) -> DealState:
         state = fold.apply(state, event)
     settled = {k: _settle_time(deal, v, on) for k, v in state.milestones.items()}
     return replace(state, milestones=settled)
+
+
+class RunningFold:
+    """The fold kept open while a journal is checked event by event (an import): pushing an
+    event costs one step, not a refold of the whole history, and :meth:`state_on` gives what
+    :func:`deal_state` gives for the events pushed so far. Events must be pushed in day order."""
+
+    def __init__(self, deal: Deal, events: Iterable[Event] = ()) -> None:
+        self._deal = deal
+        self._fold = _Fold(deal)
+        self._state = self._fold.start(date.min)
+        for event in ordered(events):
+            self.push(event)
+
+    def push(self, event: Event) -> None:
+        if event.day < self._state.on:
+            raise ValueError(f"events must come in day order: {event.day} after {self._state.on}")
+        self._state = replace(self._fold.apply(self._state, event), on=event.day)
+
+    def state_on(self, on: date) -> DealState:
+        """The state at the end of ``on``; ``on`` must not be before the last pushed event."""
+        if on < self._state.on:
+            raise ValueError(f"the fold is already at {self._state.on}, after {on}")
+        settled = {k: _settle_time(self._deal, v, on) for k, v in self._state.milestones.items()}
+        return replace(self._state, on=on, milestones=settled)
 
 
 def _settled(state: DealState, invoice: Invoice) -> bool:

@@ -32,7 +32,7 @@ from copact.core.events import (
     parse_events,
 )
 from copact.core.evidence import check_evidence
-from copact.core.state import deal_state
+from copact.core.state import RunningFold, deal_state
 from copact.dealfile.dump import amend
 from copact.dealfile.loader import load_text
 from copact.errors import CopactError, RefusedCommand
@@ -345,16 +345,18 @@ class Workspace:
         with self.engine.begin() as conn:
             history = journal.read_events(conn, deal_id)
             held = _common_prefix(history, parsed)
+            running = RunningFold(deal, history)
             for line, event in zip(lines[held:], parsed[held:], strict=True):
                 if history and event.day < history[-1].day:
                     raise ImportRefused(line, "events must come in date order")
                 try:
-                    admit(deal, history, event)
+                    admit(deal, history, event, state=running.state_on(event.day))
                 except RefusedCommand as exc:
                     raise ImportRefused(line, str(exc)) from None
                 if isinstance(event, ChangeProposed) and event.patch:
                     _check_patch(conn, deal_id, event.patch, line)
                 history.append(event)
+                running.push(event)
             try:
                 journal.append(conn, deal_id, parsed[held:])
                 earlier = history[: len(history) - (len(parsed) - held)]

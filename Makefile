@@ -7,14 +7,14 @@ UV_VERSION := 0.13.9
 COPACT := $(VENV)/bin/copact
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup run test lint typecheck bench clean
+.PHONY: setup browser run test lint typecheck bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --all-extras --python $(PYTHON)
 	@touch $@
 
 setup: $(VENV)/.synced
@@ -44,7 +44,14 @@ run: setup
 	@echo "== copact simulate: 100,000 runs of two deals side by side"
 	$(COPACT) simulate examples/hybrid-dc1.yaml examples/heat-sensor-housing.yaml --assumptions examples/hybrid-dc1.risk.yml --runs 100000
 
-test: setup
+# Browser tests drive Debian's Chromium; installed here when we may (root, apt), else they skip
+# and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	  >/dev/null; } || echo "make: chromium not installed; browser tests will skip"; }
+
+test: setup browser
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest

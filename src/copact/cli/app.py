@@ -11,7 +11,17 @@ import sys
 import typer
 
 from copact import __version__
-from copact.cli import authoring, lint, operating, running, simulation, workspace
+from copact.cli import (
+    authoring,
+    baselines,
+    lint,
+    metering,
+    operating,
+    running,
+    serving,
+    simulation,
+    workspace,
+)
 
 __all__ = ["app", "main"]
 
@@ -50,6 +60,9 @@ running.register(app)
 simulation.register(app)
 workspace.register(app)
 operating.register(app)
+metering.register(app)
+baselines.register(app)
+serving.register(app)
 
 
 def main() -> None:

@@ -29,12 +29,14 @@ from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
+    DecisionLogged,
     Event,
     ExitInvoked,
     GateDecided,
     Invoice,
     Payment,
     Rejected,
+    RiskUpdated,
     Submitted,
     WorkClaimed,
     dump_event,
@@ -146,6 +148,21 @@ def _describe(event: Event) -> str:
         return f"change {event.change}{cost} {verb} by {event.by}"
     if isinstance(event, ExitInvoked):
         return f"{event.trigger} exit invoked by {event.by}"
+    if isinstance(event, DecisionLogged):
+        topic = f" on {event.topic}" if event.topic else ""
+        return f"decision{topic} by {', '.join(event.by)}: {event.decision}"
+    if isinstance(event, RiskUpdated):
+        changed = [
+            f"{name} {value}"
+            for name, value in (
+                ("likelihood", event.likelihood),
+                ("impact", event.impact),
+                ("owner", event.owner),
+                ("status", event.status),
+            )
+            if value is not None
+        ]
+        return f"risk {event.risk} recorded by {event.by}: {', '.join(changed) or 'text'}"
     return event.type
 
 
@@ -360,6 +377,51 @@ def gate(
     _call(ws, ops.decide_gate, command, format)
 
 
+def decide(
+    deal: DealId,
+    decision: Annotated[str, typer.Argument(help="What was decided, in one sentence.")],
+    by: Annotated[list[str], typer.Option("--by", help="Who took it; repeat for each person.")],
+    topic: Annotated[
+        str | None, typer.Option(help="What it was about (a milestone, a risk…).")
+    ] = None,
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Enter a decision in the deal's decision log.
+
+    Example: `copact decide hybrid-dc1 "pre-order cells" --by ana --by sam --topic lead-time`
+    """
+    ws = open_workspace(workspace)
+    command = ops.LogDecision(deal, decision, tuple(by), topic, _key(key))
+    _call(ws, ops.log_decision, command, format)
+
+
+def risk(
+    deal: DealId,
+    risk_id: Annotated[str, typer.Argument(metavar="RISK", help="The risk's id (a slug).")],
+    by: Annotated[str, typer.Option(help="The person recording it.")],
+    description: Annotated[str | None, typer.Option(help="What could go wrong.")] = None,
+    likelihood: Annotated[str | None, typer.Option(help="low, medium or high.")] = None,
+    impact: Annotated[str | None, typer.Option(help="low, medium or high.")] = None,
+    owner: Annotated[str | None, typer.Option(help="The person who owns it.")] = None,
+    mitigation: Annotated[str | None, typer.Option(help="What is done about it.")] = None,
+    status: Annotated[str | None, typer.Option(help="open, mitigated, realised or closed.")] = None,
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Add a risk to the register, or change one (only the fields given change).
+
+    Example: `copact risk hybrid-dc1 battery-lead-time --by sam --status mitigated`
+    """
+    ws = open_workspace(workspace)
+    command = ops.UpdateRisk(
+        deal, risk_id, by, description, likelihood, impact, owner, mitigation, status, _key(key)
+    )
+    _call(ws, ops.update_risk, command, format)
+
+
 # -- change orders --
 
 
@@ -564,10 +626,19 @@ def deal_show(
             amount = f"{c.amount:,.2f}" if c.amount is not None else ""
             changes.add_row(c.id, c.status, amount, ", ".join(c.approvals))
         console.print(changes)
+    if state.risks:
+        risks = Table(title="risks")
+        for column in ("risk", "likelihood", "impact", "owner", "status"):
+            risks.add_column(column)
+        for r in state.risks.values():
+            risks.add_row(r.id, r.likelihood, r.impact, r.owner or "", r.status)
+        console.print(risks)
+    for d in state.decisions:
+        console.print(f"  decided {d.day}: {d.decision} [dim]({', '.join(d.by)})[/]")
 
 
 def register(app: typer.Typer) -> None:
-    for command in (submit, accept, reject, pay, claim, gate, invoices):
+    for command in (submit, accept, reject, pay, claim, gate, decide, risk, invoices):
         app.command()(command)
     app.add_typer(change_app, name="change")
     app.add_typer(evidence_app, name="evidence")

@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from pydantic import ValidationError
+
 from copact.core.changes import approve_change, propose_change, reject_change
 from copact.core.deal import Deal, Milestone
 from copact.core.events import (
@@ -20,6 +22,7 @@ from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
+    DecisionLogged,
     Event,
     EvidenceRef,
     ExitInvoked,
@@ -28,6 +31,7 @@ from copact.core.events import (
     InvoiceLine,
     Payment,
     Rejected,
+    RiskUpdated,
     Signed,
     Submitted,
     WorkClaimed,
@@ -37,7 +41,18 @@ from copact.core.settlement import invoke_exit
 from copact.core.state import DealState, deal_state
 from copact.errors import RefusedCommand
 
-__all__ = ["accept", "admit", "claim", "decide_gate", "invoice_for", "pay", "reject", "submit"]
+__all__ = [
+    "accept",
+    "admit",
+    "claim",
+    "decide_gate",
+    "invoice_for",
+    "log_decision",
+    "pay",
+    "reject",
+    "submit",
+    "update_risk",
+]
 
 At = date | datetime
 
@@ -184,6 +199,62 @@ def decide_gate(
     return [GateDecided(at=at, deal=deal.id, phase=phase, decision=decision, by=by)]
 
 
+def log_decision(
+    deal: Deal, state: DealState, *, decision: str, by: list[str], topic: str | None, at: At
+) -> list[DecisionLogged]:
+    """A decision entered in the log by the people of the deal who took it."""
+    for person in by:
+        _person_of(deal, person)
+    if len(decision.strip()) < 3:
+        raise RefusedCommand("say what was decided")
+    return [DecisionLogged(at=at, deal=deal.id, decision=decision.strip(), by=by, topic=topic)]
+
+
+def update_risk(
+    deal: Deal,
+    state: DealState,
+    *,
+    risk: str,
+    by: str,
+    at: At,
+    description: str | None = None,
+    likelihood: str | None = None,
+    impact: str | None = None,
+    owner: str | None = None,
+    mitigation: str | None = None,
+    status: str | None = None,
+) -> list[RiskUpdated]:
+    """Add a risk to the register (text, likelihood and impact required) or change one; the
+    person recording it and a named owner must be people of the deal."""
+    _person_of(deal, by)
+    if owner is not None:
+        _person_of(deal, owner)
+    known = risk in state.risks
+    if not known and (description is None or likelihood is None or impact is None):
+        raise RefusedCommand(f"{risk!r} is a new risk: give its description, likelihood and impact")
+    given = (description, likelihood, impact, owner, mitigation, status)
+    if known and all(v is None for v in given):
+        raise RefusedCommand(f"nothing to change in risk {risk!r}")
+    fields = {
+        "description": description,
+        "likelihood": likelihood,
+        "impact": impact,
+        "owner": owner,
+        "mitigation": mitigation,
+        "status": status,
+    }
+    try:
+        event = RiskUpdated.model_validate(
+            {"at": at, "deal": deal.id, "risk": risk, "by": by}
+            | {k: v for k, v in fields.items() if v is not None}
+        )
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "risk"
+        raise RefusedCommand(f"risk {risk}: {where}: {first['msg']}") from None
+    return [event]
+
+
 def admit(
     deal: Deal, history: list[Event], event: Event, *, state: DealState | None = None
 ) -> None:
@@ -242,5 +313,21 @@ def admit(
     elif isinstance(event, Signed):
         for person in event.by:
             _person_of(deal, person)
+    elif isinstance(event, DecisionLogged):
+        log_decision(deal, state, decision=event.decision, by=event.by, topic=event.topic, at=at)
+    elif isinstance(event, RiskUpdated):
+        update_risk(
+            deal,
+            state,
+            risk=event.risk,
+            by=event.by,
+            at=at,
+            description=event.description,
+            likelihood=event.likelihood,
+            impact=event.impact,
+            owner=event.owner,
+            mitigation=event.mitigation,
+            status=event.status,
+        )
     if event.deal != deal.id:
         raise RefusedCommand(f"the event is for deal {event.deal!r}, not {deal.id!r}")

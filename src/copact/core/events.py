@@ -29,6 +29,7 @@ __all__ = [
     "ChangeApproved",
     "ChangeProposed",
     "ChangeRejected",
+    "DecisionLogged",
     "Event",
     "EvidenceRef",
     "ExitInvoked",
@@ -37,6 +38,7 @@ __all__ = [
     "InvoiceLine",
     "Payment",
     "Rejected",
+    "RiskUpdated",
     "Signed",
     "Submitted",
     "WorkClaimed",
@@ -198,6 +200,31 @@ class ExitInvoked(_Base):
     by: Slug
 
 
+class DecisionLogged(_Base):
+    """A decision of the steering group (or any named people) entered in the decision log."""
+
+    KIND = "decision"
+    type: Literal["decision"] = "decision"
+    decision: Annotated[str, Field(min_length=3)]
+    by: Annotated[list[Slug], Field(min_length=1)]
+    topic: str | None = None
+
+
+class RiskUpdated(_Base):
+    """A risk added to the register or updated: the fields given replace the earlier ones."""
+
+    KIND = "risk"
+    type: Literal["risk"] = "risk"
+    risk: Slug
+    by: Slug
+    description: Annotated[str, Field(min_length=3)] | None = None
+    likelihood: Literal["low", "medium", "high"] | None = None
+    impact: Literal["low", "medium", "high"] | None = None
+    owner: Slug | None = None
+    mitigation: str | None = None
+    status: Literal["open", "mitigated", "realised", "closed"] | None = None
+
+
 Event = Annotated[
     Signed
     | Payment
@@ -210,7 +237,9 @@ Event = Annotated[
     | ChangeApproved
     | ChangeRejected
     | Invoice
-    | ExitInvoked,
+    | ExitInvoked
+    | DecisionLogged
+    | RiskUpdated,
     Field(discriminator="type"),
 ]
 _EVENT: TypeAdapter[Event] = TypeAdapter(Event)
@@ -227,6 +256,8 @@ KINDS = [
     "change-rejected",
     "invoice",
     "exit",
+    "decision",
+    "risk",
 ]
 
 

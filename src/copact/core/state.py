@@ -28,12 +28,14 @@ from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
+    DecisionLogged,
     Event,
     ExitInvoked,
     GateDecided,
     Invoice,
     Payment,
     Rejected,
+    RiskUpdated,
     Signed,
     Submitted,
     WorkClaimed,
@@ -45,6 +47,7 @@ __all__ = [
     "Balance",
     "DealState",
     "MilestoneState",
+    "RiskEntry",
     "RunningFold",
     "deal_state",
     "state_to_json",
@@ -73,6 +76,20 @@ class Balance:
 
 
 @dataclass(frozen=True)
+class RiskEntry:
+    """A line of the risk register: as the deal file lists it, then as updated in the journal."""
+
+    id: str
+    description: str
+    likelihood: str
+    impact: str
+    owner: str | None = None
+    mitigation: str | None = None
+    status: str = "open"
+    updated_on: date | None = None
+
+
+@dataclass(frozen=True)
 class DealState:
     deal: Deal
     on: date
@@ -86,6 +103,8 @@ class DealState:
     changes: dict[str, ChangeState] = field(default_factory=dict)
     signed_by: frozenset[str] = frozenset()
     exits: tuple[ExitInvoked, ...] = ()
+    decisions: tuple[DecisionLogged, ...] = ()
+    risks: dict[str, RiskEntry] = field(default_factory=dict)
 
     def milestone(self, milestone_id: str) -> MilestoneState | None:
         return self.milestones.get(milestone_id)
@@ -136,6 +155,10 @@ class _Fold:
             on=on,
             milestones={m.id: MilestoneState(m.id) for m in self.deal.milestones},
             balances={p.id: Balance(zero, zero) for p in self.deal.parties},
+            risks={
+                r.id: RiskEntry(r.id, str(r.risk), r.likelihood, r.impact, r.owner, r.mitigation)
+                for r in self.deal.risks
+            },
         )
 
     def apply(self, state: DealState, event: Event) -> DealState:
@@ -228,6 +251,35 @@ class _Fold:
 
     def on_exit(self, state: DealState, e: ExitInvoked) -> DealState:
         return replace(state, exits=(*state.exits, e))
+
+    def on_decision(self, state: DealState, e: DecisionLogged) -> DealState:
+        return replace(state, decisions=(*state.decisions, e))
+
+    def on_risk(self, state: DealState, e: RiskUpdated) -> DealState:
+        earlier = state.risks.get(e.risk)
+        fields = {
+            "description": e.description,
+            "likelihood": e.likelihood,
+            "impact": e.impact,
+            "owner": e.owner,
+            "mitigation": e.mitigation,
+            "status": e.status,
+        }
+        given = {k: v for k, v in fields.items() if v is not None}
+        if earlier is None:  # the guard makes a new risk name its text, likelihood and impact
+            entry = RiskEntry(
+                e.risk,
+                e.description or e.risk,
+                e.likelihood or "medium",
+                e.impact or "medium",
+                e.owner,
+                e.mitigation,
+                e.status or "open",
+                e.day,
+            )
+        else:
+            entry = replace(earlier, **given, updated_on=e.day)
+        return replace(state, risks={**state.risks, e.risk: entry})
 
 
 def ordered(events: Iterable[Event]) -> list[Event]:
@@ -325,4 +377,21 @@ def state_to_json(state: DealState) -> dict[str, Any]:
             }
             for party, b in state.balances.items()
         },
+        "risks": [
+            {
+                "id": r.id,
+                "risk": r.description,
+                "likelihood": r.likelihood,
+                "impact": r.impact,
+                "owner": r.owner,
+                "mitigation": r.mitigation,
+                "status": r.status,
+                "updated_on": iso(r.updated_on),
+            }
+            for r in state.risks.values()
+        ],
+        "decisions": [
+            {"on": d.day.isoformat(), "decision": d.decision, "by": d.by, "topic": d.topic}
+            for d in state.decisions
+        ],
     }

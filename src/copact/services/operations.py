@@ -37,23 +37,27 @@ __all__ = [
     "ClaimWork",
     "DecideGate",
     "IssueInvoices",
+    "LogDecision",
     "ProposeChange",
     "RecordPayment",
     "Reject",
     "RejectChange",
     "Submit",
     "TriggerExit",
+    "UpdateRisk",
     "accept",
     "approve_change_order",
     "claim_work",
     "decide_gate",
     "issue_invoices",
+    "log_decision",
     "propose_change_order",
     "record_payment",
     "reject",
     "reject_change_order",
     "submit",
     "trigger_exit",
+    "update_risk",
 ]
 
 Clock = Callable[[], datetime]
@@ -153,6 +157,33 @@ class IssueInvoices:
     """Invoice every accepted milestone (deemed acceptances included) not yet invoiced."""
 
     deal: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class LogDecision:
+    """Enter a decision in the deal's log, with the people who took it."""
+
+    deal: str
+    decision: str
+    by: tuple[str, ...]
+    topic: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class UpdateRisk:
+    """Add a risk to the register (description, likelihood, impact) or change its fields."""
+
+    deal: str
+    risk: str
+    by: str
+    description: str | None = None
+    likelihood: str | None = None
+    impact: str | None = None
+    owner: str | None = None
+    mitigation: str | None = None
+    status: str | None = None
     key: str | None = None
 
 
@@ -365,5 +396,42 @@ def issue_invoices(command: IssueInvoices, *, uow: Workspace, clock: Clock) -> O
         if not issued:
             raise RefusedCommand("every accepted milestone is already invoiced")
         return issued
+
+    return _run(command, uow, clock, decide)
+
+
+def log_decision(command: LogDecision, *, uow: Workspace, clock: Clock) -> Outcome:
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        return list(
+            commands.log_decision(
+                deal,
+                state,
+                decision=command.decision,
+                by=list(command.by),
+                topic=command.topic,
+                at=now,
+            )
+        )
+
+    return _run(command, uow, clock, decide)
+
+
+def update_risk(command: UpdateRisk, *, uow: Workspace, clock: Clock) -> Outcome:
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        return list(
+            commands.update_risk(
+                deal,
+                state,
+                risk=command.risk,
+                by=command.by,
+                at=now,
+                description=command.description,
+                likelihood=command.likelihood,
+                impact=command.impact,
+                owner=command.owner,
+                mitigation=command.mitigation,
+                status=command.status,
+            )
+        )
 
     return _run(command, uow, clock, decide)

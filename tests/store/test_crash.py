@@ -25,7 +25,7 @@ from copact.services.workspace import Workspace
 from tests.conftest import EXAMPLES
 
 KILLS = int(os.environ.get("COPACT_CRASH_KILLS", "200"))
-EVENTS = 3000
+EVENTS = int(os.environ.get("COPACT_CRASH_EVENTS", "3000"))
 DEAL_TEXT = (EXAMPLES / "heat-sensor-housing.yaml").read_text()
 
 

@@ -1,11 +1,170 @@
-"""copact serve: the web app and JSON API on a workspace (DESIGN §12)."""
+"""copact serve: the web app and JSON API on a workspace (DESIGN §12); copact user: the people
+who sign in to it, and their API tokens."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from copact.cli.console import fail, out
+from copact.cli.workspace import WorkspaceOption
+from copact.errors import CopactError
+from copact.services.workspace import default_workspace
 
 __all__ = ["register"]
 
+user_app = typer.Typer(
+    help="People who sign in to the web app: add, password, token.", no_args_is_help=True
+)
+
+_EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def serve(
+    workspace: WorkspaceOption = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="A database URL, e.g. postgresql+psycopg://user@host/db "
+            "(default: the workspace's)."
+        ),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            help="Load the example deals and demo users of both parties "
+            "(prints their one-time passwords)."
+        ),
+    ] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=16)] = 1,
+    examples: Annotated[
+        Path | None, typer.Option(help="Where the example deals are (for --demo).", hidden=True)
+    ] = None,
+) -> None:
+    """Run the web app and the JSON API (OpenAPI at /api/v1/openapi.json). Migrations run on
+    start, on SQLite or PostgreSQL alike.
+
+    Example: `copact serve --demo` then open http://127.0.0.1:8000
+    """
+    import uvicorn
+
+    from copact.web import server
+    from copact.web.settings import WebSettings
+
+    root = workspace or (Path("copact-demo") if demo else default_workspace())
+    try:
+        ws = server.open_for_serving(root, database)
+        settings = WebSettings(workspace=root)
+        if demo:
+            source = examples or (_EXAMPLES if _EXAMPLES.is_dir() else Path("examples"))
+            issued = server.load_demo(ws, source, settings)
+            console = out()
+            console.print(f"Demo workspace in {root}: {len(ws.deals())} deals. One-time passwords:")
+            for user, password in issued:
+                console.print(
+                    f"  {user.username:<11} {password}  {user.role} of {user.party} ({user.deal})",
+                    markup=False,
+                )
+    except CopactError as exc:
+        fail(str(exc))
+    url = f"http://{host}:{port}"
+    out().print(f"copact serving {root} on {url}  (Ctrl-C stops)", markup=False)
+    if workers > 1:
+        os.environ["COPACT_SERVE"] = server.environment_for(settings, database)
+        uvicorn.run(
+            "copact.web.server:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            log_level="warning",
+        )
+        return
+    from copact.web.app import create_app
+
+    uvicorn.run(
+        create_app(settings, workspace=ws),
+        host=host,
+        port=port,
+        proxy_headers=True,
+        log_level="warning",
+    )
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="The name they sign in with.")],
+    party: Annotated[str, typer.Option(help="Their party id (e.g. acme).")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="owner, acceptor, finance, operations, account, billing, engineer or auditor."
+        ),
+    ],
+    person: Annotated[
+        str | None, typer.Option(help="Their person id in the deals, used as `by`.")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Their full name.")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Add a user and print a one-time password.
+
+    Example: `copact user add ana --party acme --role owner --person ana`
+    """
+    from copact.web import server
+    from copact.web.accounts import Accounts
+    from copact.web.passwords import new_password
+    from copact.web.settings import WebSettings
+
+    root = workspace or default_workspace()
+    password = new_password()
+    try:
+        ws = server.open_for_serving(root, None)
+        Accounts(ws.engine, WebSettings(workspace=root), ws.clock).create_user(
+            username=username,
+            name=name or username,
+            party=party,
+            role=role,
+            password=password,
+            person=person,
+        )
+    except CopactError as exc:
+        fail(str(exc))
+    out().print(f"{username}: one-time password {password}", markup=False)
+
+
+@user_app.command("token")
+def user_token(
+    username: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "script",
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Create an API token for a script (shown once; stored hashed).
+
+    Example: `copact user token raj --label payments-export`
+    """
+    from copact.web import server
+    from copact.web.accounts import Accounts
+    from copact.web.settings import WebSettings
+
+    root = workspace or default_workspace()
+    try:
+        ws = server.open_for_serving(root, None)
+        token = Accounts(ws.engine, WebSettings(workspace=root), ws.clock).create_token(
+            username, label
+        )
+    except CopactError as exc:
+        fail(str(exc))
+    out().print(token, markup=False)
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app (filled in as the feature lands)."""
+    """Add `serve` and `user` to the app."""
+    app.command("serve")(serve)
+    app.add_typer(user_app, name="user")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -25,7 +26,19 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["deal_versions", "deals", "events", "evidence", "idempotency", "metadata"]
+__all__ = [
+    "access_log",
+    "api_tokens",
+    "deal_versions",
+    "deals",
+    "events",
+    "evidence",
+    "idempotency",
+    "login_attempts",
+    "metadata",
+    "sessions",
+    "users",
+]
 
 metadata = MetaData()
 
@@ -87,3 +100,75 @@ evidence = Table(
     Column("created", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("deal", "sha256"),
 )
+
+
+# -- the web app (migration 0003): people who sign in, their sessions and tokens, the access log --
+#
+# A user belongs to exactly one party (a party id of the deals, e.g. ``acme``) with a role; the
+# ``person`` is their id among the deal's people, used as ``by`` when they act. Session ids and
+# API tokens are stored as SHA-256 digests only: a copy of the database opens no session.
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("party", String(64), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("person", String(64), nullable=True),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("ip", String(64), nullable=True),
+)
+Index("sessions_user", sessions.c.user_id)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("last_used", DateTime(timezone=True), nullable=True),
+    Column("revoked", DateTime(timezone=True), nullable=True),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("username", String(100), nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("username", "ip"),
+)
+
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("username", String(100), nullable=True),
+    Column("party", String(64), nullable=True),
+    Column("deal", String(64), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("object", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),  # read | refused
+    Column("concerns", String(64), nullable=True),  # the party whose item it was; * every party
+    Column("ip", String(64), nullable=True),
+    Column("detail", Text, nullable=False),
+)
+Index("access_log_deal", access_log.c.deal, access_log.c.id)

@@ -1,0 +1,288 @@
+"""Who may do what: the one place the server decides, for every object it hands out.
+
+Three questions, asked in this order for every request that names a deal:
+
+1. Is the user's party a party of the deal? If not, the deal does not exist for them (404,
+   so its id leaks nothing) and the attempt is logged.
+2. May the user's role do this action? (``PERMISSIONS``; 403 and logged when not.)
+3. For evidence: is it confidential to another party? (404 and logged; a read of a
+   confidential item of one's own party is logged too.)
+
+What the deal's state allows (who signs off a milestone, who pays whom) is then checked by the
+services' guards, the same for the command line and the web.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import Engine, insert, or_, select
+
+from copact.core.deal import Deal
+from copact.errors import CopactError
+from copact.services.workspace import Workspace, WorkspaceError
+from copact.store.journal import EvidenceRecord
+from copact.store.tables import access_log
+from copact.web.accounts import ROLES, Principal
+
+__all__ = [
+    "ACTIONS",
+    "PERMISSIONS",
+    "AccessEntry",
+    "Forbidden",
+    "Guard",
+    "NotFound",
+]
+
+Action = Literal[
+    "deal.read",
+    "evidence.upload",
+    "milestone.submit",
+    "milestone.review",
+    "payment.record",
+    "work.claim",
+    "gate.decide",
+    "change.propose",
+    "change.decide",
+    "exit.invoke",
+    "invoices.issue",
+    "decision.log",
+    "risk.update",
+    "access-log.read",
+]
+
+_ALL = frozenset(ROLES)
+#: action → the roles that may take it (within a deal of their party)
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "deal.read": _ALL,
+    "evidence.upload": frozenset({"owner", "acceptor", "operations", "account", "engineer"}),
+    "milestone.submit": frozenset({"owner", "account", "engineer"}),
+    "milestone.review": frozenset({"owner", "acceptor"}),
+    "payment.record": frozenset({"owner", "finance", "billing"}),
+    "work.claim": frozenset({"owner", "account", "billing"}),
+    "gate.decide": frozenset({"owner", "operations", "account"}),
+    "change.propose": frozenset({"owner", "operations", "account"}),
+    "change.decide": frozenset({"owner", "operations", "account", "acceptor"}),
+    "exit.invoke": frozenset({"owner"}),
+    "invoices.issue": frozenset({"owner", "finance", "billing"}),
+    "decision.log": frozenset({"owner", "operations", "account"}),
+    "risk.update": frozenset({"owner", "operations", "account"}),
+    "access-log.read": frozenset({"owner", "auditor"}),
+}
+ACTIONS = tuple(PERMISSIONS)
+
+
+class Forbidden(CopactError):
+    """The user's role may not do this (HTTP 403)."""
+
+
+class NotFound(CopactError):
+    """Nothing of that name that this user may see (HTTP 404)."""
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    at: datetime
+    username: str | None
+    party: str | None
+    deal: str | None
+    action: str
+    object: str
+    outcome: str
+    ip: str | None
+    detail: str
+
+
+class Guard:
+    """Authorization and the access log. Every route that names a deal goes through
+    :meth:`deal`; every evidence file through :meth:`evidence`."""
+
+    def __init__(self, workspace: Workspace, engine: Engine, clock: Callable[[], datetime]):
+        self.workspace = workspace
+        self.engine = engine
+        self.clock = clock
+
+    # -- the access log --
+
+    def log(
+        self,
+        who: Principal | None,
+        *,
+        action: str,
+        obj: str,
+        outcome: Literal["read", "refused"],
+        ip: str | None,
+        deal: str | None = None,
+        concerns: str | None = None,
+        detail: str = "",
+    ) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(access_log).values(
+                    at=self.clock(),
+                    username=who.username if who else None,
+                    party=who.party if who else None,
+                    deal=deal,
+                    action=action,
+                    object=obj[:500],
+                    outcome=outcome,
+                    concerns=concerns,
+                    ip=(ip or "")[:64] or None,
+                    detail=detail[:1000],
+                )
+            )
+
+    def entries(self, who: Principal, deal: str | None = None) -> list[AccessEntry]:
+        """The entries ``who`` may read (owners and auditors): what concerns their party, or
+        was done by it, in the deals of their party."""
+        self.require_role(who, "access-log.read", deal=deal, ip=None)
+        visible = {d for d in self.deal_ids(who)}
+        query = (
+            select(access_log)
+            .where(
+                or_(
+                    access_log.c.party == who.party,
+                    access_log.c.concerns == who.party,
+                    access_log.c.concerns == "*",
+                )
+            )
+            .order_by(access_log.c.id.desc())
+            .limit(5000)
+        )
+        if deal is not None:
+            query = query.where(access_log.c.deal == deal)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            AccessEntry(
+                r.at, r.username, r.party, r.deal, r.action, r.object, r.outcome, r.ip, r.detail
+            )
+            for r in rows
+            if (r.deal is None and r.party == who.party) or r.deal in visible
+        ]
+
+    @staticmethod
+    def to_csv(entries: list[AccessEntry]) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            ["at", "user", "party", "deal", "action", "object", "outcome", "ip", "detail"]
+        )
+        for e in entries:
+            writer.writerow(
+                [
+                    e.at.isoformat(),
+                    e.username or "",
+                    e.party or "",
+                    e.deal or "",
+                    e.action,
+                    _cell(e.object),
+                    e.outcome,
+                    e.ip or "",
+                    _cell(e.detail),
+                ]
+            )
+        return out.getvalue()
+
+    # -- decisions --
+
+    def deal_ids(self, who: Principal) -> list[str]:
+        """The deals of the user's party."""
+        return [
+            deal_id
+            for deal_id, *_ in self.workspace.deals()
+            if who.party in {p.id for p in self.workspace.deal(deal_id).parties}
+        ]
+
+    def require_role(
+        self, who: Principal, action: str, *, deal: str | None, ip: str | None
+    ) -> None:
+        if who.role not in PERMISSIONS[action]:
+            self.log(
+                who,
+                action=action,
+                obj=deal or "-",
+                outcome="refused",
+                ip=ip,
+                deal=deal,
+                concerns=who.party,
+                detail=f"role {who.role} may not {action}",
+            )
+            raise Forbidden(f"a {who.role} may not do this ({action})")
+
+    def deal(self, who: Principal, deal_id: str, action: str, *, ip: str | None) -> Deal:
+        """The deal, when ``who`` may take ``action`` on it; else 404 or 403, logged."""
+        try:
+            deal = self.workspace.deal(deal_id)
+        except WorkspaceError:
+            raise NotFound(f"no deal {deal_id!r}") from None
+        if who.party not in {p.id for p in deal.parties}:
+            self.log(
+                who,
+                action=action,
+                obj=f"deal {deal_id}",
+                outcome="refused",
+                ip=ip,
+                deal=deal_id,
+                concerns="*",
+                detail=f"party {who.party} is not a party of the deal",
+            )
+            raise NotFound(f"no deal {deal_id!r}")
+        self.require_role(who, action, deal=deal_id, ip=ip)
+        return deal
+
+    def person(self, who: Principal, deal: Deal) -> str:
+        """The user's person id in the deal, the ``by`` of what they do."""
+        person = deal.person(who.person) if who.person else None
+        if person is None or person.party != who.party:
+            raise Forbidden(
+                f"your account ({who.username}) is not linked to a person of {deal.id}; "
+                "ask your owner to link it"
+            )
+        return person.id
+
+    def evidence(
+        self, who: Principal, deal: Deal, sha256: str, *, ip: str | None
+    ) -> EvidenceRecord:
+        """An evidence record ``who`` may read; reads of confidential items and refusals are
+        written to the access log."""
+        record = self.workspace.evidence_record(deal.id, sha256)
+        if record is None:
+            raise NotFound(f"no evidence {sha256[:12]}… in {deal.id}")
+        if not record.visible_to(who.party):
+            self.log(
+                who,
+                action="evidence.read",
+                obj=f"evidence {record.sha256}",
+                outcome="refused",
+                ip=ip,
+                deal=deal.id,
+                concerns=record.confidential_to,
+                detail=f"confidential to {record.confidential_to}",
+            )
+            raise NotFound(f"no evidence {sha256[:12]}… in {deal.id}")
+        if record.confidential_to is not None:
+            self.log(
+                who,
+                action="evidence.read",
+                obj=f"evidence {record.sha256} ({record.name})",
+                outcome="read",
+                ip=ip,
+                deal=deal.id,
+                concerns=record.confidential_to,
+                detail=f"confidential to {record.confidential_to}",
+            )
+        return record
+
+    def evidence_list(self, who: Principal, deal: Deal) -> list[EvidenceRecord]:
+        return self.workspace.evidence(deal.id, party=who.party)
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,330 @@
+"""People who sign in: users of one party, server-side sessions, API tokens and the login
+throttle. The web app's auth use cases, on the workspace's database.
+
+Sign-in, step by step: the throttle for (username, address) is consulted first; a try during
+its wait is answered 429 without checking the password, so guessing costs time, not just CPU.
+Each failure doubles the next wait after ``login_free_failures`` free ones (1 s, 2 s, 4 s … up
+to ``login_max_delay``); a success clears it. Because the key is the account *and* the
+address, an attacker elsewhere slows only themselves: the real user is never locked out.
+
+A session id is 32 random bytes given to the browser once; the database keeps its SHA-256. A
+new id is made at every sign-in (no fixation), sign-out deletes the row, and a session idle for
+``session_idle`` or older than ``session_max`` is gone. API tokens work the same way:
+``cpt_`` + 32 random bytes, stored hashed, acting as their user (and so their party).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from copact.errors import CopactError
+from copact.store.tables import api_tokens, login_attempts, sessions, users
+from copact.web.passwords import hash_password, needs_rehash, verify_password
+from copact.web.settings import WebSettings
+
+__all__ = [
+    "ROLES",
+    "AccountError",
+    "Accounts",
+    "Principal",
+    "SignIn",
+    "Throttled",
+]
+
+#: role → what it is for (the permissions are in ``copact.web.access``)
+ROLES = {
+    "owner": "runs the deal for their party: everything, and the access log",
+    "acceptor": "reviews submissions and accepts or rejects them",
+    "finance": "invoices and payments",
+    "operations": "day-to-day running: gates, risks, decisions",
+    "account": "the supplier's account lead: submissions, claims, change orders",
+    "billing": "the supplier's invoices and payments received",
+    "engineer": "uploads evidence and submits milestones",
+    "auditor": "reads everything of their party, and the access log",
+}
+
+
+class AccountError(CopactError):
+    """A user could not be created or found."""
+
+
+class Throttled(CopactError):
+    """Too many failed sign-ins from this address for this account: wait ``retry_after`` s."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a user (through a session or one of their API tokens)."""
+
+    user_id: str
+    username: str
+    name: str
+    party: str
+    role: str
+    person: str | None
+    session: str | None = None  # the session id's hash, when signed in through a browser
+    csrf: str | None = None
+    via_token: bool = False
+
+
+@dataclass(frozen=True)
+class SignIn:
+    principal: Principal
+    session_id: str  # given to the browser once
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive date-times; every moment we store is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class Accounts:
+    def __init__(self, engine: Engine, settings: WebSettings, clock: Callable[[], datetime]):
+        self.engine = engine
+        self.settings = settings
+        self.clock = clock
+
+    # -- users --
+
+    def create_user(
+        self,
+        *,
+        username: str,
+        name: str,
+        party: str,
+        role: str,
+        password: str,
+        person: str | None = None,
+    ) -> str:
+        if role not in ROLES:
+            raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+        if len(password) < 12:
+            raise AccountError("a password has at least 12 characters")
+        user_id = uuid.uuid4().hex
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(users).values(
+                        id=user_id,
+                        username=username,
+                        name=name,
+                        party=party,
+                        role=role,
+                        person=person,
+                        password_hash=hash_password(password),
+                        active=True,
+                        created=self.clock(),
+                    )
+                )
+        except IntegrityError:
+            raise AccountError(f"there is already a user {username!r}") from None
+        return user_id
+
+    def set_password(self, username: str, password: str) -> None:
+        if len(password) < 12:
+            raise AccountError("a password has at least 12 characters")
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(users)
+                .where(users.c.username == username)
+                .values(password_hash=hash_password(password))
+            ).rowcount
+            conn.execute(delete(sessions).where(sessions.c.user_id == self._id(conn, username)))
+        if not done:
+            raise AccountError(f"no user {username!r}")
+
+    def user_exists(self, username: str) -> bool:
+        with self.engine.connect() as conn:
+            return self._id(conn, username) is not None
+
+    @staticmethod
+    def _id(conn: Connection, username: str) -> str | None:
+        return conn.execute(select(users.c.id).where(users.c.username == username)).scalar()
+
+    # -- sign in and out --
+
+    def sign_in(self, username: str, password: str, *, ip: str) -> SignIn | None:
+        """A new session for the right password; None for a wrong one (or no such user, which
+        takes as long). Raises :class:`Throttled` while the wait after failures runs."""
+        now = self.clock()
+        key_ip = ip[:64]
+        key_user = username[:100]
+        with self.engine.connect() as conn:
+            attempt = conn.execute(
+                select(login_attempts.c.failures, login_attempts.c.last_failure).where(
+                    login_attempts.c.username == key_user, login_attempts.c.ip == key_ip
+                )
+            ).first()
+            row = conn.execute(select(users).where(users.c.username == key_user)).first()
+        if attempt is not None:
+            wait = self._delay(int(attempt[0]))
+            ready = _aware(attempt[1]) + wait
+            if now < ready:
+                raise Throttled(max(1, int((ready - now).total_seconds() + 0.999)))
+        stored = row.password_hash if row is not None and row.active else None
+        if not verify_password(stored, password) or row is None:
+            self._failed(key_user, key_ip, now)
+            return None
+        session_id = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(login_attempts).where(
+                    login_attempts.c.username == key_user, login_attempts.c.ip == key_ip
+                )
+            )
+            conn.execute(
+                insert(sessions).values(
+                    id_hash=_digest(session_id),
+                    user_id=row.id,
+                    csrf=csrf,
+                    created=now,
+                    last_seen=now,
+                    ip=key_ip,
+                )
+            )
+            if needs_rehash(row.password_hash):
+                conn.execute(
+                    update(users)
+                    .where(users.c.id == row.id)
+                    .values(password_hash=hash_password(password))
+                )
+        principal = Principal(
+            row.id,
+            row.username,
+            row.name,
+            row.party,
+            row.role,
+            row.person,
+            session=_digest(session_id),
+            csrf=csrf,
+        )
+        return SignIn(principal, session_id)
+
+    def _delay(self, failures: int) -> timedelta:
+        over = failures - self.settings.login_free_failures
+        if over < 0:
+            return timedelta(0)
+        return min(timedelta(seconds=2 ** min(over, 20)), self.settings.login_max_delay)
+
+    def _failed(self, username: str, ip: str, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(login_attempts)
+                .where(login_attempts.c.username == username, login_attempts.c.ip == ip)
+                .values(failures=login_attempts.c.failures + 1, last_failure=now)
+            ).rowcount
+            if not done:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(
+                            insert(login_attempts).values(
+                                username=username, ip=ip, failures=1, last_failure=now
+                            )
+                        )
+                except IntegrityError:
+                    pass
+
+    def session(self, session_id: str) -> Principal | None:
+        """The signed-in user of a session id, touching its idle clock; None when it is
+        unknown, idle too long or too old (and then it is deleted)."""
+        now = self.clock()
+        digest = _digest(session_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(sessions, users)
+                .join(users, users.c.id == sessions.c.user_id)
+                .where(sessions.c.id_hash == digest)
+            ).first()
+        if row is None:
+            return None
+        expired = (
+            now - _aware(row.last_seen) > self.settings.session_idle
+            or now - _aware(row.created) > self.settings.session_max
+            or not row.active
+        )
+        with self.engine.begin() as conn:
+            if expired:
+                conn.execute(delete(sessions).where(sessions.c.id_hash == digest))
+                return None
+            # touch at most once a minute: a page view is not a write
+            if now - _aware(row.last_seen) > timedelta(minutes=1):
+                conn.execute(
+                    update(sessions).where(sessions.c.id_hash == digest).values(last_seen=now)
+                )
+        return Principal(
+            row.user_id,
+            row.username,
+            row.name,
+            row.party,
+            row.role,
+            row.person,
+            session=digest,
+            csrf=row.csrf,
+        )
+
+    def sign_out(self, principal: Principal) -> None:
+        if principal.session is None:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(delete(sessions).where(sessions.c.id_hash == principal.session))
+
+    # -- API tokens --
+
+    def create_token(self, username: str, name: str) -> str:
+        """A new API token for ``username``; the value is shown once, only its hash is kept."""
+        token = "cpt_" + secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            user_id = self._id(conn, username)
+            if user_id is None:
+                raise AccountError(f"no user {username!r}")
+            conn.execute(
+                insert(api_tokens).values(
+                    id=uuid.uuid4().hex,
+                    user_id=user_id,
+                    name=name,
+                    token_hash=_digest(token),
+                    created=self.clock(),
+                )
+            )
+        return token
+
+    def token(self, token: str) -> Principal | None:
+        if not token.startswith("cpt_") or len(token) > 200:
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(api_tokens.c.revoked, users)
+                .join(users, users.c.id == api_tokens.c.user_id)
+                .where(api_tokens.c.token_hash == _digest(token))
+            ).first()
+        if row is None or row.revoked is not None or not row.active:
+            return None
+        return Principal(
+            row.id, row.username, row.name, row.party, row.role, row.person, via_token=True
+        )
+
+    def revoke_tokens(self, username: str) -> int:
+        with self.engine.begin() as conn:
+            user_id = self._id(conn, username)
+            return conn.execute(
+                update(api_tokens)
+                .where(api_tokens.c.user_id == user_id, api_tokens.c.revoked.is_(None))
+                .values(revoked=self.clock())
+            ).rowcount

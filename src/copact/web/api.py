@@ -1,0 +1,478 @@
+"""The JSON API under /api/v1: each route parses, asks the guard, calls one service, answers.
+
+Every request that moves money or state takes an ``Idempotency-Key`` header; a replay returns
+the first response (with ``Idempotent-Replayed: true``), the same key with another body is
+refused with 422. A request the deal's state refuses is a 409 with the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from copact.errors import RefusedCommand
+from copact.services import operations as ops
+from copact.web import schemas as s
+from copact.web.access import NotFound
+from copact.web.deps import Actor, ApiUser, Ctx, IdempotencyKey, client_ip
+from copact.web.downloads import evidence_download, invoice_pdf
+from copact.web.queries import changes, exit_preview, outcome_json, scoped_key, view
+from copact.web.uploads import UploadRefused, check_content, receive_upload
+from copact.web.views import deal_view
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+Trigger = Literal["missed-milestone", "convenience", "change-of-control", "insolvency"]
+
+
+def _answer(response: Response, outcome: Any) -> dict[str, Any]:
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return outcome_json(outcome)
+
+
+@router.get("/me", response_model=s.MeOut)
+def me(who: ApiUser) -> dict[str, Any]:
+    """Who you are signed in as: your party and role."""
+    return {
+        "username": who.username,
+        "name": who.name,
+        "party": who.party,
+        "role": who.role,
+        "person": who.person,
+    }
+
+
+@router.get("/deals", response_model=list[s.DealOut])
+def deals(ctx: Ctx, who: ApiUser) -> list[dict[str, Any]]:
+    """The deals your party is in."""
+    mine = set(ctx.guard.deal_ids(who))
+    out = []
+    for deal_id, title, version, count in ctx.workspace.deals():
+        if deal_id in mine:
+            deal = ctx.workspace.deal(deal_id)
+            out.append(
+                {
+                    "id": deal_id,
+                    "title": title,
+                    "version": version,
+                    "events": count,
+                    "currency": deal.currency,
+                    "parties": [
+                        {"id": p.id, "name": str(p.name), "role": p.role} for p in deal.parties
+                    ],
+                }
+            )
+    return out
+
+
+@router.get("/deals/{deal}")
+def deal_state(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> dict[str, Any]:
+    """The deal's state today: milestones, invoices, balances, money per party, deviations,
+    risks and decisions."""
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    return view(ctx.workspace, d, ctx.clock().date()).json()
+
+
+@router.get("/deals/{deal}/versions", response_model=list[s.VersionOut])
+def versions(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
+    """Every version of the deal file (the first, then one per approved change order)."""
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    return [
+        {"version": v, "sha256": h, "created": c} for v, h, _, c in ctx.workspace.versions(d.id)
+    ]
+
+
+@router.get("/deals/{deal}/versions/{version}", response_class=PlainTextResponse)
+def version_text(ctx: Ctx, who: ApiUser, request: Request, deal: str, version: int) -> str:
+    """The YAML text of one version."""
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    for v, _, text, _ in ctx.workspace.versions(d.id):
+        if v == version:
+            return text
+    raise NotFound(f"{d.id} has no version {version}")
+
+
+@router.get("/deals/{deal}/milestones", response_model=list[s.MilestoneOut])
+def milestones(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    return [_milestone(m) for m in view(ctx.workspace, d, ctx.clock().date()).milestones]
+
+
+def _milestone(m: Any) -> dict[str, Any]:
+    body = dict(m.__dict__)
+    body["amount"] = str(m.amount.quantize().amount)
+    body["invoice_amount"] = str(m.invoice_amount.quantize().amount)
+    return body
+
+
+@router.get("/deals/{deal}/milestones/{milestone}", response_model=s.MilestoneOut)
+def milestone(
+    ctx: Ctx, who: ApiUser, request: Request, deal: str, milestone: str
+) -> dict[str, Any]:
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    for m in view(ctx.workspace, d, ctx.clock().date()).milestones:
+        if m.id == milestone:
+            return _milestone(m)
+    raise NotFound(f"{d.id} has no milestone {milestone!r}")
+
+
+@router.post("/deals/{deal}/milestones/{milestone}/submit", response_model=s.OutcomeOut)
+def submit(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    milestone: str,
+    body: s.SubmitIn,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """The payee submits a milestone with evidence already uploaded (by SHA-256)."""
+    d = ctx.guard.deal(who, deal, "milestone.submit", ip=client_ip(request))
+    for sha in body.evidence:
+        ctx.guard.evidence(who, d, sha, ip=client_ip(request))
+    command = ops.Submit(
+        d.id, milestone, ctx.guard.person(who, d), tuple(body.evidence), scoped_key(who, key)
+    )
+    return _answer(response, ops.submit(command, uow=ctx.workspace, clock=ctx.clock))
+
+
+@router.post("/deals/{deal}/milestones/{milestone}/accept", response_model=s.OutcomeOut)
+def accept(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    milestone: str,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """The sign-off person accepts; the invoice is issued in the same transaction."""
+    d = ctx.guard.deal(who, deal, "milestone.review", ip=client_ip(request))
+    command = ops.Accept(d.id, milestone, ctx.guard.person(who, d), scoped_key(who, key))
+    return _answer(response, ops.accept(command, uow=ctx.workspace, clock=ctx.clock))
+
+
+@router.post("/deals/{deal}/milestones/{milestone}/reject", response_model=s.OutcomeOut)
+def reject(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    milestone: str,
+    body: s.RejectIn,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """The sign-off person rejects, with reasons; the cure period starts."""
+    d = ctx.guard.deal(who, deal, "milestone.review", ip=client_ip(request))
+    command = ops.Reject(
+        d.id, milestone, ctx.guard.person(who, d), tuple(body.reasons), scoped_key(who, key)
+    )
+    return _answer(response, ops.reject(command, uow=ctx.workspace, clock=ctx.clock))
+
+
+@router.get("/deals/{deal}/evidence", response_model=list[s.EvidenceOut])
+def evidence_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
+    """The evidence files you may see: shared ones and your own party's confidential ones."""
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    return [r.__dict__ for r in ctx.guard.evidence_list(who, d)]
+
+
+@router.post(
+    "/deals/{deal}/evidence",
+    response_model=s.EvidenceOut,
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file", "kind"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "kind": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
+                            "confidential": {"type": "string", "enum": ["true", "false"]},
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def evidence_upload(ctx: Ctx, who: Actor, request: Request, deal: str) -> dict[str, Any]:
+    """Upload an evidence file (multipart: ``file``, ``kind``, ``confidential``). It streams
+    to disk with a size limit, its kind is checked against its content, and it is stored by
+    its SHA-256; the file name is kept as metadata only."""
+    ip = client_ip(request)
+    d = await run_in_threadpool(ctx.guard.deal, who, deal, "evidence.upload", ip=ip)
+    by = ctx.guard.person(who, d)
+    upload = await receive_upload(request, limit=ctx.upload_limit)
+    record = await run_in_threadpool(store_upload, ctx, d.id, upload, by)
+    return dict(record.__dict__)
+
+
+def store_upload(ctx: Any, deal: str, upload: Any, by: str) -> Any:
+    kind = upload.fields.get("kind", "")
+    confidential = upload.fields.get("confidential", "false").lower() in ("true", "on", "1")
+    try:
+        check_content(upload.file, name=upload.filename, kind=kind, settings=ctx.settings)
+        return ctx.workspace.add_evidence(
+            deal, upload.file, name=upload.filename, kind=kind, by=by, confidential=confidential
+        )
+    except RefusedCommand as exc:
+        raise UploadRefused(str(exc)) from None
+    finally:
+        upload.file.close()
+
+
+@router.get(
+    "/deals/{deal}/evidence/{sha256}",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def evidence_file(
+    ctx: Ctx, who: ApiUser, request: Request, deal: str, sha256: str
+) -> StreamingResponse:
+    """Download an evidence file (as an attachment; its type is never sniffed)."""
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    record = ctx.guard.evidence(who, d, sha256, ip=client_ip(request))
+    return evidence_download(ctx.workspace, record)
+
+
+@router.post("/deals/{deal}/payments", response_model=s.OutcomeOut)
+def payment(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    body: s.PaymentIn,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """Record a payment between the parties (your party pays or receives it)."""
+    d = ctx.guard.deal(who, deal, "payment.record", ip=client_ip(request))
+    if who.party not in (body.payer, body.payee):
+        raise RefusedCommand("you can record a payment your party made or received")
+    command = ops.RecordPayment(
+        d.id, body.payer, body.payee, body.decimal(), body.ref, body.for_, scoped_key(who, key)
+    )
+    return _answer(response, ops.record_payment(command, uow=ctx.workspace, clock=ctx.clock))
+
+
+@router.post("/deals/{deal}/claims", response_model=s.OutcomeOut)
+def claim(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    body: s.ClaimIn,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """The supplier claims the worth of completed but unaccepted work (used at exit)."""
+    d = ctx.guard.deal(who, deal, "work.claim", ip=client_ip(request))
+    if who.party not in {p.id for p in d.suppliers}:
+        raise RefusedCommand("work is claimed by a supplier")
+    for sha in body.evidence:
+        ctx.guard.evidence(who, d, sha, ip=client_ip(request))
+    command = ops.ClaimWork(
+        d.id, Decimal(body.amount), body.for_, tuple(body.evidence), scoped_key(who, key)
+    )
+    return _answer(response, ops.claim_work(command, uow=ctx.workspace, clock=ctx.clock))
+
+
+@router.post("/deals/{deal}/gates/{phase}", response_model=s.OutcomeOut)
+def gate(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    phase: str,
+    body: s.GateIn,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """Record a gate decision by its deciders (you among them)."""
+    d = ctx.guard.deal(who, deal, "gate.decide", ip=client_ip(request))
+    by = tuple(dict.fromkeys([ctx.guard.person(who, d), *body.by]))
+    command = ops.DecideGate(d.id, phase, body.decision, by, scoped_key(who, key))
+    return _answer(response, ops.decide_gate(command, uow=ctx.workspace, clock=ctx.clock))
+
+
+@router.get("/deals/{deal}/changes", response_model=list[s.ChangeOut])
+def change_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
+    """Change orders with each side's approvals and who is still missing."""
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    return changes(d, view(ctx.workspace, d, ctx.clock().date()).state)
+
+
+@router.post("/deals/{deal}/changes", response_model=s.OutcomeOut)
+def change_propose(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    body: s.ChangeIn,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """Propose a change order: an amount and/or a JSON Merge Patch of the deal file."""
+    d = ctx.guard.deal(who, deal, "change.propose", ip=client_ip(request))
+    command = ops.ProposeChange(
+        d.id,
+        body.change,
+        ctx.guard.person(who, d),
+        Decimal(body.amount) if body.amount is not None else None,
+        body.patch,
+        scoped_key(who, key),
+    )
+    return _answer(response, ops.propose_change_order(command, uow=ctx.workspace, clock=ctx.clock))
+
+
+@router.post("/deals/{deal}/changes/{change}/approve", response_model=s.OutcomeOut)
+def change_approve(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    change: str,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """Approve a change order; the last approval it needs makes the next deal version."""
+    d = ctx.guard.deal(who, deal, "change.decide", ip=client_ip(request))
+    command = ops.ApproveChange(d.id, change, ctx.guard.person(who, d), scoped_key(who, key))
+    return _answer(response, ops.approve_change_order(command, uow=ctx.workspace, clock=ctx.clock))
+
+
+@router.post("/deals/{deal}/changes/{change}/reject", response_model=s.OutcomeOut)
+def change_reject(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    change: str,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    d = ctx.guard.deal(who, deal, "change.decide", ip=client_ip(request))
+    command = ops.RejectChange(d.id, change, ctx.guard.person(who, d), scoped_key(who, key))
+    return _answer(response, ops.reject_change_order(command, uow=ctx.workspace, clock=ctx.clock))
+
+
+@router.get("/deals/{deal}/invoices", response_model=list[s.InvoiceOut])
+def invoices(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    return view(ctx.workspace, d, ctx.clock().date()).invoices()
+
+
+@router.post("/deals/{deal}/invoices", response_model=s.OutcomeOut)
+def invoices_issue(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """Invoice every accepted milestone not yet invoiced (deemed acceptances included)."""
+    d = ctx.guard.deal(who, deal, "invoices.issue", ip=client_ip(request))
+    command = ops.IssueInvoices(d.id, scoped_key(who, key))
+    return _answer(response, ops.issue_invoices(command, uow=ctx.workspace, clock=ctx.clock))
+
+
+@router.get(
+    "/deals/{deal}/invoices/{number}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def invoice_document(ctx: Ctx, who: ApiUser, request: Request, deal: str, number: str) -> Response:
+    """The invoice as a PDF."""
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    events = ctx.workspace.events(d.id)
+    return invoice_pdf(deal_view(d, events, today=ctx.clock().date()), number, list(events))
+
+
+@router.get("/deals/{deal}/exit-preview", response_model=s.ExitPreviewOut)
+def exit_preview_route(
+    ctx: Ctx,
+    who: ApiUser,
+    request: Request,
+    deal: str,
+    trigger: Trigger,
+    on: date | None = None,
+) -> dict[str, Any]:
+    """What an exit by this trigger on this date would settle (nothing is recorded)."""
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    return exit_preview(
+        ctx.workspace, d, trigger=trigger, on=on or ctx.clock().date(), party=who.party
+    )
+
+
+@router.post("/deals/{deal}/exit", response_model=s.OutcomeOut)
+def exit_invoke(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    body: s.ExitIn,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """Invoke an exit today; refused unless the trigger is open for your party."""
+    d = ctx.guard.deal(who, deal, "exit.invoke", ip=client_ip(request))
+    command = ops.TriggerExit(d.id, body.trigger, ctx.guard.person(who, d), scoped_key(who, key))
+    return _answer(response, ops.trigger_exit(command, uow=ctx.workspace, clock=ctx.clock))
+
+
+@router.get("/deals/{deal}/journal/verify", response_model=s.VerificationOut)
+def journal_verify(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> dict[str, Any]:
+    """Recompute the journal's hash chain; names the first event that does not match."""
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    result = ctx.workspace.verify(d.id)
+    return dict(result.__dict__)
+
+
+@router.get("/deals/{deal}/access-log", response_model=list[s.AccessEntryOut])
+def access_log(
+    ctx: Ctx,
+    who: ApiUser,
+    request: Request,
+    deal: str,
+    format: Literal["json", "csv"] = "json",
+) -> Any:
+    """Reads of confidential items and refused accesses (owners and auditors); ``format=csv``
+    for a spreadsheet."""
+    d = ctx.guard.deal(who, deal, "access-log.read", ip=client_ip(request))
+    entries = ctx.guard.entries(who, d.id)
+    if format == "csv":
+        return PlainTextResponse(
+            ctx.guard.to_csv(entries),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="access-log-{d.id}.csv"'},
+        )
+    return [
+        {
+            "at": e.at,
+            "user": e.username,
+            "party": e.party,
+            "deal": e.deal,
+            "action": e.action,
+            "object": e.object,
+            "outcome": e.outcome,
+            "ip": e.ip,
+            "detail": e.detail,
+        }
+        for e in entries
+    ]

@@ -1,0 +1,208 @@
+"""The app factory: ``create_app(settings)`` → a FastAPI app on one workspace.
+
+Errors become clear answers, never tracebacks: a refused command is 409 with its reason, an
+unknown or invisible object 404, a role that may not act 403, an oversized upload 413, a
+throttled sign-in 429 with ``Retry-After``; anything unexpected is a 500 that says only that
+(the details go to the server log). Pages get the same as an HTML page, the API as JSON
+``{"detail": …}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from copact import __version__
+from copact.errors import CopactError, RefusedCommand
+from copact.services.workspace import IdempotencyConflict, Workspace, WorkspaceError
+from copact.web import api, pages
+from copact.web.access import Forbidden, Guard, NotFound
+from copact.web.accounts import Accounts, Throttled
+from copact.web.context import TEMPLATES, Context
+from copact.web.deps import CsrfRefused, SignInRequired, Unauthenticated
+from copact.web.settings import WebSettings
+from copact.web.uploads import BadUpload, TooLarge, UploadRefused
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("copact.web")
+
+_STATUS: list[tuple[type[Exception], int]] = [
+    (Unauthenticated, 401),
+    (CsrfRefused, 403),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (WorkspaceError, 404),
+    (TooLarge, 413),
+    (UploadRefused, 422),
+    (IdempotencyConflict, 422),
+    (BadUpload, 400),
+    (Throttled, 429),
+    (RefusedCommand, 409),
+    (CopactError, 400),
+]
+
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+class SecurityHeaders:
+    """Headers every answer carries (a plain ASGI middleware: no per-request task)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                for name, value in (
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"content-security-policy", _CSP.encode()),
+                    (b"cache-control", b"no-store"),
+                ):
+                    if name not in present:
+                        headers.append((name, value))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def create_app(
+    settings: WebSettings,
+    *,
+    workspace: Workspace | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    """The web app on ``settings.workspace`` (opened, and migrated, here unless given)."""
+    now = clock or (lambda: datetime.now(UTC))
+    ws = workspace or Workspace.open(settings.workspace, clock=now)
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.globals["version"] = __version__
+    pages.install_filters(templates)
+    ctx = Context(
+        settings=settings,
+        workspace=ws,
+        accounts=Accounts(ws.engine, settings, now),
+        guard=Guard(ws, ws.engine, now),
+        templates=templates,
+        clock=now,
+    )
+    app = FastAPI(
+        title="copact",
+        version=__version__,
+        description="The JSON API of a copact workspace: deals, milestones, evidence, "
+        "invoices, change orders, exit previews and the access log. Authenticate with an API "
+        "token (`Authorization: Bearer cpt_…`).",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.ctx = ctx
+    app.add_middleware(SecurityHeaders)
+    app.mount(
+        "/static",
+        StaticFiles(directory=str(Path(__file__).resolve().parent / "static")),
+        name="static",
+    )
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    def error(request: Request, status: int, message: str, **headers: str) -> Response:
+        if _wants_html(request):
+            return templates.TemplateResponse(
+                request,
+                "error.html",
+                {"status": status, "message": message, "who": _who(request)},
+                status_code=status,
+                headers=headers or None,
+            )
+        return JSONResponse({"detail": message}, status_code=status, headers=headers or None)
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse("/login?next=" + _safe_next(str(exc)), status_code=303)
+
+    @app.exception_handler(CopactError)
+    async def _refused(request: Request, exc: CopactError) -> Response:
+        status = next(code for kind, code in _STATUS if isinstance(exc, kind))
+        headers: dict[str, str] = {}
+        if isinstance(exc, Throttled):
+            headers["Retry-After"] = str(exc.retry_after)
+        if status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return error(request, status, str(exc), **headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_html(request):
+            first = exc.errors()[0] if exc.errors() else {}
+            where = ".".join(str(p) for p in first.get("loc", ()))
+            return error(request, 422, f"{where}: {first.get('msg', 'invalid input')}")
+        return JSONResponse({"detail": _plain(exc.errors())}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return error(request, exc.status_code, str(exc.detail), **(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error(
+            request,
+            500,
+            "copact could not complete this request (an internal error, logged on the server); "
+            "nothing was recorded twice: retry with the same Idempotency-Key",
+        )
+
+    return app
+
+
+def _who(request: Request) -> Any:
+    return getattr(request.state, "principal", None)
+
+
+def _safe_next(path: str) -> str:
+    """Only a local path may be a redirect target."""
+    from urllib.parse import quote
+
+    if not path.startswith("/") or path.startswith("//"):
+        return "/deals"
+    return quote(path, safe="/")
+
+
+def _plain(errors: Any) -> list[dict[str, Any]]:
+    """Validation errors without the raw input (which may be a password)."""
+    return [
+        {
+            "loc": list(e.get("loc", ())),
+            "msg": str(e.get("msg", "")),
+            "type": str(e.get("type", "")),
+        }
+        for e in errors
+    ]

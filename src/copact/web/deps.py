@@ -1,0 +1,145 @@
+"""``Annotated`` dependencies, so a route reads like prose: ``def accept(who: Actor, …)``.
+
+- :data:`Ctx`: the app's composition root;
+- :data:`ApiUser`: the user of a JSON request (API token or session cookie), else 401;
+- :data:`Actor`: an :data:`ApiUser` whose unsafe request carries the session's CSRF token in
+  ``X-CSRF-Token`` (token requests need none: a browser never sends them on its own);
+- :data:`PageUser` / :data:`FormUser`: the same for pages, where a missing session redirects
+  to the sign-in page and a form carries the token in its ``csrf`` field;
+- :data:`IdempotencyKey`: the ``Idempotency-Key`` header every state-changing request needs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from copact.errors import CopactError
+from copact.web.accounts import Principal
+from copact.web.context import Context
+
+__all__ = [
+    "Actor",
+    "ApiUser",
+    "Ctx",
+    "FormUser",
+    "IdempotencyKey",
+    "PageUser",
+    "SignInRequired",
+    "Unauthenticated",
+    "client_ip",
+    "cookie_name",
+    "secure_request",
+]
+
+
+class Unauthenticated(CopactError):
+    """No valid session or token (HTTP 401)."""
+
+
+class SignInRequired(CopactError):
+    """A page asked for without a session: go to the sign-in page."""
+
+
+class CsrfRefused(CopactError):
+    """A form or cookie request without the session's CSRF token (HTTP 403)."""
+
+
+def get_context(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[Context, Depends(get_context)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer cpt_…`")
+
+
+def secure_request(ctx: Context, request: Request) -> bool:
+    if ctx.settings.secure_cookies is not None:
+        return ctx.settings.secure_cookies
+    return request.url.scheme == "https"
+
+
+def cookie_name(ctx: Context, request: Request) -> str:
+    return "__Host-copact" if secure_request(ctx, request) else "copact"
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def _from_request(ctx: Context, request: Request, token: str | None) -> Principal | None:
+    if token is not None:
+        return ctx.accounts.token(token)
+    cookie = request.cookies.get(cookie_name(ctx, request))
+    return ctx.accounts.session(cookie) if cookie else None
+
+
+def api_user(
+    ctx: Ctx,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    who = _from_request(ctx, request, credentials.credentials if credentials else None)
+    if who is None:
+        raise Unauthenticated("sign in, or send an API token: Authorization: Bearer cpt_…")
+    request.state.principal = who
+    return who
+
+
+ApiUser = Annotated[Principal, Depends(api_user)]
+
+
+def _csrf_ok(who: Principal, given: str | None) -> bool:
+    if who.via_token:
+        return True
+    return bool(given) and who.csrf is not None and secrets.compare_digest(who.csrf, given or "")
+
+
+def api_actor(
+    who: ApiUser,
+    x_csrf_token: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Principal:
+    if not _csrf_ok(who, x_csrf_token):
+        raise CsrfRefused("a request from a browser session needs its X-CSRF-Token header")
+    return who
+
+
+Actor = Annotated[Principal, Depends(api_actor)]
+
+
+def page_user(ctx: Ctx, request: Request) -> Principal:
+    who = _from_request(ctx, request, None)
+    if who is None:
+        raise SignInRequired(str(request.url.path))
+    request.state.principal = who
+    return who
+
+
+PageUser = Annotated[Principal, Depends(page_user)]
+
+
+async def form_user(who: PageUser, request: Request) -> Principal:
+    form = await request.form()
+    given = form.get("csrf")
+    if not _csrf_ok(who, given if isinstance(given, str) else None):
+        raise CsrfRefused("this form has expired or did not come from copact; reload the page")
+    return who
+
+
+FormUser = Annotated[Principal, Depends(form_user)]
+
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        description="A key of your choosing, new for each new request: a retry with the same "
+        "key and body returns the first response; the same key with another body is refused.",
+    ),
+]

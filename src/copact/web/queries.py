@@ -1,0 +1,90 @@
+"""Read use cases shared by the API and the pages: each takes the guard's deal and answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from copact.core.changes import missing_approvals
+from copact.core.deal import Deal
+from copact.core.events import dump_event
+from copact.core.settlement import TRIGGERS, open_triggers, settle_exit, settlement_to_json
+from copact.core.state import DealState
+from copact.errors import RefusedCommand
+from copact.services.workspace import Outcome, Workspace
+from copact.web.accounts import Principal
+from copact.web.views import DealView, deal_view
+
+__all__ = ["changes", "exit_preview", "outcome_json", "run", "view"]
+
+
+def view(workspace: Workspace, deal: Deal, today: date) -> DealView:
+    return deal_view(deal, workspace.events(deal.id), today=today)
+
+
+def changes(deal: Deal, state: DealState) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.id,
+            "status": c.status,
+            "proposed_by": c.proposed_by,
+            "proposed_on": c.proposed_on,
+            "amount": str(c.amount) if c.amount is not None else None,
+            "patch": c.patch,
+            "approvals": list(c.approvals),
+            "missing": missing_approvals(deal, c) if c.status == "proposed" else [],
+            "decided_on": c.decided_on,
+        }
+        for c in state.changes.values()
+    ]
+
+
+def exit_preview(
+    workspace: Workspace, deal: Deal, *, trigger: str, on: date, party: str
+) -> dict[str, Any]:
+    """What an exit by ``trigger`` invoked on ``on`` by ``party`` would settle, or why it is
+    not open then."""
+    if trigger not in TRIGGERS:
+        raise RefusedCommand(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
+    events = workspace.events(deal.id)
+    why = open_triggers(deal, events, on=on, by=party)[trigger]
+    if not why.startswith("open"):
+        return {"trigger": trigger, "on": on, "open": False, "why": why, "settlement": None}
+    settlement = settle_exit(deal, events, trigger=trigger, on=on, by=party)
+    return {
+        "trigger": trigger,
+        "on": on,
+        "open": True,
+        "why": why,
+        "settlement": settlement_to_json(settlement),
+    }
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "deal": outcome.deal,
+        "replayed": outcome.replayed,
+        "version": outcome.version,
+        "events": [
+            {"seq": seq, **dump_event(e)}
+            for seq, e in zip(outcome.seqs, outcome.events, strict=True)
+        ],
+    }
+
+
+def run(
+    workspace: Workspace,
+    service: Callable[..., Outcome],
+    command: Any,
+    *,
+    clock: Callable[[], Any],
+) -> Outcome:
+    """Call one service of ``copact.services.operations``: the same functions as the CLI."""
+    outcome: Outcome = service(command, uow=workspace, clock=clock)
+    return outcome
+
+
+def scoped_key(who: Principal, key: str) -> str:
+    """Idempotency keys are the client's own: two users choosing the same key do not meet."""
+    return f"web:{who.user_id}:{key}"

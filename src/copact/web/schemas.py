@@ -1,0 +1,234 @@
+"""The JSON API's request and response bodies (they make its OpenAPI document). Amounts are
+decimal strings, never floats; dates are ISO."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AccessEntryOut",
+    "AmountText",
+    "ChangeIn",
+    "ChangeOut",
+    "ClaimIn",
+    "DealOut",
+    "DecisionIn",
+    "EvidenceOut",
+    "ExitIn",
+    "ExitPreviewOut",
+    "GateIn",
+    "InvoiceOut",
+    "MeOut",
+    "MilestoneOut",
+    "OutcomeOut",
+    "PaymentIn",
+    "RejectIn",
+    "RiskIn",
+    "SubmitIn",
+    "VerificationOut",
+    "VersionOut",
+]
+
+AmountText = Annotated[
+    str,
+    Field(
+        pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,6})?$",
+        description="A decimal amount as a string",
+        examples=["12000.00"],
+    ),
+]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Line = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubmitIn(_In):
+    evidence: Annotated[list[Sha256], Field(max_length=50)] = []
+
+
+class RejectIn(_In):
+    reasons: Annotated[list[Line], Field(min_length=1, max_length=20)]
+
+
+class PaymentIn(_In):
+    payer: Slug
+    payee: Slug
+    amount: AmountText
+    ref: Annotated[str, Field(min_length=1, max_length=100)]
+    for_: Annotated[str | None, Field(alias="for", max_length=100)] = None
+
+    def decimal(self) -> Decimal:
+        return Decimal(self.amount)
+
+
+class ClaimIn(_In):
+    amount: AmountText
+    for_: Annotated[str, Field(alias="for", min_length=1, max_length=500)]
+    evidence: Annotated[list[Sha256], Field(max_length=50)] = []
+
+
+class GateIn(_In):
+    decision: Literal["proceed", "adjust", "pause"]
+    by: Annotated[list[Slug], Field(max_length=20)] = Field(
+        default=[], description="The deciders present; you are added yourself"
+    )
+
+
+class ChangeIn(_In):
+    change: Slug
+    amount: AmountText | None = None
+    patch: dict[str, Any] | None = None
+
+
+class ExitIn(_In):
+    trigger: Literal["missed-milestone", "convenience", "change-of-control", "insolvency"]
+
+
+class DecisionIn(_In):
+    decision: Annotated[str, Field(min_length=3, max_length=2000)]
+    by: Annotated[list[Slug], Field(max_length=20)] = Field(
+        default=[], description="The people who took it; you are added yourself"
+    )
+    topic: Annotated[str | None, Field(max_length=200)] = None
+
+
+class RiskIn(_In):
+    risk: Slug
+    description: Annotated[str | None, Field(min_length=3, max_length=2000)] = None
+    likelihood: Literal["low", "medium", "high"] | None = None
+    impact: Literal["low", "medium", "high"] | None = None
+    owner: Slug | None = None
+    mitigation: Annotated[str | None, Field(max_length=2000)] = None
+    status: Literal["open", "mitigated", "realised", "closed"] | None = None
+
+
+class OutcomeOut(BaseModel):
+    deal: str
+    replayed: bool
+    version: int | None
+    events: list[dict[str, Any]]
+
+
+class MeOut(BaseModel):
+    username: str
+    name: str
+    party: str
+    role: str
+    person: str | None
+
+
+class PartyOut(BaseModel):
+    id: str
+    name: str
+    role: str
+
+
+class DealOut(BaseModel):
+    id: str
+    title: str
+    version: int
+    events: int
+    currency: str
+    parties: list[PartyOut]
+
+
+class VersionOut(BaseModel):
+    version: int
+    sha256: str
+    created: datetime
+
+
+class MilestoneOut(BaseModel):
+    id: str
+    phase: str | None
+    description: str | None
+    due: date | None
+    state: str
+    deemed: bool
+    submitted_on: date | None
+    accepted_on: date | None
+    review_until: date | None
+    cure_until: date | None
+    invoiced: bool
+    amount: str
+    invoice_amount: str
+    signoff: str | None
+    criteria: list[str]
+    evidence_kinds: list[str]
+    late_days: int
+
+
+class EvidenceOut(BaseModel):
+    sha256: str
+    name: str
+    kind: str
+    size: int
+    media_type: str
+    confidential_to: str | None
+    added_by: str
+
+
+class InvoiceLineOut(BaseModel):
+    for_: str = Field(alias="for")
+    amount: str
+    evidence: list[str]
+
+
+class InvoiceOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    number: str
+    date: str
+    from_: str = Field(alias="from")
+    to: str
+    lines: list[InvoiceLineOut]
+    total: str
+    due: str
+    overdue: bool
+
+
+class ChangeOut(BaseModel):
+    id: str
+    status: str
+    proposed_by: str
+    proposed_on: date
+    amount: str | None
+    patch: dict[str, Any] | None
+    approvals: list[str]
+    missing: list[str]
+    decided_on: date | None
+
+
+class ExitPreviewOut(BaseModel):
+    trigger: str
+    on: date
+    open: bool
+    why: str
+    settlement: dict[str, Any] | None
+
+
+class VerificationOut(BaseModel):
+    ok: bool
+    count: int
+    head: str
+    first_bad: int | None
+    reason: str
+
+
+class AccessEntryOut(BaseModel):
+    at: datetime
+    user: str | None
+    party: str | None
+    deal: str | None
+    action: str
+    object: str
+    outcome: str
+    ip: str | None
+    detail: str

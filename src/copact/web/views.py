@@ -1,0 +1,225 @@
+"""What the pages and the API show of a deal: the state folded today, put in the words and
+figures a person checks (read side; every change goes through ``copact.services``).
+
+Money committed vs contributed, per party:
+
+- the buyer commits the invoice amounts of all milestones and contributes what it has paid;
+- the supplier commits its funding share of each phase's cost (spread over the phase's
+  milestones in proportion to their amounts) and contributes that share for the milestones
+  accepted so far.
+
+Deviations from plan (earned-value style, in money): schedule = earned − planned to date
+(planned: invoice amounts of milestones due by today; earned: of those accepted); cost =
+earned − paid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from copact.core.deal import Deal
+from copact.core.events import Event, Invoice
+from copact.core.invoicing import buyer_of, buyer_share, invoice_amounts, milestone_amounts
+from copact.core.money import Money
+from copact.core.state import DealState, MilestoneState, deal_state, state_to_json
+
+__all__ = [
+    "DealView",
+    "MilestoneRow",
+    "PartyMoney",
+    "deal_view",
+    "invoice_json",
+    "money_text",
+]
+
+
+def money_text(m: Money | Decimal) -> str:
+    amount = m.quantize().amount if isinstance(m, Money) else m
+    return f"{amount:,.2f}"
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    id: str
+    phase: str | None
+    description: str | None
+    due: date | None
+    state: str
+    deemed: bool
+    submitted_on: date | None
+    accepted_on: date | None
+    review_until: date | None
+    cure_until: date | None
+    invoiced: bool
+    amount: Money
+    invoice_amount: Money
+    signoff: str | None
+    criteria: list[str]
+    evidence_kinds: list[str]
+    late_days: int  # days past due without acceptance (0 when on time)
+
+
+@dataclass(frozen=True)
+class PartyMoney:
+    party: str
+    name: str
+    role: str
+    committed: Money
+    contributed: Money
+
+
+@dataclass(frozen=True)
+class DealView:
+    deal: Deal
+    state: DealState
+    today: date
+    milestones: list[MilestoneRow]
+    money: list[PartyMoney]
+    planned_to_date: Money
+    earned: Money
+    paid: Money
+
+    @property
+    def schedule_variance(self) -> Money:
+        return self.earned - self.planned_to_date
+
+    @property
+    def cost_variance(self) -> Money:
+        return self.earned - self.paid
+
+    @property
+    def late(self) -> list[MilestoneRow]:
+        return [m for m in self.milestones if m.late_days > 0]
+
+    def invoices(self) -> list[dict[str, Any]]:
+        overdue = {i["number"]: i["overdue"] for i in state_to_json(self.state)["invoices"]}
+        return [invoice_json(i, overdue=overdue[i.number]) for i in self.state.invoices]
+
+    def invoice(self, number: str) -> Invoice | None:
+        return next((i for i in self.state.invoices if i.number == number), None)
+
+    def json(self) -> dict[str, Any]:
+        body = state_to_json(self.state)
+        body["title"] = self.deal.title
+        body["currency"] = self.deal.currency
+        body["money"] = {
+            p.party: {
+                "committed": str(p.committed.quantize().amount),
+                "contributed": str(p.contributed.quantize().amount),
+            }
+            for p in self.money
+        }
+        body["deviation"] = {
+            "planned_to_date": str(self.planned_to_date.quantize().amount),
+            "earned": str(self.earned.quantize().amount),
+            "paid": str(self.paid.quantize().amount),
+            "schedule_variance": str(self.schedule_variance.quantize().amount),
+            "cost_variance": str(self.cost_variance.quantize().amount),
+        }
+        return body
+
+
+def _late(ms: MilestoneState, due: date | None, today: date) -> int:
+    if due is None:
+        return 0
+    done = ms.accepted_on
+    if done is not None:
+        return max(0, (done - due).days)
+    return max(0, (today - due).days)
+
+
+def _supplier_costs(deal: Deal) -> dict[str, Money]:
+    """Each milestone's share of its phase's cost, in proportion to milestone amounts."""
+    amounts = milestone_amounts(deal)
+    out = {m.id: Money.zero(deal.currency) for m in deal.milestones}
+    for phase in deal.phases:
+        if phase.cost is None:
+            continue
+        members = [m for m in deal.milestones if m.phase == phase.id]
+        total = sum((amounts[m.id].amount for m in members), Decimal(0))
+        for m in members:
+            if total > 0:
+                out[m.id] = Money.of(phase.cost * amounts[m.id].amount / total, deal.currency)
+    return out
+
+
+def deal_view(deal: Deal, events: list[Event], *, today: date) -> DealView:
+    state = deal_state(deal, events, on=today)
+    amounts = milestone_amounts(deal)
+    invoiced = invoice_amounts(deal)
+    costs = _supplier_costs(deal)
+    zero = Money.zero(deal.currency)
+    rows = []
+    for spec in deal.milestones:
+        ms = state.milestones[spec.id]
+        acc = spec.acceptance
+        rows.append(
+            MilestoneRow(
+                id=spec.id,
+                phase=spec.phase,
+                description=spec.description,
+                due=spec.due,
+                state=ms.state,
+                deemed=ms.deemed,
+                submitted_on=ms.submitted_on,
+                accepted_on=ms.accepted_on,
+                review_until=ms.review_until,
+                cure_until=ms.cure_until,
+                invoiced=ms.invoiced,
+                amount=amounts[spec.id],
+                invoice_amount=invoiced[spec.id],
+                signoff=acc.signoff if acc else None,
+                criteria=[str(c) for c in acc.criteria] if acc else [],
+                evidence_kinds=list(acc.evidence) if acc else [],
+                late_days=_late(ms, spec.due, today),
+            )
+        )
+    buyer = buyer_of(deal)
+    money = []
+    for party in deal.parties:
+        if party.id == buyer:
+            committed = sum((invoiced[m.id] for m in deal.milestones), zero)
+            bal = state.balances.get(party.id)
+            contributed = bal.paid if bal else zero
+        elif party.role == "supplier":
+            committed = zero
+            contributed = zero
+            for m in deal.milestones:
+                share = deal.funding_share(m.phase, party.id)
+                if share is None:
+                    share_f = Decimal(1) - buyer_share(deal, m).fraction
+                    if len(deal.suppliers) > 1:
+                        share_f = Decimal(0)
+                else:
+                    share_f = share.fraction
+                part = costs[m.id].times(share_f)
+                committed = committed + part
+                if state.milestones[m.id].state == "accepted":
+                    contributed = contributed + part
+        else:
+            committed = contributed = zero
+        money.append(PartyMoney(party.id, str(party.name), party.role, committed, contributed))
+    planned = sum((invoiced[r.id] for r in rows if r.due is not None and r.due <= today), zero)
+    earned = sum((invoiced[r.id] for r in rows if r.state == "accepted"), zero)
+    bal = state.balances.get(buyer)
+    paid = bal.paid if bal else zero
+    return DealView(deal, state, today, rows, money, planned, earned, paid)
+
+
+def invoice_json(invoice: Invoice, *, overdue: bool) -> dict[str, Any]:
+    return {
+        "number": invoice.number,
+        "date": invoice.day.isoformat(),
+        "from": invoice.from_,
+        "to": invoice.to,
+        "lines": [
+            {"for": line.for_, "amount": str(line.amount), "evidence": list(line.evidence)}
+            for line in invoice.lines
+        ],
+        "total": str(invoice.total),
+        "due": invoice.due.isoformat(),
+        "overdue": overdue,
+    }

@@ -2,10 +2,217 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from copact.cli.authoring import load_for_commands
+from copact.cli.console import err, fail, out
+from copact.core.deal import Deal
+from copact.core.diagnostic import Diagnostic, Severity
+from copact.core.events import parse_events
+from copact.core.gainshare import admit_baseline
+from copact.core.mechanisms import BaselineModel
+from copact.core.state import deal_state
+from copact.errors import RefusedCommand
+from copact.metering.baseline import FittedBaseline, baseline_to_json, fit_baseline
+from copact.metering.baseline_data import BaselineData, read_baseline_data
 
 __all__ = ["register"]
 
 
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _print(problems: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+    console = err()
+    for p in problems:
+        style = "red" if p.severity == Severity.ERROR else "yellow"
+        console.print(
+            f"{p.path}:{p.line}:{p.column}: {p.code} {p.severity.value}: {p.message}",
+            style=style,
+            markup=False,
+        )
+        console.print(f"  help: {p.hint}", markup=False)
+
+
+def _model(deal: Deal, path: Path) -> BaselineModel:
+    g = deal.gainshare
+    if g is None or g.model is None:
+        fail(f"{path}: the deal has no gainshare model (gainshare.model) to fit")
+    return g.model
+
+
+def _period(deal: Deal) -> tuple[date, date] | None:
+    b = deal.gainshare.baseline if deal.gainshare else None
+    if b is None or b.from_ is None or b.to is None:
+        return None
+    return (b.from_, b.to)
+
+
+def _data(path: Path, model: BaselineModel, period: tuple[date, date] | None) -> BaselineData:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or 'cannot be read'}")
+    except UnicodeDecodeError:
+        fail(f"{path}: not UTF-8 text", 1)
+    data, problems = read_baseline_data(text, str(path), model, period=period)
+    if data is None:
+        _print(problems)
+        fail(f"{path}: {len(problems)} problem(s); nothing was fitted", 1)
+    return data
+
+
+def _check_lock(
+    deal: Deal,
+    fitted: FittedBaseline,
+    locked: str,
+    change: str | None,
+    events: Path | None,
+) -> None:
+    b = deal.gainshare.baseline if deal.gainshare else None
+    if b is None or b.locked is None:
+        fail("--locked: the deal's gainshare.baseline has no locked date")
+    changes = {}
+    if change is not None:
+        if events is None:
+            fail("--change needs the journal that approved it: --events FILE")
+        try:
+            text = events.read_text(encoding="utf-8")
+        except OSError as exc:
+            fail(f"{events}: {exc.strerror or 'cannot be read'}")
+        parsed, problems = parse_events(text, str(events))
+        if problems:
+            _print(problems)
+            fail(f"{events}: {len(problems)} bad event line(s)", 1)
+        # the edge reads the clock; the core never does
+        changes = deal_state(deal, parsed, on=date.today()).changes
+    try:
+        admit_baseline(
+            deal,
+            locked_hash=locked,
+            locked_on=b.locked,
+            candidate_hash=fitted.hash,
+            changes=changes,
+            via=change,
+        )
+    except RefusedCommand as exc:
+        fail(f"refused: {exc}", 1)
+
+
+def _text(deal: Deal, fitted: FittedBaseline) -> None:
+    doc = baseline_to_json(deal.id, fitted)
+    model, fit = doc["model"], doc["fit"]
+    table = Table(title=f"{deal.title}: {model['kind']} baseline", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", justify="right", overflow="fold")
+    table.add_row("form", str(model["form"] or "no model qualified"))
+    if model["intercept"] is not None:
+        table.add_row("intercept", f"{model['intercept']:.6g}")
+    for key, label in (("beta_hdd", "β HDD"), ("beta_cdd", "β CDD")):
+        if model[key] is not None:
+            table.add_row(label, f"{model[key]:.6g}")
+    for key, label in (
+        ("heating_balance_point", "heating bp"),
+        ("cooling_balance_point", "cooling bp"),
+    ):
+        if model[key] is not None:
+            table.add_row(label, f"{model[key]} °F")
+    for driver, value in model["coefficients"].items():
+        table.add_row(f"β {driver}", f"{value:.6g}")
+    table.add_row("n", str(fit["n"]))
+    for key, label in (("r2", "R²"), ("adj_r2", "adjusted R²")):
+        if fit[key] is not None:
+            table.add_row(label, f"{fit[key]:.4f}")
+    for key, label in (("cvrmse", "CV(RMSE)"), ("nmbe", "NMBE")):
+        if fit[key] is not None:
+            table.add_row(label, f"{fit[key]:.2%}")
+    verdict = "[green]yes[/]" if fitted.accepted else "[bold red]no[/]"
+    table.add_row("accepted", verdict)
+    table.add_row("hash", fitted.hash)
+    out().print(table)
+
+
+def baseline(
+    deal_path: Annotated[Path, typer.Argument(metavar="DEAL", help="A deal file with gainshare.")],
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            "-d",
+            help="Baseline CSV: date (or start,end), observed, temperature_f, one column a driver.",
+        ),
+    ],
+    format: Annotated[OutputFormat, typer.Option("--format", "-f", help="text or json.")] = (
+        OutputFormat.text
+    ),
+    plot: Annotated[
+        Path | None, typer.Option(help="Draw the baseline against the actuals (.png/.svg/.pdf).")
+    ] = None,
+    locked: Annotated[
+        str | None,
+        typer.Option(help="The hash the baseline was locked with; a different fit is refused."),
+    ] = None,
+    change: Annotated[
+        str | None,
+        typer.Option(help="The approved change order that re-baselines (with --events)."),
+    ] = None,
+    events: Annotated[
+        Path | None, typer.Option("--events", "-e", help="The journal holding --change.")
+    ] = None,
+) -> None:
+    """Fit the deal's gainshare baseline (gainshare.model) and report n, R², adjusted R²,
+    CV(RMSE), NMBE, whether it is accepted and the hash that locks it.
+
+    Kinds: `caltrack-daily` (CalTRACK 2.0 as OpenEEmeter fits it: HDD/CDD balance points
+    30–90 °F, the best qualified candidate by adjusted R², CalTRACK's data-sufficiency rules),
+    `caltrack-billing` (the same, weighted by days per period) and `linear` (least squares on
+    the named drivers, per day or per month). Accepted means sufficient data, a qualified model
+    and CV(RMSE) and |NMBE| within the deal's `max-cvrmse` and `max-nmbe`.
+
+    With `--locked HASH`, a fit whose hash differs is refused unless `--change ID` names a
+    change order in `--events` that amends the gainshare and was approved after the lock as
+    the deal's `rebaseline` rule asks.
+
+    Exit codes: 0 the baseline is accepted; 1 the data has errors (each named file:line), the
+    baseline is not accepted (the result is still printed) or a re-baseline is refused;
+    2 could not run (no such file, no gainshare model in the deal).
+
+    Example: `copact baseline examples/hybrid-dc1.yaml --data examples/baseline/hybrid-dc1-fuel.csv`
+    """
+    deal = load_for_commands(deal_path)
+    model = _model(deal, deal_path)
+    rows = _data(data, model, _period(deal))
+    fitted = fit_baseline(rows, model)
+    if locked is not None:
+        _check_lock(deal, fitted, locked, change, events)
+    elif change is not None:
+        fail("--change only makes sense with --locked HASH")
+    _print(fitted.findings)
+    if plot is not None:
+        from copact.metering.baseline_plot import draw_baseline
+
+        try:
+            draw_baseline(deal.id, fitted, plot, grain=model.grain)
+        except (OSError, ValueError) as exc:
+            fail(f"{plot}: cannot draw the plot: {exc}")
+        err().print(f"Wrote {plot}", markup=False)
+    if format is OutputFormat.json:
+        typer.echo(json.dumps(baseline_to_json(deal.id, fitted), indent=2))
+    else:
+        _text(deal, fitted)
+    if not fitted.accepted:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app (filled in as the feature lands)."""
+    """Add `copact baseline` to the app."""
+    app.command("baseline")(baseline)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import numpy as np
@@ -117,7 +117,8 @@ def _sufficiency(data: BaselineData) -> list[Diagnostic]:
             _finding(
                 "B920",
                 Severity.ERROR,
-                f"the baseline spans {total} days ({start} to {end}); CalTRACK needs 365",
+                f"the baseline spans {total} days ({start} to {end - timedelta(days=1)}); "
+                "CalTRACK needs 365",
                 "give a year of data immediately before the project",
                 data.path,
             )

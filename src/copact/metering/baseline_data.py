@@ -267,6 +267,6 @@ def read_baseline_data(
         problems.append(_problem("B901", "the file has no data rows", "add rows", path, 1))
     if problems:
         return None, problems
-    return BaselineData(
-        path, billing, tuple(model.drivers) if not caltrack else (), tuple(rows), period
-    ), []
+    bounds = (first_day, end_day) if first_day is not None and end_day is not None else None
+    drivers = tuple(model.drivers) if not caltrack else ()
+    return BaselineData(path, billing, drivers, tuple(rows), bounds), []

@@ -62,9 +62,10 @@ def exit_preview(
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    """The answer to a state change; a replay gives the same body (``Idempotent-Replayed``
+    in the headers says it was one)."""
     return {
         "deal": outcome.deal,
-        "replayed": outcome.replayed,
         "version": outcome.version,
         "events": [
             {"seq": seq, **dump_event(e)}

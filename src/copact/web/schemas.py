@@ -112,7 +112,6 @@ class RiskIn(_In):
 
 class OutcomeOut(BaseModel):
     deal: str
-    replayed: bool
     version: int | None
     events: list[dict[str, Any]]
 

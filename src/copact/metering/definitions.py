@@ -1,0 +1,258 @@
+"""The telemetry metrics as SQL that DuckDB and Spark SQL both run unchanged (DESIGN §6.3).
+
+Everything is integer arithmetic on milliseconds, so both engines give the same figures to the
+last unit: capability is carried in parts per million, power in watts, counters in watt-hours.
+
+Availability is a sweep over each site's samples in time order. Period bounds and window edges
+join the samples as marker rows; each row starts a segment that lasts until the next row. A
+running maximum carries the latest sample of each signal, encoded with its time so that the
+largest code is the latest sample (and, at the same instant, the worse value)::
+
+    s_code = t * 2 + (1 - supply_ok)           c_code = t * 1000001 + (1000000 - capability_ppm)
+
+A sample holds for at most the gap tolerance, so within a segment ``[t, t + len)`` each signal is
+known on a prefix ``[t, t + k)`` with ``k = clamp(sample_t + tolerance - t, 0, len)``. From the
+two prefixes the segment splits into FORCED, DEGRADED, UNKNOWN and UP by the precedence of §6.3;
+inside an excluded or planned window the whole segment is that window's.
+
+The tables the queries read: ``tel`` (the telemetry of :data:`copact.metering.telemetry.SCHEMA`),
+``per`` (``site, p0, p1, month``: the periods asked for, UTC ms) and ``win`` (``site, start_ms,
+end_ms, kind``).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "availability_sql",
+    "battery_sql",
+    "heartbeat_sql",
+    "peak_demand_sql",
+    "timeline_sql",
+]
+
+_W = "(PARTITION BY site ORDER BY t, ord)"
+_WR = "(PARTITION BY site ORDER BY t, ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+PPM = 1_000_000
+
+
+def _int(x: int) -> str:
+    if not isinstance(x, int) or isinstance(x, bool):
+        raise TypeError("only integers are written into the SQL text")
+    return str(x)
+
+
+def _sweep(*, tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
+    """The common table expressions up to ``parts``: one row per segment of a period."""
+    tol, lo, hi = _int(tolerance_ms), _int(lo_ms), _int(hi_ms)
+    nulls = "NULL AS s_t, NULL AS s_e, NULL AS c_t, NULL AS c_e, NULL AS u_t, NULL AS u_e"
+    return f"""
+WITH ev AS (
+  SELECT site, t, 4 AS ord,
+    CASE WHEN signal = 'supply_ok' THEN t END AS s_t,
+    CASE WHEN signal = 'supply_ok' THEN t * 2 + (1 - CAST(value AS BIGINT)) END AS s_e,
+    CASE WHEN signal = 'capability' THEN t END AS c_t,
+    CASE WHEN signal = 'capability'
+      THEN t * {PPM + 1} + ({PPM} - CAST(ROUND(value * {PPM}) AS BIGINT)) END AS c_e,
+    CASE WHEN signal = 'utility_ok' THEN t END AS u_t,
+    CASE WHEN signal = 'utility_ok' THEN t * 2 + (1 - CAST(value AS BIGINT)) END AS u_e,
+    0 AS dp, 0 AS dx, 0 AS dpl, CAST(NULL AS BIGINT) AS pst
+  FROM tel
+  WHERE signal IN ('supply_ok', 'capability', 'utility_ok') AND t >= {lo} - {tol} AND t < {hi}
+  UNION ALL
+  SELECT site, p0 AS t, 3 AS ord, {nulls}, 1 AS dp, 0 AS dx, 0 AS dpl, p0 AS pst FROM per
+  UNION ALL
+  SELECT site, p1 AS t, 0 AS ord, {nulls}, -1 AS dp, 0 AS dx, 0 AS dpl, NULL AS pst FROM per
+  UNION ALL
+  SELECT site, start_ms AS t, 2 AS ord, {nulls}, 0 AS dp,
+    CASE WHEN kind = 'excluded' THEN 1 ELSE 0 END AS dx,
+    CASE WHEN kind = 'planned' THEN 1 ELSE 0 END AS dpl, NULL AS pst
+  FROM win
+  UNION ALL
+  SELECT site, end_ms AS t, 1 AS ord, {nulls}, 0 AS dp,
+    CASE WHEN kind = 'excluded' THEN -1 ELSE 0 END AS dx,
+    CASE WHEN kind = 'planned' THEN -1 ELSE 0 END AS dpl, NULL AS pst
+  FROM win
+),
+sw AS (
+  SELECT site, t,
+    lead(t) OVER {_W} AS t_next,
+    max(s_t) OVER {_WR} AS s_t, max(s_e) OVER {_WR} AS s_e,
+    max(c_t) OVER {_WR} AS c_t, max(c_e) OVER {_WR} AS c_e,
+    max(u_t) OVER {_WR} AS u_t, max(u_e) OVER {_WR} AS u_e,
+    sum(dp) OVER {_WR} AS inside, sum(dx) OVER {_WR} AS nx, sum(dpl) OVER {_WR} AS npl,
+    max(pst) OVER {_WR} AS p0
+  FROM ev
+),
+seg AS (
+  SELECT site, t, p0, t_next - t AS len, nx, npl,
+    CASE WHEN s_t IS NULL THEN 0 ELSE GREATEST(0, LEAST(t_next - t, s_t + {tol} - t)) END AS ks,
+    1 - (s_e - s_t * 2) AS s,
+    CASE WHEN c_t IS NULL THEN 0 ELSE GREATEST(0, LEAST(t_next - t, c_t + {tol} - t)) END AS kc,
+    {PPM} - (c_e - c_t * {PPM + 1}) AS c,
+    CASE WHEN u_t IS NULL THEN 0 ELSE GREATEST(0, LEAST(t_next - t, u_t + {tol} - t)) END AS ku,
+    1 - (u_e - u_t * 2) AS u
+  FROM sw
+  WHERE inside > 0 AND t_next IS NOT NULL AND t_next > t
+),
+st AS (
+  SELECT site, t, p0, len, nx, npl, ks, s, ku, u,
+    CASE WHEN s = 0 THEN ks ELSE 0 END AS forced,
+    CASE WHEN c < {PPM} THEN kc ELSE 0 END AS kd,
+    c
+  FROM seg
+),
+parts AS (
+  SELECT site, t, p0, len, nx, npl, forced, ks, s, ku, u,
+    GREATEST(0, kd - forced) AS degraded,
+    GREATEST(0, kd - forced) * ({PPM} - COALESCE(c, {PPM})) AS degraded_w,
+    len - GREATEST(ks, kd) AS unknown
+  FROM st
+)"""
+
+
+def availability_sql(*, tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
+    """Per ``(site, p0)``: total, excluded, planned, forced, degraded, degraded-weighted
+    (ms x ppm), unknown and up milliseconds, and the utility outage / served / unknown times
+    of ride-through. ``[lo_ms, hi_ms)`` bounds the periods asked for."""
+    return (
+        _sweep(tolerance_ms=tolerance_ms, lo_ms=lo_ms, hi_ms=hi_ms)
+        + """
+SELECT site, p0,
+  CAST(sum(len) AS BIGINT) AS total_ms,
+  CAST(sum(CASE WHEN nx > 0 THEN len ELSE 0 END) AS BIGINT) AS excluded_ms,
+  CAST(sum(CASE WHEN nx = 0 AND npl > 0 THEN len ELSE 0 END) AS BIGINT) AS planned_ms,
+  CAST(sum(CASE WHEN nx = 0 AND npl = 0 THEN forced ELSE 0 END) AS BIGINT) AS forced_ms,
+  CAST(sum(CASE WHEN nx = 0 AND npl = 0 THEN degraded ELSE 0 END) AS BIGINT) AS degraded_ms,
+  CAST(sum(CASE WHEN nx = 0 AND npl = 0 THEN degraded_w ELSE 0 END) AS BIGINT) AS degraded_w,
+  CAST(sum(CASE WHEN nx = 0 AND npl = 0 THEN unknown ELSE 0 END) AS BIGINT) AS unknown_ms,
+  CAST(sum(CASE WHEN u = 0 THEN ku ELSE 0 END) AS BIGINT) AS outage_ms,
+  CAST(sum(CASE WHEN u = 0 AND s = 1 THEN LEAST(ku, ks) ELSE 0 END) AS BIGINT) AS served_ms,
+  CAST(sum(CASE WHEN u = 0 THEN ku - LEAST(ku, ks) ELSE 0 END) AS BIGINT) AS outage_unknown_ms,
+  CAST(sum(len - ku) AS BIGINT) AS utility_unknown_ms
+FROM parts
+GROUP BY site, p0
+"""
+    )
+
+
+def timeline_sql(*, tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
+    """Every segment of the periods with its time split by state, in time order (for plots)."""
+    return (
+        _sweep(tolerance_ms=tolerance_ms, lo_ms=lo_ms, hi_ms=hi_ms)
+        + """
+SELECT site, t, len,
+  CASE WHEN nx > 0 THEN len ELSE 0 END AS excluded,
+  CASE WHEN nx = 0 AND npl > 0 THEN len ELSE 0 END AS planned,
+  CASE WHEN nx = 0 AND npl = 0 THEN forced ELSE 0 END AS forced,
+  CASE WHEN nx = 0 AND npl = 0 THEN degraded ELSE 0 END AS degraded,
+  CASE WHEN nx = 0 AND npl = 0 THEN unknown ELSE 0 END AS unknown
+FROM parts
+ORDER BY site, t
+"""
+    )
+
+
+def peak_demand_sql(*, months: list[int]) -> str:
+    """Per ``(site, month)``: valid 15-minute blocks of ``load_kw`` (at least 80% of the
+    expected samples, the expected count being the site's most common count that month), the
+    peak block's watt sum and sample count, the sums for the mean, and the two neighbours of
+    the p95 and p99 positions (linear interpolation between order statistics)."""
+    month_list = ", ".join(_int(m) for m in months) or "NULL"
+    return f"""
+WITH b AS (
+  SELECT site, month, block, count(*) AS n,
+    CAST(sum(CAST(ROUND(value * 1000) AS BIGINT)) AS BIGINT) AS w
+  FROM tel WHERE signal = 'load_kw' AND month IN ({month_list})
+  GROUP BY site, month, block
+),
+counts AS (SELECT site, month, n, count(*) AS k FROM b GROUP BY site, month, n),
+expect AS (
+  SELECT site, month, n AS expected FROM (
+    SELECT site, month, n,
+      row_number() OVER (PARTITION BY site, month ORDER BY k DESC, n DESC) AS r
+    FROM counts) ranked
+  WHERE r = 1
+),
+v AS (
+  SELECT b.site, b.month, b.block, b.n, b.w, e.expected
+  FROM b JOIN expect e ON b.site = e.site AND b.month = e.month
+  WHERE b.n * 5 >= e.expected * 4
+),
+r AS (
+  SELECT site, month, block, n, w, expected,
+    row_number() OVER (PARTITION BY site, month ORDER BY CAST(w AS DOUBLE) / n, block) - 1 AS i,
+    count(*) OVER (PARTITION BY site, month) AS m
+  FROM v
+),
+k AS (
+  SELECT site, month, block, n, w, i, m, expected,
+    CAST(FLOOR(95 * (m - 1) / 100.0) AS BIGINT) AS k95,
+    CAST(FLOOR(99 * (m - 1) / 100.0) AS BIGINT) AS k99
+  FROM r
+)
+SELECT site, month, max(m) AS m, max(expected) AS expected,
+  CAST(sum(w) AS BIGINT) AS sum_w, CAST(sum(n) AS BIGINT) AS sum_n,
+  max(CASE WHEN i = m - 1 THEN w END) AS peak_w, max(CASE WHEN i = m - 1 THEN n END) AS peak_n,
+  max(CASE WHEN i = m - 1 THEN block END) AS peak_block,
+  max(CASE WHEN i = k95 THEN w END) AS p95_lo_w, max(CASE WHEN i = k95 THEN n END) AS p95_lo_n,
+  max(CASE WHEN i = LEAST(k95 + 1, m - 1) THEN w END) AS p95_hi_w,
+  max(CASE WHEN i = LEAST(k95 + 1, m - 1) THEN n END) AS p95_hi_n,
+  max(CASE WHEN i = k99 THEN w END) AS p99_lo_w, max(CASE WHEN i = k99 THEN n END) AS p99_lo_n,
+  max(CASE WHEN i = LEAST(k99 + 1, m - 1) THEN w END) AS p99_hi_w,
+  max(CASE WHEN i = LEAST(k99 + 1, m - 1) THEN n END) AS p99_hi_n
+FROM k
+GROUP BY site, month
+"""
+
+
+def heartbeat_sql(*, lo_ms: int, hi_ms: int) -> str:
+    """Per ``(site, p0)``: the heartbeat interval (the most common gap between beats) and the
+    number of distinct slots of the UTC grid at that interval that received a beat."""
+    lo, hi = _int(lo_ms), _int(hi_ms)
+    return f"""
+WITH hb AS (
+  SELECT site, t FROM tel
+  WHERE signal = 'heartbeat' AND value = 1 AND t >= {lo} AND t < {hi}
+),
+gaps AS (
+  SELECT site, t - lag(t) OVER (PARTITION BY site ORDER BY t) AS d FROM hb
+),
+iv AS (
+  SELECT site, d FROM (
+    SELECT site, d, row_number() OVER (PARTITION BY site ORDER BY k DESC, d) AS r
+    FROM (SELECT site, d, count(*) AS k FROM gaps WHERE d > 0 GROUP BY site, d) c) ranked
+  WHERE r = 1
+)
+SELECT per.site, per.p0, iv.d AS interval_ms,
+  CAST(count(DISTINCT hb.t - (hb.t % iv.d)) AS BIGINT) AS received
+FROM per
+JOIN iv ON per.site = iv.site
+LEFT JOIN hb ON hb.site = per.site AND hb.t >= per.p0 AND hb.t < per.p1
+GROUP BY per.site, per.p0, iv.d
+"""
+
+
+def battery_sql(*, lo_ms: int, hi_ms: int, max_gap_ms: int = 15 * 60 * 1000) -> str:
+    """Per ``(site, p0)``: discharge watt-hours from the cumulative counter, counting only
+    increases between samples at most ``max_gap_ms`` apart, and the time lost to longer gaps."""
+    lo, hi, gap = _int(lo_ms), _int(hi_ms), _int(max_gap_ms)
+    return f"""
+WITH c AS (
+  SELECT site, t, CAST(ROUND(value * 1000) AS BIGINT) AS wh FROM tel
+  WHERE signal = 'batt_discharge_kwh' AND t >= {lo} - {gap} AND t < {hi}
+),
+d AS (
+  SELECT site, t, wh,
+    lag(t) OVER (PARTITION BY site ORDER BY t) AS pt,
+    lag(wh) OVER (PARTITION BY site ORDER BY t) AS pwh
+  FROM c
+)
+SELECT per.site, per.p0,
+  CAST(sum(CASE WHEN d.t - d.pt <= {gap} AND d.wh >= d.pwh THEN d.wh - d.pwh ELSE 0 END)
+    AS BIGINT) AS discharged_wh,
+  CAST(sum(CASE WHEN d.t - d.pt > {gap} THEN d.t - d.pt ELSE 0 END) AS BIGINT) AS gap_ms,
+  CAST(count(d.t) AS BIGINT) AS samples
+FROM per
+JOIN d ON d.site = per.site AND d.t >= per.p0 AND d.t < per.p1 AND d.pt IS NOT NULL
+GROUP BY per.site, per.p0
+"""

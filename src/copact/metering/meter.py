@@ -1,0 +1,224 @@
+"""One month of an SLA deal metered: the use case behind ``copact meter`` (DESIGN §6).
+
+Telemetry, windows and tickets go in; per site, every metric of the deal's ``sla`` section and
+its settlement come out. Each result carries the SHA-256 of what it was computed from (the
+input files' digests, the site, the month and the metric's definition), so an invoice can be
+recomputed later and shown to rest on the same data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+
+from copact.core.deal import Deal
+from copact.core.mechanisms import Metric, Sla
+from copact.core.money import allocate
+from copact.core.sla import Measured, SlaSettlement, period_fee, settle_period, settlement_to_json
+from copact.metering.engines import Engine
+from copact.metering.metrics import (
+    SitePeriod,
+    availability,
+    battery_cycles,
+    load_inputs,
+    monitoring_uptime,
+    peak_demand,
+    ride_through,
+)
+from copact.metering.periods import Period, month_period
+from copact.metering.results import MetricResult
+from copact.metering.telemetry import Telemetry
+from copact.metering.tickets import Ticket, ticket_metric
+from copact.metering.windows import Window
+
+__all__ = [
+    "DEFAULT_GAP_TOLERANCE_S",
+    "MeterReport",
+    "SiteReport",
+    "file_digest",
+    "meter_month",
+    "report_to_json",
+]
+
+DEFAULT_GAP_TOLERANCE_S = 300
+TELEMETRY_MEASURES = (
+    "availability",
+    "ride-through",
+    "peak-demand",
+    "monitoring-uptime",
+    "battery-cycles",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteReport:
+    site: str
+    period: Period
+    metrics: dict[str, MetricResult]
+    settlement: SlaSettlement
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReport:
+    deal: str
+    month: str
+    engine: str
+    sites: tuple[SiteReport, ...]
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _inputs_hash(files: str, site: str, month: str, metric: Metric, sla: Sla) -> str:
+    doc = {
+        "files": files,
+        "site": site,
+        "month": month,
+        "metric": metric.model_dump(mode="json", by_alias=True),
+        "unknown": sla.unknown,
+        "gap_tolerance": str(sla.gap_tolerance) if sla.gap_tolerance else None,
+    }
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _not_computed(metric: Metric, site: str, period: Period, why: str) -> MetricResult:
+    return MetricResult(
+        metric=metric.id,
+        measure=metric.measure,
+        site=site,
+        period=period.month,
+        unit="ratio",
+        value=None,
+        numerator=Fraction(0),
+        denominator=Fraction(0),
+        unknown_s=Fraction(0),
+        coverage=None,
+        details={"note": why},
+    )
+
+
+def meter_month(
+    deal: Deal,
+    *,
+    telemetry: Telemetry,
+    windows: Sequence[Window],
+    tickets: Sequence[Ticket],
+    month: str,
+    engine: Engine,
+    file_digests: Sequence[tuple[str, str]] = (),
+) -> MeterReport:
+    """Meter every site of ``deal`` over the local month ``month`` (``YYYY-MM``)."""
+    sla = deal.sla
+    if sla is None or not sla.sites:
+        raise ValueError(f"{deal.id} has no sla section with sites to meter")
+    periods = [SitePeriod(s.id, month_period(s.timezone, month)) for s in sla.sites]
+    tolerance_ms = (
+        sla.gap_tolerance.seconds if sla.gap_tolerance else DEFAULT_GAP_TOLERANCE_S
+    ) * 1000
+    files = "|".join(f"{role}:{digest}" for role, digest in file_digests)
+    measures = {m.measure for m in sla.metrics}
+    load_inputs(engine, telemetry, windows, periods)
+
+    by_measure: dict[str, dict[tuple[str, str], MetricResult]] = {}
+    if measures & {"availability", "ride-through"}:
+        from copact.metering import definitions
+
+        lo = min(p.period.start_ms for p in periods)
+        hi = max(p.period.end_ms for p in periods)
+        rows = engine.query(
+            definitions.availability_sql(tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi)
+        )
+        by_measure["availability"] = availability(
+            engine, periods, tolerance_ms=tolerance_ms, unknown=sla.unknown, rows=rows
+        )
+        by_measure["ride-through"] = ride_through(
+            engine, periods, tolerance_ms=tolerance_ms, rows=rows
+        )
+    if "peak-demand" in measures:
+        by_measure["peak-demand"] = peak_demand(engine, periods)
+    if "monitoring-uptime" in measures:
+        by_measure["monitoring-uptime"] = monitoring_uptime(engine, periods)
+    if "battery-cycles" in measures:
+        usable = {s.id: s.usable_kwh for s in sla.sites}
+        by_measure["battery-cycles"] = battery_cycles(engine, periods, usable_kwh=usable)
+
+    fee, notes = period_fee(sla, deal.money_currency)
+    shares = allocate(fee, [1] * len(periods))
+    reports = []
+    for sp, fee_share in zip(periods, shares, strict=True):
+        results: dict[str, MetricResult] = {}
+        for metric in sla.metrics:
+            if metric.measure in ("time-to-repair", "response-time"):
+                result = ticket_metric(
+                    tickets,
+                    metric=metric.id,
+                    measure=metric.measure,
+                    site=sp.site,
+                    period=sp.period,
+                    stat=metric.stat or "mean",
+                )
+            elif metric.measure in by_measure:
+                result = replace(
+                    by_measure[metric.measure][(sp.site, sp.period.month)], metric=metric.id
+                )
+            else:
+                result = _not_computed(
+                    metric, sp.site, sp.period, f"{metric.measure} is not computed by copact meter"
+                )
+            results[metric.id] = replace(
+                result, inputs=_inputs_hash(files, sp.site, month, metric, sla)
+            )
+        site_notes = list(notes)
+        for r in results.values():
+            censored = r.details.get("censored")
+            if isinstance(censored, int) and censored:
+                site_notes.append(
+                    f"{r.metric}: {censored} ticket(s) open at the end of the period "
+                    "settle when restored"
+                )
+            note = r.details.get("note")
+            if isinstance(note, str):
+                site_notes.append(f"{r.metric}: {note}")
+        avail = by_measure.get("availability", {}).get((sp.site, sp.period.month))
+        settlement = settle_period(
+            sla.metrics,
+            {k: Measured(v.value, v.unit) for k, v in results.items() if "note" not in v.details},
+            fee=fee_share,
+            credit_cap=sla.credit_cap,
+            unknown_s=avail.unknown_s if avail else Fraction(0),
+            period_s=Fraction(sp.period.ms, 1000),
+            notes=site_notes,
+        )
+        reports.append(SiteReport(sp.site, sp.period, results, settlement))
+    return MeterReport(deal.id, month, engine.name, tuple(reports))
+
+
+def report_to_json(report: MeterReport) -> dict[str, object]:
+    """DESIGN §11 ``meter``: ``{"deal", "period", "sites": [{"site", "metrics", "settlement"}]}``
+    (plus the engine, and each site's zone and hours, which a reader checks first)."""
+    return {
+        "deal": report.deal,
+        "period": report.month,
+        "engine": report.engine,
+        "sites": [
+            {
+                "site": s.site,
+                "timezone": s.period.timezone,
+                "hours": s.period.ms / 3_600_000,
+                "metrics": {k: v.to_json() for k, v in s.metrics.items()},
+                "settlement": settlement_to_json(s.settlement),
+            }
+            for s in report.sites
+        ],
+    }

@@ -1,0 +1,171 @@
+"""Periods and local clocks: a civil month in a site's IANA zone as a half-open UTC interval.
+
+A period is the local month converted to UTC, so its length is the elapsed time, not 24 h times
+the days::
+
+    >>> p = month_period("America/New_York", "2027-03")
+    >>> p.seconds / 3600          # the spring-forward month loses an hour
+    743.0
+    >>> month_period("America/New_York", "2027-11").seconds / 3600
+    721.0
+
+Instants are integer milliseconds since the Unix epoch (UTC). :func:`local_fields` turns a column
+of them into local dates, months and 15-minute blocks once, at ingest, from the zone's handful of
+offset changes, instead of converting every row in every query.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "BLOCK_MS",
+    "LocalFields",
+    "Period",
+    "local_fields",
+    "month_code",
+    "month_period",
+    "months_between",
+    "parse_month",
+]
+
+BLOCK_MS = 15 * 60 * 1000
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """``"2027-03"`` → ``(2027, 3)``; refuses anything else."""
+    match = _MONTH.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"a period is a month written YYYY-MM, got {text!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def month_code(year: int, month: int) -> int:
+    """The integer month key stored with each row: 2027-03 is 202703."""
+    return year * 100 + month
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Period:
+    """One local civil month of a site, as the UTC interval ``[start_ms, end_ms)``."""
+
+    start_ms: int
+    end_ms: int
+    month: str
+    timezone: str
+
+    @property
+    def code(self) -> int:
+        year, month = parse_month(self.month)
+        return month_code(year, month)
+
+    @property
+    def ms(self) -> int:
+        return self.end_ms - self.start_ms
+
+    @property
+    def seconds(self) -> float:
+        return self.ms / 1000
+
+    def __str__(self) -> str:
+        return f"{self.month} ({self.timezone})"
+
+
+def month_period(timezone: str, month: str) -> Period:
+    """The local month ``YYYY-MM`` in ``timezone`` as a UTC interval."""
+    year, mon = parse_month(month)
+    zone = ZoneInfo(timezone)
+    start = datetime(year, mon, 1, tzinfo=zone)
+    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=zone)
+    return Period(_ms(start), _ms(end), f"{year:04d}-{mon:02d}", timezone)
+
+
+def months_between(timezone: str, *, first_ms: int, last_ms: int) -> list[Period]:
+    """Every local month of ``timezone`` that holds an instant of ``[first_ms, last_ms]``."""
+    zone = ZoneInfo(timezone)
+    first = datetime.fromtimestamp(first_ms / 1000, UTC).astimezone(zone)
+    last = datetime.fromtimestamp(last_ms / 1000, UTC).astimezone(zone)
+    periods = []
+    year, mon = first.year, first.month
+    while (year, mon) <= (last.year, last.month):
+        periods.append(month_period(timezone, f"{year:04d}-{mon:02d}"))
+        year, mon = year + mon // 12, mon % 12 + 1
+    return periods
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFields:
+    """Per-row local fields: date (days since 1970-01-01), month key (202703) and the UTC start
+    (ms) of the 15-minute block of the local clock the instant falls in."""
+
+    day: npt.NDArray[np.int32]
+    month: npt.NDArray[np.int32]
+    block: npt.NDArray[np.int64]
+
+
+def _offsets(zone: ZoneInfo, lo_ms: int, hi_ms: int) -> tuple[list[int], list[int]]:
+    """The zone's UTC offsets (ms) and the instants they start, over ``[lo_ms, hi_ms]``.
+
+    Offsets change at most a few times a year, so stepping by day and bisecting each change to
+    the millisecond finds every transition without a private tz database API.
+    """
+
+    def offset(ms: int) -> int:
+        moment = datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone)
+        delta = moment.utcoffset() or timedelta(0)
+        return int(delta.total_seconds() * 1000)
+
+    starts, values = [lo_ms], [offset(lo_ms)]
+    day = 86_400_000
+    cursor = lo_ms
+    while cursor < hi_ms:
+        nxt = min(cursor + day, hi_ms)
+        if offset(nxt) != values[-1]:
+            a, b = cursor, nxt  # offset(a) is the old value, offset(b) the new one
+            while b - a > 1:
+                mid = (a + b) // 2
+                if offset(mid) == values[-1]:
+                    a = mid
+                else:
+                    b = mid
+            starts.append(b)
+            values.append(offset(b))
+        cursor = nxt
+    return starts, values
+
+
+def local_fields(timezone: str, t_ms: npt.NDArray[np.int64]) -> LocalFields:
+    """Local date, month key and 15-minute block of each instant (vectorised)."""
+    if len(t_ms) == 0:
+        empty32 = np.zeros(0, dtype=np.int32)
+        return LocalFields(empty32, empty32.copy(), np.zeros(0, dtype=np.int64))
+    lo, hi = int(t_ms.min()), int(t_ms.max())
+    starts, values = _offsets(ZoneInfo(timezone), lo, hi)
+    idx = np.searchsorted(np.asarray(starts, dtype=np.int64), t_ms, side="right") - 1
+    offset = np.asarray(values, dtype=np.int64)[idx]
+    local = t_ms + offset
+    day = np.floor_divide(local, 86_400_000)
+    # a block is named by its UTC start, so the repeated hour of a fall-back night gives four
+    # blocks of its own instead of doubling up with the first pass of the local clock
+    block = np.floor_divide(local, BLOCK_MS) * BLOCK_MS - offset
+    first_day, last_day = int(day.min()), int(day.max())
+    epoch = date(1970, 1, 1)
+    table = np.array(
+        [
+            month_code(d.year, d.month)
+            for d in (epoch + timedelta(days=n) for n in range(first_day, last_day + 1))
+        ],
+        dtype=np.int32,
+    )
+    return LocalFields(day.astype(np.int32), table[day - first_day], block)

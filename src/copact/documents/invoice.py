@@ -17,10 +17,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from copact.core.deal import Deal
 from copact.core.events import Invoice
 
-__all__ = ["InvoiceDocument", "render_invoice_html", "render_invoice_pdf"]
+__all__ = ["INVOICE_CSS", "InvoiceDocument", "render_invoice_html", "render_invoice_pdf"]
 
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: the invoice's styles: inlined in the PDF, linked from the web page (whose CSP allows no
+#: inline style)
+INVOICE_CSS = (_TEMPLATES / "invoice.css").read_text(encoding="utf-8")
 _ENV = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    loader=FileSystemLoader(_TEMPLATES),
     autoescape=select_autoescape(["html"]),
 )
 
@@ -45,7 +49,7 @@ def render_invoice_html(doc: InvoiceDocument, *, standalone: bool = True) -> str
     deal = doc.deal
     supplier = deal.party(doc.invoice.from_)
     buyer = deal.party(doc.invoice.to)
-    descriptions = {m.id: m.description or m.id for m in deal.milestones}
+    descriptions = {m.id: m.description for m in deal.milestones if m.description}
     return _ENV.get_template("invoice.html").render(
         doc=doc,
         deal=deal,
@@ -55,6 +59,7 @@ def render_invoice_html(doc: InvoiceDocument, *, standalone: bool = True) -> str
         descriptions=descriptions,
         amount=_amount,
         standalone=standalone,
+        css=INVOICE_CSS,
     )
 
 

@@ -57,7 +57,7 @@ def timeline_svg(view: DealView) -> str:
         y = top + i * row_h + row_h / 2
         colour = _STATE_COLOUR.get(m.state, "#98a2b3")
         parts.append(
-            f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end" class="label">'
+            f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end" class="axis-label">'
             f"{escape(m.id)}</text>"
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + width}" y2="{y:.1f}" stroke="#f2f4f7"/>'
         )
@@ -107,7 +107,7 @@ def money_svg(view: DealView) -> str:
     for i, p in enumerate(rows):
         y = 10 + i * row_h
         parts.append(
-            f'<text x="{left - 10}" y="{y + 18}" text-anchor="end" class="label">'
+            f'<text x="{left - 10}" y="{y + 18}" text-anchor="end" class="axis-label">'
             f"{escape(p.name)}</text>"
             f'<text x="{left - 10}" y="{y + 34}" text-anchor="end" class="tick">{p.role}</text>'
             f'<rect x="{left}" y="{y}" width="{w(p.committed.amount):.1f}" height="20" '

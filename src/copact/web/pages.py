@@ -19,7 +19,7 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from copact.core.settlement import TRIGGERS
-from copact.documents.invoice import render_invoice_html
+from copact.documents.invoice import INVOICE_CSS, render_invoice_html
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
 from copact.web.access import PERMISSIONS, NotFound
@@ -309,6 +309,11 @@ def invoices(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLRespon
     return _render(
         ctx, request, "invoices.html", who, deal=d, v=v, rows=v.invoices(), payments=payments
     )
+
+
+@router.get("/assets/invoice.css")
+def invoice_css() -> Response:
+    return Response(INVOICE_CSS, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get("/deals/{deal}/invoices/{number}.pdf")

@@ -23,7 +23,7 @@ from typing import Any
 from copact.core.deal import Deal
 from copact.core.events import Event, Invoice
 from copact.core.invoicing import buyer_of, buyer_share, invoice_amounts, milestone_amounts
-from copact.core.money import Money
+from copact.core.money import Money, allocate
 from copact.core.state import DealState, MilestoneState, deal_state, state_to_json
 
 __all__ = [
@@ -139,10 +139,11 @@ def _supplier_costs(deal: Deal) -> dict[str, Money]:
         if phase.cost is None:
             continue
         members = [m for m in deal.milestones if m.phase == phase.id]
-        total = sum((amounts[m.id].amount for m in members), Decimal(0))
-        for m in members:
-            if total > 0:
-                out[m.id] = Money.of(phase.cost * amounts[m.id].amount / total, deal.currency)
+        weights = [amounts[m.id].amount for m in members]
+        if members and sum(weights) > 0:
+            parts = allocate(Money.of(phase.cost, deal.currency).quantize(), weights)
+            for m, part in zip(members, parts, strict=True):
+                out[m.id] = part
     return out
 
 

@@ -23,11 +23,11 @@ from copact.web.deps import Actor, ApiUser, Ctx, IdempotencyKey, client_ip
 from copact.web.downloads import evidence_download, invoice_pdf
 from copact.web.queries import changes, exit_preview, outcome_json, scoped_key, view
 from copact.web.uploads import UploadRefused, check_content, receive_upload
-from copact.web.views import deal_view
+from copact.web.views import deal_view, utc
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=s.ERRORS)
 
 Trigger = Literal["missed-milestone", "convenience", "change-of-control", "insolvency"]
 
@@ -86,7 +86,8 @@ def versions(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[s
     """Every version of the deal file (the first, then one per approved change order)."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     return [
-        {"version": v, "sha256": h, "created": c} for v, h, _, c in ctx.workspace.versions(d.id)
+        {"version": v, "sha256": h, "created": utc(c)}
+        for v, h, _, c in ctx.workspace.versions(d.id)
     ]
 
 
@@ -464,7 +465,7 @@ def access_log(
         )
     return [
         {
-            "at": e.at,
+            "at": utc(e.at),
             "user": e.username,
             "party": e.party,
             "deal": e.deal,

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "ERRORS",
     "AccessEntryOut",
     "AmountText",
     "ChangeIn",
@@ -17,6 +18,7 @@ __all__ = [
     "ClaimIn",
     "DealOut",
     "DecisionIn",
+    "ErrorOut",
     "EvidenceOut",
     "ExitIn",
     "ExitPreviewOut",
@@ -231,3 +233,25 @@ class AccessEntryOut(BaseModel):
     outcome: str
     ip: str | None
     detail: str
+
+
+class ErrorOut(BaseModel):
+    """Why a request was not done: a sentence, or for malformed input the fields at fault."""
+
+    detail: str | list[dict[str, Any]]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The request could not be read"},
+    401: {"model": ErrorOut, "description": "No valid session or API token"},
+    403: {"model": ErrorOut, "description": "Your role may not do this"},
+    404: {"model": ErrorOut, "description": "No such object that your party may see"},
+    409: {"model": ErrorOut, "description": "The deal's state does not allow it; says why"},
+    413: {"model": ErrorOut, "description": "The upload is over the size limit"},
+    422: {
+        "model": ErrorOut,
+        "description": "Malformed input, content that cannot be evidence of its kind, or an "
+        "Idempotency-Key used before with another body",
+    },
+    429: {"model": ErrorOut, "description": "Too many requests"},
+}

@@ -16,7 +16,7 @@ earned − paid.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +33,13 @@ __all__ = [
     "deal_view",
     "invoice_json",
     "money_text",
+    "utc",
 ]
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite hands stored moments back without their zone; every one we store is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def money_text(m: Money | Decimal) -> str:

@@ -125,7 +125,11 @@ def _site(spec: DemoSpec, site: str, t: npt.NDArray[np.int64], rng: np.random.Ge
     for s, e in _events(rng, n, 1 / 15, spec.days, minutes(10), minutes(90)):
         keep[s:e] = False
 
+    # the battery carries the load while the grid is out: a cumulative discharge counter in kWh
+    hours_per_sample = spec.interval_s / 3600
+    discharge = np.round(np.cumsum(np.where(utility == 0, load * hours_per_sample, 0.0)), 3)
     columns = {
+        "batt_discharge_kwh": discharge,
         "supply_ok": supply,
         "capability": capability,
         "utility_ok": utility,

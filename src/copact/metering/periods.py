@@ -67,7 +67,12 @@ class Period:
 
     @property
     def code(self) -> int:
-        year, month = parse_month(self.month)
+        """The month key of the rows inside (202703); 0 for a span that is not a month, which
+        the month-keyed metrics (peak demand) then find no rows for."""
+        try:
+            year, month = parse_month(self.month)
+        except ValueError:
+            return 0
         return month_code(year, month)
 
     @property

@@ -34,6 +34,7 @@ __all__ = [
     "Signal",
     "Telemetry",
     "read_telemetry",
+    "telemetry_from_table",
 ]
 
 COLUMNS = ("site", "ts", "signal", "value")
@@ -416,5 +417,11 @@ def read_telemetry(
                 "value": pa.array([], pa.float64()),
             }
         )
-    table = _with_local_fields(table, sites).cast(SCHEMA)
-    return Telemetry(table, tuple(str(p) for p in paths)), problems
+    return telemetry_from_table(table, sites, files=tuple(str(p) for p in paths)), problems
+
+
+def telemetry_from_table(
+    table: pa.Table, sites: Mapping[str, str], *, files: tuple[str, ...] = ()
+) -> Telemetry:
+    """Valid rows (``site, t, signal, value``; t in UTC ms) with their local fields added."""
+    return Telemetry(_with_local_fields(table, sites).cast(SCHEMA), files)

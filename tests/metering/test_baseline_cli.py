@@ -70,9 +70,7 @@ def test_a_caltrack_meter_through_the_cli(tmp_path: Path) -> None:
     )
     deal.write_text(text)
     meter = FIXTURES / "eemeter" / "heating-cooling.csv"
-    expected = json.loads((FIXTURES / "eemeter" / "heating-cooling.json").read_text())["fits"][
-        "p0.1"
-    ]
+    expected = json.loads((FIXTURES / "eemeter" / "heating-cooling.json").read_text())["fits"]["p1"]
     result = runner.invoke(app, ["baseline", str(deal), "--data", str(meter), "-f", "json"])
     assert result.exit_code == 0, result.output
     model = json.loads(result.stdout)["model"]

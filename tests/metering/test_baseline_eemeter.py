@@ -3,8 +3,8 @@
 The fixtures in tests/fixtures/eemeter/ were written by bench/eemeter_reference.py, which runs
 eemeter's ``create_caltrack_daily_design_matrix`` + ``fit_caltrack_usage_per_day_model`` (and the
 billing pair) in a separate virtual environment. Each meter was fitted with eemeter's default
-p-value limit (1) and with CalTRACK 2.0's 0.1; copact must pick the same model form and balance
-points, find the same number of qualified candidates and agree on coefficients to 1e-6.
+p-value limit (1: CalTRACK 2.0, no screen) and with CalTRACK 1.0's screen (0.1); copact must pick
+the same model form and balance points, find the same number of qualified candidates and agree on coefficients to 1e-6.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def test_same_model_as_eemeter(meter: str, limit: str) -> None:
 
 @pytest.mark.parametrize("meter", METERS)
 def test_statistics_and_sufficiency_as_eemeter_reports_them(meter: str) -> None:
-    expected = _reference(meter)["fits"]["p0.1"]
+    expected = _reference(meter)["fits"]["p1"]
     model = BaselineModel(kind=_kind(meter))  # type: ignore[arg-type]
     fitted = fit_baseline(_data(meter), model)
     assert fitted.stats is not None
@@ -102,8 +102,8 @@ def test_statistics_and_sufficiency_as_eemeter_reports_them(meter: str) -> None:
 
 
 def test_the_p_value_limit_changes_the_choice_on_the_flat_meter() -> None:
-    """With no test (p ≤ 1) chance correlation wins on a flat meter; CalTRACK's 0.1 keeps the
-    intercept-only model, and copact follows eemeter either way."""
+    """With no test (p ≤ 1) chance correlation wins on a flat meter; the CalTRACK 1.0 screen
+    (0.1) keeps the intercept-only model, and copact follows eemeter either way."""
     loose, strict = _fit("intercept-only", 1.0), _fit("intercept-only", 0.1)
     assert loose is not None and strict is not None
     assert loose.form != "intercept-only"

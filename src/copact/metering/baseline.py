@@ -48,7 +48,7 @@ __all__ = [
     "fit_baseline",
 ]
 
-METHOD = "copact-baseline/1 (CalTRACK 2.0, eemeter 2.10.11 rules, p ≤ 0.1)"
+METHOD = "copact-baseline/1 (CalTRACK 2.0, eemeter 2.10.11 rules)"
 """Part of every hash: a change of method is a change of baseline."""
 Floats = NDArray[np.float64]
 BaselineForm = Literal["intercept-only", "heating", "cooling", "heating-cooling", "linear"]

@@ -22,9 +22,11 @@ eemeter fits each of the 1,953 candidates with a statsmodels formula; here every
 form is solved at once from centred weighted cross products (closed forms of the 1- and
 2-regressor normal equations), which is the same arithmetic in a few matrix products.
 
-The p-value limit: eemeter's function default is 1 (no test, kept "for backwards compatibility
-with CalTRACK 1.0"); the CalTRACK 2.0 specification asks for 0.1. ``CaltrackSettings`` takes
-either; copact uses 0.1 (:data:`DAILY`).
+The p-value limit: CalTRACK 2.0 asks only for positive coefficients; the significance test
+(p < 0.1) was CalTRACK 1.0's, and eemeter keeps it as an argument "for backwards compatibility
+with CalTRACK 1.0 methods", defaulting to 1 (no test). copact does the same (:data:`DAILY`), so
+it agrees with eemeter's defaults on the same data; ``CaltrackSettings`` still takes 0.1 for a
+deal that wants the 1.0 screen.
 """
 
 from __future__ import annotations
@@ -60,12 +62,12 @@ class CaltrackSettings:
     minimum_non_zero_cdd: int = 10
     minimum_total_hdd: float = 20.0
     minimum_total_cdd: float = 20.0
-    maximum_p_value: float = 0.1
+    maximum_p_value: float = 1.0
     fit_cdd: bool = True
 
 
 DAILY = CaltrackSettings()
-"""CalTRACK 2.0 daily: eemeter's daily defaults with the specification's p-value limit 0.1."""
+"""CalTRACK 2.0 daily: eemeter 2.10.11's defaults (positive coefficients, no p-value screen)."""
 BILLING = CaltrackSettings(minimum_non_zero_hdd=0, minimum_non_zero_cdd=0)
 """CalTRACK 2.0 billing: eemeter's ``use_billing_presets`` (totals still ≥ 20 degree days)."""
 

@@ -4,7 +4,8 @@ The fixtures in tests/fixtures/eemeter/ were written by bench/eemeter_reference.
 eemeter's ``create_caltrack_daily_design_matrix`` + ``fit_caltrack_usage_per_day_model`` (and the
 billing pair) in a separate virtual environment. Each meter was fitted with eemeter's default
 p-value limit (1: CalTRACK 2.0, no screen) and with CalTRACK 1.0's screen (0.1); copact must pick
-the same model form and balance points, find the same number of qualified candidates and agree on coefficients to 1e-6.
+the same model form and balance points, find the same number of qualified candidates and agree
+on coefficients to 1e-6.
 """
 
 from __future__ import annotations

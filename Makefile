@@ -67,6 +67,7 @@ bench: setup
 	$(VENV)/bin/python bench/check.py
 	$(VENV)/bin/python bench/simulate.py
 	$(VENV)/bin/python bench/journal.py
+	$(VENV)/bin/python bench/baseline.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .hypothesis .mypy_cache .ruff_cache

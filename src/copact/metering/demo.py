@@ -111,10 +111,10 @@ def _site(spec: DemoSpec, site: str, t: npt.NDArray[np.int64], rng: np.random.Ge
     # degraded hours: part of the backup unavailable
     for s, e in _events(rng, n, 1 / 20, spec.days, minutes(60), minutes(360)):
         capability[s:e] = rng.choice([0.5, 0.75])
-    # one planned maintenance window a month, 2 h at 02:00 UTC-5; one in three runs over
+    # one planned maintenance window a month, 2 h from 02:00 local; one in three runs over
     for month_start in range(0, n, minutes(30 * 1440)):
         day = int(rng.integers(3, 25))
-        s = month_start + minutes(day * 1440 + 7 * 60)
+        s = month_start + minutes(day * 1440 + 2 * 60)
         if s + minutes(180) >= n:
             continue
         w_end = s + minutes(120)

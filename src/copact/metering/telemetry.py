@@ -155,8 +155,8 @@ def _read_csv(path: Path, report: _Reporter) -> tuple[pa.Table, npt.NDArray[np.i
         if any(number < 0 for number, _ in skipped):
             skipped.clear()
             table = read(threads=False)  # row numbers are only known reading in one thread
-    except pa.ArrowInvalid as exc:
-        text = str(exc)
+    except (pa.ArrowInvalid, pa.ArrowKeyError, OSError) as exc:
+        text = str(exc) or type(exc).__name__
         missing = [c for c in COLUMNS if f"'{c}'" in text or f'"{c}"' in text]
         message = (
             f"missing column {missing[0]!r}: telemetry needs columns site, ts, signal, value"

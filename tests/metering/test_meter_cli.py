@@ -1,0 +1,159 @@
+"""`copact meter` and `copact demo-data` end to end, through the CLI a user runs."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from copact.cli.app import app
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+DEAL = str(EXAMPLES / "hybrid-dc1.yaml")
+SAMPLE = EXAMPLES / "telemetry"
+ARGS = [
+    "meter",
+    DEAL,
+    "--telemetry",
+    str(SAMPLE / "dc1-2027-03.parquet"),
+    "--windows",
+    str(SAMPLE / "dc1-2027-03-windows.csv"),
+    "--tickets",
+    str(SAMPLE / "dc1-2027-03-tickets.csv"),
+    "--period",
+    "2027-03",
+]
+
+
+def test_meter_json_has_the_documented_shape_and_settles_the_sample_month() -> None:
+    result = runner.invoke(app, [*ARGS, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["deal"], doc["period"]) == ("hybrid-dc1", "2027-03")
+    (site,) = doc["sites"]
+    assert site["site"] == "dc1" and site["hours"] == 743
+    a = site["metrics"]["availability"]
+    for key in ("value", "numerator", "denominator", "unknown_s", "coverage", "inputs"):
+        assert key in a
+    assert a["inputs"].startswith("sha256:")
+    # D = 743 h − the 2 h planned window; the numerator takes off forced, half the degraded
+    # time (capability 0.5) and, with unknown: down, the unknown time
+    assert a["denominator"] == 743 * 3600 - 7200 == a["period_s"] - a["planned_s"]
+    down = a["forced_s"] + a["degraded_weighted_s"] + a["unknown_s"]
+    assert a["numerator"] == a["denominator"] - down
+    assert Fraction(a["numerator"], a["denominator"]) == Fraction(a["value"]).limit_denominator(
+        a["denominator"]
+    )
+    # 99.5% ≤ availability < 99.95%: the 5% tier only; the one repair took under 4 h
+    assert 0.995 <= a["value"] < 0.9995
+    assert site["metrics"]["repair"]["value"] < 4 * 3600
+    settlement = site["settlement"]
+    assert settlement["fee"] == "4000.00"
+    assert settlement["credits"] == "200.00"  # 5% of 4000
+    assert settlement["amount"] == "3800.00"
+    assert Decimal(settlement["fee"]) - Decimal(settlement["credits"]) + Decimal(
+        settlement["bonuses"]
+    ) == Decimal(settlement["amount"])
+
+
+def test_meter_text_prints_the_settlement_and_plots_the_month(tmp_path: Path) -> None:
+    plot = tmp_path / "march.png"
+    result = runner.invoke(app, [*ARGS, "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    assert "3,800.00 USD" in result.stdout
+    assert "743 h" in result.stdout
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_malformed_rows_are_named_by_file_and_line_and_nothing_settles(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "site,ts,signal,value\n"
+        "dc1,2027-03-01T00:00:00-05:00,supply_ok,1\n"
+        "dc1,2027-03-14T02:30:00,supply_ok,1\n"
+    )
+    result = runner.invoke(app, ["meter", DEAL, "-t", str(bad), "--period", "2027-03"])
+    assert result.exit_code == 1
+    assert f"{bad}:3:2: M102" in result.stderr
+    assert "nothing was settled" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_meter_cannot_run_without_its_inputs() -> None:
+    missing = runner.invoke(app, ["meter", DEAL, "-t", "nope.csv", "--period", "2027-03"])
+    assert missing.exit_code == 2 and "nope.csv: no such file" in missing.stderr
+    tel = str(SAMPLE / "dc1-2027-03.parquet")
+    bad_period = runner.invoke(app, ["meter", DEAL, "-t", tel, "--period", "March"])
+    assert bad_period.exit_code == 2 and "YYYY-MM" in bad_period.stderr
+    bad_engine = runner.invoke(
+        app, ["meter", DEAL, "-t", tel, "--period", "2027-03", "--engine", "excel"]
+    )
+    assert bad_engine.exit_code == 2
+    no_sla = runner.invoke(
+        app, ["meter", str(EXAMPLES / "heat-sensor-housing.yaml"), "-t", tel, "--period", "2027-03"]
+    )
+    assert no_sla.exit_code == 1 and "no sla section" in no_sla.stderr
+
+
+def test_meter_help_has_an_example() -> None:
+    result = runner.invoke(app, ["meter", "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.stdout and "--period 2027-03" in result.stdout
+
+
+def test_demo_data_is_seeded(tmp_path: Path) -> None:
+    args = ["demo-data", "--sites", "2", "--days", "3", "--format", "csv", "--interval", "300"]
+    for name, seed in (("a", "5"), ("b", "5"), ("c", "6")):
+        result = runner.invoke(app, [*args[:1], str(tmp_path / name), *args[1:], "--seed", seed])
+        assert result.exit_code == 0, result.output
+    telemetry = {n: (tmp_path / n / "telemetry.csv").read_bytes() for n in "abc"}
+    assert telemetry["a"] == telemetry["b"] != telemetry["c"]
+    header = telemetry["a"].splitlines()[0]
+    assert b"site" in header and b"signal" in header
+
+
+def test_demo_data_meters_with_its_own_windows_and_tickets(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    made = runner.invoke(
+        app,
+        [
+            "demo-data",
+            str(out),
+            "--site-prefix",
+            "dc1",
+            "--days",
+            "30",
+            "--start",
+            "2027-11-01",
+            "--interval",
+            "300",
+            "--seed",
+            "3",
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(
+        app,
+        [
+            "meter",
+            DEAL,
+            "-t",
+            str(out / "telemetry.parquet"),
+            "--windows",
+            str(out / "windows.csv"),
+            "--tickets",
+            str(out / "tickets.csv"),
+            "--period",
+            "2027-11",
+            "-f",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    site = json.loads(result.stdout)["sites"][0]
+    assert site["hours"] == 721  # the fall-back month
+    assert site["metrics"]["availability"]["planned_s"] > 0

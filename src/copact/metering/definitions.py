@@ -22,7 +22,11 @@ end_ms, kind``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 __all__ = [
+    "PER_MILLE",
+    "SIGNALS_SQL",
     "availability_sql",
     "battery_sql",
     "heartbeat_sql",
@@ -30,9 +34,13 @@ __all__ = [
     "timeline_sql",
 ]
 
-_W = "(PARTITION BY site ORDER BY t, ord)"
-_WR = "(PARTITION BY site ORDER BY t, ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
-PPM = 1_000_000
+_W = "(PARTITION BY site ORDER BY t, ord, tb)"
+_WR = "(PARTITION BY site ORDER BY t, ord, tb ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+PER_MILLE = 1000
+
+
+SIGNALS_SQL = "SELECT DISTINCT signal FROM tel"
+"""The signals present in ``tel``: the sweep leaves out the carries of absent ones."""
 
 
 def _int(x: int) -> str:
@@ -41,90 +49,99 @@ def _int(x: int) -> str:
     return str(x)
 
 
-def _sweep(*, tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
-    """The common table expressions up to ``parts``: one row per segment of a period."""
+def _decode(code: str, base: int) -> tuple[str, str]:
+    """The sample time and value packed as ``t * base + v`` (exact in a double below 2^53)."""
+    t = f"CAST(({code} - {code} % {base}) / {base} AS BIGINT)"
+    return t, f"{code} % {base}"
+
+
+def _sweep(*, signals: Collection[str], tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
+    """The common table expressions up to ``parts``: one row per segment, with its period.
+
+    Reads ``mark`` (``site, t, ord, pe``): the period bounds, ``pe = t * 2 + 1`` for a start
+    and ``t * 2`` for an end (ord 0 for an end, 1 for a start, so a period that ends where the
+    next begins hands over cleanly), and the edges of the disjoint windows (ord 1, ``pe``
+    null); and ``wn`` (the windows made disjoint, excluded over planned). The running maximum
+    of ``pe`` is the latest bound: odd, the segment is in the period starting there; even, in
+    none. Every carry is a running maximum (never ``last_value ... IGNORE NULLS``, which
+    scans back over a signal that is absent or rare); a signal with no rows at all
+    (``signals`` says which are present) carries a constant null instead of a window."""
     tol, lo, hi = _int(tolerance_ms), _int(lo_ms), _int(hi_ms)
-    nulls = "NULL AS s_t, NULL AS s_e, NULL AS c_t, NULL AS c_e, NULL AS u_t, NULL AS u_e"
+
+    def carry(column: str, signal: str) -> str:
+        if signal not in signals:
+            return f"CAST(NULL AS BIGINT) AS {column}"
+        return f"max({column}) OVER {_WR} AS {column}"
+
+    s_t, s_code = _decode("s_e", 2)
+    c_t, c_code = _decode("c_e", PER_MILLE + 1)
+    u_t, u_code = _decode("u_e", 2)
+    known = "CASE WHEN {t} IS NULL THEN 0 ELSE GREATEST(0, LEAST(len, {t} + {tol} - t)) END"
     return f"""
 WITH ev AS (
-  SELECT site, t, 4 AS ord,
-    CASE WHEN signal = 'supply_ok' THEN t END AS s_t,
+  SELECT site, t, CAST(NULL AS BIGINT) AS pe, 2 AS ord,
     CASE WHEN signal = 'supply_ok' THEN t * 2 + (1 - CAST(value AS BIGINT)) END AS s_e,
-    CASE WHEN signal = 'capability' THEN t END AS c_t,
-    CASE WHEN signal = 'capability'
-      THEN t * {PPM + 1} + ({PPM} - CAST(ROUND(value * {PPM}) AS BIGINT)) END AS c_e,
-    CASE WHEN signal = 'utility_ok' THEN t END AS u_t,
+    CASE WHEN signal = 'capability' THEN t * {PER_MILLE + 1}
+      + ({PER_MILLE} - CAST(ROUND(value * {PER_MILLE}) AS BIGINT)) END AS c_e,
     CASE WHEN signal = 'utility_ok' THEN t * 2 + (1 - CAST(value AS BIGINT)) END AS u_e,
-    0 AS dp, 0 AS dx, 0 AS dpl, CAST(NULL AS BIGINT) AS pst
+    CASE WHEN signal = 'capability' THEN {PER_MILLE} - CAST(ROUND(value * {PER_MILLE}) AS BIGINT)
+      ELSE 1 - CAST(value AS BIGINT) END AS tb
   FROM tel
   WHERE signal IN ('supply_ok', 'capability', 'utility_ok') AND t >= {lo} - {tol} AND t < {hi}
   UNION ALL
-  SELECT site, p0 AS t, 3 AS ord, {nulls}, 1 AS dp, 0 AS dx, 0 AS dpl, p0 AS pst FROM per
-  UNION ALL
-  SELECT site, p1 AS t, 0 AS ord, {nulls}, -1 AS dp, 0 AS dx, 0 AS dpl, NULL AS pst FROM per
-  UNION ALL
-  SELECT site, start_ms AS t, 2 AS ord, {nulls}, 0 AS dp,
-    CASE WHEN kind = 'excluded' THEN 1 ELSE 0 END AS dx,
-    CASE WHEN kind = 'planned' THEN 1 ELSE 0 END AS dpl, NULL AS pst
-  FROM win
-  UNION ALL
-  SELECT site, end_ms AS t, 1 AS ord, {nulls}, 0 AS dp,
-    CASE WHEN kind = 'excluded' THEN -1 ELSE 0 END AS dx,
-    CASE WHEN kind = 'planned' THEN -1 ELSE 0 END AS dpl, NULL AS pst
-  FROM win
+  SELECT site, t, pe, ord, CAST(NULL AS BIGINT) AS s_e, CAST(NULL AS BIGINT) AS c_e,
+    CAST(NULL AS BIGINT) AS u_e, 0 AS tb
+  FROM mark
 ),
 sw AS (
   SELECT site, t,
-    lead(t) OVER {_W} AS t_next,
-    max(s_t) OVER {_WR} AS s_t, max(s_e) OVER {_WR} AS s_e,
-    max(c_t) OVER {_WR} AS c_t, max(c_e) OVER {_WR} AS c_e,
-    max(u_t) OVER {_WR} AS u_t, max(u_e) OVER {_WR} AS u_e,
-    sum(dp) OVER {_WR} AS inside, sum(dx) OVER {_WR} AS nx, sum(dpl) OVER {_WR} AS npl,
-    max(pst) OVER {_WR} AS p0
+    max(pe) OVER {_WR} AS pm,
+    lead(t) OVER {_W} - t AS len,
+    {carry("s_e", "supply_ok")},
+    {carry("c_e", "capability")},
+    {carry("u_e", "utility_ok")}
   FROM ev
 ),
 seg AS (
-  SELECT site, t, p0, t_next - t AS len, nx, npl,
-    CASE WHEN s_t IS NULL THEN 0 ELSE GREATEST(0, LEAST(t_next - t, s_t + {tol} - t)) END AS ks,
-    1 - (s_e - s_t * 2) AS s,
-    CASE WHEN c_t IS NULL THEN 0 ELSE GREATEST(0, LEAST(t_next - t, c_t + {tol} - t)) END AS kc,
-    {PPM} - (c_e - c_t * {PPM + 1}) AS c,
-    CASE WHEN u_t IS NULL THEN 0 ELSE GREATEST(0, LEAST(t_next - t, u_t + {tol} - t)) END AS ku,
-    1 - (u_e - u_t * 2) AS u
+  SELECT site, t, CAST((pm - 1) / 2 AS BIGINT) AS p0, len,
+    {known.format(t=s_t, tol=tol)} AS ks, 1 - {s_code} AS s,
+    {known.format(t=c_t, tol=tol)} AS kc, {PER_MILLE} - {c_code} AS c,
+    {known.format(t=u_t, tol=tol)} AS ku, 1 - {u_code} AS u
   FROM sw
-  WHERE inside > 0 AND t_next IS NOT NULL AND t_next > t
+  WHERE len > 0 AND pm % 2 = 1
 ),
 st AS (
-  SELECT site, t, p0, len, nx, npl, ks, s, ku, u,
-    CASE WHEN s = 0 THEN ks ELSE 0 END AS forced,
-    CASE WHEN c < {PPM} THEN kc ELSE 0 END AS kd,
-    c
+  SELECT seg.site, seg.t, seg.p0, seg.len, seg.ks, seg.s, seg.ku, seg.u, seg.c,
+    CASE WHEN seg.s = 0 THEN seg.ks ELSE 0 END AS forced,
+    CASE WHEN seg.c < {PER_MILLE} THEN seg.kc ELSE 0 END AS kd,
+    COALESCE(wn.kind, '') AS kind
   FROM seg
+  LEFT JOIN wn ON wn.site = seg.site AND seg.t >= wn.start_ms AND seg.t < wn.end_ms
 ),
 parts AS (
-  SELECT site, t, p0, len, nx, npl, forced, ks, s, ku, u,
+  SELECT site, t, p0, len, kind, forced, ks, s, ku, u,
     GREATEST(0, kd - forced) AS degraded,
-    GREATEST(0, kd - forced) * ({PPM} - COALESCE(c, {PPM})) AS degraded_w,
+    GREATEST(0, kd - forced) * ({PER_MILLE} - COALESCE(c, {PER_MILLE})) AS degraded_w,
     len - GREATEST(ks, kd) AS unknown
   FROM st
 )"""
 
 
-def availability_sql(*, tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
+def availability_sql(*, signals: Collection[str], tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
     """Per ``(site, p0)``: total, excluded, planned, forced, degraded, degraded-weighted
-    (ms x ppm), unknown and up milliseconds, and the utility outage / served / unknown times
-    of ride-through. ``[lo_ms, hi_ms)`` bounds the periods asked for."""
+    (ms x per-mille of capability missing), unknown milliseconds, and the utility outage /
+    served / unknown times of ride-through. ``[lo_ms, hi_ms)`` bounds the periods asked for."""
     return (
-        _sweep(tolerance_ms=tolerance_ms, lo_ms=lo_ms, hi_ms=hi_ms)
+        _sweep(signals=signals, tolerance_ms=tolerance_ms, lo_ms=lo_ms, hi_ms=hi_ms)
         + """
 SELECT site, p0,
   CAST(sum(len) AS BIGINT) AS total_ms,
-  CAST(sum(CASE WHEN nx > 0 THEN len ELSE 0 END) AS BIGINT) AS excluded_ms,
-  CAST(sum(CASE WHEN nx = 0 AND npl > 0 THEN len ELSE 0 END) AS BIGINT) AS planned_ms,
-  CAST(sum(CASE WHEN nx = 0 AND npl = 0 THEN forced ELSE 0 END) AS BIGINT) AS forced_ms,
-  CAST(sum(CASE WHEN nx = 0 AND npl = 0 THEN degraded ELSE 0 END) AS BIGINT) AS degraded_ms,
-  CAST(sum(CASE WHEN nx = 0 AND npl = 0 THEN degraded_w ELSE 0 END) AS BIGINT) AS degraded_w,
-  CAST(sum(CASE WHEN nx = 0 AND npl = 0 THEN unknown ELSE 0 END) AS BIGINT) AS unknown_ms,
+  CAST(sum(CASE WHEN kind = 'excluded' THEN len ELSE 0 END) AS BIGINT) AS excluded_ms,
+  CAST(sum(CASE WHEN kind = 'planned' THEN len ELSE 0 END) AS BIGINT) AS planned_ms,
+  CAST(sum(CASE WHEN kind = '' THEN forced ELSE 0 END) AS BIGINT) AS forced_ms,
+  CAST(sum(CASE WHEN kind = '' THEN degraded ELSE 0 END) AS BIGINT) AS degraded_ms,
+  CAST(sum(CASE WHEN kind = '' THEN degraded_w ELSE 0 END) AS BIGINT) AS degraded_w,
+  CAST(sum(CASE WHEN kind = '' THEN unknown ELSE 0 END) AS BIGINT) AS unknown_ms,
   CAST(sum(CASE WHEN u = 0 THEN ku ELSE 0 END) AS BIGINT) AS outage_ms,
   CAST(sum(CASE WHEN u = 0 AND s = 1 THEN LEAST(ku, ks) ELSE 0 END) AS BIGINT) AS served_ms,
   CAST(sum(CASE WHEN u = 0 THEN ku - LEAST(ku, ks) ELSE 0 END) AS BIGINT) AS outage_unknown_ms,
@@ -135,17 +152,17 @@ GROUP BY site, p0
     )
 
 
-def timeline_sql(*, tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
+def timeline_sql(*, signals: Collection[str], tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
     """Every segment of the periods with its time split by state, in time order (for plots)."""
     return (
-        _sweep(tolerance_ms=tolerance_ms, lo_ms=lo_ms, hi_ms=hi_ms)
+        _sweep(signals=signals, tolerance_ms=tolerance_ms, lo_ms=lo_ms, hi_ms=hi_ms)
         + """
-SELECT site, t, len,
-  CASE WHEN nx > 0 THEN len ELSE 0 END AS excluded,
-  CASE WHEN nx = 0 AND npl > 0 THEN len ELSE 0 END AS planned,
-  CASE WHEN nx = 0 AND npl = 0 THEN forced ELSE 0 END AS forced,
-  CASE WHEN nx = 0 AND npl = 0 THEN degraded ELSE 0 END AS degraded,
-  CASE WHEN nx = 0 AND npl = 0 THEN unknown ELSE 0 END AS unknown
+SELECT site, t, p0, len,
+  CASE WHEN kind = 'excluded' THEN len ELSE 0 END AS excluded,
+  CASE WHEN kind = 'planned' THEN len ELSE 0 END AS planned,
+  CASE WHEN kind = '' THEN forced ELSE 0 END AS forced,
+  CASE WHEN kind = '' THEN degraded ELSE 0 END AS degraded,
+  CASE WHEN kind = '' THEN unknown ELSE 0 END AS unknown
 FROM parts
 ORDER BY site, t
 """

@@ -97,6 +97,9 @@ class SparkEngine:
         self._spark.sparkContext.setLogLevel("ERROR")
 
     def load(self, name: str, table: pa.Table) -> None:
+        for i, field in enumerate(table.schema):
+            if pa.types.is_dictionary(field.type):  # Spark has no dictionary type
+                table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
         frame = self._spark.createDataFrame(table)
         frame.createOrReplaceTempView(name)
 

@@ -28,6 +28,7 @@ from copact.metering.metrics import (
     monitoring_uptime,
     peak_demand,
     ride_through,
+    signals_present,
 )
 from copact.metering.periods import Period, month_period
 from copact.metering.results import MetricResult
@@ -137,7 +138,9 @@ def meter_month(
         lo = min(p.period.start_ms for p in periods)
         hi = max(p.period.end_ms for p in periods)
         rows = engine.query(
-            definitions.availability_sql(tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi)
+            definitions.availability_sql(
+                signals=signals_present(engine), tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi
+            )
         )
         by_measure["availability"] = availability(
             engine, periods, tolerance_ms=tolerance_ms, unknown=sla.unknown, rows=rows

@@ -24,7 +24,7 @@ from copact.metering.engines import Engine
 from copact.metering.periods import BLOCK_MS, Period
 from copact.metering.results import MetricResult
 from copact.metering.telemetry import Telemetry
-from copact.metering.windows import Window
+from copact.metering.windows import Window, disjoint_windows
 
 __all__ = [
     "SitePeriod",
@@ -34,9 +34,10 @@ __all__ = [
     "monitoring_uptime",
     "peak_demand",
     "ride_through",
+    "signals_present",
 ]
 
-PPM = 1_000_000
+PPM = sql.PER_MILLE
 _MS = Fraction(1, 1000)
 
 
@@ -53,16 +54,19 @@ def _bounds(periods: Sequence[SitePeriod]) -> tuple[int, int]:
 def load_inputs(
     engine: Engine, telemetry: Telemetry, windows: Sequence[Window], periods: Sequence[SitePeriod]
 ) -> None:
-    """Give the engine the tables the queries read: ``tel``, ``win`` and ``per``."""
+    """Give the engine the tables the queries read: ``tel``, ``per``, ``wn`` (the windows made
+    disjoint) and ``mark`` (period bounds and window edges with their local months)."""
     engine.load("tel", telemetry.table)
+    disjoint = disjoint_windows(windows)
+    sites = {p.site for p in periods}
     engine.load(
-        "win",
+        "wn",
         pa.table(
             {
-                "site": pa.array([w.site for w in windows], pa.string()),
-                "start_ms": pa.array([w.start_ms for w in windows], pa.int64()),
-                "end_ms": pa.array([w.end_ms for w in windows], pa.int64()),
-                "kind": pa.array([w.kind for w in windows], pa.string()),
+                "site": pa.array([w.site for w in disjoint], pa.string()),
+                "start_ms": pa.array([w.start_ms for w in disjoint], pa.int64()),
+                "end_ms": pa.array([w.end_ms for w in disjoint], pa.int64()),
+                "kind": pa.array([w.kind for w in disjoint], pa.string()),
             }
         ),
     )
@@ -77,6 +81,30 @@ def load_inputs(
             }
         ),
     )
+    marks: list[tuple[str, int, int, int | None]] = []
+    for p in periods:
+        marks.append((p.site, p.period.start_ms, 1, p.period.start_ms * 2 + 1))
+        marks.append((p.site, p.period.end_ms, 0, p.period.end_ms * 2))
+    for w in disjoint:
+        if w.site in sites:
+            marks.append((w.site, w.start_ms, 1, None))
+            marks.append((w.site, w.end_ms, 1, None))
+    engine.load(
+        "mark",
+        pa.table(
+            {
+                "site": pa.array([m[0] for m in marks], pa.string()),
+                "t": pa.array([m[1] for m in marks], pa.int64()),
+                "ord": pa.array([m[2] for m in marks], pa.int32()),
+                "pe": pa.array([m[3] for m in marks], pa.int64()),
+            }
+        ),
+    )
+
+
+def signals_present(engine: Engine) -> set[str]:
+    """The signals ``tel`` has rows of."""
+    return {str(r["signal"]) for r in engine.query(sql.SIGNALS_SQL)}
 
 
 def _by_start(rows: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
@@ -99,7 +127,11 @@ def availability(
     """Availability per (site, month): A_low when unknown time counts as down, else A_high."""
     if rows is None:
         lo, hi = _bounds(periods)
-        rows = engine.query(sql.availability_sql(tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi))
+        rows = engine.query(
+            sql.availability_sql(
+                signals=signals_present(engine), tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi
+            )
+        )
     found = _by_start(rows)
     results = {}
     for sp in periods:
@@ -154,7 +186,11 @@ def ride_through(
     """Share of utility-outage time the critical load was served; ``None`` with no outage."""
     if rows is None:
         lo, hi = _bounds(periods)
-        rows = engine.query(sql.availability_sql(tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi))
+        rows = engine.query(
+            sql.availability_sql(
+                signals=signals_present(engine), tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi
+            )
+        )
     found = _by_start(rows)
     results = {}
     for sp in periods:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from copact.metering.definitions import timeline_sql
 from copact.metering.engines import Engine
-from copact.metering.metrics import SitePeriod
+from copact.metering.metrics import SitePeriod, signals_present
 
 __all__ = ["STATE_COLOURS", "draw_timeline"]
 
@@ -56,7 +56,9 @@ def draw_timeline(
 
     lo = min(p.period.start_ms for p in periods)
     hi = max(p.period.end_ms for p in periods)
-    rows = engine.query(timeline_sql(tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi))
+    rows = engine.query(
+        timeline_sql(signals=signals_present(engine), tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi)
+    )
     spans: dict[str, dict[str, list[tuple[int, int]]]] = {p.site: {} for p in periods}
     for row in rows:
         t = int(row["t"])

@@ -43,9 +43,9 @@ MAX_ROW_REPORTS = 10_000
 
 SCHEMA = pa.schema(
     [
-        ("site", pa.string()),
+        ("site", pa.dictionary(pa.int32(), pa.string())),
         ("t", pa.int64()),
-        ("signal", pa.string()),
+        ("signal", pa.dictionary(pa.int32(), pa.string())),
         ("value", pa.float64()),
         ("day", pa.int32()),
         ("month", pa.int32()),
@@ -189,7 +189,7 @@ def _read_csv(path: Path, report: _Reporter) -> tuple[pa.Table, npt.NDArray[np.i
 
 def _read_parquet(path: Path, report: _Reporter) -> tuple[pa.Table, npt.NDArray[np.int64]] | None:
     try:
-        table = pq.read_table(path, columns=list(COLUMNS))
+        table = pq.read_table(path, columns=list(COLUMNS), read_dictionary=["site", "signal"])
     except (pa.ArrowInvalid, OSError, KeyError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         report.found.append(
@@ -220,10 +220,32 @@ def _read_parquet(path: Path, report: _Reporter) -> tuple[pa.Table, npt.NDArray[
     return table, np.arange(1, table.num_rows + 1, dtype=np.int64)
 
 
-def _text(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    if pa.types.is_dictionary(column.type):
-        column = pc.cast(column, pa.string())
-    return pc.fill_null(pc.cast(column, pa.string()), "")
+def _codes(column: pa.ChunkedArray) -> tuple[npt.NDArray[np.int32], list[str]]:
+    """Dictionary codes of a text column and its names; null and blank rows get code -1.
+
+    Per-row checks then index small per-name tables instead of comparing every string."""
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(pc.cast(column, pa.string()))
+    column = column.unify_dictionaries() if isinstance(column, pa.ChunkedArray) else column
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), []
+    names = [str(x) if x is not None else "" for x in chunks[0].dictionary.to_pylist()]
+    parts = [
+        pc.fill_null(pc.cast(c.indices, pa.int32()), -1).to_numpy(zero_copy_only=False)
+        for c in chunks
+    ]
+    codes = np.concatenate(parts).astype(np.int32, copy=False)
+    blank = np.array([not n.strip() for n in names] + [True], dtype=bool)
+    codes = np.where(blank[codes], np.int32(-1), codes)
+    return codes, names
+
+
+def _table_of(
+    names: list[str], values: dict[str, float], default: float
+) -> npt.NDArray[np.float64]:
+    """A per-name lookup table, with one extra slot at the end for code -1."""
+    return np.array([values.get(n, default) for n in names] + [default], dtype=np.float64)
 
 
 def _file_rows(
@@ -239,19 +261,19 @@ def _file_rows(
         return None
     table, lines = read
     n = table.num_rows
-    site = _text(table.column("site"))
-    signal = _text(table.column("signal"))
+    site_codes, site_names = _codes(table.column("site"))
+    signal_codes, signal_names = _codes(table.column("signal"))
     ts = table.column("ts")
     if pa.types.is_timestamp(ts.type):
         ms = pc.cast(pc.cast(ts, pa.timestamp("ms", tz="UTC"), safe=False), pa.int64())
         bad_ts = pc.is_null(ms).to_numpy(zero_copy_only=False)
-        t = pc.fill_null(ms, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        t = pc.fill_null(ms, 0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
         naive = np.zeros(n, dtype=bool)
     else:
         t, bad_ts, naive = parse_instants(ts)
     value, bad_value = parse_numbers(table.column("value"))
-    blank_site = pc.equal(site, "").to_numpy(zero_copy_only=False)
-    blank_signal = pc.equal(signal, "").to_numpy(zero_copy_only=False)
+    blank_site = site_codes < 0
+    blank_signal = signal_codes < 0
     report.rows(
         blank_site,
         lines,
@@ -295,69 +317,74 @@ def _file_rows(
     )
     ok = ~(blank_site | blank_signal | naive | bad_ts | bad_value)
 
-    # the domain of each known signal
-    out_of_range = np.zeros(n, dtype=bool)
-    for name_ in _BINARY:
-        mask = pc.equal(signal, name_).to_numpy(zero_copy_only=False)
-        out_of_range |= mask & ok & (value != 0) & (value != 1)
-    for name_, (lo, hi) in _RANGES.items():
-        mask = pc.equal(signal, name_).to_numpy(zero_copy_only=False)
-        out_of_range |= mask & ok & ((value < lo) | (value > hi))
+    # the domain of each known signal, looked up by code
+    lo = _table_of(signal_names, {k: r[0] for k, r in _RANGES.items()}, -np.inf)[signal_codes]
+    hi = _table_of(signal_names, {k: r[1] for k, r in _RANGES.items()}, np.inf)[signal_codes]
+    binary = _table_of(signal_names, dict.fromkeys(_BINARY, 1.0), 0.0)[signal_codes] > 0
+    out_of_range = ok & ((value < lo) | (value > hi) | (binary & (value != 0) & (value != 1)))
     report.rows(
         out_of_range,
         lines,
         code="M105",
         column=4,
-        message=lambda i: f"value {value[i]:g} is outside the range of {signal[i].as_py()}",
+        message=lambda i: (
+            f"value {value[i]:g} is outside the range of {signal_names[signal_codes[i]]}"
+        ),
         hint="supply_ok, utility_ok, gen_running and heartbeat are 0 or 1; capability is 0..1; "
         "soc_pct 0..100; counters and powers are not negative",
     )
     ok &= ~out_of_range
 
-    known_signal = pc.is_in(signal, pa.array([s.value for s in Signal])).to_numpy(
-        zero_copy_only=False
-    )
-    known_site = pc.is_in(site, pa.array(list(sites))).to_numpy(zero_copy_only=False)
-    for mask, what, code, hint in (
+    known = {s.value: 1.0 for s in Signal}
+    known_signal = _table_of(signal_names, known, 0.0)[signal_codes] > 0
+    known_site = _table_of(site_names, dict.fromkeys(sites, 1.0), 0.0)[site_codes] > 0
+    for mask, what, codes, names, code, hint in (
         (
             ok & ~known_signal,
             "signal",
+            signal_codes,
+            signal_names,
             "M106",
             "known signals: " + ", ".join(s.value for s in Signal),
         ),
         (
             ok & known_signal & ~known_site,
             "site",
+            site_codes,
+            site_names,
             "M107",
             "declare the site in the deal's sla.sites, or leave its rows out",
         ),
     ):
         if mask.any():
-            column = signal if what == "signal" else site
-            names = pc.filter(column, pa.array(mask))
-            counts = pc.value_counts(names).to_pylist()
             where = np.flatnonzero(mask)
-            for entry in counts:
-                label = entry["values"]
-                first = int(where[np.flatnonzero(pc.equal(names, label).to_numpy())[0]])
+            found, first, counts = np.unique(codes[where], return_index=True, return_counts=True)
+            for c, f, k in zip(found, first, counts, strict=True):
                 warnings.append(
                     Diagnostic(
                         code,
                         Severity.WARNING,
-                        f"unknown {what} {label!r}: its {entry['counts']:,} row(s) are ignored",
+                        f"unknown {what} {names[c]!r}: its {int(k):,} row(s) are ignored",
                         hint,
                         path=name,
-                        line=int(lines[first]),
+                        line=int(lines[where[f]]),
                         column=1 if what == "site" else 3,
                     )
                 )
     keep = ok & known_signal & known_site
+    everything = bool(keep.all())
     return pa.table(
         {
-            "site": pc.filter(site, pa.array(keep)),
-            "t": pa.array(t[keep]),
-            "signal": pc.filter(signal, pa.array(keep)),
-            "value": pa.array(value[keep]),
+            "site": pa.DictionaryArray.from_arrays(
+                pa.array(site_codes if everything else site_codes[keep]),
+                pa.array(site_names, pa.string()),
+            ),
+            "t": pa.array(t if everything else t[keep]),
+            "signal": pa.DictionaryArray.from_arrays(
+                pa.array(signal_codes if everything else signal_codes[keep]),
+                pa.array(signal_names, pa.string()),
+            ),
+            "value": pa.array(value if everything else value[keep]),
         }
     )
 
@@ -369,17 +396,20 @@ def _with_local_fields(table: pa.Table, sites: Mapping[str, str]) -> pa.Table:
     day = np.zeros(n, dtype=np.int32)
     month = np.zeros(n, dtype=np.int32)
     block = np.zeros(n, dtype=np.int64)
-    site = table.column("site")
     zones: dict[str, list[str]] = {}
     for site_id, zone in sites.items():
         zones.setdefault(zone, []).append(site_id)
+    codes, names = _codes(table.column("site")) if len(zones) > 1 else (None, [])
     for zone, ids in zones.items():
-        if len(zones) == 1:
+        if codes is None:
             mask = np.ones(n, dtype=bool)
         else:
-            mask = pc.is_in(site, pa.array(ids)).to_numpy(zero_copy_only=False)
-        fields = local_fields(zone, t[mask])
-        day[mask], month[mask], block[mask] = fields.day, fields.month, fields.block
+            mask = np.isin(codes, [i for i, name in enumerate(names) if name in ids])
+        fields = local_fields(zone, t if codes is None else t[mask])
+        if codes is None:
+            day, month, block = fields.day, fields.month, fields.block
+        else:
+            day[mask], month[mask], block[mask] = fields.day, fields.month, fields.block
     return (
         table.append_column("day", pa.array(day))
         .append_column("month", pa.array(month))
@@ -424,4 +454,9 @@ def telemetry_from_table(
     table: pa.Table, sites: Mapping[str, str], *, files: tuple[str, ...] = ()
 ) -> Telemetry:
     """Valid rows (``site, t, signal, value``; t in UTC ms) with their local fields added."""
+    for name in ("site", "signal"):
+        column = table.column(name)
+        if not pa.types.is_dictionary(column.type):
+            index = table.schema.get_field_index(name)
+            table = table.set_column(index, name, pc.dictionary_encode(column))
     return Telemetry(_with_local_fields(table, sites).cast(SCHEMA), files)

@@ -6,7 +6,8 @@ window covers exactly ``[start, end)``: when the work runs over, the overrun is 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import itertools
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -14,7 +15,7 @@ from typing import Literal
 from copact.core.diagnostic import Diagnostic, Severity
 from copact.metering.records import instant, read_rows
 
-__all__ = ["WINDOW_COLUMNS", "Window", "read_windows"]
+__all__ = ["WINDOW_COLUMNS", "Window", "disjoint_windows", "read_windows"]
 
 WINDOW_COLUMNS = ("site", "start", "end", "kind")
 
@@ -64,3 +65,26 @@ def read_windows(path: Path, sites: Collection[str]) -> tuple[list[Window], list
         if not row.problems and start is not None and end is not None:
             windows.append(Window(site, start, end, "planned" if kind == "planned" else "excluded"))
     return sorted(windows), problems
+
+
+def disjoint_windows(windows: Sequence[Window]) -> list[Window]:
+    """The same coverage as non-overlapping windows: where an excluded and a planned window
+    overlap the time is excluded (it outranks planned), and touching windows of a kind merge.
+
+    Every instant then lies in at most one window, so a query can join on the window an
+    instant falls in without counting any time twice."""
+    result: list[Window] = []
+    for site in sorted({w.site for w in windows}):
+        mine = [w for w in windows if w.site == site]
+        edges = sorted({e for w in mine for e in (w.start_ms, w.end_ms)})
+        for a, b in itertools.pairwise(edges):
+            kinds = {w.kind for w in mine if w.start_ms <= a and b <= w.end_ms}
+            if not kinds:
+                continue
+            kind: Literal["planned", "excluded"] = "excluded" if "excluded" in kinds else "planned"
+            last = result[-1] if result else None
+            if last is not None and last.site == site and last.kind == kind and last.end_ms == a:
+                result[-1] = Window(site, last.start_ms, b, kind)
+            else:
+                result.append(Window(site, a, b, kind))
+    return result

@@ -16,8 +16,8 @@ two prefixes the segment splits into FORCED, DEGRADED, UNKNOWN and UP by the pre
 inside an excluded or planned window the whole segment is that window's.
 
 The tables the queries read: ``tel`` (the telemetry of :data:`copact.metering.telemetry.SCHEMA`),
-``per`` (``site, p0, p1, month``: the periods asked for, UTC ms) and ``win`` (``site, start_ms,
-end_ms, kind``).
+``per`` (``sid, p0, p1, month``: the periods asked for, UTC ms), ``wn`` (``sid, start_ms,
+end_ms, kind``) and ``mark``. Sites are ``sid``, their index among the deal's sorted site ids.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from collections.abc import Collection
 __all__ = [
     "PER_MILLE",
     "SIGNALS_SQL",
+    "SITES_SQL",
     "availability_sql",
     "battery_sql",
     "heartbeat_sql",
@@ -34,12 +35,14 @@ __all__ = [
     "timeline_sql",
 ]
 
-_W = "(PARTITION BY site ORDER BY t, ord, tb)"
-_WR = "(PARTITION BY site ORDER BY t, ord, tb ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+_W = "(PARTITION BY sid ORDER BY t, ord, tb)"
+_WR = "(PARTITION BY sid ORDER BY t, ord, tb ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
 PER_MILLE = 1000
 
 
 SIGNALS_SQL = "SELECT DISTINCT signal FROM tel"
+SITES_SQL = "SELECT sid, site FROM sites"
+"""The sites of ``tel`` by ``sid``, to name the rows the queries return."""
 """The signals present in ``tel``: the sweep leaves out the carries of absent ones."""
 
 
@@ -58,7 +61,7 @@ def _decode(code: str, base: int) -> tuple[str, str]:
 def _sweep(*, signals: Collection[str], tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
     """The common table expressions up to ``parts``: one row per segment, with its period.
 
-    Reads ``mark`` (``site, t, ord, pe``): the period bounds, ``pe = t * 2 + 1`` for a start
+    Reads ``mark`` (``sid, t, ord, pe``): the period bounds, ``pe = t * 2 + 1`` for a start
     and ``t * 2`` for an end (ord 0 for an end, 1 for a start, so a period that ends where the
     next begins hands over cleanly), and the edges of the disjoint windows (ord 1, ``pe``
     null); and ``wn`` (the windows made disjoint, excluded over planned). The running maximum
@@ -79,7 +82,7 @@ def _sweep(*, signals: Collection[str], tolerance_ms: int, lo_ms: int, hi_ms: in
     known = "CASE WHEN {t} IS NULL THEN 0 ELSE GREATEST(0, LEAST(len, {t} + {tol} - t)) END"
     return f"""
 WITH ev AS (
-  SELECT site, t, CAST(NULL AS BIGINT) AS pe, 2 AS ord,
+  SELECT sid, t, CAST(NULL AS BIGINT) AS pe, 2 AS ord,
     CASE WHEN signal = 'supply_ok' THEN t * 2 + (1 - CAST(value AS BIGINT)) END AS s_e,
     CASE WHEN signal = 'capability' THEN t * {PER_MILLE + 1}
       + ({PER_MILLE} - CAST(ROUND(value * {PER_MILLE}) AS BIGINT)) END AS c_e,
@@ -89,12 +92,12 @@ WITH ev AS (
   FROM tel
   WHERE signal IN ('supply_ok', 'capability', 'utility_ok') AND t >= {lo} - {tol} AND t < {hi}
   UNION ALL
-  SELECT site, t, pe, ord, CAST(NULL AS BIGINT) AS s_e, CAST(NULL AS BIGINT) AS c_e,
+  SELECT sid, t, pe, ord, CAST(NULL AS BIGINT) AS s_e, CAST(NULL AS BIGINT) AS c_e,
     CAST(NULL AS BIGINT) AS u_e, 0 AS tb
   FROM mark
 ),
 sw AS (
-  SELECT site, t,
+  SELECT sid, t,
     max(pe) OVER {_WR} AS pm,
     lead(t) OVER {_W} - t AS len,
     {carry("s_e", "supply_ok")},
@@ -103,7 +106,7 @@ sw AS (
   FROM ev
 ),
 seg AS (
-  SELECT site, t, CAST((pm - 1) / 2 AS BIGINT) AS p0, len,
+  SELECT sid, t, CAST((pm - 1) / 2 AS BIGINT) AS p0, len,
     {known.format(t=s_t, tol=tol)} AS ks, 1 - {s_code} AS s,
     {known.format(t=c_t, tol=tol)} AS kc, {PER_MILLE} - {c_code} AS c,
     {known.format(t=u_t, tol=tol)} AS ku, 1 - {u_code} AS u
@@ -111,15 +114,15 @@ seg AS (
   WHERE len > 0 AND pm % 2 = 1
 ),
 st AS (
-  SELECT seg.site, seg.t, seg.p0, seg.len, seg.ks, seg.s, seg.ku, seg.u, seg.c,
+  SELECT seg.sid, seg.t, seg.p0, seg.len, seg.ks, seg.s, seg.ku, seg.u, seg.c,
     CASE WHEN seg.s = 0 THEN seg.ks ELSE 0 END AS forced,
     CASE WHEN seg.c < {PER_MILLE} THEN seg.kc ELSE 0 END AS kd,
     COALESCE(wn.kind, '') AS kind
   FROM seg
-  LEFT JOIN wn ON wn.site = seg.site AND seg.t >= wn.start_ms AND seg.t < wn.end_ms
+  LEFT JOIN wn ON wn.sid = seg.sid AND seg.t >= wn.start_ms AND seg.t < wn.end_ms
 ),
 parts AS (
-  SELECT site, t, p0, len, kind, forced, ks, s, ku, u,
+  SELECT sid, t, p0, len, kind, forced, ks, s, ku, u,
     GREATEST(0, kd - forced) AS degraded,
     GREATEST(0, kd - forced) * ({PER_MILLE} - COALESCE(c, {PER_MILLE})) AS degraded_w,
     len - GREATEST(ks, kd) AS unknown
@@ -128,13 +131,13 @@ parts AS (
 
 
 def availability_sql(*, signals: Collection[str], tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
-    """Per ``(site, p0)``: total, excluded, planned, forced, degraded, degraded-weighted
+    """Per ``(sid, p0)``: total, excluded, planned, forced, degraded, degraded-weighted
     (ms x per-mille of capability missing), unknown milliseconds, and the utility outage /
     served / unknown times of ride-through. ``[lo_ms, hi_ms)`` bounds the periods asked for."""
     return (
         _sweep(signals=signals, tolerance_ms=tolerance_ms, lo_ms=lo_ms, hi_ms=hi_ms)
         + """
-SELECT site, p0,
+SELECT sid, p0,
   CAST(sum(len) AS BIGINT) AS total_ms,
   CAST(sum(CASE WHEN kind = 'excluded' THEN len ELSE 0 END) AS BIGINT) AS excluded_ms,
   CAST(sum(CASE WHEN kind = 'planned' THEN len ELSE 0 END) AS BIGINT) AS planned_ms,
@@ -147,7 +150,7 @@ SELECT site, p0,
   CAST(sum(CASE WHEN u = 0 THEN ku - LEAST(ku, ks) ELSE 0 END) AS BIGINT) AS outage_unknown_ms,
   CAST(sum(len - ku) AS BIGINT) AS utility_unknown_ms
 FROM parts
-GROUP BY site, p0
+GROUP BY sid, p0
 """
     )
 
@@ -157,57 +160,57 @@ def timeline_sql(*, signals: Collection[str], tolerance_ms: int, lo_ms: int, hi_
     return (
         _sweep(signals=signals, tolerance_ms=tolerance_ms, lo_ms=lo_ms, hi_ms=hi_ms)
         + """
-SELECT site, t, p0, len,
+SELECT sid, t, p0, len,
   CASE WHEN kind = 'excluded' THEN len ELSE 0 END AS excluded,
   CASE WHEN kind = 'planned' THEN len ELSE 0 END AS planned,
   CASE WHEN kind = '' THEN forced ELSE 0 END AS forced,
   CASE WHEN kind = '' THEN degraded ELSE 0 END AS degraded,
   CASE WHEN kind = '' THEN unknown ELSE 0 END AS unknown
 FROM parts
-ORDER BY site, t
+ORDER BY sid, t
 """
     )
 
 
 def peak_demand_sql(*, months: list[int]) -> str:
-    """Per ``(site, month)``: valid 15-minute blocks of ``load_kw`` (at least 80% of the
+    """Per ``(sid, month)``: valid 15-minute blocks of ``load_kw`` (at least 80% of the
     expected samples, the expected count being the site's most common count that month), the
     peak block's watt sum and sample count, the sums for the mean, and the two neighbours of
     the p95 and p99 positions (linear interpolation between order statistics)."""
     month_list = ", ".join(_int(m) for m in months) or "NULL"
     return f"""
 WITH b AS (
-  SELECT site, month, block, count(*) AS n,
+  SELECT sid, month, block, count(*) AS n,
     CAST(sum(CAST(ROUND(value * 1000) AS BIGINT)) AS BIGINT) AS w
   FROM tel WHERE signal = 'load_kw' AND month IN ({month_list})
-  GROUP BY site, month, block
+  GROUP BY sid, month, block
 ),
-counts AS (SELECT site, month, n, count(*) AS k FROM b GROUP BY site, month, n),
+counts AS (SELECT sid, month, n, count(*) AS k FROM b GROUP BY sid, month, n),
 expect AS (
-  SELECT site, month, n AS expected FROM (
-    SELECT site, month, n,
-      row_number() OVER (PARTITION BY site, month ORDER BY k DESC, n DESC) AS r
+  SELECT sid, month, n AS expected FROM (
+    SELECT sid, month, n,
+      row_number() OVER (PARTITION BY sid, month ORDER BY k DESC, n DESC) AS r
     FROM counts) ranked
   WHERE r = 1
 ),
 v AS (
-  SELECT b.site, b.month, b.block, b.n, b.w, e.expected
-  FROM b JOIN expect e ON b.site = e.site AND b.month = e.month
+  SELECT b.sid, b.month, b.block, b.n, b.w, e.expected
+  FROM b JOIN expect e ON b.sid = e.sid AND b.month = e.month
   WHERE b.n * 5 >= e.expected * 4
 ),
 r AS (
-  SELECT site, month, block, n, w, expected,
-    row_number() OVER (PARTITION BY site, month ORDER BY CAST(w AS DOUBLE) / n, block) - 1 AS i,
-    count(*) OVER (PARTITION BY site, month) AS m
+  SELECT sid, month, block, n, w, expected,
+    row_number() OVER (PARTITION BY sid, month ORDER BY CAST(w AS DOUBLE) / n, block) - 1 AS i,
+    count(*) OVER (PARTITION BY sid, month) AS m
   FROM v
 ),
 k AS (
-  SELECT site, month, block, n, w, i, m, expected,
+  SELECT sid, month, block, n, w, i, m, expected,
     CAST(FLOOR(95 * (m - 1) / 100.0) AS BIGINT) AS k95,
     CAST(FLOOR(99 * (m - 1) / 100.0) AS BIGINT) AS k99
   FROM r
 )
-SELECT site, month, max(m) AS m, max(expected) AS expected,
+SELECT sid, month, max(m) AS m, max(expected) AS expected,
   CAST(sum(w) AS BIGINT) AS sum_w, CAST(sum(n) AS BIGINT) AS sum_n,
   max(CASE WHEN i = m - 1 THEN w END) AS peak_w, max(CASE WHEN i = m - 1 THEN n END) AS peak_n,
   max(CASE WHEN i = m - 1 THEN block END) AS peak_block,
@@ -218,58 +221,58 @@ SELECT site, month, max(m) AS m, max(expected) AS expected,
   max(CASE WHEN i = LEAST(k99 + 1, m - 1) THEN w END) AS p99_hi_w,
   max(CASE WHEN i = LEAST(k99 + 1, m - 1) THEN n END) AS p99_hi_n
 FROM k
-GROUP BY site, month
+GROUP BY sid, month
 """
 
 
 def heartbeat_sql(*, lo_ms: int, hi_ms: int) -> str:
-    """Per ``(site, p0)``: the heartbeat interval (the most common gap between beats) and the
+    """Per ``(sid, p0)``: the heartbeat interval (the most common gap between beats) and the
     number of distinct slots of the UTC grid at that interval that received a beat."""
     lo, hi = _int(lo_ms), _int(hi_ms)
     return f"""
 WITH hb AS (
-  SELECT site, t FROM tel
+  SELECT sid, t FROM tel
   WHERE signal = 'heartbeat' AND value = 1 AND t >= {lo} AND t < {hi}
 ),
 gaps AS (
-  SELECT site, t - lag(t) OVER (PARTITION BY site ORDER BY t) AS d FROM hb
+  SELECT sid, t - lag(t) OVER (PARTITION BY sid ORDER BY t) AS d FROM hb
 ),
 iv AS (
-  SELECT site, d FROM (
-    SELECT site, d, row_number() OVER (PARTITION BY site ORDER BY k DESC, d) AS r
-    FROM (SELECT site, d, count(*) AS k FROM gaps WHERE d > 0 GROUP BY site, d) c) ranked
+  SELECT sid, d FROM (
+    SELECT sid, d, row_number() OVER (PARTITION BY sid ORDER BY k DESC, d) AS r
+    FROM (SELECT sid, d, count(*) AS k FROM gaps WHERE d > 0 GROUP BY sid, d) c) ranked
   WHERE r = 1
 )
-SELECT per.site, per.p0, iv.d AS interval_ms,
+SELECT per.sid, per.p0, iv.d AS interval_ms,
   CAST(count(DISTINCT hb.t - (hb.t % iv.d)) AS BIGINT) AS received
 FROM per
-JOIN iv ON per.site = iv.site
-LEFT JOIN hb ON hb.site = per.site AND hb.t >= per.p0 AND hb.t < per.p1
-GROUP BY per.site, per.p0, iv.d
+JOIN iv ON per.sid = iv.sid
+LEFT JOIN hb ON hb.sid = per.sid AND hb.t >= per.p0 AND hb.t < per.p1
+GROUP BY per.sid, per.p0, iv.d
 """
 
 
 def battery_sql(*, lo_ms: int, hi_ms: int, max_gap_ms: int = 15 * 60 * 1000) -> str:
-    """Per ``(site, p0)``: discharge watt-hours from the cumulative counter, counting only
+    """Per ``(sid, p0)``: discharge watt-hours from the cumulative counter, counting only
     increases between samples at most ``max_gap_ms`` apart, and the time lost to longer gaps."""
     lo, hi, gap = _int(lo_ms), _int(hi_ms), _int(max_gap_ms)
     return f"""
 WITH c AS (
-  SELECT site, t, CAST(ROUND(value * 1000) AS BIGINT) AS wh FROM tel
+  SELECT sid, t, CAST(ROUND(value * 1000) AS BIGINT) AS wh FROM tel
   WHERE signal = 'batt_discharge_kwh' AND t >= {lo} - {gap} AND t < {hi}
 ),
 d AS (
-  SELECT site, t, wh,
-    lag(t) OVER (PARTITION BY site ORDER BY t) AS pt,
-    lag(wh) OVER (PARTITION BY site ORDER BY t) AS pwh
+  SELECT sid, t, wh,
+    lag(t) OVER (PARTITION BY sid ORDER BY t) AS pt,
+    lag(wh) OVER (PARTITION BY sid ORDER BY t) AS pwh
   FROM c
 )
-SELECT per.site, per.p0,
+SELECT per.sid, per.p0,
   CAST(sum(CASE WHEN d.t - d.pt <= {gap} AND d.wh >= d.pwh THEN d.wh - d.pwh ELSE 0 END)
     AS BIGINT) AS discharged_wh,
   CAST(sum(CASE WHEN d.t - d.pt > {gap} THEN d.t - d.pt ELSE 0 END) AS BIGINT) AS gap_ms,
   CAST(count(d.t) AS BIGINT) AS samples
 FROM per
-JOIN d ON d.site = per.site AND d.t >= per.p0 AND d.t < per.p1 AND d.pt IS NOT NULL
-GROUP BY per.site, per.p0
+JOIN d ON d.sid = per.sid AND d.t >= per.p0 AND d.t < per.p1 AND d.pt IS NOT NULL
+GROUP BY per.sid, per.p0
 """

@@ -35,6 +35,7 @@ __all__ = [
     "peak_demand",
     "ride_through",
     "signals_present",
+    "site_names",
 ]
 
 PPM = sql.PER_MILLE
@@ -57,13 +58,25 @@ def load_inputs(
     """Give the engine the tables the queries read: ``tel``, ``per``, ``wn`` (the windows made
     disjoint) and ``mark`` (period bounds and window edges with their local months)."""
     engine.load("tel", telemetry.table)
-    disjoint = disjoint_windows(windows)
-    sites = {p.site for p in periods}
+    ids = {site: i for i, site in enumerate(telemetry.site_ids)}
+    missing = sorted({p.site for p in periods} - set(ids))
+    if missing:
+        raise ValueError(f"the telemetry was not read for site(s) {', '.join(missing)}")
+    disjoint = [w for w in disjoint_windows(windows) if w.site in ids]
+    engine.load(
+        "sites",
+        pa.table(
+            {
+                "sid": pa.array(list(ids.values()), pa.int32()),
+                "site": pa.array(list(ids), pa.string()),
+            }
+        ),
+    )
     engine.load(
         "wn",
         pa.table(
             {
-                "site": pa.array([w.site for w in disjoint], pa.string()),
+                "sid": pa.array([ids[w.site] for w in disjoint], pa.int32()),
                 "start_ms": pa.array([w.start_ms for w in disjoint], pa.int64()),
                 "end_ms": pa.array([w.end_ms for w in disjoint], pa.int64()),
                 "kind": pa.array([w.kind for w in disjoint], pa.string()),
@@ -74,26 +87,25 @@ def load_inputs(
         "per",
         pa.table(
             {
-                "site": pa.array([p.site for p in periods], pa.string()),
+                "sid": pa.array([ids[p.site] for p in periods], pa.int32()),
                 "p0": pa.array([p.period.start_ms for p in periods], pa.int64()),
                 "p1": pa.array([p.period.end_ms for p in periods], pa.int64()),
                 "month": pa.array([p.period.code for p in periods], pa.int32()),
             }
         ),
     )
-    marks: list[tuple[str, int, int, int | None]] = []
+    marks: list[tuple[int, int, int, int | None]] = []
     for p in periods:
-        marks.append((p.site, p.period.start_ms, 1, p.period.start_ms * 2 + 1))
-        marks.append((p.site, p.period.end_ms, 0, p.period.end_ms * 2))
+        marks.append((ids[p.site], p.period.start_ms, 1, p.period.start_ms * 2 + 1))
+        marks.append((ids[p.site], p.period.end_ms, 0, p.period.end_ms * 2))
     for w in disjoint:
-        if w.site in sites:
-            marks.append((w.site, w.start_ms, 1, None))
-            marks.append((w.site, w.end_ms, 1, None))
+        marks.append((ids[w.site], w.start_ms, 1, None))
+        marks.append((ids[w.site], w.end_ms, 1, None))
     engine.load(
         "mark",
         pa.table(
             {
-                "site": pa.array([m[0] for m in marks], pa.string()),
+                "sid": pa.array([m[0] for m in marks], pa.int32()),
                 "t": pa.array([m[1] for m in marks], pa.int64()),
                 "ord": pa.array([m[2] for m in marks], pa.int32()),
                 "pe": pa.array([m[3] for m in marks], pa.int64()),
@@ -107,8 +119,14 @@ def signals_present(engine: Engine) -> set[str]:
     return {str(r["signal"]) for r in engine.query(sql.SIGNALS_SQL)}
 
 
-def _by_start(rows: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
-    return {(r["site"], int(r["p0"])): r for r in rows}
+def site_names(engine: Engine) -> dict[int, str]:
+    """``sid`` → site id, as :func:`load_inputs` numbered them."""
+    return {int(r["sid"]): str(r["site"]) for r in engine.query(sql.SITES_SQL)}
+
+
+def _by_start(engine: Engine, rows: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    names = site_names(engine)
+    return {(names[int(r["sid"])], int(r["p0"])): r for r in rows}
 
 
 def _seconds(ms: int) -> Fraction:
@@ -132,7 +150,7 @@ def availability(
                 signals=signals_present(engine), tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi
             )
         )
-    found = _by_start(rows)
+    found = _by_start(engine, rows)
     results = {}
     for sp in periods:
         r = found.get((sp.site, sp.period.start_ms))
@@ -191,7 +209,7 @@ def ride_through(
                 signals=signals_present(engine), tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi
             )
         )
-    found = _by_start(rows)
+    found = _by_start(engine, rows)
     results = {}
     for sp in periods:
         r = found.get((sp.site, sp.period.start_ms))
@@ -246,7 +264,8 @@ def peak_demand(
     load factor (mean of the valid blocks over the peak)."""
     months = sorted({sp.period.code for sp in periods})
     rows = engine.query(sql.peak_demand_sql(months=months))
-    found = {(r["site"], int(r["month"])): r for r in rows}
+    names = site_names(engine)
+    found = {(names[int(r["sid"])], int(r["month"])): r for r in rows}
     results = {}
     for sp in periods:
         r = found.get((sp.site, sp.period.code), {})
@@ -291,7 +310,7 @@ def monitoring_uptime(
     """Heartbeats received over heartbeats expected on the UTC grid of the heartbeat interval
     (the most common gap between beats; one minute when there are too few beats to tell)."""
     lo, hi = _bounds(periods)
-    found = _by_start(engine.query(sql.heartbeat_sql(lo_ms=lo, hi_ms=hi)))
+    found = _by_start(engine, engine.query(sql.heartbeat_sql(lo_ms=lo, hi_ms=hi)))
     results = {}
     for sp in periods:
         r = found.get((sp.site, sp.period.start_ms))
@@ -325,7 +344,7 @@ def battery_cycles(
 ) -> dict[tuple[str, str], MetricResult]:
     """Equivalent full cycles: discharged kWh from the counter over the site's usable kWh."""
     lo, hi = _bounds(periods)
-    found = _by_start(engine.query(sql.battery_sql(lo_ms=lo, hi_ms=hi)))
+    found = _by_start(engine, engine.query(sql.battery_sql(lo_ms=lo, hi_ms=hi)))
     results = {}
     for sp in periods:
         r = found.get((sp.site, sp.period.start_ms))

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from copact.metering.definitions import timeline_sql
 from copact.metering.engines import Engine
-from copact.metering.metrics import SitePeriod, signals_present
+from copact.metering.metrics import SitePeriod, signals_present, site_names
 
 __all__ = ["STATE_COLOURS", "draw_timeline"]
 
@@ -59,11 +59,12 @@ def draw_timeline(
     rows = engine.query(
         timeline_sql(signals=signals_present(engine), tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi)
     )
+    names = site_names(engine)
     spans: dict[str, dict[str, list[tuple[int, int]]]] = {p.site: {} for p in periods}
     for row in rows:
         t = int(row["t"])
         for state, ms in _pieces(row):
-            runs = spans.setdefault(row["site"], {}).setdefault(state, [])
+            runs = spans.setdefault(names[int(row["sid"])], {}).setdefault(state, [])
             if runs and runs[-1][0] + runs[-1][1] == t:
                 runs[-1] = (runs[-1][0], runs[-1][1] + ms)  # merge touching spans
             else:

@@ -5,8 +5,8 @@ that are fine are kept; the caller decides that an error means nothing settles. 
 copact does not know, or of a site the deal does not declare, are ignored with one warning per
 name. The result is one Arrow table, UTC milliseconds plus the local fields computed once::
 
-    site  t (ms, UTC)    signal     value  day    month   block (UTC ms of the local 15 min)
-    dc1   1803956400000  supply_ok  1.0    20879  202703  1803956400000
+    site  t (ms, UTC)    signal     value  sid  day    month   block (UTC ms of the local 15 min)
+    dc1   1803956400000  supply_ok  1.0    0    20879  202703  1803956400000
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ SCHEMA = pa.schema(
         ("t", pa.int64()),
         ("signal", pa.dictionary(pa.int32(), pa.string())),
         ("value", pa.float64()),
+        ("sid", pa.int32()),
         ("day", pa.int32()),
         ("month", pa.int32()),
         ("block", pa.int64()),
@@ -84,6 +85,8 @@ class Telemetry:
 
     table: pa.Table
     files: tuple[str, ...]
+    site_ids: tuple[str, ...] = ()
+    """The deal's site ids, sorted: a row's ``sid`` is its site's index here."""
 
     @property
     def rows(self) -> int:
@@ -390,28 +393,31 @@ def _file_rows(
 
 
 def _with_local_fields(table: pa.Table, sites: Mapping[str, str]) -> pa.Table:
-    """Add ``day``, ``month`` and ``block`` from each site's own zone, once per zone."""
+    """Add ``sid`` (the site's index among the sorted site ids: queries partition on a small
+    integer, not a string) and ``day``, ``month`` and ``block`` from each site's own zone."""
     n = table.num_rows
     t = table.column("t").to_numpy()
+    ids = sorted(sites)
+    codes, names = _codes(table.column("site"))
+    lookup = np.array([ids.index(x) if x in sites else -1 for x in names] + [-1], dtype=np.int32)
+    sid = lookup[codes] if n else np.zeros(0, dtype=np.int32)
     day = np.zeros(n, dtype=np.int32)
     month = np.zeros(n, dtype=np.int32)
     block = np.zeros(n, dtype=np.int64)
-    zones: dict[str, list[str]] = {}
+    zones: dict[str, list[int]] = {}
     for site_id, zone in sites.items():
-        zones.setdefault(zone, []).append(site_id)
-    codes, names = _codes(table.column("site")) if len(zones) > 1 else (None, [])
-    for zone, ids in zones.items():
-        if codes is None:
-            mask = np.ones(n, dtype=bool)
-        else:
-            mask = np.isin(codes, [i for i, name in enumerate(names) if name in ids])
-        fields = local_fields(zone, t if codes is None else t[mask])
-        if codes is None:
+        zones.setdefault(zone, []).append(ids.index(site_id))
+    for zone, members in zones.items():
+        if len(zones) == 1:
+            fields = local_fields(zone, t)
             day, month, block = fields.day, fields.month, fields.block
-        else:
-            day[mask], month[mask], block[mask] = fields.day, fields.month, fields.block
+            continue
+        mask = np.isin(sid, members)
+        fields = local_fields(zone, t[mask])
+        day[mask], month[mask], block[mask] = fields.day, fields.month, fields.block
     return (
-        table.append_column("day", pa.array(day))
+        table.append_column("sid", pa.array(sid))
+        .append_column("day", pa.array(day))
         .append_column("month", pa.array(month))
         .append_column("block", pa.array(block))
     )
@@ -459,4 +465,4 @@ def telemetry_from_table(
         if not pa.types.is_dictionary(column.type):
             index = table.schema.get_field_index(name)
             table = table.set_column(index, name, pc.dictionary_encode(column))
-    return Telemetry(_with_local_fields(table, sites).cast(SCHEMA), files)
+    return Telemetry(_with_local_fields(table, sites).cast(SCHEMA), files, tuple(sorted(sites)))

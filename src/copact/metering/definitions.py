@@ -61,14 +61,13 @@ def _decode(code: str, base: int) -> tuple[str, str]:
 def _sweep(*, signals: Collection[str], tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
     """The common table expressions up to ``parts``: one row per segment, with its period.
 
-    Reads ``mark`` (``sid, t, ord, pe``): the period bounds, ``pe = t * 2 + 1`` for a start
-    and ``t * 2`` for an end (ord 0 for an end, 1 for a start, so a period that ends where the
-    next begins hands over cleanly), and the edges of the disjoint windows (ord 1, ``pe``
-    null); and ``wn`` (the windows made disjoint, excluded over planned). The running maximum
-    of ``pe`` is the latest bound: odd, the segment is in the period starting there; even, in
-    none. Every carry is a running maximum (never ``last_value ... IGNORE NULLS``, which
-    scans back over a signal that is absent or rare); a signal with no rows at all
-    (``signals`` says which are present) carries a constant null instead of a window."""
+    Reads ``mark`` (``sid, t, ord``): the period bounds (ord 0 for an end, 1 for a start, so
+    a period that ends where the next begins hands over cleanly) and the edges of the disjoint
+    windows, which cut the segments; ``per``, which names the period a segment lies in; and
+    ``wn`` (the windows made disjoint, excluded over planned). Every carry is a running
+    maximum (never ``last_value ... IGNORE NULLS``, which scans back over a signal that is
+    absent or rare); a signal with no rows at all (``signals`` says which are present) carries
+    a constant null instead of a window."""
     tol, lo, hi = _int(tolerance_ms), _int(lo_ms), _int(hi_ms)
 
     def carry(column: str, signal: str) -> str:
@@ -82,7 +81,7 @@ def _sweep(*, signals: Collection[str], tolerance_ms: int, lo_ms: int, hi_ms: in
     known = "CASE WHEN {t} IS NULL THEN 0 ELSE GREATEST(0, LEAST(len, {t} + {tol} - t)) END"
     return f"""
 WITH ev AS (
-  SELECT sid, t, CAST(NULL AS BIGINT) AS pe, 2 AS ord,
+  SELECT sid, t, 2 AS ord,
     CASE WHEN signal = 'supply_ok' THEN t * 2 + (1 - CAST(value AS BIGINT)) END AS s_e,
     CASE WHEN signal = 'capability' THEN t * {PER_MILLE + 1}
       + ({PER_MILLE} - CAST(ROUND(value * {PER_MILLE}) AS BIGINT)) END AS c_e,
@@ -92,13 +91,12 @@ WITH ev AS (
   FROM tel
   WHERE signal IN ('supply_ok', 'capability', 'utility_ok') AND t >= {lo} - {tol} AND t < {hi}
   UNION ALL
-  SELECT sid, t, pe, ord, CAST(NULL AS BIGINT) AS s_e, CAST(NULL AS BIGINT) AS c_e,
+  SELECT sid, t, ord, CAST(NULL AS BIGINT) AS s_e, CAST(NULL AS BIGINT) AS c_e,
     CAST(NULL AS BIGINT) AS u_e, 0 AS tb
   FROM mark
 ),
 sw AS (
   SELECT sid, t,
-    max(pe) OVER {_WR} AS pm,
     lead(t) OVER {_W} - t AS len,
     {carry("s_e", "supply_ok")},
     {carry("c_e", "capability")},
@@ -106,19 +104,20 @@ sw AS (
   FROM ev
 ),
 seg AS (
-  SELECT sid, t, CAST((pm - 1) / 2 AS BIGINT) AS p0, len,
+  SELECT sid, t, len,
     {known.format(t=s_t, tol=tol)} AS ks, 1 - {s_code} AS s,
     {known.format(t=c_t, tol=tol)} AS kc, {PER_MILLE} - {c_code} AS c,
     {known.format(t=u_t, tol=tol)} AS ku, 1 - {u_code} AS u
   FROM sw
-  WHERE len > 0 AND pm % 2 = 1
+  WHERE len > 0
 ),
 st AS (
-  SELECT seg.sid, seg.t, seg.p0, seg.len, seg.ks, seg.s, seg.ku, seg.u, seg.c,
+  SELECT seg.sid, seg.t, per.p0, seg.len, seg.ks, seg.s, seg.ku, seg.u, seg.c,
     CASE WHEN seg.s = 0 THEN seg.ks ELSE 0 END AS forced,
     CASE WHEN seg.c < {PER_MILLE} THEN seg.kc ELSE 0 END AS kd,
     COALESCE(wn.kind, '') AS kind
   FROM seg
+  JOIN per ON per.sid = seg.sid AND seg.t >= per.p0 AND seg.t < per.p1
   LEFT JOIN wn ON wn.sid = seg.sid AND seg.t >= wn.start_ms AND seg.t < wn.end_ms
 ),
 parts AS (

@@ -94,13 +94,13 @@ def load_inputs(
             }
         ),
     )
-    marks: list[tuple[int, int, int, int | None]] = []
+    marks: list[tuple[int, int, int]] = []
     for p in periods:
-        marks.append((ids[p.site], p.period.start_ms, 1, p.period.start_ms * 2 + 1))
-        marks.append((ids[p.site], p.period.end_ms, 0, p.period.end_ms * 2))
+        marks.append((ids[p.site], p.period.start_ms, 1))
+        marks.append((ids[p.site], p.period.end_ms, 0))
     for w in disjoint:
-        marks.append((ids[w.site], w.start_ms, 1, None))
-        marks.append((ids[w.site], w.end_ms, 1, None))
+        marks.append((ids[w.site], w.start_ms, 1))
+        marks.append((ids[w.site], w.end_ms, 1))
     engine.load(
         "mark",
         pa.table(
@@ -108,7 +108,6 @@ def load_inputs(
                 "sid": pa.array([m[0] for m in marks], pa.int32()),
                 "t": pa.array([m[1] for m in marks], pa.int64()),
                 "ord": pa.array([m[2] for m in marks], pa.int32()),
-                "pe": pa.array([m[3] for m in marks], pa.int64()),
             }
         ),
     )

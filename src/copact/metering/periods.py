@@ -157,13 +157,20 @@ def local_fields(timezone: str, t_ms: npt.NDArray[np.int64]) -> LocalFields:
         return LocalFields(empty32, empty32.copy(), np.zeros(0, dtype=np.int64))
     lo, hi = int(t_ms.min()), int(t_ms.max())
     starts, values = _offsets(ZoneInfo(timezone), lo, hi)
-    idx = np.searchsorted(np.asarray(starts, dtype=np.int64), t_ms, side="right") - 1
-    offset = np.asarray(values, dtype=np.int64)[idx]
+    if len(values) == 1:  # no offset change in the span: one addition, no lookup
+        offset: npt.NDArray[np.int64] | int = values[0]
+    else:
+        idx = np.searchsorted(np.asarray(starts, dtype=np.int64), t_ms, side="right") - 1
+        offset = np.asarray(values, dtype=np.int64)[idx]
     local = t_ms + offset
     day = np.floor_divide(local, 86_400_000)
     # a block is named by its UTC start, so the repeated hour of a fall-back night gives four
-    # blocks of its own instead of doubling up with the first pass of the local clock
-    block = np.floor_divide(local, BLOCK_MS) * BLOCK_MS - offset
+    # blocks of its own instead of doubling up with the first pass of the local clock; when
+    # every offset is a whole number of quarter hours the local and UTC grids coincide
+    if all(v % BLOCK_MS == 0 for v in values):
+        block = t_ms - np.remainder(t_ms, BLOCK_MS)
+    else:
+        block = np.floor_divide(local, BLOCK_MS) * BLOCK_MS - offset
     first_day, last_day = int(day.min()), int(day.max())
     epoch = date(1970, 1, 1)
     table = np.array(

@@ -18,6 +18,7 @@ from copact.metering.metrics import (
     SitePeriod,
     availability,
     battery_cycles,
+    fuel_efficiency,
     load_inputs,
     monitoring_uptime,
     peak_demand,
@@ -35,7 +36,17 @@ SPEC = DemoSpec(
     days=30,
     interval_s=300,
     seed=11,
-    signals=("supply_ok", "capability", "utility_ok", "load_kw", "heartbeat", "batt_discharge_kwh"),
+    signals=(
+        "supply_ok",
+        "capability",
+        "utility_ok",
+        "load_kw",
+        "heartbeat",
+        "batt_discharge_kwh",
+        "gen_running",
+        "gen_kw",
+        "fuel_l",
+    ),
 )
 
 
@@ -54,6 +65,7 @@ def _all_metrics(engine: Engine, out: Path) -> dict[str, dict[tuple[str, str], M
         "peak-demand": peak_demand(engine, periods),
         "monitoring-uptime": monitoring_uptime(engine, periods),
         "battery-cycles": battery_cycles(engine, periods, usable_kwh=dict.fromkeys(sites, 500)),
+        "fuel-efficiency": fuel_efficiency(engine, periods, tolerance_ms=tol),
     }
 
 
@@ -75,5 +87,7 @@ def test_duckdb_and_spark_give_identical_results(tmp_path: Path) -> None:
     assert sum(r.details["degraded_s"] for r in a.values()) > 0  # type: ignore[misc]
     assert any(r.unknown_s > 0 for r in a.values())
     assert any(r.value is not None for r in expected["ride-through"].values())
+    assert any(r.value is not None for r in expected["fuel-efficiency"].values())
+    assert any(r.value for r in expected["battery-cycles"].values())
     march = expected["peak-demand"][("site-001", "2027-03")]
     assert march.details["blocks"] == 743 * 4

@@ -296,3 +296,25 @@ def test_battery_cycles_from_the_counter_skip_resets_and_long_gaps(tmp_path: Pat
     assert c.numerator == 625 and c.denominator == 500
     assert c.value == Fraction(625, 500)
     assert c.unknown_s == 40 * 60
+
+
+def test_fuel_efficiency_counts_runs_of_10_minutes_and_leaves_out_refuels(tmp_path: Path) -> None:
+    deal = hybrid(metrics=[metric(id="fuel", measure="fuel-efficiency")])
+    day = "2027-03-08T{}:00-05:00"
+    rows = every(day.format("10:00"), day.format("10:30"), signal="gen_running", value=1, minutes=1)
+    rows.append(("dc1", day.format("10:30"), "gen_running", 0))
+    # a 5-minute test run at noon is too short to count, and so is its energy
+    rows += every(
+        day.format("12:00"), day.format("12:05"), signal="gen_running", value=1, minutes=1
+    )
+    rows.append(("dc1", day.format("12:05"), "gen_running", 0))
+    rows += every(day.format("12:00"), day.format("12:05"), signal="gen_kw", value=350, minutes=1)
+    # 200 kW for the 30 minutes of the long run: 100 kWh
+    rows += every(day.format("10:00"), day.format("10:30"), signal="gen_kw", value=200, minutes=1)
+    # the tank: 500 → 480 (20 l burned), refuelled to 600 (not a burn), → 570 (30 l burned)
+    for at, litres in (("10:00", 500), ("10:10", 480), ("10:15", 600), ("10:29", 570)):
+        rows.append(("dc1", day.format(at), "fuel_l", litres))
+    f = meter(tmp_path, deal, rows).sites[0].metrics["fuel"]
+    assert f.numerator == 100 and f.denominator == 50
+    assert f.value == 2  # kWh per litre
+    assert f.details["runs_count"] == 1 and f.details["run_s"] == 1800

@@ -1,14 +1,17 @@
 """The telemetry metrics as SQL that DuckDB and Spark SQL both run unchanged (DESIGN §6.3).
 
 Everything is integer arithmetic on milliseconds, so both engines give the same figures to the
-last unit: capability is carried in parts per million, power in watts, counters in watt-hours.
+last unit: capability is carried in thousandths, power in watts, counters in watt-hours.
 
 Availability is a sweep over each site's samples in time order. Period bounds and window edges
 join the samples as marker rows; each row starts a segment that lasts until the next row. A
 running maximum carries the latest sample of each signal, encoded with its time so that the
 largest code is the latest sample (and, at the same instant, the worse value)::
 
-    s_code = t * 2 + (1 - supply_ok)           c_code = t * 1000001 + (1000000 - capability_ppm)
+    s_code = t * 2 + (1 - supply_ok)           c_code = t * 1001 + (1000 - capability_per_mille)
+
+Codes stay below 2^53, so the time comes back exactly through a double division on both
+engines, which do not share an integer-division operator.
 
 A sample holds for at most the gap tolerance, so within a segment ``[t, t + len)`` each signal is
 known on a prefix ``[t, t + k)`` with ``k = clamp(sample_t + tolerance - t, 0, len)``. From the
@@ -30,6 +33,7 @@ __all__ = [
     "SITES_SQL",
     "availability_sql",
     "battery_sql",
+    "fuel_sql",
     "heartbeat_sql",
     "peak_demand_sql",
     "timeline_sql",
@@ -274,4 +278,83 @@ SELECT per.sid, per.p0,
 FROM per
 JOIN d ON d.sid = per.sid AND d.t >= per.p0 AND d.t < per.p1 AND d.pt IS NOT NULL
 GROUP BY per.sid, per.p0
+"""
+
+
+def fuel_sql(*, tolerance_ms: int, lo_ms: int, hi_ms: int, min_run_ms: int = 10 * 60_000) -> str:
+    """Per ``(sid, p0)``: generator runs of at least ``min_run_ms`` that start in the period,
+    the energy they generated (W x ms, ``gen_kw`` held like any sample) and the fuel they
+    burned (ml: the falls of ``fuel_l`` between consecutive readings inside a run; a rise is a
+    refuel and is left out)."""
+    tol, lo, hi, least = (
+        _int(tolerance_ms),
+        _int(lo_ms),
+        _int(hi_ms),
+        _int(min_run_ms),
+    )
+    return f"""
+WITH g AS (
+  SELECT sid, t, CAST(value AS BIGINT) AS on_,
+    lag(CAST(value AS BIGINT)) OVER (PARTITION BY sid ORDER BY t) AS prev_on,
+    lag(t) OVER (PARTITION BY sid ORDER BY t) AS prev_t,
+    lead(t) OVER (PARTITION BY sid ORDER BY t) AS next_t
+  FROM tel
+  WHERE signal = 'gen_running' AND t >= {lo} - 86400000 AND t < {hi} + 86400000
+),
+starts AS (
+  SELECT sid, t, on_, next_t,
+    CASE WHEN on_ = 1 AND (prev_on IS NULL OR prev_on = 0 OR t - prev_t > {tol})
+      THEN 1 ELSE 0 END AS is_start
+  FROM g
+),
+numbered AS (
+  SELECT sid, t, on_, next_t,
+    sum(is_start) OVER (PARTITION BY sid ORDER BY t
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run
+  FROM starts
+),
+runs AS (
+  SELECT sid, run, min(t) AS r0,
+    max(CASE WHEN next_t IS NULL THEN t + {tol} ELSE LEAST(next_t, t + {tol}) END) AS r1
+  FROM numbered
+  WHERE on_ = 1
+  GROUP BY sid, run
+),
+long_runs AS (
+  SELECT runs.sid, runs.run, runs.r0, runs.r1, per.p0
+  FROM runs JOIN per ON per.sid = runs.sid AND runs.r0 >= per.p0 AND runs.r0 < per.p1
+  WHERE runs.r1 - runs.r0 >= {least}
+),
+kw AS (
+  SELECT sid, t, CAST(ROUND(value * 1000) AS BIGINT) AS w,
+    lead(t) OVER (PARTITION BY sid ORDER BY t) AS next_t
+  FROM tel WHERE signal = 'gen_kw' AND t >= {lo} - 86400000 AND t < {hi} + 86400000
+),
+energy AS (
+  SELECT r.sid, r.p0, r.run,
+    CAST(sum(kw.w * GREATEST(0, LEAST(COALESCE(kw.next_t, kw.t + {tol}), kw.t + {tol}, r.r1)
+      - kw.t)) AS BIGINT) AS wms
+  FROM long_runs r JOIN kw ON kw.sid = r.sid AND kw.t >= r.r0 AND kw.t < r.r1
+  GROUP BY r.sid, r.p0, r.run
+),
+fuel AS (
+  SELECT r.sid, r.p0, r.run, f.t, CAST(ROUND(f.value * 1000) AS BIGINT) AS ml
+  FROM long_runs r JOIN tel f ON f.sid = r.sid AND f.signal = 'fuel_l'
+    AND f.t >= r.r0 AND f.t <= r.r1
+),
+burned AS (
+  SELECT sid, p0, run,
+    CAST(sum(CASE WHEN prev_ml > ml THEN prev_ml - ml ELSE 0 END) AS BIGINT) AS ml
+  FROM (SELECT sid, p0, run, ml,
+          lag(ml) OVER (PARTITION BY sid, run ORDER BY t) AS prev_ml FROM fuel) x
+  GROUP BY sid, p0, run
+)
+SELECT r.sid, r.p0, CAST(count(*) AS BIGINT) AS runs,
+  CAST(sum(r.r1 - r.r0) AS BIGINT) AS run_ms,
+  CAST(sum(COALESCE(e.wms, 0)) AS BIGINT) AS wms,
+  CAST(sum(COALESCE(b.ml, 0)) AS BIGINT) AS ml
+FROM long_runs r
+LEFT JOIN energy e ON e.sid = r.sid AND e.run = r.run
+LEFT JOIN burned b ON b.sid = r.sid AND b.run = r.run
+GROUP BY r.sid, r.p0
 """

@@ -128,7 +128,25 @@ def _site(spec: DemoSpec, site: str, t: npt.NDArray[np.int64], rng: np.random.Ge
     # the battery carries the load while the grid is out: a cumulative discharge counter in kWh
     hours_per_sample = spec.interval_s / 3600
     discharge = np.round(np.cumsum(np.where(utility == 0, load * hours_per_sample, 0.0)), 3)
+    # the generator starts a minute into each utility outage; about 0.3 l a kWh from a tank
+    # that is topped up to 1,000 l whenever it falls under 400 l
+    running = np.zeros(n)
+    for s, e in np.flatnonzero(np.diff(np.concatenate([[1], utility, [1]])) != 0).reshape(-1, 2):
+        running[min(e, s + minutes(1)) : e] = 1
+    gen_kw = np.round(running * load, 1)
+    burn = gen_kw * hours_per_sample * 0.3
+    tank = np.empty(n)
+    level = 1000.0
+    for i in np.flatnonzero(burn) if burn.any() else []:
+        level -= burn[i]
+        if level < 400:
+            level = 1000.0
+        tank[i] = level
+    tank = _held(tank, burn > 0, 1000.0)
     columns = {
+        "gen_running": running,
+        "gen_kw": gen_kw,
+        "fuel_l": np.round(tank, 2),
         "batt_discharge_kwh": discharge,
         "supply_ok": supply,
         "capability": capability,
@@ -148,6 +166,15 @@ def _site(spec: DemoSpec, site: str, t: npt.NDArray[np.int64], rng: np.random.Ge
         }
     )
     return _Site(table, windows, tickets)
+
+
+def _held(
+    values: npt.NDArray[np.float64], set_: npt.NDArray[np.bool_], first: float
+) -> npt.NDArray[np.float64]:
+    """``values`` where ``set_``, else the last set value before (``first`` before any)."""
+    index = np.where(set_, np.arange(len(values)), -1)
+    np.maximum.accumulate(index, out=index)
+    return np.where(index >= 0, values[np.maximum(index, 0)], first)
 
 
 def _ticket(

@@ -24,6 +24,7 @@ from copact.metering.metrics import (
     SitePeriod,
     availability,
     battery_cycles,
+    fuel_efficiency,
     load_inputs,
     monitoring_uptime,
     peak_demand,
@@ -152,6 +153,8 @@ def meter_month(
         by_measure["peak-demand"] = peak_demand(engine, periods)
     if "monitoring-uptime" in measures:
         by_measure["monitoring-uptime"] = monitoring_uptime(engine, periods)
+    if "fuel-efficiency" in measures:
+        by_measure["fuel-efficiency"] = fuel_efficiency(engine, periods, tolerance_ms=tolerance_ms)
     if "battery-cycles" in measures:
         usable = {s.id: s.usable_kwh for s in sla.sites}
         by_measure["battery-cycles"] = battery_cycles(engine, periods, usable_kwh=usable)

@@ -30,6 +30,7 @@ __all__ = [
     "SitePeriod",
     "availability",
     "battery_cycles",
+    "fuel_efficiency",
     "load_inputs",
     "monitoring_uptime",
     "peak_demand",
@@ -363,5 +364,43 @@ def battery_cycles(
             unknown_s=_seconds(gap),
             coverage=1 - Fraction(min(gap, sp.period.ms), sp.period.ms),
             details={"discharged_kwh": kwh, "period_s": _seconds(sp.period.ms)},
+        )
+    return results
+
+
+def fuel_efficiency(
+    engine: Engine,
+    periods: Sequence[SitePeriod],
+    *,
+    tolerance_ms: int,
+    metric: str = "fuel-efficiency",
+) -> dict[tuple[str, str], MetricResult]:
+    """kWh generated per litre burned over the generator runs of at least 10 minutes that start
+    in the period; ``None`` when no such run burned fuel."""
+    lo, hi = _bounds(periods)
+    found = _by_start(
+        engine, engine.query(sql.fuel_sql(tolerance_ms=tolerance_ms, lo_ms=lo, hi_ms=hi))
+    )
+    results = {}
+    for sp in periods:
+        r = found.get((sp.site, sp.period.start_ms))
+        kwh = Fraction(int(r["wms"]), 3_600_000_000) if r else Fraction(0)
+        litres = Fraction(int(r["ml"]), 1000) if r else Fraction(0)
+        results[(sp.site, sp.period.month)] = MetricResult(
+            metric=metric,
+            measure="fuel-efficiency",
+            site=sp.site,
+            period=sp.period.month,
+            unit="kWh/l",
+            value=kwh / litres if litres else None,
+            numerator=kwh,
+            denominator=litres,
+            unknown_s=Fraction(0),
+            coverage=None,
+            details={
+                "runs_count": int(r["runs"]) if r else 0,
+                "run_s": _seconds(int(r["run_ms"])) if r else Fraction(0),
+                "period_s": _seconds(sp.period.ms),
+            },
         )
     return results

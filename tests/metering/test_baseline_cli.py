@@ -15,6 +15,16 @@ DEAL = str(EXAMPLES / "hybrid-dc1.yaml")
 FUEL = str(EXAMPLES / "baseline" / "hybrid-dc1-fuel.csv")
 
 
+def _unlocked(tmp_path: Path) -> str:
+    """The example deal before its baseline hash was written in (a deal still being drafted)."""
+    text = Path(DEAL).read_text()
+    start = text.index('hash: "sha256:')
+    end = text.index(", ", start) + 2
+    deal = tmp_path / "unlocked.yaml"
+    deal.write_text(text[:start] + text[end:])
+    return str(deal)
+
+
 def _json(*extra: str) -> tuple[int, dict[str, object]]:
     result = runner.invoke(app, ["baseline", DEAL, "--data", FUEL, "--format", "json", *extra])
     return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else {}
@@ -61,7 +71,7 @@ def test_text_output_and_the_plot(tmp_path: Path) -> None:
 
 def test_a_caltrack_meter_through_the_cli(tmp_path: Path) -> None:
     deal = tmp_path / "deal.yaml"
-    text = Path(DEAL).read_text()
+    text = Path(_unlocked(tmp_path)).read_text()
     text = text.replace(
         "{kind: linear, drivers: [outage-hours], grain: month,", "{kind: caltrack-daily,"
     ).replace(
@@ -93,7 +103,8 @@ def test_a_baseline_outside_the_deals_limits_prints_and_exits_1(tmp_path: Path) 
     rows = Path(FUEL).read_text().splitlines()
     rows[3] = rows[3].replace("253.0", "853.0")  # March: a wild month
     noisy.write_text("\n".join(rows) + "\n")
-    result = runner.invoke(app, ["baseline", DEAL, "--data", str(noisy), "-f", "json"])
+    deal = _unlocked(tmp_path)
+    result = runner.invoke(app, ["baseline", deal, "--data", str(noisy), "-f", "json"])
     assert result.exit_code == 1
     assert json.loads(result.stdout)["accepted"] is False
     assert "B925" in result.stderr and "max-cvrmse 20%" in result.stderr
@@ -149,3 +160,19 @@ def test_a_different_baseline_is_refused_without_an_approved_change(tmp_path: Pa
     approved = _journal(tmp_path, approved=True)
     admitted = runner.invoke(app, [*args, "--events", str(approved)])
     assert admitted.exit_code == 0, admitted.stderr
+
+
+def test_the_hash_written_in_the_deal_locks_the_baseline(tmp_path: Path) -> None:
+    """hybrid-dc1 carries the hash both sides signed: the same data fits to it (exit 0); one
+    changed month is another baseline, refused until a change order writes its hash in."""
+    code, doc = _json()
+    assert code == 0
+    assert f'hash: "{doc["hash"]}"' in Path(DEAL).read_text()
+    changed = tmp_path / "fuel.csv"
+    rows = Path(FUEL).read_text().splitlines()
+    rows[3] = rows[3].replace("253.0", "254.0")
+    changed.write_text("\n".join(rows) + "\n")
+    refused = runner.invoke(app, ["baseline", DEAL, "--data", str(changed)])
+    assert refused.exit_code == 1
+    assert "gainshare.baseline.hash" in refused.stderr
+    assert "Traceback" not in refused.output

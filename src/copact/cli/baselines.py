@@ -178,9 +178,11 @@ def baseline(
     the named drivers, per day or per month). Accepted means sufficient data, a qualified model
     and CV(RMSE) and |NMBE| within the deal's `max-cvrmse` and `max-nmbe`.
 
-    With `--locked HASH`, a fit whose hash differs is refused unless `--change ID` names a
-    change order in `--events` that amends the gainshare and was approved after the lock as
-    the deal's `rebaseline` rule asks.
+    Locking: once both sides agree on a fit, write the hash it printed into the deal
+    (`gainshare.baseline.hash`); from then on a fit with another hash is refused. `--locked
+    HASH` does the same for a deal that does not hold it. A re-baseline is a change order:
+    `--change ID` with `--events` names one that amends the gainshare and was approved after
+    the lock as the deal's `rebaseline` rule asks.
 
     Exit codes: 0 the baseline is accepted; 1 the data has errors (each named file:line), the
     baseline is not accepted (the result is still printed) or a re-baseline is refused;
@@ -192,6 +194,16 @@ def baseline(
     model = _model(deal, deal_path)
     rows = _data(data, model, _period(deal))
     fitted = fit_baseline(rows, model)
+    written = deal.gainshare.baseline.hash if deal.gainshare and deal.gainshare.baseline else None
+    if locked is None and written is not None:
+        locked = written  # the deal file holds the hash both sides signed
+        if written != fitted.hash and change is None:
+            fail(
+                f"refused: this fit's hash {fitted.hash[:19]}… is not the {written[:19]}… "
+                "locked in the deal (gainshare.baseline.hash); a re-baseline is a change order "
+                "that writes the new hash into the deal once both sides approve it",
+                1,
+            )
     if locked is not None:
         _check_lock(deal, fitted, locked, change, events)
     elif change is not None:

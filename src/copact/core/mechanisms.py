@@ -121,6 +121,9 @@ class Baseline(Model):
     to: date | None = None
     sources: list[Slug] = []
     locked: date | None = None
+    hash: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")] | None = None
+    """The hash `copact baseline` printed for the fit both sides locked; a fit that differs is
+    refused until a change order both sides approve writes the new hash into the deal."""
     rebaseline: Literal["mutual", "buyer", "supplier", "none"] | None = None
 
 

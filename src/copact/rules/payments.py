@@ -138,7 +138,8 @@ def baseline_not_locked(deal: Deal) -> Iterator[Finding]:
 
         baseline: {from: 2025-01-01, to: 2025-12-31, sources: [fuel-logs], rebaseline: supplier}
 
-    **Use instead.** `locked: 2026-05-01, rebaseline: mutual`.
+    **Use instead.** `locked: 2026-05-01, rebaseline: mutual`, and once both sides agree on
+    the fit, the `hash:` that `copact baseline` prints, so a different fit is refused.
     """
     gain = deal.gainshare
     if gain is None or gain.baseline is None:

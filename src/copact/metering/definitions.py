@@ -3,19 +3,17 @@
 Everything is integer arithmetic on milliseconds, so both engines give the same figures to the
 last unit: capability is carried in thousandths, power in watts, counters in watt-hours.
 
-Availability is a sweep over each site's samples in time order. Period bounds and window edges
-join the samples as marker rows; each row starts a segment that lasts until the next row. A
-running maximum carries the latest sample of each signal, encoded with its time so that the
-largest code is the latest sample (and, at the same instant, the worse value)::
+Availability is a sweep in time order over each site's *state changes*: a sample holds its
+value until the next sample of its signal, for at most the gap tolerance, so a signal changes
+state only where a sample differs from the one before, comes after a gap, or is the last before
+a gap (UNKNOWN from ``t + tolerance``). Period bounds and window edges join these events as
+marker rows; each row starts a segment that lasts until the next row, and a running maximum
+carries each signal's latest state, encoded with its time so that the largest code is the
+latest event (and, at the same instant, the worse state)::
 
-    s_code = t * 2 + (1 - supply_ok)           c_code = t * 1001 + (1000 - capability_per_mille)
+    supply: t * 4 + (0 up | 1 down | 3 unknown)     capability: t * 1002 + (1000 − c‰ | 1001)
 
-Codes stay below 2^53, so the time comes back exactly through a double division on both
-engines, which do not share an integer-division operator.
-
-A sample holds for at most the gap tolerance, so within a segment ``[t, t + len)`` each signal is
-known on a prefix ``[t, t + k)`` with ``k = clamp(sample_t + tolerance - t, 0, len)``. From the
-two prefixes the segment splits into FORCED, DEGRADED, UNKNOWN and UP by the precedence of §6.3;
+Each segment then splits into FORCED, DEGRADED, UNKNOWN and UP by the precedence of §6.3;
 inside an excluded or planned window the whole segment is that window's.
 
 The tables the queries read: ``tel`` (the telemetry of :data:`copact.metering.telemetry.SCHEMA`),
@@ -39,8 +37,8 @@ __all__ = [
     "timeline_sql",
 ]
 
-_W = "(PARTITION BY sid ORDER BY t, ord, tb)"
-_WR = "(PARTITION BY sid ORDER BY t, ord, tb ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+_W = "(PARTITION BY sid ORDER BY t, ord)"
+_WR = "(PARTITION BY sid ORDER BY t, ord ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
 PER_MILLE = 1000
 
 
@@ -56,47 +54,59 @@ def _int(x: int) -> str:
     return str(x)
 
 
-def _decode(code: str, base: int) -> tuple[str, str]:
-    """The sample time and value packed as ``t * base + v`` (exact in a double below 2^53)."""
-    t = f"CAST(({code} - {code} % {base}) / {base} AS BIGINT)"
-    return t, f"{code} % {base}"
-
-
 def _sweep(*, signals: Collection[str], tolerance_ms: int, lo_ms: int, hi_ms: int) -> str:
     """The common table expressions up to ``parts``: one row per segment, with its period.
 
-    Reads ``mark`` (``sid, t, ord``): the period bounds (ord 0 for an end, 1 for a start, so
-    a period that ends where the next begins hands over cleanly) and the edges of the disjoint
-    windows, which cut the segments; ``per``, which names the period a segment lies in; and
-    ``wn`` (the windows made disjoint, excluded over planned). Every carry is a running
-    maximum (never ``last_value ... IGNORE NULLS``, which scans back over a signal that is
-    absent or rare); a signal with no rows at all (``signals`` says which are present) carries
-    a constant null instead of a window."""
+    First each signal's samples become *events*, with one cheap pass of ``lag``/``lead``: a
+    sample starts a new state when it is the first, differs from the one before, or comes more
+    than the tolerance after it; a sample followed by nothing within the tolerance makes the
+    signal UNKNOWN from ``t + tolerance``. A month of one-minute samples that never change is
+    two events. Then the sweep runs over the events and the ``mark`` rows (``sid, t, ord``:
+    period bounds, ord 0 for an end and 1 for a start, and window edges), carrying each
+    signal's latest event as a running maximum of ``t * base + state``, where a larger state is
+    worse, so simultaneous samples settle on the worse one (UNKNOWN is the largest). Between two
+    rows nothing changes, so each segment has one state per signal. ``per`` names the period a
+    segment lies in and ``wn`` (the windows made disjoint, excluded over planned) its window.
+    A signal with no rows at all (``signals``) carries a constant null instead of a window."""
     tol, lo, hi = _int(tolerance_ms), _int(lo_ms), _int(hi_ms)
+    k = PER_MILLE
+    cap_base, cap_unknown = k + 2, k + 1
 
     def carry(column: str, signal: str) -> str:
         if signal not in signals:
             return f"CAST(NULL AS BIGINT) AS {column}"
         return f"max({column}) OVER {_WR} AS {column}"
 
-    s_t, s_code = _decode("s_e", 2)
-    c_t, c_code = _decode("c_e", PER_MILLE + 1)
-    u_t, u_code = _decode("u_e", 2)
-    known = "CASE WHEN {t} IS NULL THEN 0 ELSE GREATEST(0, LEAST(len, {t} + {tol} - t)) END"
+    def code(at: str, state: str) -> str:
+        return f"""CASE signal WHEN 'supply_ok' THEN {at} * 4 + {state} END AS s_e,
+    CASE signal WHEN 'capability' THEN {at} * {cap_base} + {state} END AS c_e,
+    CASE signal WHEN 'utility_ok' THEN {at} * 4 + {state} END AS u_e"""
+
+    unknown = f"CASE signal WHEN 'capability' THEN {cap_unknown} ELSE 3 END"
     return f"""
-WITH ev AS (
-  SELECT sid, t, 2 AS ord,
-    CASE WHEN signal = 'supply_ok' THEN t * 2 + (1 - CAST(value AS BIGINT)) END AS s_e,
-    CASE WHEN signal = 'capability' THEN t * {PER_MILLE + 1}
-      + ({PER_MILLE} - CAST(ROUND(value * {PER_MILLE}) AS BIGINT)) END AS c_e,
-    CASE WHEN signal = 'utility_ok' THEN t * 2 + (1 - CAST(value AS BIGINT)) END AS u_e,
-    CASE WHEN signal = 'capability' THEN {PER_MILLE} - CAST(ROUND(value * {PER_MILLE}) AS BIGINT)
-      ELSE 1 - CAST(value AS BIGINT) END AS tb
+WITH raw AS (
+  SELECT sid, signal, t,
+    CASE WHEN signal = 'capability' THEN {k} - CAST(ROUND(value * {k}) AS BIGINT)
+      ELSE 1 - CAST(value AS BIGINT) END AS v
   FROM tel
   WHERE signal IN ('supply_ok', 'capability', 'utility_ok') AND t >= {lo} - {tol} AND t < {hi}
+),
+nav AS (
+  SELECT sid, signal, t, v,
+    lag(t) OVER (PARTITION BY sid, signal ORDER BY t, v) AS pt,
+    lag(v) OVER (PARTITION BY sid, signal ORDER BY t, v) AS pv,
+    lead(t) OVER (PARTITION BY sid, signal ORDER BY t, v) AS nt
+  FROM raw
+),
+ev AS (
+  SELECT sid, t, 2 AS ord, {code("t", "v")}
+  FROM nav WHERE pt IS NULL OR v <> pv OR t - pt > {tol}
+  UNION ALL
+  SELECT sid, t + {tol} AS t, 2 AS ord, {code(f"(t + {tol})", unknown)}
+  FROM nav WHERE nt IS NULL OR nt - t > {tol}
   UNION ALL
   SELECT sid, t, ord, CAST(NULL AS BIGINT) AS s_e, CAST(NULL AS BIGINT) AS c_e,
-    CAST(NULL AS BIGINT) AS u_e, 0 AS tb
+    CAST(NULL AS BIGINT) AS u_e
   FROM mark
 ),
 sw AS (
@@ -109,16 +119,17 @@ sw AS (
 ),
 seg AS (
   SELECT sid, t, len,
-    {known.format(t=s_t, tol=tol)} AS ks, 1 - {s_code} AS s,
-    {known.format(t=c_t, tol=tol)} AS kc, {PER_MILLE} - {c_code} AS c,
-    {known.format(t=u_t, tol=tol)} AS ku, 1 - {u_code} AS u
+    CASE WHEN s_e IS NULL OR s_e % 4 = 3 THEN 0 ELSE len END AS ks, 1 - s_e % 4 AS s,
+    CASE WHEN c_e IS NULL OR c_e % {cap_base} = {cap_unknown} THEN 0 ELSE len END AS kc,
+    {k} - c_e % {cap_base} AS c,
+    CASE WHEN u_e IS NULL OR u_e % 4 = 3 THEN 0 ELSE len END AS ku, 1 - u_e % 4 AS u
   FROM sw
   WHERE len > 0
 ),
 st AS (
   SELECT seg.sid, seg.t, per.p0, seg.len, seg.ks, seg.s, seg.ku, seg.u, seg.c,
-    CASE WHEN seg.s = 0 THEN seg.ks ELSE 0 END AS forced,
-    CASE WHEN seg.c < {PER_MILLE} THEN seg.kc ELSE 0 END AS kd,
+    CASE WHEN seg.s = 0 AND seg.ks > 0 THEN seg.ks ELSE 0 END AS forced,
+    CASE WHEN seg.kc > 0 AND seg.c < {k} THEN seg.kc ELSE 0 END AS kd,
     COALESCE(wn.kind, '') AS kind
   FROM seg
   JOIN per ON per.sid = seg.sid AND seg.t >= per.p0 AND seg.t < per.p1
@@ -127,7 +138,7 @@ st AS (
 parts AS (
   SELECT sid, t, p0, len, kind, forced, ks, s, ku, u,
     GREATEST(0, kd - forced) AS degraded,
-    GREATEST(0, kd - forced) * ({PER_MILLE} - COALESCE(c, {PER_MILLE})) AS degraded_w,
+    GREATEST(0, kd - forced) * ({k} - COALESCE(c, {k})) AS degraded_w,
     len - GREATEST(ks, kd) AS unknown
   FROM st
 )"""

@@ -164,6 +164,35 @@ def pandas_run(path: Path, sites: list[str]) -> dict[str, dict[tuple[str, str], 
     return {"availability": avail, "peak": peak}
 
 
+def pandas_grid_run(path: Path, sites: list[str]) -> dict[str, dict[tuple[str, str], float]]:
+    """The idiomatic pandas way: pivot each site wide, put it on the 1-minute grid, hold each
+    sample for the tolerance with ``ffill(limit=4)`` and count minutes by state. Exact here
+    because every sample of the benchmark sits on the minute grid."""
+    df = pd.read_parquet(path, columns=["site", "ts", "signal", "value"])
+    bounds = {m: month_period(ZONE, m) for m in MONTHS}
+    first = pd.Timestamp(
+        min(p.start_ms for p in bounds.values()) - TOLERANCE_MS, unit="ms", tz="UTC"
+    )
+    last = pd.Timestamp(max(p.end_ms for p in bounds.values()), unit="ms", tz="UTC")
+    grid = pd.date_range(first, last, freq="1min", inclusive="left")
+    avail: dict[tuple[str, str], float] = {}
+    for site, g in df.groupby("site", sort=False, observed=True):
+        wide = g.pivot_table(index="ts", columns="signal", values="value", aggfunc="min")
+        held = wide.reindex(grid)[["supply_ok", "capability"]].ffill(limit=4)
+        supply, cap = held["supply_ok"], np.round(held["capability"] * 1000)
+        forced = supply == 0
+        degraded = (cap < 1000) & ~forced
+        unknown = supply.isna() & ~degraded
+        down = forced * 1000 + degraded * (1000 - cap.fillna(1000)) + unknown * 1000
+        for month, p in bounds.items():
+            window = down[
+                (down.index >= pd.Timestamp(p.start_ms, unit="ms", tz="UTC"))
+                & (down.index < pd.Timestamp(p.end_ms, unit="ms", tz="UTC"))
+            ]
+            avail[(str(site), month)] = 1 - window.sum() / (len(window) * 1000)
+    return {"availability": avail}
+
+
 def timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
     times, result = [], None
     for _ in range(runs):
@@ -211,6 +240,9 @@ def main() -> None:
         t_floor, _ = timed(lambda: floor_run(path), args.runs)
         t_copact, ours = timed(lambda: copact_run(path, sites), args.runs)
         t_pandas, theirs = timed(lambda: pandas_run(path, sites), args.pandas_runs)
+        t_grid, grid = timed(lambda: pandas_grid_run(path, sites), args.pandas_runs)
+        for key, value in ours["availability"].items():
+            assert value is not None and abs(value - grid["availability"][key]) < 1e-9, key
         for metric in ("availability", "peak"):
             for key, value in ours[metric].items():
                 other = theirs[metric].get(key)
@@ -225,7 +257,8 @@ def main() -> None:
         for name, t, n in (
             ("DuckDB group-by (floor)", t_floor, args.runs),
             ("copact meter (DuckDB)", t_copact, args.runs),
-            ("pandas", t_pandas, args.pandas_runs),
+            ("pandas, the same sweep", t_pandas, args.pandas_runs),
+            ("pandas, grid + ffill (avail. only)", t_grid, args.pandas_runs),
         ):
             table.add_row(
                 f"{name} ×{n}",
@@ -235,7 +268,7 @@ def main() -> None:
                 "" if name.startswith("copact") else f"{t / t_copact:.2f}×",
             )
         console.print(table)
-        console.print("copact and pandas agree on every site-month (|Δ| < 1e-9)")
+        console.print("copact and both pandas versions agree on every site-month (|Δ| < 1e-9)")
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

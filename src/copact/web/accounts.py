@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -99,6 +100,9 @@ class Accounts:
         self.engine = engine
         self.settings = settings
         self.clock = clock
+        # token digest → (principal, until): a script's burst of requests costs one lookup;
+        # a revocation takes effect within ``settings.token_cache`` (and at once here)
+        self._tokens: dict[str, tuple[Principal, float]] = {}
 
     # -- users --
 
@@ -308,19 +312,29 @@ class Accounts:
     def token(self, token: str) -> Principal | None:
         if not token.startswith("cpt_") or len(token) > 200:
             return None
+        digest = _digest(token)
+        cached = self._tokens.get(digest)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(api_tokens.c.revoked, users)
                 .join(users, users.c.id == api_tokens.c.user_id)
-                .where(api_tokens.c.token_hash == _digest(token))
+                .where(api_tokens.c.token_hash == digest)
             ).first()
         if row is None or row.revoked is not None or not row.active:
+            self._tokens.pop(digest, None)
             return None
-        return Principal(
+        principal = Principal(
             row.id, row.username, row.name, row.party, row.role, row.person, via_token=True
         )
+        if len(self._tokens) > 10_000:
+            self._tokens.clear()
+        self._tokens[digest] = (principal, time.monotonic() + self.settings.token_cache)
+        return principal
 
     def revoke_tokens(self, username: str) -> int:
+        self._tokens.clear()
         with self.engine.begin() as conn:
             user_id = self._id(conn, username)
             return conn.execute(

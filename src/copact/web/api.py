@@ -21,7 +21,7 @@ from copact.web import schemas as s
 from copact.web.access import NotFound
 from copact.web.deps import Actor, ApiUser, Ctx, IdempotencyKey, client_ip
 from copact.web.downloads import evidence_download, invoice_pdf
-from copact.web.queries import changes, exit_preview, outcome_json, scoped_key, view
+from copact.web.queries import changes, exit_preview, outcome_json, run, scoped_key, view
 from copact.web.uploads import UploadRefused, check_content, receive_upload
 from copact.web.views import deal_view, utc
 
@@ -143,7 +143,7 @@ def submit(
     command = ops.Submit(
         d.id, milestone, ctx.guard.person(who, d), tuple(body.evidence), scoped_key(who, key)
     )
-    return _answer(response, ops.submit(command, uow=ctx.workspace, clock=ctx.clock))
+    return _answer(response, run(ctx.workspace, ops.submit, command, clock=ctx.clock))
 
 
 @router.post("/deals/{deal}/milestones/{milestone}/accept", response_model=s.OutcomeOut)
@@ -159,7 +159,7 @@ def accept(
     """The sign-off person accepts; the invoice is issued in the same transaction."""
     d = ctx.guard.deal(who, deal, "milestone.review", ip=client_ip(request))
     command = ops.Accept(d.id, milestone, ctx.guard.person(who, d), scoped_key(who, key))
-    return _answer(response, ops.accept(command, uow=ctx.workspace, clock=ctx.clock))
+    return _answer(response, run(ctx.workspace, ops.accept, command, clock=ctx.clock))
 
 
 @router.post("/deals/{deal}/milestones/{milestone}/reject", response_model=s.OutcomeOut)
@@ -178,7 +178,7 @@ def reject(
     command = ops.Reject(
         d.id, milestone, ctx.guard.person(who, d), tuple(body.reasons), scoped_key(who, key)
     )
-    return _answer(response, ops.reject(command, uow=ctx.workspace, clock=ctx.clock))
+    return _answer(response, run(ctx.workspace, ops.reject, command, clock=ctx.clock))
 
 
 @router.get("/deals/{deal}/evidence", response_model=list[s.EvidenceOut])
@@ -268,7 +268,7 @@ def payment(
     command = ops.RecordPayment(
         d.id, body.payer, body.payee, body.decimal(), body.ref, body.for_, scoped_key(who, key)
     )
-    return _answer(response, ops.record_payment(command, uow=ctx.workspace, clock=ctx.clock))
+    return _answer(response, run(ctx.workspace, ops.record_payment, command, clock=ctx.clock))
 
 
 @router.post("/deals/{deal}/claims", response_model=s.OutcomeOut)
@@ -290,7 +290,7 @@ def claim(
     command = ops.ClaimWork(
         d.id, Decimal(body.amount), body.for_, tuple(body.evidence), scoped_key(who, key)
     )
-    return _answer(response, ops.claim_work(command, uow=ctx.workspace, clock=ctx.clock))
+    return _answer(response, run(ctx.workspace, ops.claim_work, command, clock=ctx.clock))
 
 
 @router.post("/deals/{deal}/gates/{phase}", response_model=s.OutcomeOut)
@@ -308,7 +308,7 @@ def gate(
     d = ctx.guard.deal(who, deal, "gate.decide", ip=client_ip(request))
     by = tuple(dict.fromkeys([ctx.guard.person(who, d), *body.by]))
     command = ops.DecideGate(d.id, phase, body.decision, by, scoped_key(who, key))
-    return _answer(response, ops.decide_gate(command, uow=ctx.workspace, clock=ctx.clock))
+    return _answer(response, run(ctx.workspace, ops.decide_gate, command, clock=ctx.clock))
 
 
 @router.get("/deals/{deal}/changes", response_model=list[s.ChangeOut])
@@ -338,7 +338,7 @@ def change_propose(
         body.patch,
         scoped_key(who, key),
     )
-    return _answer(response, ops.propose_change_order(command, uow=ctx.workspace, clock=ctx.clock))
+    return _answer(response, run(ctx.workspace, ops.propose_change_order, command, clock=ctx.clock))
 
 
 @router.post("/deals/{deal}/changes/{change}/approve", response_model=s.OutcomeOut)
@@ -354,7 +354,7 @@ def change_approve(
     """Approve a change order; the last approval it needs makes the next deal version."""
     d = ctx.guard.deal(who, deal, "change.decide", ip=client_ip(request))
     command = ops.ApproveChange(d.id, change, ctx.guard.person(who, d), scoped_key(who, key))
-    return _answer(response, ops.approve_change_order(command, uow=ctx.workspace, clock=ctx.clock))
+    return _answer(response, run(ctx.workspace, ops.approve_change_order, command, clock=ctx.clock))
 
 
 @router.post("/deals/{deal}/changes/{change}/reject", response_model=s.OutcomeOut)
@@ -369,7 +369,7 @@ def change_reject(
 ) -> dict[str, Any]:
     d = ctx.guard.deal(who, deal, "change.decide", ip=client_ip(request))
     command = ops.RejectChange(d.id, change, ctx.guard.person(who, d), scoped_key(who, key))
-    return _answer(response, ops.reject_change_order(command, uow=ctx.workspace, clock=ctx.clock))
+    return _answer(response, run(ctx.workspace, ops.reject_change_order, command, clock=ctx.clock))
 
 
 @router.get("/deals/{deal}/invoices", response_model=list[s.InvoiceOut])
@@ -390,7 +390,7 @@ def invoices_issue(
     """Invoice every accepted milestone not yet invoiced (deemed acceptances included)."""
     d = ctx.guard.deal(who, deal, "invoices.issue", ip=client_ip(request))
     command = ops.IssueInvoices(d.id, scoped_key(who, key))
-    return _answer(response, ops.issue_invoices(command, uow=ctx.workspace, clock=ctx.clock))
+    return _answer(response, run(ctx.workspace, ops.issue_invoices, command, clock=ctx.clock))
 
 
 @router.get(
@@ -434,7 +434,7 @@ def exit_invoke(
     """Invoke an exit today; refused unless the trigger is open for your party."""
     d = ctx.guard.deal(who, deal, "exit.invoke", ip=client_ip(request))
     command = ops.TriggerExit(d.id, body.trigger, ctx.guard.person(who, d), scoped_key(who, key))
-    return _answer(response, ops.trigger_exit(command, uow=ctx.workspace, clock=ctx.clock))
+    return _answer(response, run(ctx.workspace, ops.trigger_exit, command, clock=ctx.clock))
 
 
 @router.get("/deals/{deal}/journal/verify", response_model=s.VerificationOut)

@@ -36,7 +36,7 @@ from copact.web.deps import (
     secure_request,
 )
 from copact.web.downloads import evidence_download, invoice_document, invoice_pdf
-from copact.web.queries import changes, exit_preview, scoped_key, view
+from copact.web.queries import changes, exit_preview, run, scoped_key, view
 from copact.web.uploads import UploadRefused, check_content, receive_upload
 from copact.web.views import money_text
 
@@ -222,7 +222,7 @@ def submit(
     command = ops.Submit(
         d.id, milestone, ctx.guard.person(who, d), tuple(evidence), scoped_key(who, key)
     )
-    ops.submit(command, uow=ctx.workspace, clock=ctx.clock)
+    run(ctx.workspace, ops.submit, command, clock=ctx.clock)
     return _back(f"/deals/{d.id}/milestones/{milestone}", f"{milestone} submitted for review")
 
 
@@ -232,7 +232,7 @@ def accept(
 ) -> RedirectResponse:
     d = ctx.guard.deal(who, deal, "milestone.review", ip=client_ip(request))
     command = ops.Accept(d.id, milestone, ctx.guard.person(who, d), scoped_key(who, key))
-    outcome = ops.accept(command, uow=ctx.workspace, clock=ctx.clock)
+    outcome = run(ctx.workspace, ops.accept, command, clock=ctx.clock)
     numbers = [e.number for e in outcome.events if e.type == "invoice"]
     note = f"{milestone} accepted" + (f"; invoice {numbers[0]} issued" if numbers else "")
     return _back(f"/deals/{d.id}/milestones/{milestone}", note)
@@ -251,7 +251,7 @@ def reject(
     d = ctx.guard.deal(who, deal, "milestone.review", ip=client_ip(request))
     lines = tuple(line.strip() for line in reasons.splitlines() if line.strip())
     command = ops.Reject(d.id, milestone, ctx.guard.person(who, d), lines, scoped_key(who, key))
-    ops.reject(command, uow=ctx.workspace, clock=ctx.clock)
+    run(ctx.workspace, ops.reject, command, clock=ctx.clock)
     return _back(f"/deals/{d.id}/milestones/{milestone}", f"{milestone} rejected")
 
 
@@ -337,9 +337,8 @@ def invoices_issue(
     ctx: Ctx, request: Request, who: FormUser, deal: str, key: Key
 ) -> RedirectResponse:
     d = ctx.guard.deal(who, deal, "invoices.issue", ip=client_ip(request))
-    outcome = ops.issue_invoices(
-        ops.IssueInvoices(d.id, scoped_key(who, key)), uow=ctx.workspace, clock=ctx.clock
-    )
+    command = ops.IssueInvoices(d.id, scoped_key(who, key))
+    outcome = run(ctx.workspace, ops.issue_invoices, command, clock=ctx.clock)
     return _back(f"/deals/{d.id}/invoices", f"{len(outcome.events)} invoice(s) issued")
 
 
@@ -362,7 +361,7 @@ def payment(
     command = ops.RecordPayment(
         d.id, payer, payee, _decimal(amount), ref.strip(), for_ or None, scoped_key(who, key)
     )
-    ops.record_payment(command, uow=ctx.workspace, clock=ctx.clock)
+    run(ctx.workspace, ops.record_payment, command, clock=ctx.clock)
     return _back(f"/deals/{d.id}/invoices", f"payment {ref} recorded")
 
 
@@ -414,7 +413,7 @@ def change_propose(
         None,
         scoped_key(who, key),
     )
-    ops.propose_change_order(command, uow=ctx.workspace, clock=ctx.clock)
+    run(ctx.workspace, ops.propose_change_order, command, clock=ctx.clock)
     return _back(f"/deals/{d.id}/changes", f"change {change} proposed")
 
 
@@ -425,20 +424,14 @@ def change_decide(
     d = ctx.guard.deal(who, deal, "change.decide", ip=client_ip(request))
     by = ctx.guard.person(who, d)
     if decision == "approve":
-        outcome = ops.approve_change_order(
-            ops.ApproveChange(d.id, change, by, scoped_key(who, key)),
-            uow=ctx.workspace,
-            clock=ctx.clock,
-        )
+        approve = ops.ApproveChange(d.id, change, by, scoped_key(who, key))
+        outcome = run(ctx.workspace, ops.approve_change_order, approve, clock=ctx.clock)
         note = f"change {change} approved" + (
             f"; the deal is now at version {outcome.version}" if outcome.version else ""
         )
     elif decision == "reject":
-        ops.reject_change_order(
-            ops.RejectChange(d.id, change, by, scoped_key(who, key)),
-            uow=ctx.workspace,
-            clock=ctx.clock,
-        )
+        refuse = ops.RejectChange(d.id, change, by, scoped_key(who, key))
+        run(ctx.workspace, ops.reject_change_order, refuse, clock=ctx.clock)
         note = f"change {change} rejected"
     else:
         raise NotFound("a change order is approved or rejected")
@@ -466,11 +459,8 @@ def gate(
 ) -> RedirectResponse:
     d = ctx.guard.deal(who, deal, "gate.decide", ip=client_ip(request))
     deciders = tuple(dict.fromkeys([ctx.guard.person(who, d), *by]))
-    ops.decide_gate(
-        ops.DecideGate(d.id, phase, decision, deciders, scoped_key(who, key)),
-        uow=ctx.workspace,
-        clock=ctx.clock,
-    )
+    command = ops.DecideGate(d.id, phase, decision, deciders, scoped_key(who, key))
+    run(ctx.workspace, ops.decide_gate, command, clock=ctx.clock)
     return _back(f"/deals/{d.id}/gates", f"gate of {phase}: {decision}")
 
 

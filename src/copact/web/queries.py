@@ -74,16 +74,31 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
     }
 
 
+_RACE = "another change to this deal was recorded at the same moment"
+
+
 def run(
     workspace: Workspace,
     service: Callable[..., Outcome],
     command: Any,
     *,
     clock: Callable[[], Any],
+    attempts: int = 4,
 ) -> Outcome:
-    """Call one service of ``copact.services.operations``: the same functions as the CLI."""
-    outcome: Outcome = service(command, uow=workspace, clock=clock)
-    return outcome
+    """Call one service of ``copact.services.operations`` (the same functions as the CLI).
+
+    Two changes to one deal at the same moment (say, accepts of two different milestones)
+    collide on the journal's sequence number and the later one is refused having recorded
+    nothing; it is simply tried again on the new state, a few times. A change the state then
+    refuses (the same milestone accepted twice) is refused with its own reason."""
+    for attempt in range(attempts):
+        try:
+            outcome: Outcome = service(command, uow=workspace, clock=clock)
+            return outcome
+        except RefusedCommand as exc:
+            if not str(exc).startswith(_RACE) or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def scoped_key(who: Principal, key: str) -> str:

@@ -28,4 +28,6 @@ class WebSettings:
     zip_max_uncompressed: int = 200 * 1024 * 1024
     zip_max_ratio: int = 100
     idempotency_key_max: int = 100
+    #: seconds an API token's lookup is remembered by a server process (revocation delay)
+    token_cache: float = 5.0
     trusted_hosts: tuple[str, ...] = field(default_factory=tuple)

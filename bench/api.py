@@ -1,0 +1,253 @@
+"""Benchmark: 32 concurrent HTTP clients accepting and invoicing milestones against a real
+``copact serve`` on PostgreSQL (a subprocess on loopback), then a check that every accepted
+milestone has exactly one acceptance and at most one invoice (exactly one when its invoice
+amount is not zero).
+
+Set-up (not timed): a fresh schema in the ``test`` database, ``--deals`` copies of
+hybrid-dc1 registered, every milestone submitted with its evidence through the services, a
+buyer and a supplier user with API tokens. Timed: each client takes (deal, milestone) pairs
+off a shared queue and sends ``POST …/accept`` (which issues the invoice in the same
+transaction) then ``GET …/invoices``; a quarter of the accepts are also sent twice by two
+clients at once, to show the losers get 409, never 500.
+
+Goal (issue 6): at least 300 requests/s with p99 under 100 ms on a 2-core machine.
+
+    .venv/bin/python bench/api.py [--deals 160] [--clients 32] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from statistics import quantiles
+
+import httpx
+import sqlalchemy as sa
+
+from copact.services import operations as ops
+from copact.services.workspace import Workspace
+from copact.web.accounts import Accounts
+from copact.web.settings import WebSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+SAMPLE = {"photo": PNG, "telemetry-export": b"ts,kw\n2026-01-01T00:00Z,1\n"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def set_up(root: Path, url: str, deals: int) -> tuple[list[tuple[str, str]], str, str]:
+    ws = Workspace.init(root, database=url, clock=_now)
+    text = (ROOT / "examples" / "hybrid-dc1.yaml").read_text()
+    pairs = []
+    for n in range(deals):
+        deal_id = f"bench-{n:04d}"
+        deal, _ = ws.add_deal(text.replace("id: hybrid-dc1", f"id: {deal_id}", 1), deal_id)
+        for m in deal.milestones:
+            hashes = []
+            kinds = m.acceptance.evidence if m.acceptance else []
+            for kind in kinds:
+                body = SAMPLE.get(kind, PDF) + f"{deal_id}/{m.id}/{kind}".encode()
+                if kind == "photo":
+                    body = PNG
+                record = ws.add_evidence(
+                    deal_id, io.BytesIO(body), name=f"{kind}.bin", kind=kind, by="sam"
+                )
+                hashes.append(record.sha256)
+            ops.submit(ops.Submit(deal_id, m.id, "sam", tuple(hashes)), uow=ws, clock=_now)
+            pairs.append((deal_id, m.id))
+    accounts = Accounts(ws.engine, WebSettings(workspace=root), _now)
+    accounts.create_user(
+        username="ana", name="Ana", party="acme", role="owner", password="x" * 16, person="ana"
+    )
+    accounts.create_user(
+        username="raj", name="Raj", party="acme", role="finance", password="x" * 16, person="raj"
+    )
+    ana, raj = accounts.create_token("ana", "bench"), accounts.create_token("raj", "bench")
+    ws.engine.dispose()
+    return pairs, ana, raj
+
+
+async def run_clients(
+    base: str, pairs: list[tuple[str, str]], clients: int, ana: str, raj: str
+) -> tuple[list[float], Counter[int], float]:
+    queue: asyncio.Queue[tuple[str, str, bool]] = asyncio.Queue()
+    # milestone by milestone across the deals, so clients mostly work on different deals
+    order = sorted(pairs, key=lambda p: (pairs.index(p) % 5, p[0]))
+    for i, (deal, milestone) in enumerate(order):
+        queue.put_nowait((deal, milestone, i % 4 == 0))
+    latencies: list[float] = []
+    codes: Counter[int] = Counter()
+    limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
+
+    async def client(http: httpx.AsyncClient) -> None:
+        while True:
+            try:
+                deal, milestone, race = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            path = f"/api/v1/deals/{deal}/milestones/{milestone}/accept"
+            headers = {"Authorization": f"Bearer {ana}"}
+
+            async def accept() -> None:
+                t = time.perf_counter()
+                answer = await http.post(
+                    path, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
+                )
+                latencies.append(time.perf_counter() - t)
+                codes[answer.status_code] += 1
+
+            if race:
+                await asyncio.gather(accept(), accept())
+            else:
+                await accept()
+            t = time.perf_counter()
+            answer = await http.get(
+                f"/api/v1/deals/{deal}/invoices", headers={"Authorization": f"Bearer {raj}"}
+            )
+            latencies.append(time.perf_counter() - t)
+            codes[answer.status_code] += 1
+
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+        # warm-up: every worker process parses the deal once
+        for _ in range(8):
+            await http.get(
+                f"/api/v1/deals/{pairs[0][0]}/invoices", headers={"Authorization": f"Bearer {raj}"}
+            )
+        start = time.perf_counter()
+        await asyncio.gather(*(client(http) for _ in range(clients)))
+        elapsed = time.perf_counter() - start
+    return latencies, codes, elapsed
+
+
+def check(url: str, pairs: list[tuple[str, str]]) -> tuple[int, int, list[str]]:
+    """(acceptances, invoices, problems): one acceptance per milestone, one invoice per
+    invoiced milestone (design-approval is funded by the supplier: invoice amount 0)."""
+    engine = sa.create_engine(url)
+    problems = []
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT deal, type, once FROM events WHERE type IN ('accepted','invoice')")
+        ).all()
+    engine.dispose()
+    accepted = Counter((d, o) for d, t, o in rows if t == "accepted")
+    invoiced = Counter((d, o) for d, t, o in rows if t == "invoice")
+    for deal, milestone in pairs:
+        if accepted[(deal, f"accepted:{milestone}")] != 1:
+            problems.append(
+                f"{deal} {milestone}: {accepted[(deal, f'accepted:{milestone}')]} acceptances"
+            )
+        want = 0 if milestone == "design-approval" else 1
+        if invoiced[(deal, f"invoice:{milestone}")] != want:
+            problems.append(
+                f"{deal} {milestone}: {invoiced[(deal, f'invoice:{milestone}')]} invoices"
+            )
+    return sum(accepted.values()), sum(invoiced.values()), problems
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--deals", type=int, default=160)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8731)
+    args = parser.parse_args()
+
+    engine = sa.create_engine(PG)
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    url = f"{PG}?options=-csearch_path%3D{schema}"
+    server = None
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp) / "ws"
+            t = time.perf_counter()
+            pairs, ana, raj = set_up(root, url, args.deals)
+            print(
+                f"set-up: {args.deals} deals, {len(pairs)} milestones submitted "
+                f"in {time.perf_counter() - t:.1f} s"
+            )
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from copact.cli.app import main; main()",
+                    "serve",
+                    "-w",
+                    str(root),
+                    "--database",
+                    url,
+                    "--port",
+                    str(args.port),
+                    "--workers",
+                    str(args.workers),
+                ],
+                stdout=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+            base = f"http://127.0.0.1:{args.port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(f"{base}/login", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise SystemExit("the server did not start") from None
+                    time.sleep(0.2)
+            latencies, codes, elapsed = asyncio.run(
+                run_clients(base, pairs, args.clients, ana, raj)
+            )
+            n = len(latencies)
+            cuts = quantiles(latencies, n=100)
+            print(
+                f"{n} requests by {args.clients} clients in {elapsed:.2f} s "
+                f"against {args.workers} uvicorn worker(s) on PostgreSQL"
+            )
+            print(f"  throughput {n / elapsed:,.0f} requests/s")
+            print(
+                f"  latency p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms, "
+                f"max {max(latencies) * 1000:.1f} ms"
+            )
+            print(
+                f"  status codes {dict(sorted(codes.items()))} "
+                "(409: the loser of a concurrent accept)"
+            )
+            acceptances, invoices, problems = check(url, pairs)
+            print(
+                f"  journal: {acceptances} acceptances, {invoices} invoices for "
+                f"{len(pairs)} milestones; {'OK' if not problems else 'PROBLEMS'}"
+            )
+            for p in problems[:10]:
+                print("   ", p)
+            if problems or any(c >= 500 for c in codes):
+                raise SystemExit(1)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

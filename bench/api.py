@@ -106,7 +106,7 @@ async def run_clients(
             path = f"/api/v1/deals/{deal}/milestones/{milestone}/accept"
             headers = {"Authorization": f"Bearer {ana}"}
 
-            async def accept() -> None:
+            async def accept(path: str = path, headers: dict[str, str] = headers) -> None:
                 t = time.perf_counter()
                 answer = await http.post(
                     path, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -314,7 +313,7 @@ class Accounts:
             return None
         digest = _digest(token)
         cached = self._tokens.get(digest)
-        if cached is not None and cached[1] > time.monotonic():
+        if cached is not None and cached[1] > self.clock().timestamp():
             return cached[0]
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -330,7 +329,7 @@ class Accounts:
         )
         if len(self._tokens) > 10_000:
             self._tokens.clear()
-        self._tokens[digest] = (principal, time.monotonic() + self.settings.token_cache)
+        self._tokens[digest] = (principal, self.clock().timestamp() + self.settings.token_cache)
         return principal
 
     def revoke_tokens(self, username: str) -> int:

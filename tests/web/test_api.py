@@ -177,3 +177,38 @@ def test_a_photo_is_an_image(fresh: World) -> None:
     client = client_for(fresh)
     record = upload(client, bearer(fresh.users["voltworks-account"]), "site.png", PNG, "photo")
     assert record["media_type"] == "image/png"
+
+
+def test_decisions_and_risks_reach_the_dashboard(fresh: World) -> None:
+    client = client_for(fresh)
+    ana = bearer(fresh.users["acme-owner"])
+    sam = bearer(fresh.users["voltworks-account"])
+    logged = client.post(
+        f"/api/v1/deals/{DEAL}/decisions",
+        headers={**ana, "Idempotency-Key": "d1"},
+        json={"decision": "Pre-order the battery cells now", "by": ["sam"], "topic": "supply"},
+    )
+    assert logged.status_code == 200, logged.text
+    assert logged.json()["events"][0]["by"] == ["ana", "sam"]
+    updated = client.post(
+        f"/api/v1/deals/{DEAL}/risks",
+        headers={**sam, "Idempotency-Key": "r1"},
+        json={"risk": "battery-lead-time", "status": "mitigated", "mitigation": "cells ordered"},
+    )
+    assert updated.status_code == 200, updated.text
+    new = client.post(
+        f"/api/v1/deals/{DEAL}/risks",
+        headers={**sam, "Idempotency-Key": "r2"},
+        json={"risk": "crane-permit", "description": "city crane permit is late"},
+    )
+    assert new.status_code == 409 and "likelihood" in new.json()["detail"]
+    state = client.get(f"/api/v1/deals/{DEAL}", headers=ana).json()
+    assert state["decisions"][0]["decision"] == "Pre-order the battery cells now"
+    [risk] = [r for r in state["risks"] if r["id"] == "battery-lead-time"]
+    assert risk["status"] == "mitigated" and risk["mitigation"] == "cells ordered"
+    finance = client.post(
+        f"/api/v1/deals/{DEAL}/decisions",
+        headers={**bearer(fresh.users["acme-finance"]), "Idempotency-Key": "d2"},
+        json={"decision": "pay early"},
+    )
+    assert finance.status_code == 403

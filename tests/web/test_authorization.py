@@ -36,6 +36,7 @@ PAY = {"payer": "acme", "payee": "voltworks", "amount": "10.00", "ref": "M-1"}
 EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/openapi.json"): Rule("open"),
     ("GET", "/"): Rule("open"),
+    ("GET", "/assets/invoice.css"): Rule("open"),
     ("GET", "/login"): Rule("open"),
     ("POST", "/login"): Rule("open"),
     ("POST", "/logout"): Rule("self"),

@@ -437,6 +437,50 @@ def exit_invoke(
     return _answer(response, run(ctx.workspace, ops.trigger_exit, command, clock=ctx.clock))
 
 
+@router.post("/deals/{deal}/decisions", response_model=s.OutcomeOut)
+def decision(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    body: s.DecisionIn,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """Enter a decision in the deal's log, with the people who took it (you among them)."""
+    d = ctx.guard.deal(who, deal, "decision.log", ip=client_ip(request))
+    by = tuple(dict.fromkeys([ctx.guard.person(who, d), *body.by]))
+    command = ops.LogDecision(d.id, body.decision, by, body.topic, scoped_key(who, key))
+    return _answer(response, run(ctx.workspace, ops.log_decision, command, clock=ctx.clock))
+
+
+@router.post("/deals/{deal}/risks", response_model=s.OutcomeOut)
+def risk(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    body: s.RiskIn,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """Add a risk to the register (description, likelihood, impact) or change its fields."""
+    d = ctx.guard.deal(who, deal, "risk.update", ip=client_ip(request))
+    command = ops.UpdateRisk(
+        d.id,
+        body.risk,
+        ctx.guard.person(who, d),
+        body.description,
+        body.likelihood,
+        body.impact,
+        body.owner,
+        body.mitigation,
+        body.status,
+        scoped_key(who, key),
+    )
+    return _answer(response, run(ctx.workspace, ops.update_risk, command, clock=ctx.clock))
+
+
 @router.get("/deals/{deal}/journal/verify", response_model=s.VerificationOut)
 def journal_verify(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> dict[str, Any]:
     """Recompute the journal's hash chain; names the first event that does not match."""

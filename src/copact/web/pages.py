@@ -464,6 +464,59 @@ def gate(
     return _back(f"/deals/{d.id}/gates", f"gate of {phase}: {decision}")
 
 
+# -- decisions and risks --
+
+
+@router.post("/deals/{deal}/decisions")
+def decision(
+    ctx: Ctx,
+    request: Request,
+    who: FormUser,
+    deal: str,
+    key: Key,
+    decision: Annotated[str, Form(min_length=3, max_length=2000)],
+    topic: Annotated[str, Form(max_length=200)] = "",
+) -> RedirectResponse:
+    d = ctx.guard.deal(who, deal, "decision.log", ip=client_ip(request))
+    by = (ctx.guard.person(who, d),)
+    command = ops.LogDecision(
+        d.id, decision.strip(), by, topic.strip() or None, scoped_key(who, key)
+    )
+    run(ctx.workspace, ops.log_decision, command, clock=ctx.clock)
+    return _back(f"/deals/{d.id}", "decision logged")
+
+
+@router.post("/deals/{deal}/risks")
+def risk(
+    ctx: Ctx,
+    request: Request,
+    who: FormUser,
+    deal: str,
+    key: Key,
+    risk: Annotated[str, Form(max_length=64)],
+    description: Annotated[str, Form(max_length=2000)] = "",
+    likelihood: Annotated[str, Form(max_length=10)] = "",
+    impact: Annotated[str, Form(max_length=10)] = "",
+    mitigation: Annotated[str, Form(max_length=2000)] = "",
+    status: Annotated[str, Form(max_length=10)] = "",
+) -> RedirectResponse:
+    d = ctx.guard.deal(who, deal, "risk.update", ip=client_ip(request))
+    command = ops.UpdateRisk(
+        d.id,
+        risk.strip(),
+        ctx.guard.person(who, d),
+        description.strip() or None,
+        likelihood or None,
+        impact or None,
+        None,
+        mitigation.strip() or None,
+        status or None,
+        scoped_key(who, key),
+    )
+    run(ctx.workspace, ops.update_risk, command, clock=ctx.clock)
+    return _back(f"/deals/{d.id}", f"risk {risk} recorded")
+
+
 # -- exit, access log, journal --
 
 

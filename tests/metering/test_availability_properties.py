@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from copact.metering.engines import DuckDBEngine
 from copact.metering.metrics import SitePeriod, availability, load_inputs
 from copact.metering.periods import Period
-from copact.metering.results import MetricResult
+from copact.metering.results import MetricResult, combine
 from copact.metering.telemetry import telemetry_from_table
 from copact.metering.windows import Window
 
@@ -99,5 +99,8 @@ def test_two_halves_add_up_to_the_whole(
     assert a.numerator + b.numerator == w.numerator
     assert a.denominator + b.denominator == w.denominator
     assert a.unknown_s + b.unknown_s == w.unknown_s
+    both = combine([a, b], site="dc1", period="whole")
+    assert both.value == (w.value if w.denominator else None)
+    assert both.coverage == w.coverage
     for key in ("forced_s", "degraded_weighted_s", "planned_s", "excluded_s"):
         assert Fraction(a.details[key]) + Fraction(b.details[key]) == w.details[key]  # type: ignore[arg-type]

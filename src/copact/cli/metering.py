@@ -143,9 +143,10 @@ def meter(
 ) -> None:
     """SLA metrics of a month per site and the settlement of the fee (DESIGN §6).
 
-    Availability, ride-through, peak demand, monitoring uptime and battery cycles come from
-    the telemetry; time-to-repair and response-time from the tickets. A malformed row in any
-    input is reported with its file and line and nothing is settled (exit 1).
+    Availability, ride-through, peak demand, monitoring uptime, battery cycles and fuel
+    efficiency come from the telemetry; time-to-repair and response-time from the tickets.
+    A malformed row in any input is reported with its file and line and nothing is settled
+    (exit 1). Unknown signals and sites are ignored with a warning.
 
     Example: `copact meter examples/hybrid-dc1.yaml --telemetry
     examples/telemetry/dc1-2027-03.parquet --windows examples/telemetry/windows.csv

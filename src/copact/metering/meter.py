@@ -47,13 +47,6 @@ __all__ = [
 ]
 
 DEFAULT_GAP_TOLERANCE_S = 300
-TELEMETRY_MEASURES = (
-    "availability",
-    "ride-through",
-    "peak-demand",
-    "monitoring-uptime",
-    "battery-cycles",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +153,8 @@ def meter_month(
         by_measure["battery-cycles"] = battery_cycles(engine, periods, usable_kwh=usable)
 
     fee, notes = period_fee(sla, deal.money_currency)
+    if sla.period != "month":
+        notes.append(f"the SLA settles per {sla.period}: this is one month of it, for review")
     shares = allocate(fee, [1] * len(periods))
     reports = []
     for sp, fee_share in zip(periods, shares, strict=True):

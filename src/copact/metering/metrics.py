@@ -39,8 +39,7 @@ __all__ = [
     "site_names",
 ]
 
-PPM = sql.PER_MILLE
-_MS = Fraction(1, 1000)
+PER_MILLE = sql.PER_MILLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +55,9 @@ def _bounds(periods: Sequence[SitePeriod]) -> tuple[int, int]:
 def load_inputs(
     engine: Engine, telemetry: Telemetry, windows: Sequence[Window], periods: Sequence[SitePeriod]
 ) -> None:
-    """Give the engine the tables the queries read: ``tel``, ``per``, ``wn`` (the windows made
-    disjoint) and ``mark`` (period bounds and window edges with their local months)."""
+    """Give the engine the tables the queries read: ``tel``, ``sites`` (``sid`` → site id),
+    ``per`` (the periods), ``wn`` (the windows made disjoint) and ``mark`` (period bounds and
+    window edges, which cut the sweep's segments)."""
     engine.load("tel", telemetry.table)
     ids = {site: i for i, site in enumerate(telemetry.site_ids)}
     missing = sorted({p.site for p in periods} - set(ids))
@@ -162,10 +162,10 @@ def availability(
         degraded_w = int(r["degraded_w"]) if r else 0
         unknown_ms = int(r["unknown_ms"]) if r else period_ms - excluded - planned
         d = period_ms - excluded - planned
-        down_high = forced * PPM + degraded_w
-        down_low = down_high + unknown_ms * PPM
-        a_high = 1 - Fraction(down_high, d * PPM) if d else None
-        a_low = 1 - Fraction(down_low, d * PPM) if d else None
+        down_high = forced * PER_MILLE + degraded_w
+        down_low = down_high + unknown_ms * PER_MILLE
+        a_high = 1 - Fraction(down_high, d * PER_MILLE) if d else None
+        a_low = 1 - Fraction(down_low, d * PER_MILLE) if d else None
         down = down_low if unknown == "down" else down_high
         results[(sp.site, sp.period.month)] = MetricResult(
             metric=metric,
@@ -174,7 +174,7 @@ def availability(
             period=sp.period.month,
             unit="ratio",
             value=a_low if unknown == "down" else a_high,
-            numerator=Fraction(d * PPM - down, 1000 * PPM),
+            numerator=Fraction(d * PER_MILLE - down, 1000 * PER_MILLE),
             denominator=_seconds(d),
             unknown_s=_seconds(unknown_ms),
             coverage=1 - Fraction(unknown_ms, period_ms),
@@ -187,7 +187,7 @@ def availability(
                 "planned_s": _seconds(planned),
                 "forced_s": _seconds(forced),
                 "degraded_s": _seconds(degraded),
-                "degraded_weighted_s": Fraction(degraded_w, 1000 * PPM),
+                "degraded_weighted_s": Fraction(degraded_w, 1000 * PER_MILLE),
             },
         )
     return results

@@ -93,6 +93,8 @@ def test_meter_cannot_run_without_its_inputs() -> None:
         app, ["meter", DEAL, "-t", tel, "--period", "2027-03", "--engine", "excel"]
     )
     assert bad_engine.exit_code == 2
+    bad_plot = runner.invoke(app, [*ARGS, "--plot", "timeline.gif"])
+    assert bad_plot.exit_code == 2 and ".png, .svg or .pdf" in bad_plot.stderr
     no_sla = runner.invoke(
         app, ["meter", str(EXAMPLES / "heat-sensor-housing.yaml"), "-t", tel, "--period", "2027-03"]
     )

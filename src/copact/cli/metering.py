@@ -164,6 +164,8 @@ def meter(
         _existing(windows, "--windows")
     if tickets is not None:
         _existing(tickets, "--tickets")
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        fail(f"--plot: write the timeline to a .png, .svg or .pdf file, not {plot.name!r}")
     if engine == "spark" and (reason := spark_missing()) is not None:
         fail(f"--engine spark: {reason}")
     deal = load_for_commands(deal_path)

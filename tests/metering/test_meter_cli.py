@@ -35,7 +35,11 @@ def test_meter_json_has_the_documented_shape_and_settles_the_sample_month() -> N
     doc = json.loads(result.stdout)
     assert (doc["deal"], doc["period"]) == ("hybrid-dc1", "2027-03")
     (site,) = doc["sites"]
-    assert site["site"] == "dc1" and site["hours"] == 743
+    assert set(doc) == {"deal", "period", "sites"}
+    assert set(site) == {"site", "metrics", "settlement"}
+    assert set(site["settlement"]) == {"fee", "credits", "bonuses", "amount", "flags"}
+    assert site["site"] == "dc1"
+    assert site["metrics"]["availability"]["period_s"] == 743 * 3600
     a = site["metrics"]["availability"]
     for key in ("value", "numerator", "denominator", "unknown_s", "coverage", "inputs"):
         assert key in a
@@ -51,6 +55,7 @@ def test_meter_json_has_the_documented_shape_and_settles_the_sample_month() -> N
     # 99.5% ≤ availability < 99.95%: the 5% tier only; the one repair took under 4 h
     assert 0.995 <= a["value"] < 0.9995
     assert site["metrics"]["repair"]["value"] < 4 * 3600
+    assert a["credit_rate"] == 0.05 and site["metrics"]["repair"]["credit_rate"] == 0
     settlement = site["settlement"]
     assert settlement["fee"] == "4000.00"
     assert settlement["credits"] == "200.00"  # 5% of 4000
@@ -157,5 +162,5 @@ def test_demo_data_meters_with_its_own_windows_and_tickets(tmp_path: Path) -> No
     )
     assert result.exit_code == 0, result.output
     site = json.loads(result.stdout)["sites"][0]
-    assert site["hours"] == 721  # the fall-back month
+    assert site["metrics"]["availability"]["period_s"] == 721 * 3600  # the fall-back month
     assert site["metrics"]["availability"]["planned_s"] > 0

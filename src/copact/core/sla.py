@@ -175,18 +175,12 @@ def settle_period(
 
 
 def settlement_to_json(s: SlaSettlement) -> dict[str, object]:
-    """DESIGN §11 ``meter`` settlement: amounts as decimal strings, rates as numbers."""
+    """DESIGN §11 ``meter`` settlement: ``fee``, ``credits``, ``bonuses`` and ``amount`` as
+    decimal strings, and the ``flags`` for review."""
     return {
         "fee": f"{s.fee.amount:f}",
         "credits": f"{s.credits.amount:f}",
         "bonuses": f"{s.bonuses.amount:f}",
         "amount": f"{s.amount.amount:f}",
-        "currency": s.fee.currency.code,
-        "credit_rate": float(s.credit_rate),
-        "bonus_rate": float(s.bonus_rate),
         "flags": list(s.flags),
-        "metrics": {
-            t.metric: {"credit_rate": float(t.credit), "bonus_rate": float(t.bonus)}
-            for t in s.terms
-        },
     }

@@ -206,20 +206,23 @@ def meter_month(
 
 
 def report_to_json(report: MeterReport) -> dict[str, object]:
-    """DESIGN §11 ``meter``: ``{"deal", "period", "sites": [{"site", "metrics", "settlement"}]}``
-    (plus the engine, and each site's zone and hours, which a reader checks first)."""
-    return {
-        "deal": report.deal,
-        "period": report.month,
-        "engine": report.engine,
-        "sites": [
-            {
-                "site": s.site,
-                "timezone": s.period.timezone,
-                "hours": s.period.ms / 3_600_000,
-                "metrics": {k: v.to_json() for k, v in s.metrics.items()},
-                "settlement": settlement_to_json(s.settlement),
-            }
-            for s in report.sites
-        ],
-    }
+    """DESIGN §11 ``meter``: ``{"deal", "period", "sites": [{"site", "metrics", "settlement"}]}``.
+
+    Each metric carries, besides its figures, the credit and bonus rates its tiers gave
+    (``credit_rate``, ``bonus_rate``: fractions of the fee) and ``period_s``, the length of the
+    site's local month in seconds (2,674,800 for a New York March)."""
+    sites = []
+    for s in report.sites:
+        terms = {t.metric: t for t in s.settlement.terms}
+        metrics = {}
+        for metric_id, result in s.metrics.items():
+            doc = result.to_json()
+            doc.setdefault("period_s", s.period.ms // 1000)
+            t = terms.get(metric_id)
+            doc["credit_rate"] = float(t.credit) if t else 0.0
+            doc["bonus_rate"] = float(t.bonus) if t else 0.0
+            metrics[metric_id] = doc
+        sites.append(
+            {"site": s.site, "metrics": metrics, "settlement": settlement_to_json(s.settlement)}
+        )
+    return {"deal": report.deal, "period": report.month, "sites": sites}

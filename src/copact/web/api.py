@@ -21,7 +21,15 @@ from copact.web import schemas as s
 from copact.web.access import NotFound
 from copact.web.deps import Actor, ApiUser, Ctx, IdempotencyKey, client_ip
 from copact.web.downloads import evidence_download, invoice_pdf
-from copact.web.queries import changes, exit_preview, outcome_json, run, scoped_key, view
+from copact.web.queries import (
+    changes,
+    exit_preview,
+    invoices,
+    outcome_json,
+    run,
+    scoped_key,
+    view,
+)
 from copact.web.uploads import UploadRefused, check_content, receive_upload
 from copact.web.views import deal_view, utc
 
@@ -373,9 +381,9 @@ def change_reject(
 
 
 @router.get("/deals/{deal}/invoices", response_model=list[s.InvoiceOut])
-def invoices(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
+def invoice_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    return view(ctx.workspace, d, ctx.clock().date()).invoices()
+    return invoices(ctx.workspace, d, ctx.clock().date())
 
 
 @router.post("/deals/{deal}/invoices", response_model=s.OutcomeOut)

@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from copact.errors import CopactError
 from copact.web.accounts import Principal
@@ -48,7 +49,7 @@ class CsrfRefused(CopactError):
     """A form or cookie request without the session's CSRF token (HTTP 403)."""
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
 
@@ -72,19 +73,23 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def _from_request(ctx: Context, request: Request, token: str | None) -> Principal | None:
+async def _from_request(ctx: Context, request: Request, token: str | None) -> Principal | None:
+    """The user of a token or session cookie. Dependencies are async so a request makes one
+    trip to the thread pool (its handler), not one per dependency; the lookups that touch
+    the database go to the pool themselves (a remembered API token does not)."""
     if token is not None:
-        return ctx.accounts.token(token)
+        known = ctx.accounts.remembered(token)
+        return known or await run_in_threadpool(ctx.accounts.token, token)
     cookie = request.cookies.get(cookie_name(ctx, request))
-    return ctx.accounts.session(cookie) if cookie else None
+    return await run_in_threadpool(ctx.accounts.session, cookie) if cookie else None
 
 
-def api_user(
+async def api_user(
     ctx: Ctx,
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    who = _from_request(ctx, request, credentials.credentials if credentials else None)
+    who = await _from_request(ctx, request, credentials.credentials if credentials else None)
     if who is None:
         raise Unauthenticated("sign in, or send an API token: Authorization: Bearer cpt_…")
     request.state.principal = who
@@ -100,7 +105,7 @@ def _csrf_ok(who: Principal, given: str | None) -> bool:
     return bool(given) and who.csrf is not None and secrets.compare_digest(who.csrf, given or "")
 
 
-def api_actor(
+async def api_actor(
     who: ApiUser,
     x_csrf_token: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
@@ -112,8 +117,8 @@ def api_actor(
 Actor = Annotated[Principal, Depends(api_actor)]
 
 
-def page_user(ctx: Ctx, request: Request) -> Principal:
-    who = _from_request(ctx, request, None)
+async def page_user(ctx: Ctx, request: Request) -> Principal:
+    who = await _from_request(ctx, request, None)
     if who is None:
         raise SignInRequired(str(request.url.path))
     request.state.principal = who

@@ -10,17 +10,24 @@ from copact.core.changes import missing_approvals
 from copact.core.deal import Deal
 from copact.core.events import dump_event
 from copact.core.settlement import TRIGGERS, open_triggers, settle_exit, settlement_to_json
-from copact.core.state import DealState
+from copact.core.state import DealState, deal_state, state_to_json
 from copact.errors import RefusedCommand
 from copact.services.workspace import Outcome, Workspace
 from copact.web.accounts import Principal
-from copact.web.views import DealView, deal_view
+from copact.web.views import DealView, deal_view, invoice_json
 
-__all__ = ["changes", "exit_preview", "outcome_json", "run", "view"]
+__all__ = ["changes", "exit_preview", "invoices", "outcome_json", "run", "scoped_key", "view"]
 
 
 def view(workspace: Workspace, deal: Deal, today: date) -> DealView:
     return deal_view(deal, workspace.events(deal.id), today=today)
+
+
+def invoices(workspace: Workspace, deal: Deal, today: date) -> list[dict[str, Any]]:
+    """The deal's invoices with whether each is overdue today (no dashboard figures)."""
+    state = deal_state(deal, workspace.events(deal.id), on=today)
+    overdue = {i["number"]: i["overdue"] for i in state_to_json(state)["invoices"]}
+    return [invoice_json(i, overdue=overdue[i.number]) for i in state.invoices]
 
 
 def changes(deal: Deal, state: DealState) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy import create_engine
 
 from copact.services.workspace import CONFIG, Workspace
 from copact.store.engine import migrate, open_engine
@@ -22,6 +23,7 @@ from copact.web.settings import WebSettings
 __all__ = ["DEMO_USERS", "DemoUser", "app_from_environment", "load_demo", "open_for_serving"]
 
 _ENV = "COPACT_SERVE"
+_THREADS = 40  # anyio's default thread pool, where the handlers run
 
 
 def _now() -> datetime:
@@ -29,15 +31,25 @@ def _now() -> datetime:
 
 
 def open_for_serving(root: Path, database: str | None) -> Workspace:
-    """The workspace at ``root`` (created when missing), on ``database`` when given, migrated."""
+    """The workspace at ``root`` (created when missing), on ``database`` when given, migrated.
+
+    On PostgreSQL the server keeps a pool as large as its thread pool, so a burst of requests
+    never queues for a connection."""
     if not (root / CONFIG).is_file():
-        return Workspace.init(root, database=database, clock=_now)
-    ws = Workspace.open(root, clock=_now)
-    if database is not None and database != ws.engine.url.render_as_string(hide_password=False):
-        engine = open_engine(database)
-        migrate(engine)
-        ws = Workspace(root, engine, _now, ws.evidence_limit)
-    return ws
+        ws = Workspace.init(root, database=database, clock=_now)
+    else:
+        ws = Workspace.open(root, clock=_now)
+    configured = ws.engine.url.render_as_string(hide_password=False)
+    url = database or configured
+    if url.startswith("postgresql"):
+        ws.engine.dispose()
+        engine = create_engine(url, pool_pre_ping=True, pool_size=_THREADS, max_overflow=8)
+    elif url != configured:
+        engine = open_engine(url)
+    else:
+        return ws
+    migrate(engine)
+    return Workspace(root, engine, _now, ws.evidence_limit)
 
 
 @dataclass(frozen=True)

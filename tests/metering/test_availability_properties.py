@@ -15,21 +15,22 @@ from hypothesis import strategies as st
 
 from copact.metering.engines import DuckDBEngine
 from copact.metering.metrics import SitePeriod, availability, load_inputs
-from copact.metering.periods import Period
+from copact.metering.periods import Period, month_period
 from copact.metering.results import MetricResult, combine
 from copact.metering.telemetry import telemetry_from_table
 from copact.metering.windows import Window
 
 ZONE = "America/New_York"
-P0 = 1_804_000_000_000 - 1_804_000_000_000 % 60_000
+MARCH = month_period("America/New_York", "2027-03")  # 743 hours
+P0 = MARCH.start_ms
 MINUTE = 60_000
-DAY_MIN = 24 * 60
+MONTH_MIN = MARCH.ms // MINUTE  # the minutes of the month
 TOL = 5 * MINUTE
 ENGINE = DuckDBEngine(threads=1)
 
 samples = st.lists(
     st.tuples(
-        st.integers(-15, DAY_MIN + 15),  # minute of the sample, a little outside the day too
+        st.integers(-15, MONTH_MIN + 15),  # minute of the sample, a little outside the month too
         st.sampled_from(["supply_ok", "capability"]),
         st.sampled_from([0.0, 0.25, 0.5, 1.0]),
     ),
@@ -37,7 +38,7 @@ samples = st.lists(
 )
 windows = st.lists(
     st.tuples(
-        st.integers(-30, DAY_MIN), st.integers(1, 300), st.sampled_from(["planned", "excluded"])
+        st.integers(-30, MONTH_MIN), st.integers(1, 3000), st.sampled_from(["planned", "excluded"])
     ),
     max_size=3,
 )
@@ -70,10 +71,9 @@ def _run(
 def test_availability_is_between_0_and_1_and_a_low_never_exceeds_a_high(
     rows: list[tuple[int, str, float]], wins: list[tuple[int, int, str]]
 ) -> None:
-    day = Period(P0, P0 + DAY_MIN * MINUTE, "day", ZONE)
-    (a,) = _run(rows, wins, [day])
+    (a,) = _run(rows, wins, [MARCH])
     low, high = a.details["a_low"], a.details["a_high"]
-    if a.denominator == 0:  # the whole day was inside windows
+    if a.denominator == 0:  # the whole month was inside windows
         assert low is None and high is None
         return
     assert isinstance(low, Fraction) and isinstance(high, Fraction)
@@ -83,23 +83,23 @@ def test_availability_is_between_0_and_1_and_a_low_never_exceeds_a_high(
         Fraction(a.details[k])  # type: ignore[arg-type]
         for k in ("excluded_s", "planned_s", "forced_s", "degraded_s")
     )
-    assert parts + a.unknown_s <= Fraction(DAY_MIN * 60)
+    assert parts + a.unknown_s <= Fraction(MONTH_MIN * 60)
 
 
 @settings(max_examples=40, deadline=None)
-@given(samples, windows, st.integers(1, DAY_MIN - 1))
-def test_two_halves_add_up_to_the_whole(
+@given(samples, windows, st.integers(1, MONTH_MIN - 1))
+def test_a_month_cut_in_two_adds_up_to_the_whole_month(
     rows: list[tuple[int, str, float]], wins: list[tuple[int, int, str]], cut: int
 ) -> None:
-    whole = Period(P0, P0 + DAY_MIN * MINUTE, "whole", ZONE)
+    whole = MARCH
     first = Period(P0, P0 + cut * MINUTE, "first", ZONE)
-    second = Period(P0 + cut * MINUTE, P0 + DAY_MIN * MINUTE, "second", ZONE)
+    second = Period(P0 + cut * MINUTE, P0 + MONTH_MIN * MINUTE, "second", ZONE)
     (w,) = _run(rows, wins, [whole])
     a, b = _run(rows, wins, [first, second])
     assert a.numerator + b.numerator == w.numerator
     assert a.denominator + b.denominator == w.denominator
     assert a.unknown_s + b.unknown_s == w.unknown_s
-    both = combine([a, b], site="dc1", period="whole")
+    both = combine([a, b], site="dc1", period="2027-03")
     assert both.value == (w.value if w.denominator else None)
     assert both.coverage == w.coverage
     for key in ("forced_s", "degraded_weighted_s", "planned_s", "excluded_s"):

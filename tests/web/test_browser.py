@@ -114,7 +114,7 @@ def test_two_parties_run_a_milestone_in_the_browser(
         # finance sees the invoice and downloads its PDF
         raj = session("acme-finance")
         raj.goto(f"{server.url}/deals/{DEAL}/invoices")  # type: ignore[attr-defined]
-        expect(raj.locator("table.grid").first).to_contain_text("88200.00")  # type: ignore[attr-defined]
+        expect(raj.locator("table.grid").first).to_contain_text("88,200.00")  # type: ignore[attr-defined]
         raj.screenshot(path=str(SHOTS / "invoices.png"), full_page=True)  # type: ignore[attr-defined]
         raj.click("text=hybrid-dc1-001")  # type: ignore[attr-defined]
         expect(raj.locator(".invoice-doc")).to_contain_text("88,200.00")  # type: ignore[attr-defined]

@@ -42,8 +42,9 @@ def utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def money_text(m: Money | Decimal) -> str:
-    amount = m.quantize().amount if isinstance(m, Money) else m
+def money_text(m: Money | Decimal | str) -> str:
+    """12,000.00: the one way pages show an amount (JSON keeps plain decimal strings)."""
+    amount = m.quantize().amount if isinstance(m, Money) else Decimal(m)
     return f"{amount:,.2f}"
 
 

@@ -106,10 +106,12 @@ def test_meter_cannot_run_without_its_inputs() -> None:
     assert no_sla.exit_code == 1 and "no sla section" in no_sla.stderr
 
 
-def test_meter_help_has_an_example() -> None:
-    result = runner.invoke(app, ["meter", "--help"])
+def test_meter_help_has_an_example_that_names_the_sample_files() -> None:
+    result = runner.invoke(app, ["meter", "--help"], terminal_width=200)
     assert result.exit_code == 0
     assert "Example" in result.stdout and "--period 2027-03" in result.stdout
+    for name in ("dc1-2027-03.parquet", "dc1-2027-03-windows.csv", "dc1-2027-03-tickets.csv"):
+        assert name in result.stdout and (SAMPLE / name).is_file()
 
 
 def test_demo_data_is_seeded(tmp_path: Path) -> None:

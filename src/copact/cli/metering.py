@@ -149,8 +149,8 @@ def meter(
     (exit 1). Unknown signals and sites are ignored with a warning.
 
     Example: `copact meter examples/hybrid-dc1.yaml --telemetry
-    examples/telemetry/dc1-2027-03.parquet --windows examples/telemetry/windows.csv
-    --tickets examples/telemetry/tickets.csv --period 2027-03`
+    examples/telemetry/dc1-2027-03.parquet --windows examples/telemetry/dc1-2027-03-windows.csv
+    --tickets examples/telemetry/dc1-2027-03-tickets.csv --period 2027-03`
     """
     if engine not in ENGINES:
         fail(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")

@@ -23,7 +23,7 @@ from copact.web.settings import WebSettings
 __all__ = ["DEMO_USERS", "DemoUser", "app_from_environment", "load_demo", "open_for_serving"]
 
 _ENV = "COPACT_SERVE"
-_THREADS = 40  # anyio's default thread pool, where the handlers run
+_THREADS = WebSettings.threads + 8  # the handlers' threads, and the dependencies' lookups
 
 
 def _now() -> datetime:

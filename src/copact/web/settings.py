@@ -28,6 +28,9 @@ class WebSettings:
     zip_max_uncompressed: int = 200 * 1024 * 1024
     zip_max_ratio: int = 100
     idempotency_key_max: int = 100
+    #: handler threads per process: a handler is mostly Python, so a few threads keep both
+    #: the CPU and the database busy, and fewer threads fight over the interpreter lock
+    threads: int = 8
     #: seconds an API token's lookup is remembered by a server process (revocation delay)
     token_cache: float = 5.0
     trusted_hosts: tuple[str, ...] = field(default_factory=tuple)

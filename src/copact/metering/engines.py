@@ -12,7 +12,7 @@ import shutil
 from decimal import Decimal
 from typing import Any, Protocol
 
-import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow as pa
 
 __all__ = ["ENGINES", "DuckDBEngine", "Engine", "SparkEngine", "make_engine", "spark_missing"]
 

@@ -12,8 +12,8 @@ from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["ISO_NAIVE", "ISO_WITH_OFFSET", "parse_instant", "parse_instants", "parse_numbers"]
 

@@ -76,15 +76,7 @@ def serve(
     out().print(f"copact serving {root} on {url}  (Ctrl-C stops)", markup=False)
     if workers > 1:
         os.environ["COPACT_SERVE"] = server.environment_for(settings, database)
-        uvicorn.run(
-            "copact.web.server:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            proxy_headers=True,
-            log_level="warning",
-        )
+        _serve_workers(host, port, workers)
         return
     from copact.web.app import create_app
 
@@ -95,6 +87,31 @@ def serve(
         proxy_headers=True,
         log_level="warning",
     )
+
+
+def _serve_workers(host: str, port: int, workers: int) -> None:
+    """uvicorn's worker processes on one listening socket, with Nagle's algorithm off.
+
+    uvicorn binds that socket with protocol 0, and asyncio only turns Nagle off on sockets it
+    sees as TCP: an answer written in two parts then waits for the client's delayed ACK, about
+    40 ms a request. The same socket object marked as TCP fixes it."""
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        "copact.web.server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="warning",
+    )
+    bound = config.bind_socket()
+    sock = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+    Multiprocess(config, sockets=[sock]).run()
 
 
 @user_app.command("add")

@@ -43,7 +43,9 @@ def open_for_serving(root: Path, database: str | None) -> Workspace:
     url = database or configured
     if url.startswith("postgresql"):
         ws.engine.dispose()
-        engine = create_engine(url, pool_pre_ping=True, pool_size=_THREADS, max_overflow=8)
+        # no ping before each checkout (a round trip per query): after a database restart the
+        # first request fails, the pool is discarded, and a retry with its key is safe
+        engine = create_engine(url, pool_size=_THREADS, max_overflow=8, pool_recycle=1800)
     elif url != configured:
         engine = open_engine(url)
     else:

@@ -212,3 +212,21 @@ def test_decisions_and_risks_reach_the_dashboard(fresh: World) -> None:
         json={"decision": "pay early"},
     )
     assert finance.status_code == 403
+
+
+def test_only_the_supplier_claims_work_and_a_party_records_only_its_own_payments(
+    fresh: World,
+) -> None:
+    client = client_for(fresh)
+    ana = {**bearer(fresh.users["acme-owner"]), "Idempotency-Key": "c1"}
+    claim = client.post(
+        f"/api/v1/deals/{DEAL}/claims", headers=ana, json={"amount": "100.00", "for": "x"}
+    )
+    assert claim.status_code == 403 and "supplier" in claim.json()["detail"]
+    sam = {**bearer(fresh.users["voltworks-account"]), "Idempotency-Key": "c2"}
+    ok = client.post(
+        f"/api/v1/deals/{DEAL}/claims", headers=sam, json={"amount": "9000.00", "for": "cells"}
+    )
+    assert ok.status_code == 200, ok.text
+    log = client.get(f"/api/v1/deals/{DEAL}/access-log", headers=bearer(fresh.users["acme-owner"]))
+    assert any(e["action"] == "work.claim" and e["outcome"] == "refused" for e in log.json())

@@ -236,10 +236,45 @@ class Guard:
         self.require_role(who, action, deal=deal_id, ip=ip)
         return deal
 
-    def person(self, who: Principal, deal: Deal) -> str:
+    def side(
+        self,
+        who: Principal,
+        deal: Deal,
+        parties: set[str],
+        *,
+        action: str,
+        ip: str | None,
+        why: str,
+    ) -> None:
+        """Refuse (403, logged) unless the user's party is one of ``parties`` (the payer or
+        payee of a payment, the supplier making a claim)."""
+        if who.party not in parties:
+            self.log(
+                who,
+                action=action,
+                obj=f"deal {deal.id}",
+                outcome="refused",
+                ip=ip,
+                deal=deal.id,
+                concerns="*",
+                detail=why,
+            )
+            raise Forbidden(why)
+
+    def person(self, who: Principal, deal: Deal, *, ip: str | None = None) -> str:
         """The user's person id in the deal, the ``by`` of what they do."""
         person = deal.person(who.person) if who.person else None
         if person is None or person.party != who.party:
+            self.log(
+                who,
+                action="act",
+                obj=f"deal {deal.id}",
+                outcome="refused",
+                ip=ip,
+                deal=deal.id,
+                concerns=who.party,
+                detail=f"{who.username} is not linked to a person of the deal",
+            )
             raise Forbidden(
                 f"your account ({who.username}) is not linked to a person of {deal.id}; "
                 "ask your owner to link it"

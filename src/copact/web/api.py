@@ -271,8 +271,14 @@ def payment(
 ) -> dict[str, Any]:
     """Record a payment between the parties (your party pays or receives it)."""
     d = ctx.guard.deal(who, deal, "payment.record", ip=client_ip(request))
-    if who.party not in (body.payer, body.payee):
-        raise RefusedCommand("you can record a payment your party made or received")
+    ctx.guard.side(
+        who,
+        d,
+        {body.payer, body.payee},
+        action="payment.record",
+        ip=client_ip(request),
+        why="you record payments your party made or received",
+    )
     command = ops.RecordPayment(
         d.id, body.payer, body.payee, body.decimal(), body.ref, body.for_, scoped_key(who, key)
     )
@@ -291,8 +297,14 @@ def claim(
 ) -> dict[str, Any]:
     """The supplier claims the worth of completed but unaccepted work (used at exit)."""
     d = ctx.guard.deal(who, deal, "work.claim", ip=client_ip(request))
-    if who.party not in {p.id for p in d.suppliers}:
-        raise RefusedCommand("work is claimed by a supplier")
+    ctx.guard.side(
+        who,
+        d,
+        {p.id for p in d.suppliers},
+        action="work.claim",
+        ip=client_ip(request),
+        why="work is claimed by a supplier",
+    )
     for sha in body.evidence:
         ctx.guard.evidence(who, d, sha, ip=client_ip(request))
     command = ops.ClaimWork(

@@ -356,8 +356,14 @@ def payment(
     for_: Annotated[str, Form(alias="for", max_length=100)] = "",
 ) -> RedirectResponse:
     d = ctx.guard.deal(who, deal, "payment.record", ip=client_ip(request))
-    if who.party not in (payer, payee):
-        raise RefusedCommand("you can record a payment your party made or received")
+    ctx.guard.side(
+        who,
+        d,
+        {payer, payee},
+        action="payment.record",
+        ip=client_ip(request),
+        why="you record payments your party made or received",
+    )
     command = ops.RecordPayment(
         d.id, payer, payee, _decimal(amount), ref.strip(), for_ or None, scoped_key(who, key)
     )

@@ -71,6 +71,10 @@ def test_every_sign_in_makes_a_new_session_and_sign_out_ends_it_on_the_server(
     assert first and first != "chosen-by-an-attacker"
     sign_in(client, "acme-owner")
     assert client.cookies.get("copact") != first
+    # and the session it replaced is over
+    stale = client_for(fresh)
+    stale.cookies.set("copact", str(first), domain="testserver.local")
+    assert stale.get("/api/v1/me").status_code == 401
     # the session id is stored hashed only
     with fresh.workspace.engine.connect() as conn:
         stored = conn.execute(sa.select(sessions.c.id_hash)).scalars().all()

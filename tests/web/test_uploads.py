@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,33 @@ def test_a_buyer_cannot_upload_for_the_supplier_nor_without_a_session(fresh: Wor
     assert anonymous.status_code == 401  # type: ignore[attr-defined]
     finance = _post(client, bearer(fresh.users["acme-finance"]), "a.pdf", PDF, "test-report")
     assert finance.status_code == 403  # type: ignore[attr-defined]
+
+
+def test_a_streamed_upload_is_cut_off_at_the_limit(fresh: World) -> None:
+    """No Content-Length (chunked): the body is counted as it arrives."""
+    client = client_for(fresh)
+    boundary = "copactboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\ntest-report\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    sent = []
+
+    def body() -> Iterator[bytes]:
+        yield head + PDF
+        for _ in range(64):  # 4 MiB, far over the 256 KiB limit
+            sent.append(1)
+            yield b"0" * 65536
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    answer = client.post(
+        f"/api/v1/deals/{DEAL}/evidence",
+        headers={
+            **bearer(fresh.users["voltworks-account"]),
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+        content=body(),
+    )
+    assert answer.status_code == 413
+    assert _stored(fresh) == set()

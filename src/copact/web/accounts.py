@@ -282,6 +282,10 @@ class Accounts:
             csrf=row.csrf,
         )
 
+    def end_session(self, session_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(sessions).where(sessions.c.id_hash == _digest(session_id)))
+
     def sign_out(self, principal: Principal) -> None:
         if principal.session is None:
             return

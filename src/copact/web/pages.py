@@ -124,6 +124,9 @@ def login(
         )
         response.status_code = 401
         return response
+    earlier = request.cookies.get(cookie_name(ctx, request))
+    if earlier:  # the session this browser had ends: one browser, one session
+        ctx.accounts.end_session(earlier)
     target = next if next.startswith("/") and not next.startswith("//") else "/deals"
     done = RedirectResponse(target, status_code=303)
     secure = secure_request(ctx, request)

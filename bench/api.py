@@ -133,27 +133,35 @@ async def run_clients(
 
             async def accept(path: str = path, headers: dict[str, str] = headers) -> None:
                 await pacer.wait()
-                t = time.perf_counter()
-                answer = await http.post(
-                    path, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
-                )
-                latencies.append(time.perf_counter() - t)
-                codes[answer.status_code] += 1
+                key = uuid.uuid4().hex  # the same key on a retry: never a second acceptance
+                await send("POST", path, {**headers, "Idempotency-Key": key})
 
             if race:
                 await asyncio.gather(accept(), accept())
             else:
                 await accept()
             await pacer.wait()
+            await send("GET", f"/api/v1/deals/{deal}/invoices", {"Authorization": f"Bearer {raj}"})
+
+    async def send(method: str, path: str, headers: dict[str, str]) -> None:
+        """One request, retried once when the connection drops (a kept-alive connection the
+        server closed as it was reused): what any HTTP client does."""
+        for attempt in range(2):
             t = time.perf_counter()
-            answer = await http.get(
-                f"/api/v1/deals/{deal}/invoices", headers={"Authorization": f"Bearer {raj}"}
-            )
+            try:
+                answer = await http.request(method, path, headers=headers)
+            except httpx.TransportError:
+                if attempt:
+                    raise
+                codes[0] += 1  # 0: a dropped connection, retried
+                continue
             latencies.append(time.perf_counter() - t)
             codes[answer.status_code] += 1
+            return
 
     reader = {"Authorization": f"Bearer {raj}"}
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+    http = httpx.AsyncClient(base_url=base, limits=limits, timeout=60)
+    async with http:
         # warm-up (not timed): a running server has read each deal file once per process
         # (YAML, parsed once per text); three rounds, so every worker sees every deal
         deals = sorted({d for d, _ in pairs})

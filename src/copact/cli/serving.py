@@ -56,7 +56,7 @@ def serve(
     from copact.web import server
     from copact.web.settings import WebSettings
 
-    root = workspace or (Path("copact-demo") if demo else default_workspace())
+    root = workspace or (Path("demo-workspace") if demo else default_workspace())
     try:
         ws = server.open_for_serving(root, database)
         settings = WebSettings(workspace=root)

@@ -33,6 +33,13 @@ run: setup
 	$(COPACT) state examples/heat-sensor-housing.yaml -e examples/journals/heat-sensor-housing.jsonl --on 2026-12-28
 	$(COPACT) exit examples/heat-sensor-housing.yaml -e examples/journals/heat-sensor-housing.jsonl --trigger missed-milestone --on 2026-12-28
 	@echo
+	@echo "== copact simulate: 100,000 runs of two deals side by side"
+	$(COPACT) simulate examples/hybrid-dc1.yaml examples/heat-sensor-housing.yaml --assumptions examples/hybrid-dc1.risk.yml --runs 100000
+	@echo
+	@echo "== copact meter / baseline: a month of telemetry settled, the gainshare baseline checked"
+	$(COPACT) meter examples/hybrid-dc1.yaml --telemetry examples/telemetry/dc1-2027-03.parquet --windows examples/telemetry/dc1-2027-03-windows.csv --tickets examples/telemetry/dc1-2027-03-tickets.csv --period 2027-03
+	$(COPACT) baseline examples/hybrid-dc1.yaml --data examples/baseline/hybrid-dc1-fuel.csv
+	@echo
 	@echo "== the demo workspace (SQLite in demo-workspace/): the examples registered, a journal imported and verified"
 	rm -rf demo-workspace
 	$(COPACT) init demo-workspace
@@ -41,8 +48,9 @@ run: setup
 	$(COPACT) journal verify --deal heat-sensor-housing -w demo-workspace
 	$(COPACT) deal list -w demo-workspace
 	@echo
-	@echo "== copact simulate: 100,000 runs of two deals side by side"
-	$(COPACT) simulate examples/hybrid-dc1.yaml examples/heat-sensor-housing.yaml --assumptions examples/hybrid-dc1.risk.yml --runs 100000
+	@echo "== copact serve --demo: the web app on http://127.0.0.1:8000 (Ctrl-C stops)"
+	@echo "   sign in with one of the one-time passwords printed below"
+	$(COPACT) serve --demo -w demo-workspace
 
 # Browser tests drive Debian's Chromium; installed here when we may (root, apt), else they skip
 # and say why.

@@ -76,6 +76,8 @@ bench: setup
 	$(VENV)/bin/python bench/simulate.py
 	$(VENV)/bin/python bench/journal.py
 	$(VENV)/bin/python bench/baseline.py
+	$(VENV)/bin/python bench/meter.py
+	$(VENV)/bin/python bench/api.py --rate 300
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .hypothesis .mypy_cache .ruff_cache

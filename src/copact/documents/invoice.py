@@ -64,7 +64,7 @@ def render_invoice_html(doc: InvoiceDocument, *, standalone: bool = True) -> str
 
 
 def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
-    from weasyprint import HTML  # type: ignore[import-untyped]  # heavy: only for a PDF
+    from weasyprint import HTML  # heavy: only for a PDF
 
     pdf = HTML(string=render_invoice_html(doc), base_url=None).write_pdf()
     assert pdf is not None

@@ -94,7 +94,11 @@ def _people(party: str, role: str) -> str | None:
     }.get((party, role))
 
 
-def make_world(root: Path, *, database: str | None = None, all_roles: bool = True) -> World:
+def make_world(
+    root: Path, *, database: str | None = None, all_roles: bool = True, one_time: bool = False
+) -> World:
+    """The workspace and its users; ``one_time`` issues their passwords as an administrator
+    does (each user changes it at the first sign-in), else they have picked their own."""
     clock = Clock(datetime(2026, 7, 1, 10, 0, tzinfo=UTC))
     ws = Workspace.init(root, database=database, clock=clock)
     for name in (f"{DEAL}.yaml", f"{FOREIGN}.yaml"):
@@ -115,6 +119,7 @@ def make_world(root: Path, *, database: str | None = None, all_roles: bool = Tru
                 role=role,
                 password=PASSWORD,
                 person=person,
+                one_time=one_time,
             )
             user = User(username, party, role, person)
             user.token = accounts.create_token(username, "tests")

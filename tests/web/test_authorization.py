@@ -40,6 +40,8 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/login"): Rule("open"),
     ("POST", "/login"): Rule("open"),
     ("POST", "/logout"): Rule("self"),
+    ("GET", "/account/password"): Rule("self"),
+    ("POST", "/account/password"): Rule("self"),
     ("GET", "/api/v1/me"): Rule("self"),
     ("GET", "/api/v1/deals"): Rule("self"),
     ("GET", "/deals"): Rule("self"),

@@ -130,7 +130,7 @@ def user_add(
     name: Annotated[str | None, typer.Option(help="Their full name.")] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Add a user and print a one-time password.
+    """Add a user and print a one-time password (they pick their own at the first sign-in).
 
     Example: `copact user add ana --party acme --role owner --person ana`
     """

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 __all__ = [
@@ -120,6 +121,9 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
+    # set when an administrator, the demo or the CLI issues a password: until its owner picks
+    # their own, a session reaches only the change-password page and sign-out
+    Column("must_change_password", Boolean, nullable=False, server_default=false()),
 )
 
 sessions = Table(

@@ -11,6 +11,12 @@ A session id is 32 random bytes given to the browser once; the database keeps it
 new id is made at every sign-in (no fixation), sign-out deletes the row, and a session idle for
 ``session_idle`` or older than ``session_max`` is gone. API tokens work the same way:
 ``cpt_`` + 32 random bytes, stored hashed, acting as their user (and so their party).
+
+A password an administrator issues (``copact user add``, ``serve --demo``) is one-time: the
+user's ``must_change_password`` flag is set, and until they pick their own on the
+change-password page (:meth:`Accounts.change_password`) a session reaches nothing else. The new
+password is not the old one and has at least ``MIN_PASSWORD`` characters; the change ends every
+session of the user and starts a new one.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
@@ -31,6 +37,7 @@ from copact.web.passwords import hash_password, needs_rehash, verify_password
 from copact.web.settings import WebSettings
 
 __all__ = [
+    "MIN_PASSWORD",
     "ROLES",
     "AccountError",
     "Accounts",
@@ -50,6 +57,10 @@ ROLES = {
     "engineer": "uploads evidence and submits milestones",
     "auditor": "reads everything of their party, and the access log",
 }
+
+
+#: the fewest characters a password may have
+MIN_PASSWORD = 12
 
 
 class AccountError(CopactError):
@@ -77,6 +88,7 @@ class Principal:
     session: str | None = None  # the session id's hash, when signed in through a browser
     csrf: str | None = None
     via_token: bool = False
+    must_change_password: bool = False  # an issued password: only the change page opens
 
 
 @dataclass(frozen=True)
@@ -114,11 +126,14 @@ class Accounts:
         role: str,
         password: str,
         person: str | None = None,
+        one_time: bool = True,
     ) -> str:
+        """A new user with an issued ``password``: ``one_time`` (the default) makes them pick
+        their own at their first sign-in."""
         if role not in ROLES:
             raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-        if len(password) < 12:
-            raise AccountError("a password has at least 12 characters")
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
         user_id = uuid.uuid4().hex
         try:
             with self.engine.begin() as conn:
@@ -133,20 +148,22 @@ class Accounts:
                         password_hash=hash_password(password),
                         active=True,
                         created=self.clock(),
+                        must_change_password=one_time,
                     )
                 )
         except IntegrityError:
             raise AccountError(f"there is already a user {username!r}") from None
         return user_id
 
-    def set_password(self, username: str, password: str) -> None:
-        if len(password) < 12:
-            raise AccountError("a password has at least 12 characters")
+    def set_password(self, username: str, password: str, *, one_time: bool = True) -> None:
+        """Issue ``password`` to ``username`` (one-time unless told), ending their sessions."""
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
         with self.engine.begin() as conn:
             done = conn.execute(
                 update(users)
                 .where(users.c.username == username)
-                .values(password_hash=hash_password(password))
+                .values(password_hash=hash_password(password), must_change_password=one_time)
             ).rowcount
             conn.execute(delete(sessions).where(sessions.c.user_id == self._id(conn, username)))
         if not done:
@@ -169,39 +186,20 @@ class Accounts:
         key_ip = ip[:64]
         key_user = username[:100]
         with self.engine.connect() as conn:
-            attempt = conn.execute(
-                select(login_attempts.c.failures, login_attempts.c.last_failure).where(
-                    login_attempts.c.username == key_user, login_attempts.c.ip == key_ip
-                )
-            ).first()
+            attempt = self._attempt(conn, key_user, key_ip)
             row = conn.execute(select(users).where(users.c.username == key_user)).first()
-        if attempt is not None:
-            wait = self._delay(int(attempt[0]))
-            ready = _aware(attempt[1]) + wait
-            if now < ready:
-                raise Throttled(max(1, int((ready - now).total_seconds() + 0.999)))
+        self._wait(attempt, now)
         stored = row.password_hash if row is not None and row.active else None
         if not verify_password(stored, password) or row is None:
             self._failed(key_user, key_ip, now)
             return None
-        session_id = secrets.token_urlsafe(32)
-        csrf = secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
             conn.execute(
                 delete(login_attempts).where(
                     login_attempts.c.username == key_user, login_attempts.c.ip == key_ip
                 )
             )
-            conn.execute(
-                insert(sessions).values(
-                    id_hash=_digest(session_id),
-                    user_id=row.id,
-                    csrf=csrf,
-                    created=now,
-                    last_seen=now,
-                    ip=key_ip,
-                )
-            )
+            session_id, csrf = self._new_session(conn, row.id, key_ip, now)
             if needs_rehash(row.password_hash):
                 conn.execute(
                     update(users)
@@ -217,7 +215,89 @@ class Accounts:
             row.person,
             session=_digest(session_id),
             csrf=csrf,
+            must_change_password=bool(row.must_change_password),
         )
+        return SignIn(principal, session_id)
+
+    @staticmethod
+    def _new_session(conn: Connection, user_id: str, ip: str, now: datetime) -> tuple[str, str]:
+        """A session row for ``user_id``: (the id for the browser, its CSRF token)."""
+        session_id = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        conn.execute(
+            insert(sessions).values(
+                id_hash=_digest(session_id),
+                user_id=user_id,
+                csrf=csrf,
+                created=now,
+                last_seen=now,
+                ip=ip,
+            )
+        )
+        return session_id, csrf
+
+    @staticmethod
+    def _attempt(conn: Connection, username: str, ip: str) -> tuple[int, datetime] | None:
+        """(failures, the last one's time) of signing in as ``username`` from ``ip``."""
+        row = conn.execute(
+            select(login_attempts.c.failures, login_attempts.c.last_failure).where(
+                login_attempts.c.username == username, login_attempts.c.ip == ip
+            )
+        ).first()
+        return None if row is None else (int(row[0]), row[1])
+
+    def _wait(self, attempt: tuple[int, datetime] | None, now: datetime) -> None:
+        """Raise :class:`Throttled` while the wait after earlier failures runs."""
+        if attempt is None:
+            return
+        ready = _aware(attempt[1]) + self._delay(attempt[0])
+        if now < ready:
+            raise Throttled(max(1, int((ready - now).total_seconds() + 0.999)))
+
+    def change_password(
+        self, who: Principal, *, current: str, new: str, confirm: str, ip: str
+    ) -> SignIn:
+        """Replace ``who``'s password with ``new``: refused (:class:`AccountError`) unless
+        ``current`` is right, ``new`` is long enough, differs from it and is ``confirm``ed.
+        Every session of the user ends; the one returned is the browser's new one.
+
+        A wrong current password counts as a failed sign-in of (user, address), so a stolen
+        session cannot be used to guess the password faster than the sign-in page allows."""
+        if who.session is None:
+            raise AccountError("sign in with your password to change it")
+        now = self.clock()
+        key_ip = ip[:64]
+        with self.engine.connect() as conn:
+            attempt = self._attempt(conn, who.username, key_ip)
+            stored = conn.execute(
+                select(users.c.password_hash).where(
+                    users.c.id == who.user_id, users.c.active.is_(True)
+                )
+            ).scalar()
+        if new != confirm:
+            raise AccountError("The new password and its confirmation differ; type it twice.")
+        if len(new) < MIN_PASSWORD:
+            raise AccountError(f"A new password has at least {MIN_PASSWORD} characters.")
+        self._wait(attempt, now)
+        if not verify_password(stored, current):
+            self._failed(who.username, key_ip, now)
+            raise AccountError("Your current password is not right.")
+        if new == current:
+            raise AccountError("The new password must differ from the current one.")
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(users)
+                .where(users.c.id == who.user_id)
+                .values(password_hash=hash_password(new), must_change_password=False)
+            )
+            conn.execute(delete(sessions).where(sessions.c.user_id == who.user_id))
+            conn.execute(
+                delete(login_attempts).where(
+                    login_attempts.c.username == who.username, login_attempts.c.ip == key_ip
+                )
+            )
+            session_id, csrf = self._new_session(conn, who.user_id, key_ip, now)
+        principal = replace(who, session=_digest(session_id), csrf=csrf, must_change_password=False)
         return SignIn(principal, session_id)
 
     def _delay(self, failures: int) -> timedelta:
@@ -280,6 +360,7 @@ class Accounts:
             row.person,
             session=digest,
             csrf=row.csrf,
+            must_change_password=bool(row.must_change_password),
         )
 
     def end_session(self, session_id: str) -> None:

@@ -32,7 +32,13 @@ from copact.web import api, pages
 from copact.web.access import Forbidden, Guard, NotFound
 from copact.web.accounts import Accounts, Throttled
 from copact.web.context import TEMPLATES, Context
-from copact.web.deps import CsrfRefused, SignInRequired, Unauthenticated
+from copact.web.deps import (
+    PASSWORD_PAGE,
+    CsrfRefused,
+    PasswordChangeRequired,
+    SignInRequired,
+    Unauthenticated,
+)
 from copact.web.settings import WebSettings
 from copact.web.uploads import BadUpload, TooLarge, UploadRefused
 
@@ -43,6 +49,7 @@ log = logging.getLogger("copact.web")
 _STATUS: list[tuple[type[Exception], int]] = [
     (Unauthenticated, 401),
     (CsrfRefused, 403),
+    (PasswordChangeRequired, 403),
     (Forbidden, 403),
     (NotFound, 404),
     (WorkspaceError, 404),
@@ -156,6 +163,12 @@ def create_app(
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse("/login?next=" + _safe_next(str(exc)), status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _password(request: Request, exc: PasswordChangeRequired) -> Response:
+        if _wants_html(request):
+            return RedirectResponse(PASSWORD_PAGE, status_code=303)
+        return error(request, 403, str(exc))
 
     @app.exception_handler(CopactError)
     async def _refused(request: Request, exc: CopactError) -> Response:

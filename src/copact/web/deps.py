@@ -7,6 +7,10 @@
 - :data:`PageUser` / :data:`FormUser`: the same for pages, where a missing session redirects
   to the sign-in page and a form carries the token in its ``csrf`` field;
 - :data:`IdempotencyKey`: the ``Idempotency-Key`` header every state-changing request needs.
+
+A session whose password was issued (``must_change_password``) gets past :data:`PageUser` only
+on the change-password page and sign-out (elsewhere a page redirects there), and past
+:data:`ApiUser` not at all (403); API tokens are not affected.
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ from copact.web.accounts import Principal
 from copact.web.context import Context
 
 __all__ = [
+    "PASSWORD_PAGE",
     "Actor",
     "ApiUser",
     "Ctx",
     "FormUser",
     "IdempotencyKey",
     "PageUser",
+    "PasswordChangeRequired",
     "SignInRequired",
     "Unauthenticated",
     "client_ip",
@@ -47,6 +53,17 @@ class SignInRequired(CopactError):
 
 class CsrfRefused(CopactError):
     """A form or cookie request without the session's CSRF token (HTTP 403)."""
+
+
+class PasswordChangeRequired(CopactError):
+    """A session with an issued password asked for something other than changing it (a page
+    redirects to the change-password page; the API answers 403)."""
+
+
+#: where a user with an issued password picks their own
+PASSWORD_PAGE = "/account/password"
+#: the only pages such a session may open (static assets need no session)
+_WHILE_ONE_TIME = frozenset({PASSWORD_PAGE, "/logout"})
 
 
 async def get_context(request: Request) -> Context:
@@ -93,6 +110,10 @@ async def api_user(
     if who is None:
         raise Unauthenticated("sign in, or send an API token: Authorization: Bearer cpt_…")
     request.state.principal = who
+    if who.must_change_password and not who.via_token:
+        raise PasswordChangeRequired(
+            f"your password was issued to you: change it first at {PASSWORD_PAGE}"
+        )
     return who
 
 
@@ -122,6 +143,10 @@ async def page_user(ctx: Ctx, request: Request) -> Principal:
     if who is None:
         raise SignInRequired(str(request.url.path))
     request.state.principal = who
+    if who.must_change_password and request.url.path not in _WHILE_ONE_TIME:
+        raise PasswordChangeRequired(
+            f"your password was issued to you: change it first at {PASSWORD_PAGE}"
+        )
     return who
 
 

@@ -23,10 +23,11 @@ from copact.documents.invoice import INVOICE_CSS, render_invoice_html
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
 from copact.web.access import PERMISSIONS, NotFound
-from copact.web.accounts import Principal, Throttled
+from copact.web.accounts import AccountError, Principal, Throttled
 from copact.web.charts import money_svg, timeline_svg
 from copact.web.context import Context
 from copact.web.deps import (
+    PASSWORD_PAGE,
     CsrfRefused,
     Ctx,
     FormUser,
@@ -128,18 +129,23 @@ def login(
     if earlier:  # the session this browser had ends: one browser, one session
         ctx.accounts.end_session(earlier)
     target = next if next.startswith("/") and not next.startswith("//") else "/deals"
+    if signed.principal.must_change_password:  # an issued password: pick one's own first
+        target = PASSWORD_PAGE
     done = RedirectResponse(target, status_code=303)
-    secure = secure_request(ctx, request)
-    done.set_cookie(
-        cookie_name(ctx, request),
-        signed.session_id,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        path="/",
-    )
+    _session_cookie(ctx, request, done, signed.session_id)
     done.delete_cookie(_LOGIN_CSRF, path="/login")
     return done
+
+
+def _session_cookie(ctx: Context, request: Request, response: Response, session_id: str) -> None:
+    response.set_cookie(
+        cookie_name(ctx, request),
+        session_id,
+        httponly=True,
+        samesite="lax",
+        secure=secure_request(ctx, request),
+        path="/",
+    )
 
 
 @router.post("/logout")
@@ -150,6 +156,39 @@ def logout(ctx: Ctx, request: Request, who: FormUser) -> RedirectResponse:
         cookie_name(ctx, request), path="/", secure=secure_request(ctx, request), httponly=True
     )
     return response
+
+
+# -- one's own password --
+
+
+@router.get(PASSWORD_PAGE, response_class=HTMLResponse)
+def password_page(ctx: Ctx, request: Request, who: PageUser) -> HTMLResponse:
+    return _render(ctx, request, "password.html", who, error=None)
+
+
+@router.post(PASSWORD_PAGE, response_class=HTMLResponse)
+def password_change(
+    ctx: Ctx,
+    request: Request,
+    who: FormUser,
+    current: Annotated[str, Form(max_length=1000)],
+    new: Annotated[str, Form(max_length=1000)],
+    confirm: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    try:
+        signed = ctx.accounts.change_password(
+            who, current=current, new=new, confirm=confirm, ip=client_ip(request)
+        )
+    except (AccountError, Throttled) as exc:
+        response = _render(ctx, request, "password.html", who, error=str(exc))
+        response.status_code = 429 if isinstance(exc, Throttled) else 400
+        if isinstance(exc, Throttled):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    # every session of the user ended with the old password; this browser gets a new one
+    done = _back("/deals", "Your password is changed.")
+    _session_cookie(ctx, request, done, signed.session_id)
+    return done
 
 
 # -- deals --

@@ -177,7 +177,7 @@ class Guard:
             writer.writerow(
                 [
                     e.at.isoformat(),
-                    e.username or "",
+                    e.username or "anonymous",
                     e.party or "",
                     e.deal or "",
                     e.action,

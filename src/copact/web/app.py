@@ -5,6 +5,12 @@ unknown or invisible object 404, a role that may not act 403, an oversized uploa
 throttled sign-in 429 with ``Retry-After``; anything unexpected is a 500 that says only that
 (the details go to the server log). Pages get the same as an HTML page, the API as JSON
 ``{"detail": …}``.
+
+Refusals decided before any deal is looked at (no session or token, a bad CSRF token, an issued
+password not yet changed) go to the access log like the guard's own: who (the session's user,
+or nobody: *anonymous*), the method and path, when, and from where. The sign-in page and static
+files are left out, so the log is not a way to make the server write for every stray request
+to them; everything else costs one plain insert per refused request, no more.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,6 +45,7 @@ from copact.web.deps import (
     PasswordChangeRequired,
     SignInRequired,
     Unauthenticated,
+    client_ip,
 )
 from copact.web.settings import WebSettings
 from copact.web.uploads import BadUpload, TooLarge, UploadRefused
@@ -149,6 +157,29 @@ def create_app(
     app.include_router(api.router)
     app.include_router(pages.router)
 
+    async def refused(request: Request, action: str, detail: str) -> None:
+        """Write a refusal the guard never saw to the access log."""
+        path = request.url.path
+        if path.startswith(_UNLOGGED):
+            return
+        who = _who(request)
+        deal = request.path_params.get("deal")
+        try:
+            await run_in_threadpool(
+                ctx.guard.log,
+                who,
+                action=action,
+                obj=f"{request.method} {path}",
+                outcome="refused",
+                ip=client_ip(request),
+                deal=deal[:64] if isinstance(deal, str) else None,
+                # the user's own party; a stranger knocking at a deal concerns both its parties
+                concerns=who.party if who else ("*" if deal else None),
+                detail=detail,
+            )
+        except Exception:  # the refusal is answered even when the log cannot be written
+            log.exception("could not log a refused %s %s", request.method, path)
+
     def error(request: Request, status: int, message: str, **headers: str) -> Response:
         if _wants_html(request):
             return templates.TemplateResponse(
@@ -162,10 +193,12 @@ def create_app(
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        await refused(request, "sign-in.required", "no session")
         return RedirectResponse("/login?next=" + _safe_next(str(exc)), status_code=303)
 
     @app.exception_handler(PasswordChangeRequired)
     async def _password(request: Request, exc: PasswordChangeRequired) -> Response:
+        await refused(request, "password.change-first", "an issued password not yet changed")
         if _wants_html(request):
             return RedirectResponse(PASSWORD_PAGE, status_code=303)
         return error(request, 403, str(exc))
@@ -173,6 +206,10 @@ def create_app(
     @app.exception_handler(CopactError)
     async def _refused(request: Request, exc: CopactError) -> Response:
         status = next(code for kind, code in _STATUS if isinstance(exc, kind))
+        if isinstance(exc, Unauthenticated):
+            await refused(request, "sign-in.required", "no valid session or API token")
+        elif isinstance(exc, CsrfRefused):
+            await refused(request, "csrf", "no valid CSRF token")
         headers: dict[str, str] = {}
         if isinstance(exc, Throttled):
             headers["Retry-After"] = str(exc.retry_after)
@@ -203,6 +240,11 @@ def create_app(
         )
 
     return app
+
+
+#: refusals on these paths are not logged: the sign-in form (its own throttle guards it) and
+#: static files
+_UNLOGGED = ("/login", "/static/", "/assets/")
 
 
 def _who(request: Request) -> Any:

@@ -43,6 +43,7 @@ from copact.store.engine import migrate, open_engine
 from copact.store.journal import EvidenceRecord
 
 __all__ = [
+    "ConcurrentChange",
     "IdempotencyConflict",
     "ImportRefused",
     "Outcome",
@@ -62,6 +63,11 @@ class WorkspaceError(CopactError):
 
 class IdempotencyConflict(RefusedCommand):
     """An idempotency key used again for a different request."""
+
+
+class ConcurrentChange(RefusedCommand):
+    """Another change to the same deal was recorded at the same moment; nothing of this one
+    was. Trying again folds the new state, which may then allow or refuse it on its merits."""
 
 
 class ImportRefused(CopactError):
@@ -250,7 +256,7 @@ class Workspace:
                 replay = self._replay(key, digest)
                 if replay is not None:
                     return replay
-            raise RefusedCommand(
+            raise ConcurrentChange(
                 "another change to this deal was recorded at the same moment; "
                 "look at the deal again and retry"
             ) from None

@@ -37,10 +37,33 @@ def open_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def migrate(engine: Engine) -> None:
-    """Run every Alembic migration not yet applied."""
+def migrate(engine: Engine, *, to: str = "head") -> None:
+    """Run every Alembic migration not yet applied (up to ``to``), all in one transaction.
+
+    On SQLite the DB-API driver opens a transaction only before an INSERT, UPDATE or DELETE,
+    so a CREATE or ALTER would commit on its own and a migration that fails halfway would
+    leave its debris behind. Here the driver's own handling is switched off for the migration
+    and an explicit ``BEGIN IMMEDIATE`` holds every statement: a failed upgrade leaves the
+    database exactly as it was."""
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        if engine.dialect.name != "sqlite":
+            with connection.begin():
+                command.upgrade(config, to)
+            return
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        implicit = driver.isolation_level
+        driver.isolation_level = None  # the driver leaves transactions to us
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                command.upgrade(config, to)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+        finally:
+            driver.isolation_level = implicit

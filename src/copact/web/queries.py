@@ -12,7 +12,7 @@ from copact.core.events import dump_event
 from copact.core.settlement import TRIGGERS, open_triggers, settle_exit, settlement_to_json
 from copact.core.state import DealState, deal_state, state_to_json
 from copact.errors import RefusedCommand
-from copact.services.workspace import Outcome, Workspace
+from copact.services.workspace import ConcurrentChange, Outcome, Workspace
 from copact.web.accounts import Principal
 from copact.web.views import DealView, deal_view, invoice_json
 
@@ -81,9 +81,6 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-_RACE = "another change to this deal was recorded at the same moment"
-
-
 def run(
     workspace: Workspace,
     service: Callable[..., Outcome],
@@ -102,8 +99,8 @@ def run(
         try:
             outcome: Outcome = service(command, uow=workspace, clock=clock)
             return outcome
-        except RefusedCommand as exc:
-            if not str(exc).startswith(_RACE) or attempt == attempts - 1:
+        except ConcurrentChange:
+            if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
 

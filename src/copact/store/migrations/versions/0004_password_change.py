@@ -15,17 +15,13 @@ down_revision = "0003"
 
 
 def upgrade() -> None:
-    # a server default, so the column can be added NOT NULL to a table with rows (SQLite and
-    # PostgreSQL alike; SQLite renders false() as 0)
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column(
-                "must_change_password",
-                sa.Boolean,
-                nullable=False,
-                server_default=sa.false(),
-            )
-        )
+    # a plain ADD COLUMN on both engines: SQLite adds a NOT NULL column with a default in place,
+    # so the users table is never copied and dropped (which its sessions' and tokens' foreign
+    # keys refuse once anyone has signed in)
+    op.add_column(
+        "users",
+        sa.Column("must_change_password", sa.Boolean, nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:

@@ -17,7 +17,8 @@ from copact.services.workspace import default_workspace
 __all__ = ["register"]
 
 user_app = typer.Typer(
-    help="People who sign in to the web app: add, password, token.", no_args_is_help=True
+    help="People who sign in to the web app: add, password (a new one-time one), token.",
+    no_args_is_help=True,
 )
 
 _EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -151,6 +152,31 @@ def user_add(
             password=password,
             person=person,
         )
+    except CopactError as exc:
+        fail(str(exc))
+    out().print(f"{username}: one-time password {password}", markup=False)
+
+
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument(help="The user who lost or must reset theirs.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Issue a new one-time password (they pick their own at the next sign-in); their open
+    sessions end at once.
+
+    Example: `copact user password raj`
+    """
+    from copact.web import server
+    from copact.web.accounts import Accounts
+    from copact.web.passwords import new_password
+    from copact.web.settings import WebSettings
+
+    root = workspace or default_workspace()
+    password = new_password()
+    try:
+        ws = server.open_for_serving(root, None)
+        Accounts(ws.engine, WebSettings(workspace=root), ws.clock).set_password(username, password)
     except CopactError as exc:
         fail(str(exc))
     out().print(f"{username}: one-time password {password}", markup=False)

@@ -1,0 +1,66 @@
+"""`copact user`: the workspace's administrator adds people, resets a lost password and gives
+scripts a token, all from the command line; what it prints is what the web app then accepts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from copact.cli.app import app
+from copact.services.workspace import Workspace
+from copact.web.accounts import Accounts
+from copact.web.settings import WebSettings
+
+runner = CliRunner()
+
+
+def _accounts(root: Path) -> Accounts:
+    ws = Workspace.open(root, clock=lambda: datetime.now(UTC))
+    return Accounts(ws.engine, WebSettings(workspace=root), ws.clock)
+
+
+def _password(output: str) -> str:
+    return output.strip().rsplit(" ", 1)[-1]
+
+
+def test_add_reset_and_token(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    assert runner.invoke(app, ["init", str(root)]).exit_code == 0
+    added = runner.invoke(
+        app, ["user", "add", "raj", "--party", "acme", "--role", "finance", "-w", str(root)]
+    )
+    assert added.exit_code == 0, added.output
+    first = _password(added.stdout)
+
+    signed = _accounts(root).sign_in("raj", first, ip="127.0.0.1")
+    assert signed is not None
+    assert signed.principal.must_change_password  # issued, so one-time
+
+    reset = runner.invoke(app, ["user", "password", "raj", "-w", str(root)])
+    assert reset.exit_code == 0, reset.output
+    second = _password(reset.stdout)
+    assert second != first
+    accounts = _accounts(root)
+    assert accounts.session(signed.session_id) is None  # the open session ended
+    assert accounts.sign_in("raj", first, ip="127.0.0.1") is None
+    again = accounts.sign_in("raj", second, ip="127.0.0.1")
+    assert again is not None and again.principal.must_change_password
+
+    token = runner.invoke(app, ["user", "token", "raj", "--label", "export", "-w", str(root)])
+    assert token.exit_code == 0
+    principal = _accounts(root).token(token.stdout.strip())
+    assert principal is not None and principal.party == "acme"
+
+
+def test_unknown_people_and_roles_are_refused_without_a_traceback(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    runner.invoke(app, ["init", str(root)])
+    nobody = runner.invoke(app, ["user", "password", "nobody", "-w", str(root)])
+    assert nobody.exit_code == 2 and "no user 'nobody'" in nobody.output
+    bad = runner.invoke(
+        app, ["user", "add", "x", "--party", "acme", "--role", "king", "-w", str(root)]
+    )
+    assert bad.exit_code == 2 and "unknown role 'king'" in bad.output
+    assert "Traceback" not in nobody.output + bad.output

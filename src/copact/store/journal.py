@@ -110,6 +110,10 @@ def deal_text(conn: Connection, deal_id: str) -> str | None:
     ).scalar()
 
 
+_ONE_STATEMENT = 64
+"""Up to this many events go in one multi-row INSERT (SQLite allows 32,766 parameters)."""
+
+
 def append(conn: Connection, deal_id: str, new: Sequence[Event]) -> list[int]:
     """Append events after the current head; returns their sequence numbers. A concurrent
     append or a second 'once' event fails on the unique constraints, inside the caller's
@@ -139,8 +143,13 @@ def append(conn: Connection, deal_id: str, new: Sequence[Event]) -> list[int]:
         )
         seqs.append(seq)
         prev = digest
-    if rows:
-        conn.execute(insert(events), rows)
+    if len(rows) > _ONE_STATEMENT:
+        conn.execute(insert(events), rows)  # an import: executemany, batched by the driver
+    elif rows:
+        # a command's few events as one INSERT: on PostgreSQL executemany runs in psycopg's
+        # pipeline mode, which prints "pipeline aborted" noise whenever the unique keys refuse
+        # the loser of a race, though nothing is wrong
+        conn.execute(insert(events).values(rows))
     return seqs
 
 

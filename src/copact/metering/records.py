@@ -4,13 +4,13 @@ the windows and tickets readers."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from pathlib import Path
 
 from copact.core.diagnostic import Diagnostic, Severity
 from copact.metering.instants import parse_instant
 
-__all__ = ["Row", "instant", "read_rows"]
+__all__ = ["Row", "instant", "known_site", "read_rows"]
 
 
 class Row:
@@ -33,6 +33,25 @@ class Row:
                 code, Severity.ERROR, message, hint, path=self.path, line=self.line, column=column
             )
         )
+
+
+def known_site(row: Row, site: str, sites: Container[str], what: str) -> Diagnostic | None:
+    """Check the row's site: a missing one is an error of the row (M104); one the deal does not
+    declare is a warning (M107), returned so the caller can report it and skip the row."""
+    if not site:
+        row.error("M104", "site", "row has no site", f"name the site of the {what}")
+        return None
+    if site in sites:
+        return None
+    return Diagnostic(
+        "M107",
+        Severity.WARNING,
+        f"unknown site {site!r}: the {what} is ignored",
+        "declare the site in the deal's sla.sites",
+        path=row.path,
+        line=row.line,
+        column=1,
+    )
 
 
 def instant(row: Row, name: str, *, required: bool = True) -> int | None:

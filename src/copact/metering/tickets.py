@@ -20,9 +20,9 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 
-from copact.core.diagnostic import Diagnostic, Severity
+from copact.core.diagnostic import Diagnostic
 from copact.metering.periods import Period
-from copact.metering.records import instant, read_rows
+from copact.metering.records import instant, known_site, read_rows
 from copact.metering.results import MetricResult
 
 __all__ = ["TICKET_COLUMNS", "Ticket", "read_tickets", "ticket_metric"]
@@ -102,20 +102,9 @@ def read_tickets(path: Path, sites: Collection[str]) -> tuple[list[Ticket], list
                 )
         if alert is not None and ack is not None and ack < alert:
             row.error("M301", "ack", "acknowledged before the alert", "check the instants")
-        if not site:
-            row.error("M104", "site", "row has no site", "name the site of the ticket")
-        elif site not in sites:
-            problems.append(
-                Diagnostic(
-                    "M107",
-                    Severity.WARNING,
-                    f"unknown site {site!r}: the ticket is ignored",
-                    "declare the site in the deal's sla.sites",
-                    path=row.path,
-                    line=row.line,
-                    column=1,
-                )
-            )
+        unknown = known_site(row, site, sites, "ticket")
+        if unknown is not None:
+            problems.append(unknown)
             continue
         problems.extend(row.problems)
         if not row.problems and fault is not None and alert is not None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from copact.core.diagnostic import Diagnostic, Severity
-from copact.metering.records import instant, read_rows
+from copact.core.diagnostic import Diagnostic
+from copact.metering.records import instant, known_site, read_rows
 
 __all__ = ["WINDOW_COLUMNS", "Window", "disjoint_windows", "read_windows"]
 
@@ -46,20 +46,9 @@ def read_windows(path: Path, sites: Collection[str]) -> tuple[list[Window], list
             )
         if start is not None and end is not None and end <= start:
             row.error("M202", "end", "the window ends before it starts", "end must follow start")
-        if not site:
-            row.error("M104", "site", "row has no site", "name the site of the window")
-        elif site not in sites:
-            problems.append(
-                Diagnostic(
-                    "M107",
-                    Severity.WARNING,
-                    f"unknown site {site!r}: the window is ignored",
-                    "declare the site in the deal's sla.sites",
-                    path=row.path,
-                    line=row.line,
-                    column=1,
-                )
-            )
+        unknown = known_site(row, site, sites, "window")
+        if unknown is not None:
+            problems.append(unknown)
             continue
         problems.extend(row.problems)
         if not row.problems and start is not None and end is not None:

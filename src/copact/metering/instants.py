@@ -85,12 +85,15 @@ def parse_numbers(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Parse a column of numbers (numeric or text): (values, malformed mask)."""
     n = len(column)
-    values = np.zeros(n, dtype=np.float64)
     if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
         cast = pc.cast(column, pa.float64())
+        if cast.null_count == 0:  # the usual case: the column as it is, no copy
+            values = cast.to_numpy(zero_copy_only=False)
+            return values, ~np.isfinite(values)
         bad = pc.is_null(cast).to_numpy(zero_copy_only=False).copy()
         values = pc.fill_null(cast, 0.0).to_numpy(zero_copy_only=False).astype(np.float64)
     else:
+        values = np.zeros(n, dtype=np.float64)
         texts = pc.fill_null(pc.cast(column, pa.string()), "")
         good = pc.match_substring_regex(texts, _NUMBER).to_numpy(zero_copy_only=False)
         bad = ~good

@@ -28,6 +28,7 @@ __all__ = [
     "BLOCK_MS",
     "LocalFields",
     "Period",
+    "ZoneClock",
     "local_fields",
     "month_code",
     "month_period",
@@ -150,34 +151,63 @@ def _offsets(zone: ZoneInfo, lo_ms: int, hi_ms: int) -> tuple[list[int], list[in
     return starts, values
 
 
+class ZoneClock:
+    """A zone's local calendar for columns of instants, remembering the zone's offsets over the
+    span it has been asked about, so a file read in batches looks them up once."""
+
+    def __init__(self, timezone: str) -> None:
+        self.zone = ZoneInfo(timezone)
+        self._span: tuple[int, int] | None = None
+        self._starts: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._values: list[int] = []
+
+    def _cover(self, lo: int, hi: int) -> tuple[npt.NDArray[np.int64], list[int]]:
+        if self._span is None or lo < self._span[0] or hi > self._span[1]:
+            year = 365 * 86_400_000  # whole years around the instants: few lookups per file
+            lo = lo - lo % year
+            hi = hi - hi % year + year
+            if self._span is not None:
+                lo, hi = min(lo, self._span[0]), max(hi, self._span[1])
+            starts, self._values = _offsets(self.zone, lo, hi)
+            self._starts = np.asarray(starts, dtype=np.int64)
+            self._span = (lo, hi)
+        return self._starts, self._values
+
+    def fields(self, t_ms: npt.NDArray[np.int64]) -> LocalFields:
+        """Local date, month key and 15-minute block of each instant (vectorised)."""
+        if len(t_ms) == 0:
+            empty32 = np.zeros(0, dtype=np.int32)
+            return LocalFields(empty32, empty32.copy(), np.zeros(0, dtype=np.int64))
+        lo, hi = int(t_ms.min()), int(t_ms.max())
+        starts, values = self._cover(lo, hi)
+        first = int(np.searchsorted(starts, lo, side="right")) - 1
+        last = int(np.searchsorted(starts, hi, side="right"))
+        if last - first == 1:  # no offset change in the span: one addition, no lookup
+            offset: npt.NDArray[np.int64] | int = values[first]
+        else:
+            idx = np.searchsorted(starts[first:last], t_ms, side="right") - 1
+            offset = np.asarray(values[first:last], dtype=np.int64)[idx]
+        local = t_ms + offset
+        day = np.floor_divide(local, 86_400_000)
+        # a block is named by its UTC start, so the repeated hour of a fall-back night gives
+        # four blocks of its own instead of doubling up with the first pass of the local clock;
+        # when every offset is a whole number of quarter hours the local and UTC grids coincide
+        if all(v % BLOCK_MS == 0 for v in values[first:last]):
+            block = t_ms - np.remainder(t_ms, BLOCK_MS)
+        else:
+            block = np.floor_divide(local, BLOCK_MS) * BLOCK_MS - offset
+        first_day, last_day = int(day.min()), int(day.max())
+        epoch = date(1970, 1, 1)
+        table = np.array(
+            [
+                month_code(d.year, d.month)
+                for d in (epoch + timedelta(days=n) for n in range(first_day, last_day + 1))
+            ],
+            dtype=np.int32,
+        )
+        return LocalFields(day.astype(np.int32), table[day - first_day], block)
+
+
 def local_fields(timezone: str, t_ms: npt.NDArray[np.int64]) -> LocalFields:
     """Local date, month key and 15-minute block of each instant (vectorised)."""
-    if len(t_ms) == 0:
-        empty32 = np.zeros(0, dtype=np.int32)
-        return LocalFields(empty32, empty32.copy(), np.zeros(0, dtype=np.int64))
-    lo, hi = int(t_ms.min()), int(t_ms.max())
-    starts, values = _offsets(ZoneInfo(timezone), lo, hi)
-    if len(values) == 1:  # no offset change in the span: one addition, no lookup
-        offset: npt.NDArray[np.int64] | int = values[0]
-    else:
-        idx = np.searchsorted(np.asarray(starts, dtype=np.int64), t_ms, side="right") - 1
-        offset = np.asarray(values, dtype=np.int64)[idx]
-    local = t_ms + offset
-    day = np.floor_divide(local, 86_400_000)
-    # a block is named by its UTC start, so the repeated hour of a fall-back night gives four
-    # blocks of its own instead of doubling up with the first pass of the local clock; when
-    # every offset is a whole number of quarter hours the local and UTC grids coincide
-    if all(v % BLOCK_MS == 0 for v in values):
-        block = t_ms - np.remainder(t_ms, BLOCK_MS)
-    else:
-        block = np.floor_divide(local, BLOCK_MS) * BLOCK_MS - offset
-    first_day, last_day = int(day.min()), int(day.max())
-    epoch = date(1970, 1, 1)
-    table = np.array(
-        [
-            month_code(d.year, d.month)
-            for d in (epoch + timedelta(days=n) for n in range(first_day, last_day + 1))
-        ],
-        dtype=np.int32,
-    )
-    return LocalFields(day.astype(np.int32), table[day - first_day], block)
+    return ZoneClock(timezone).fields(t_ms)

@@ -11,10 +11,11 @@ name. The result is one Arrow table, UTC milliseconds plus the local fields comp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,9 +26,10 @@ import pyarrow.parquet as pq
 
 from copact.core.diagnostic import Diagnostic, Severity
 from copact.metering.instants import parse_instants, parse_numbers
-from copact.metering.periods import local_fields
+from copact.metering.periods import ZoneClock
 
 __all__ = [
+    "BATCH_ROWS",
     "COLUMNS",
     "MAX_ROW_REPORTS",
     "SCHEMA",
@@ -38,6 +40,9 @@ __all__ = [
 ]
 
 COLUMNS = ("site", "ts", "signal", "value")
+BATCH_ROWS = 1 << 20
+"""Rows checked at a time: small enough that each batch's arrays come back from the allocator
+instead of faulting in fresh pages, large enough that numpy's per-call cost vanishes."""
 MAX_ROW_REPORTS = 10_000
 """Rows reported one by one per file and problem; past that, one line counts the rest."""
 
@@ -97,44 +102,74 @@ def _problem(code: str, message: str, hint: str, path: str, line: int, column: i
     return Diagnostic(code, Severity.ERROR, message, hint, path=path, line=line, column=column)
 
 
+_FileLines = int | npt.NDArray[np.int64]
+"""The rows' file lines: the first row's line when they follow one another, else each one."""
+
+
+class _Lines:
+    """The file line of each row of a batch: ``start + i``, or looked up when the CSV reader
+    skipped rows (and so lines and rows no longer step together)."""
+
+    def __init__(self, start: int, table: npt.NDArray[np.int64] | None = None) -> None:
+        self.start = start
+        self.table = table
+
+    def __getitem__(self, i: int | np.integer[Any]) -> int:
+        return int(self.table[i]) if self.table is not None else self.start + int(i)
+
+
 class _Reporter:
-    """Collects row problems of one file, one by one up to a limit, then as a count."""
+    """Collects the row problems of one file, one by one up to a limit per kind, then as a
+    count; the kinds come out in the order they were checked, whatever batch found them."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.found: list[Diagnostic] = []
+        self._listed: dict[tuple[str, int], list[Diagnostic]] = {}
+        self._more: dict[tuple[str, int], tuple[int, int, str]] = {}
 
     def rows(
         self,
         mask: npt.NDArray[np.bool_],
-        lines: npt.NDArray[np.int64],
+        lines: _Lines,
         *,
         code: str,
         column: int,
         message: Callable[[int], str],
         hint: str,
     ) -> None:
+        listed = self._listed.setdefault((code, column), [])
+        if not mask.any():
+            return
         where = np.flatnonzero(mask)
-        for i in where[:MAX_ROW_REPORTS]:
-            self.found.append(
-                _problem(code, message(int(i)), hint, self.path, int(lines[i]), column)
-            )
-        if len(where) > MAX_ROW_REPORTS:
-            rest = len(where) - MAX_ROW_REPORTS
-            self.found.append(
-                _problem(
-                    code,
-                    f"{rest:,} more rows like this one (not listed)",
-                    hint,
-                    self.path,
-                    int(lines[where[MAX_ROW_REPORTS]]),
-                    column,
+        room = max(0, MAX_ROW_REPORTS - len(listed))
+        for i in where[:room]:
+            listed.append(_problem(code, message(int(i)), hint, self.path, lines[i], column))
+        if len(where) > room:
+            count, first, _ = self._more.get((code, column), (0, lines[where[room]], hint))
+            self._more[(code, column)] = (count + len(where) - room, first, hint)
+
+    def problems(self) -> list[Diagnostic]:
+        found = list(self.found)
+        for (code, column), listed in self._listed.items():
+            found.extend(listed)
+            if (code, column) in self._more:
+                count, first, hint = self._more[(code, column)]
+                found.append(
+                    _problem(
+                        code,
+                        f"{count:,} more rows like this one (not listed)",
+                        hint,
+                        self.path,
+                        first,
+                        column,
+                    )
                 )
-            )
+        return found
 
 
-def _read_csv(path: Path, report: _Reporter) -> tuple[pa.Table, npt.NDArray[np.int64]] | None:
-    """All four columns as text, and the file line of each row (header is line 1)."""
+def _read_csv(path: Path, report: _Reporter) -> tuple[pa.Table, _FileLines] | None:
+    """All four columns as text, and the file lines of the rows (header is line 1)."""
     skipped: list[tuple[int, int]] = []
 
     def invalid(row: pa_csv.InvalidRow) -> str:
@@ -184,13 +219,12 @@ def _read_csv(path: Path, report: _Reporter) -> tuple[pa.Table, npt.NDArray[np.i
     n = table.num_rows
     bad_lines = np.array(sorted(number for number, _ in skipped), dtype=np.int64)
     if len(bad_lines) == 0:
-        lines = np.arange(2, n + 2, dtype=np.int64)
-    else:
-        lines = np.setdiff1d(np.arange(2, n + len(bad_lines) + 2, dtype=np.int64), bad_lines)[:n]
+        return table, 2  # the header is line 1
+    lines = np.setdiff1d(np.arange(2, n + len(bad_lines) + 2, dtype=np.int64), bad_lines)[:n]
     return table, lines
 
 
-def _read_parquet(path: Path, report: _Reporter) -> tuple[pa.Table, npt.NDArray[np.int64]] | None:
+def _read_parquet(path: Path, report: _Reporter) -> tuple[pa.Table, _FileLines] | None:
     try:
         table = pq.read_table(path, columns=list(COLUMNS), read_dictionary=["site", "signal"])
     except (pa.ArrowInvalid, OSError, KeyError) as exc:
@@ -220,27 +254,23 @@ def _read_parquet(path: Path, report: _Reporter) -> tuple[pa.Table, npt.NDArray[
             )
         )
         return None
-    return table, np.arange(1, table.num_rows + 1, dtype=np.int64)
+    return table, 1
 
 
-def _codes(column: pa.ChunkedArray) -> tuple[npt.NDArray[np.int32], list[str]]:
+def _codes(column: pa.Array) -> tuple[npt.NDArray[np.int32], list[str]]:
     """Dictionary codes of a text column and its names; null and blank rows get code -1.
 
     Per-row checks then index small per-name tables instead of comparing every string."""
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(pc.cast(column, pa.string()))
-    column = column.unify_dictionaries() if isinstance(column, pa.ChunkedArray) else column
-    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-    if not chunks:
-        return np.zeros(0, dtype=np.int32), []
-    names = [str(x) if x is not None else "" for x in chunks[0].dictionary.to_pylist()]
-    parts = [
-        pc.fill_null(pc.cast(c.indices, pa.int32()), -1).to_numpy(zero_copy_only=False)
-        for c in chunks
-    ]
-    codes = np.concatenate(parts).astype(np.int32, copy=False)
+    names = [str(x) if x is not None else "" for x in column.dictionary.to_pylist()]
+    indices = column.indices
+    if indices.null_count:
+        indices = pc.fill_null(indices, -1)
+    codes = indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
     blank = np.array([not n.strip() for n in names] + [True], dtype=bool)
-    codes = np.where(blank[codes], np.int32(-1), codes)
+    if blank[:-1].any():
+        codes = np.where(blank[codes], np.int32(-1), codes)
     return codes, names
 
 
@@ -251,30 +281,89 @@ def _table_of(
     return np.array([values.get(n, default) for n in names] + [default], dtype=np.float64)
 
 
-def _file_rows(
-    path: Path,
+_Instants = tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]
+
+
+def _instants(ts: pa.Array) -> _Instants:
+    """UTC ms, unreadable mask and naive mask of a ``ts`` column (typed or text)."""
+    if not pa.types.is_timestamp(ts.type):
+        return parse_instants(ts)
+    ms = pc.cast(pc.cast(ts, pa.timestamp("ms", tz="UTC"), safe=False), pa.int64())
+    bad = ms.is_null().to_numpy(zero_copy_only=False) if ms.null_count else np.zeros(len(ms), bool)
+    if ms.null_count:
+        ms = pc.fill_null(ms, 0)
+    t = ms.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return t, bad, np.zeros(len(t), dtype=bool)
+
+
+class _Ignored:
+    """Rows of an unknown signal or site, counted by name over a file's batches."""
+
+    def __init__(self) -> None:
+        self.names: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def add(
+        self,
+        what: str,
+        mask: npt.NDArray[np.bool_],
+        codes: npt.NDArray[np.int32],
+        names: list[str],
+        lines: _Lines,
+    ) -> None:
+        if not mask.any():
+            return
+        where = np.flatnonzero(mask)
+        found, first, counts = np.unique(codes[where], return_index=True, return_counts=True)
+        for c, f, k in zip(found, first, counts, strict=True):
+            count, line = self.names.get((what, names[c]), (0, lines[where[f]]))
+            self.names[(what, names[c])] = (count + int(k), line)
+
+    def warnings(self, path: str) -> list[Diagnostic]:
+        hints = {
+            "signal": ("M106", 3, "known signals: " + ", ".join(s.value for s in Signal)),
+            "site": ("M107", 1, "declare the site in the deal's sla.sites, or leave its rows out"),
+        }
+        found = []
+        for what in ("signal", "site"):
+            code, column, hint = hints[what]
+            for (kind, name), (count, line) in self.names.items():
+                if kind == what:
+                    found.append(
+                        Diagnostic(
+                            code,
+                            Severity.WARNING,
+                            f"unknown {what} {name!r}: its {count:,} row(s) are ignored",
+                            hint,
+                            path=path,
+                            line=line,
+                            column=column,
+                        )
+                    )
+        return found
+
+
+_LO = {k: r[0] for k, r in _RANGES.items()}
+_HI = {k: r[1] for k, r in _RANGES.items()}
+_KNOWN = {s.value: 1.0 for s in Signal}
+
+
+def _checked(
+    batch: pa.RecordBatch,
+    lines: _Lines,
     sites: Mapping[str, str],
     report: _Reporter,
-    warnings: list[Diagnostic],
-) -> pa.Table | None:
-    name = str(path)
-    parquet = path.suffix.lower() in (".parquet", ".pq")
-    read = _read_parquet(path, report) if parquet else _read_csv(path, report)
-    if read is None:
-        return None
-    table, lines = read
-    n = table.num_rows
-    site_codes, site_names = _codes(table.column("site"))
-    signal_codes, signal_names = _codes(table.column("signal"))
-    ts = table.column("ts")
-    if pa.types.is_timestamp(ts.type):
-        ms = pc.cast(pc.cast(ts, pa.timestamp("ms", tz="UTC"), safe=False), pa.int64())
-        bad_ts = pc.is_null(ms).to_numpy(zero_copy_only=False)
-        t = pc.fill_null(ms, 0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-        naive = np.zeros(n, dtype=bool)
-    else:
-        t, bad_ts, naive = parse_instants(ts)
-    value, bad_value = parse_numbers(table.column("value"))
+    ignored: _Ignored,
+) -> pa.RecordBatch:
+    """The valid rows of one batch as ``site, t, signal, value``; its problems go to
+    ``report`` and its rows of unknown signals and sites to ``ignored``.
+
+    A batch with nothing wrong is passed on without copying its columns."""
+    site_codes, site_names = _codes(batch.column("site"))
+    signal_codes, signal_names = _codes(batch.column("signal"))
+    ts = batch.column("ts")
+    t, bad_ts, naive = _instants(ts)
+    values = batch.column("value")
+    value, bad_value = parse_numbers(values)
     blank_site = site_codes < 0
     blank_signal = signal_codes < 0
     report.rows(
@@ -309,7 +398,6 @@ def _file_rows(
         message=lambda i: "row has no signal",
         hint="name the signal, e.g. supply_ok",
     )
-    values = table.column("value")
     report.rows(
         bad_value & ~blank_site,
         lines,
@@ -321,8 +409,8 @@ def _file_rows(
     ok = ~(blank_site | blank_signal | naive | bad_ts | bad_value)
 
     # the domain of each known signal, looked up by code
-    lo = _table_of(signal_names, {k: r[0] for k, r in _RANGES.items()}, -np.inf)[signal_codes]
-    hi = _table_of(signal_names, {k: r[1] for k, r in _RANGES.items()}, np.inf)[signal_codes]
+    lo = _table_of(signal_names, _LO, -np.inf)[signal_codes]
+    hi = _table_of(signal_names, _HI, np.inf)[signal_codes]
     binary = _table_of(signal_names, dict.fromkeys(_BINARY, 1.0), 0.0)[signal_codes] > 0
     out_of_range = ok & ((value < lo) | (value > hi) | (binary & (value != 0) & (value != 1)))
     report.rows(
@@ -338,89 +426,99 @@ def _file_rows(
     )
     ok &= ~out_of_range
 
-    known = {s.value: 1.0 for s in Signal}
-    known_signal = _table_of(signal_names, known, 0.0)[signal_codes] > 0
+    known_signal = _table_of(signal_names, _KNOWN, 0.0)[signal_codes] > 0
     known_site = _table_of(site_names, dict.fromkeys(sites, 1.0), 0.0)[site_codes] > 0
-    for mask, what, codes, names, code, hint in (
-        (
-            ok & ~known_signal,
-            "signal",
-            signal_codes,
-            signal_names,
-            "M106",
-            "known signals: " + ", ".join(s.value for s in Signal),
-        ),
-        (
-            ok & known_signal & ~known_site,
-            "site",
-            site_codes,
-            site_names,
-            "M107",
-            "declare the site in the deal's sla.sites, or leave its rows out",
-        ),
-    ):
-        if mask.any():
-            where = np.flatnonzero(mask)
-            found, first, counts = np.unique(codes[where], return_index=True, return_counts=True)
-            for c, f, k in zip(found, first, counts, strict=True):
-                warnings.append(
-                    Diagnostic(
-                        code,
-                        Severity.WARNING,
-                        f"unknown {what} {names[c]!r}: its {int(k):,} row(s) are ignored",
-                        hint,
-                        path=name,
-                        line=int(lines[where[f]]),
-                        column=1 if what == "site" else 3,
-                    )
-                )
+    ignored.add("signal", ok & ~known_signal, signal_codes, signal_names, lines)
+    ignored.add("site", ok & known_signal & ~known_site, site_codes, site_names, lines)
     keep = ok & known_signal & known_site
-    everything = bool(keep.all())
-    return pa.table(
+    if not keep.all():
+        site_codes, t = site_codes[keep], t[keep]
+        signal_codes, value = signal_codes[keep], value[keep]
+    return pa.record_batch(
         {
             "site": pa.DictionaryArray.from_arrays(
-                pa.array(site_codes if everything else site_codes[keep]),
-                pa.array(site_names, pa.string()),
+                pa.array(site_codes), pa.array(site_names, pa.string())
             ),
-            "t": pa.array(t if everything else t[keep]),
+            "t": pa.array(t),
             "signal": pa.DictionaryArray.from_arrays(
-                pa.array(signal_codes if everything else signal_codes[keep]),
-                pa.array(signal_names, pa.string()),
+                pa.array(signal_codes), pa.array(signal_names, pa.string())
             ),
-            "value": pa.array(value if everything else value[keep]),
+            "value": pa.array(value),
         }
     )
 
 
-def _with_local_fields(table: pa.Table, sites: Mapping[str, str]) -> pa.Table:
-    """Add ``sid`` (the site's index among the sorted site ids: queries partition on a small
+def _file_batches(
+    path: Path, sites: Mapping[str, str], report: _Reporter, ignored: _Ignored, batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """The valid rows of one file, a batch at a time (a batch's arrays stay small enough to be
+    reused from the allocator instead of faulting fresh pages for every column of the file)."""
+    parquet = path.suffix.lower() in (".parquet", ".pq")
+    read = _read_parquet(path, report) if parquet else _read_csv(path, report)
+    if read is None:
+        return
+    table, lines = read
+    offset = 0
+    for batch in table.to_batches(max_chunksize=batch_rows):
+        n = batch.num_rows
+        where = (
+            _Lines(lines + offset)
+            if isinstance(lines, int)
+            else _Lines(0, lines[offset : offset + n])
+        )
+        yield _checked(batch, where, sites, report, ignored)
+        offset += n
+
+
+class _Local:
+    """Adds ``sid`` (the site's index among the sorted site ids: queries partition on a small
     integer, not a string) and ``day``, ``month`` and ``block`` from each site's own zone."""
-    n = table.num_rows
-    t = table.column("t").to_numpy()
-    ids = sorted(sites)
-    codes, names = _codes(table.column("site"))
-    lookup = np.array([ids.index(x) if x in sites else -1 for x in names] + [-1], dtype=np.int32)
-    sid = lookup[codes] if n else np.zeros(0, dtype=np.int32)
-    day = np.zeros(n, dtype=np.int32)
-    month = np.zeros(n, dtype=np.int32)
-    block = np.zeros(n, dtype=np.int64)
-    zones: dict[str, list[int]] = {}
-    for site_id, zone in sites.items():
-        zones.setdefault(zone, []).append(ids.index(site_id))
-    for zone, members in zones.items():
-        if len(zones) == 1:
-            fields = local_fields(zone, t)
+
+    def __init__(self, sites: Mapping[str, str]) -> None:
+        self.ids = sorted(sites)
+        self.index = {site: i for i, site in enumerate(self.ids)}
+        self.zones: dict[str, list[int]] = {}
+        for site_id, zone in sites.items():
+            self.zones.setdefault(zone, []).append(self.index[site_id])
+        self.clocks = {zone: ZoneClock(zone) for zone in self.zones}
+
+    def __call__(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        n = batch.num_rows
+        t = batch.column("t").to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        codes, names = _codes(batch.column("site"))
+        lookup = np.array([self.index.get(x, -1) for x in names] + [-1], dtype=np.int32)
+        sid = lookup[codes] if n else np.zeros(0, dtype=np.int32)
+        if len(self.zones) == 1:
+            fields = next(iter(self.clocks.values())).fields(t)
             day, month, block = fields.day, fields.month, fields.block
-            continue
-        mask = np.isin(sid, members)
-        fields = local_fields(zone, t[mask])
-        day[mask], month[mask], block[mask] = fields.day, fields.month, fields.block
-    return (
-        table.append_column("sid", pa.array(sid))
-        .append_column("day", pa.array(day))
-        .append_column("month", pa.array(month))
-        .append_column("block", pa.array(block))
-    )
+        else:
+            day = np.zeros(n, dtype=np.int32)
+            month = np.zeros(n, dtype=np.int32)
+            block = np.zeros(n, dtype=np.int64)
+            for zone, members in self.zones.items():
+                mask = np.isin(sid, members)
+                if mask.any():
+                    fields = self.clocks[zone].fields(t[mask])
+                    day[mask], month[mask], block[mask] = fields.day, fields.month, fields.block
+        site = batch.column("site")
+        signal = batch.column("signal")
+        if not pa.types.is_dictionary(site.type):
+            site = pc.dictionary_encode(site)
+        if not pa.types.is_dictionary(signal.type):
+            signal = pc.dictionary_encode(signal)
+        return pa.record_batch(
+            [
+                site.cast(SCHEMA.field("site").type),
+                pa.array(t),
+                signal.cast(SCHEMA.field("signal").type),
+                batch.column("value").cast(pa.float64()),
+                pa.array(sid),
+                pa.array(day),
+                pa.array(month),
+                pa.array(block),
+            ],
+            schema=SCHEMA,
+        )
 
 
 def read_telemetry(
@@ -428,41 +526,34 @@ def read_telemetry(
     sites: Mapping[str, str],
     *,
     on_file: Callable[[Path], None] | None = None,
+    on_rows: Callable[[int], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> tuple[Telemetry, list[Diagnostic]]:
-    """Read telemetry files for ``sites`` (id → IANA zone): the valid rows and every problem."""
+    """Read telemetry files for ``sites`` (id → IANA zone): the valid rows and every problem.
+
+    ``on_file`` hears of each file as it starts, ``on_rows`` of each batch of rows checked."""
     problems: list[Diagnostic] = []
-    parts: list[pa.Table] = []
+    local = _Local(sites)
+    batches: list[pa.RecordBatch] = []
     for path in paths:
         if on_file is not None:
             on_file(path)
         report = _Reporter(str(path))
-        warnings: list[Diagnostic] = []
-        rows = _file_rows(path, sites, report, warnings)
-        problems.extend(report.found)
-        problems.extend(warnings)
-        if rows is not None:
-            parts.append(rows)
-    if parts:
-        table = pa.concat_tables(parts)
-    else:
-        table = pa.table(
-            {
-                "site": pa.array([], pa.string()),
-                "t": pa.array([], pa.int64()),
-                "signal": pa.array([], pa.string()),
-                "value": pa.array([], pa.float64()),
-            }
-        )
-    return telemetry_from_table(table, sites, files=tuple(str(p) for p in paths)), problems
+        ignored = _Ignored()
+        for batch in _file_batches(path, sites, report, ignored, batch_rows):
+            batches.append(local(batch))
+            if on_rows is not None:
+                on_rows(batch.num_rows)
+        problems.extend(report.problems())
+        problems.extend(ignored.warnings(str(path)))
+    table = pa.Table.from_batches(batches, SCHEMA)
+    return Telemetry(table, tuple(str(p) for p in paths), tuple(sorted(sites))), problems
 
 
 def telemetry_from_table(
     table: pa.Table, sites: Mapping[str, str], *, files: tuple[str, ...] = ()
 ) -> Telemetry:
     """Valid rows (``site, t, signal, value``; t in UTC ms) with their local fields added."""
-    for name in ("site", "signal"):
-        column = table.column(name)
-        if not pa.types.is_dictionary(column.type):
-            index = table.schema.get_field_index(name)
-            table = table.set_column(index, name, pc.dictionary_encode(column))
-    return Telemetry(_with_local_fields(table, sites).cast(SCHEMA), files, tuple(sorted(sites)))
+    local = _Local(sites)
+    batches = [local(b) for b in table.to_batches(max_chunksize=BATCH_ROWS)]
+    return Telemetry(pa.Table.from_batches(batches, SCHEMA), files, tuple(sorted(sites)))

@@ -287,6 +287,7 @@ def test_evidence_whose_content_is_not_its_kind_is_refused(
     with pytest.raises(RefusedCommand, match=why):
         ws.add_evidence(DEAL_ID, io.BytesIO(content), name=name, kind=kind, by="luis")
     assert ws.evidence(DEAL_ID, party=None) == []
+    assert [p for p in (ws.root / "evidence").rglob("*") if p.is_file()] == []  # no orphan
 
 
 def test_confidential_evidence_is_visible_to_its_party_only(ws: Workspace) -> None:

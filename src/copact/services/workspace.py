@@ -302,8 +302,9 @@ class Workspace:
         if person is None:
             raise RefusedCommand(f"{by!r} is not a person of {deal_id}")
         label = PurePosixPath(name.replace("\\", "/")).name or "unnamed"
-        stored = self.blobs.put(stream)
-        check_evidence(kind=kind, name=label, media_type=stored.media_type)
+        stored = self.blobs.put(
+            stream, check=lambda media: check_evidence(kind=kind, name=label, media_type=media)
+        )
         record = EvidenceRecord(
             deal=deal_id,
             sha256=stored.sha256,

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -65,8 +66,9 @@ class BlobStore:
             raise ValueError(f"not a SHA-256: {sha256!r}")
         return self.root / sha256[:2] / sha256
 
-    def put(self, stream: BinaryIO) -> Stored:
-        """Stream ``stream`` into the store; refused (and nothing kept) over the size limit."""
+    def put(self, stream: BinaryIO, *, check: Callable[[str], None] | None = None) -> Stored:
+        """Stream ``stream`` into the store; refused (and nothing kept) over the size limit or
+        when ``check`` refuses the media type its first bytes show."""
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
@@ -87,12 +89,15 @@ class BlobStore:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
+            media_type = sniff(head)
+            if check is not None:
+                check(media_type)  # before the file takes its place: a refusal leaves nothing
             sha = digest.hexdigest()
             final = self.path(sha)
             final.parent.mkdir(exist_ok=True)
             os.replace(tmp, final)
             _fsync_dir(final.parent)
-            return Stored(sha, size, sniff(head))
+            return Stored(sha, size, media_type)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()

@@ -94,3 +94,22 @@ def meter(
         month=month,
         engine=runner,
     )
+
+
+def demo_dc1_args(out: Path, *, start: str, days: int) -> list[str]:
+    """``copact demo-data`` arguments for one site named dc1 (hybrid-dc1's), 5-minute samples,
+    seed 3, with its windows and tickets, into ``out``."""
+    return [
+        "demo-data",
+        str(out),
+        "--site-prefix",
+        "dc1",
+        "--days",
+        str(days),
+        "--start",
+        start,
+        "--interval",
+        "300",
+        "--seed",
+        "3",
+    ]

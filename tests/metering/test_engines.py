@@ -26,7 +26,7 @@ from copact.metering.metrics import (
     ride_through,
     signals_present,
 )
-from copact.metering.periods import month_period
+from copact.metering.periods import local_period, month_period
 from copact.metering.results import MetricResult
 from copact.metering.telemetry import read_telemetry
 from copact.metering.windows import read_windows
@@ -73,6 +73,9 @@ def _all_metrics(engine: Engine, out: Path) -> dict[str, dict[tuple[str, str], M
         "monitoring-uptime": monitoring_uptime(engine, periods),
         "battery-cycles": battery_cycles(engine, periods, usable_kwh=dict.fromkeys(sites, 500)),
         "fuel-efficiency": fuel_efficiency(engine, periods, tolerance_ms=tol),
+        "peak-demand-quarter": peak_demand(  # the quarter's months keyed to its first
+            engine, [SitePeriod(s, local_period(ZONE, "2027-Q1")) for s in sites]
+        ),
     }
 
 
@@ -96,5 +99,9 @@ def test_duckdb_and_spark_give_identical_results(tmp_path: Path) -> None:
     assert any(r.value is not None for r in expected["ride-through"].values())
     assert any(r.value is not None for r in expected["fuel-efficiency"].values())
     assert any(r.value for r in expected["battery-cycles"].values())
+    quarter = expected["peak-demand-quarter"][("site-001", "2027-Q1")].value
+    assert quarter == max(
+        expected["peak-demand"][("site-001", m)].value for m in ("2027-02", "2027-03")
+    )
     march = expected["peak-demand"][("site-001", "2027-03")]
     assert march.details["blocks"] == 743 * 4

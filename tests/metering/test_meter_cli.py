@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from copact.cli.app import app
 from tests.conftest import EXAMPLES
+from tests.metering.telemetry_cases import demo_dc1_args
 
 runner = CliRunner()
 DEAL = str(EXAMPLES / "hybrid-dc1.yaml")
@@ -127,23 +128,7 @@ def test_demo_data_is_seeded(tmp_path: Path) -> None:
 
 def test_demo_data_meters_with_its_own_windows_and_tickets(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    made = runner.invoke(
-        app,
-        [
-            "demo-data",
-            str(out),
-            "--site-prefix",
-            "dc1",
-            "--days",
-            "30",
-            "--start",
-            "2027-11-01",
-            "--interval",
-            "300",
-            "--seed",
-            "3",
-        ],
-    )
+    made = runner.invoke(app, demo_dc1_args(out, start="2027-11-01", days=30))
     assert made.exit_code == 0, made.output
     result = runner.invoke(
         app,

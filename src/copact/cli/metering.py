@@ -26,7 +26,7 @@ from copact.metering.meter import (
     report_to_json,
 )
 from copact.metering.metrics import SitePeriod
-from copact.metering.periods import month_period, parse_month
+from copact.metering.periods import local_period, parse_period
 from copact.metering.results import MetricResult
 from copact.metering.telemetry import read_telemetry
 from copact.metering.tickets import Ticket, read_tickets
@@ -125,7 +125,13 @@ def meter(
             help="Telemetry CSV or Parquet (site, ts, signal, value); repeat for several files.",
         ),
     ],
-    period: Annotated[str, typer.Option(help="The local month to settle, YYYY-MM.")],
+    period: Annotated[
+        str,
+        typer.Option(
+            help="The local month to settle, YYYY-MM; a quarter, YYYY-Qn, when the SLA settles "
+            "per quarter."
+        ),
+    ],
     windows: Annotated[
         Path | None, typer.Option(help="Maintenance windows CSV: site,start,end,kind.")
     ] = None,
@@ -141,7 +147,7 @@ def meter(
         Path | None, typer.Option(help="Draw each site's state timeline (.png, .svg, .pdf).")
     ] = None,
 ) -> None:
-    """SLA metrics of a month per site and the settlement of the fee (DESIGN §6).
+    """SLA metrics of a month (or quarter) per site and the settlement of the fee (DESIGN §6).
 
     Availability, ride-through, peak demand, monitoring uptime, battery cycles and fuel
     efficiency come from the telemetry; time-to-repair and response-time from the tickets.
@@ -155,7 +161,7 @@ def meter(
     if engine not in ENGINES:
         fail(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     try:
-        parse_month(period)
+        quarter = parse_period(period)[2] == 3
     except ValueError as exc:
         fail(f"--period: {exc}")
     for path in telemetry:
@@ -171,6 +177,8 @@ def meter(
     deal = load_for_commands(deal_path)
     if deal.sla is None or not deal.sla.sites:
         fail(f"{deal_path}: the deal has no sla section with sites to meter", 1)
+    if quarter and deal.sla.period != "quarter":
+        fail(f"--period {period}: the deal's SLA settles per month; give a month, YYYY-MM")
     sites = {s.id: s.timezone for s in deal.sla.sites}
 
     size = sum(p.stat().st_size for p in telemetry)
@@ -230,7 +238,7 @@ def meter(
                 tolerance = deal.sla.gap_tolerance
                 draw_timeline(
                     runner,
-                    [SitePeriod(s.id, month_period(s.timezone, period)) for s in deal.sla.sites],
+                    [SitePeriod(s.id, local_period(s.timezone, period)) for s in deal.sla.sites],
                     tolerance_ms=(tolerance.seconds if tolerance else DEFAULT_GAP_TOLERANCE_S)
                     * 1000,
                     path=plot,

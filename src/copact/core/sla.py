@@ -122,17 +122,19 @@ def _terms(metric: Metric, measured: Measured | None, flags: list[str]) -> Metri
     return MetricTerms(metric.id, credit, bonus)
 
 
-def period_fee(sla: Sla, currency: Currency) -> tuple[Money, list[str]]:
-    """The fee one month of the SLA settles against, with a note when it had to be prorated."""
+def period_fee(sla: Sla, currency: Currency, *, months: int = 1) -> tuple[Money, list[str]]:
+    """The fee a period of ``months`` months (1 or 3) settles against, with a note when it had
+    to be prorated from the fee's own cadence."""
     if sla.fee is None:
         return Money.zero(currency), ["the SLA has no fee: credits and bonuses come to nothing"]
     fee = Money.of(sla.fee.amount, currency)
     per_month = {"month": 1, "quarter": 3, "year": 12}
     if sla.fee.every in per_month:
-        months = per_month[sla.fee.every]
-        notes = [] if months == 1 else [f"the fee is per {sla.fee.every}: 1/{months} a month"]
-        return Money(fee.amount / months, currency).quantize(), notes
-    return Money.zero(currency), ["a one-off fee has no monthly SLA settlement"]
+        every = per_month[sla.fee.every]
+        span = "a month" if months == 1 else f"{months} months"
+        notes = [] if every == months else [f"the fee is per {sla.fee.every}: {span} of it"]
+        return Money(fee.amount * months / every, currency).quantize(), notes
+    return Money.zero(currency), ["a one-off fee has no periodic SLA settlement"]
 
 
 def settle_period(

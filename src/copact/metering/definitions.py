@@ -23,7 +23,7 @@ end_ms, kind``) and ``mark``. Sites are ``sid``, their index among the deal's so
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 __all__ = [
     "PER_MILLE",
@@ -186,17 +186,31 @@ ORDER BY sid, t
     )
 
 
-def peak_demand_sql(*, months: list[int]) -> str:
+def peak_demand_sql(*, months: Mapping[int, int]) -> str:
     """Per ``(sid, month)``: valid 15-minute blocks of ``load_kw`` (at least 80% of the
-    expected samples, the expected count being the site's most common count that month), the
-    peak block's watt sum and sample count, the sums for the mean, and the two neighbours of
-    the p95 and p99 positions (linear interpolation between order statistics)."""
-    month_list = ", ".join(_int(m) for m in months) or "NULL"
+    expected samples, the expected count being the site's most common count in the period),
+    the peak block's watt sum and sample count, the sums for the mean, and the two neighbours
+    of the p95 and p99 positions (linear interpolation between order statistics).
+
+    ``months`` maps each month key asked for to the key of its period: itself for monthly
+    periods, the quarter's first month for quarterly ones; ``month`` in the result is that."""
+    month_list = ", ".join(_int(m) for m in sorted(months)) or "NULL"
+    if all(m == k for m, k in months.items()):
+        key = "month"
+    else:
+        key = (
+            "CASE month "
+            + " ".join(f"WHEN {_int(m)} THEN {_int(k)}" for m, k in sorted(months.items()))
+            + " END"
+        )
     return f"""
 WITH b AS (
   SELECT sid, month, block, count(*) AS n,
     CAST(sum(CAST(ROUND(value * 1000) AS BIGINT)) AS BIGINT) AS w
-  FROM tel WHERE signal = 'load_kw' AND month IN ({month_list})
+  FROM (
+    SELECT sid, {key} AS month, block, value
+    FROM tel WHERE signal = 'load_kw' AND month IN ({month_list})
+  ) load
   GROUP BY sid, month, block
 ),
 counts AS (SELECT sid, month, n, count(*) AS k FROM b GROUP BY sid, month, n),

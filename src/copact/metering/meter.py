@@ -31,7 +31,7 @@ from copact.metering.metrics import (
     ride_through,
     signals_present,
 )
-from copact.metering.periods import Period, month_period
+from copact.metering.periods import Period, local_period
 from copact.metering.results import MetricResult
 from copact.metering.telemetry import Telemetry
 from copact.metering.tickets import Ticket, ticket_metric
@@ -113,11 +113,16 @@ def meter_month(
     engine: Engine,
     file_digests: Sequence[tuple[str, str]] = (),
 ) -> MeterReport:
-    """Meter every site of ``deal`` over the local month ``month`` (``YYYY-MM``)."""
+    """Meter every site of ``deal`` over the local month ``month`` (``YYYY-MM``) or, for an SLA
+    that settles per quarter, the local quarter (``YYYY-Qn``)."""
     sla = deal.sla
     if sla is None or not sla.sites:
         raise ValueError(f"{deal.id} has no sla section with sites to meter")
-    periods = [SitePeriod(s.id, month_period(s.timezone, month)) for s in sla.sites]
+    periods = [SitePeriod(s.id, local_period(s.timezone, month)) for s in sla.sites]
+    quarter = periods[0].period.quarter
+    if quarter and sla.period != "quarter":
+        raise ValueError(f"the SLA of {deal.id} settles per month: meter a month, YYYY-MM")
+    month = periods[0].period.month  # the label as written back: 2027-q1 is 2027-Q1
     tolerance_ms = (
         sla.gap_tolerance.seconds if sla.gap_tolerance else DEFAULT_GAP_TOLERANCE_S
     ) * 1000
@@ -152,9 +157,9 @@ def meter_month(
         usable = {s.id: s.usable_kwh for s in sla.sites}
         by_measure["battery-cycles"] = battery_cycles(engine, periods, usable_kwh=usable)
 
-    fee, notes = period_fee(sla, deal.money_currency)
-    if sla.period != "month":
-        notes.append(f"the SLA settles per {sla.period}: this is one month of it, for review")
+    fee, notes = period_fee(sla, deal.money_currency, months=3 if quarter else 1)
+    if sla.period == "quarter" and not quarter:
+        notes.append("the SLA settles per quarter: this is one month of it, for review")
     shares = allocate(fee, [1] * len(periods))
     reports = []
     for sp, fee_share in zip(periods, shares, strict=True):

@@ -260,9 +260,9 @@ def peak_demand(
     *,
     metric: str = "peak-demand",
 ) -> dict[tuple[str, str], MetricResult]:
-    """The largest 15-minute average of ``load_kw`` per (site, month), with p95, p99 and the
+    """The largest 15-minute average of ``load_kw`` per (site, period), with p95, p99 and the
     load factor (mean of the valid blocks over the peak)."""
-    months = sorted({sp.period.code for sp in periods})
+    months = {m: sp.period.code for sp in periods for m in sp.period.months}
     rows = engine.query(sql.peak_demand_sql(months=months))
     names = site_names(engine)
     found = {(names[int(r["sid"])], int(r["month"])): r for r in rows}

@@ -30,14 +30,17 @@ __all__ = [
     "Period",
     "ZoneClock",
     "local_fields",
+    "local_period",
     "month_code",
     "month_period",
     "months_between",
     "parse_month",
+    "parse_period",
 ]
 
 BLOCK_MS = 15 * 60 * 1000
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 
 
 def parse_month(text: str) -> tuple[int, int]:
@@ -46,6 +49,21 @@ def parse_month(text: str) -> tuple[int, int]:
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(f"a period is a month written YYYY-MM, got {text!r}")
     return int(match.group(1)), int(match.group(2))
+
+
+def parse_period(text: str) -> tuple[int, int, int]:
+    """A settlement period's label as (year, first month, months): ``"2027-03"`` → ``(2027, 3,
+    1)`` and ``"2027-Q2"`` → ``(2027, 4, 3)``; refuses anything else."""
+    match = _QUARTER.match(text.strip())
+    if match:
+        return int(match.group(1)), 3 * int(match.group(2)) - 2, 3
+    try:
+        year, month = parse_month(text)
+    except ValueError:
+        raise ValueError(
+            f"a period is a month written YYYY-MM or a quarter written YYYY-Qn, got {text!r}"
+        ) from None
+    return year, month, 1
 
 
 def month_code(year: int, month: int) -> int:
@@ -67,14 +85,25 @@ class Period:
     timezone: str
 
     @property
-    def code(self) -> int:
-        """The month key of the rows inside (202703); 0 for a span that is not a month, which
-        the month-keyed metrics (peak demand) then find no rows for."""
+    def months(self) -> tuple[int, ...]:
+        """The month keys of the rows inside (``(202703,)``, or three for a quarter); none for
+        a span that is not a month or a quarter, which the month-keyed metrics (peak demand)
+        then find no rows for."""
         try:
-            year, month = parse_month(self.month)
+            year, first, count = parse_period(self.month)
         except ValueError:
-            return 0
-        return month_code(year, month)
+            return ()
+        return tuple(month_code(year, m) for m in range(first, first + count))
+
+    @property
+    def code(self) -> int:
+        """The key of the period among month-keyed rows: its first month's (202701 for
+        2027-Q1), 0 for a span that is neither a month nor a quarter."""
+        return self.months[0] if self.months else 0
+
+    @property
+    def quarter(self) -> bool:
+        return len(self.months) == 3
 
     @property
     def ms(self) -> int:
@@ -90,11 +119,19 @@ class Period:
 
 def month_period(timezone: str, month: str) -> Period:
     """The local month ``YYYY-MM`` in ``timezone`` as a UTC interval."""
-    year, mon = parse_month(month)
+    parse_month(month)
+    return local_period(timezone, month)
+
+
+def local_period(timezone: str, label: str) -> Period:
+    """The local month ``YYYY-MM`` or quarter ``YYYY-Qn`` in ``timezone`` as a UTC interval."""
+    year, first, count = parse_period(label)
     zone = ZoneInfo(timezone)
-    start = datetime(year, mon, 1, tzinfo=zone)
-    end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=zone)
-    return Period(_ms(start), _ms(end), f"{year:04d}-{mon:02d}", timezone)
+    start = datetime(year, first, 1, tzinfo=zone)
+    after = first + count - 1  # the last month, then the one after it
+    end = datetime(year + after // 12, after % 12 + 1, 1, tzinfo=zone)
+    name = f"{year:04d}-{first:02d}" if count == 1 else f"{year:04d}-Q{(first + 2) // 3}"
+    return Period(_ms(start), _ms(end), name, timezone)
 
 
 def months_between(timezone: str, *, first_ms: int, last_ms: int) -> list[Period]:

@@ -151,3 +151,37 @@ def test_demo_data_meters_with_its_own_windows_and_tickets(tmp_path: Path) -> No
     site = json.loads(result.stdout)["sites"][0]
     assert site["metrics"]["availability"]["period_s"] == 721 * 3600  # the fall-back month
     assert site["metrics"]["availability"]["planned_s"] > 0
+
+
+def test_windows_recorded_in_the_journal_settle_like_the_same_windows_csv(
+    tmp_path: Path,
+) -> None:
+    ws = str(tmp_path / "ws")
+    assert runner.invoke(app, ["init", ws]).exit_code == 0
+    assert runner.invoke(app, ["deal", "add", DEAL, "-w", ws]).exit_code == 0
+    # the sample windows CSV holds one planned window: recorded in the journal instead
+    window = ["window", "hybrid-dc1", "dc1", "--by", "ana", "-w", ws]
+    window += ["--start", "2027-03-10T02:00:00-05:00", "--end", "2027-03-10T04:00:00-05:00"]
+    recorded = runner.invoke(app, window)
+    assert recorded.exit_code == 0, recorded.output
+    refused = runner.invoke(app, [*window[:3], "--by", "sam", *window[5:]])
+    assert refused.exit_code != 0 and "approved by the buyer" in refused.output
+    inputs = ["meter", DEAL, "-t", str(SAMPLE / "dc1-2027-03.parquet"), "--period", "2027-03"]
+    inputs += ["--tickets", str(SAMPLE / "dc1-2027-03-tickets.csv"), "-f", "json"]
+    from_csv = runner.invoke(app, [*inputs, "--windows", str(SAMPLE / "dc1-2027-03-windows.csv")])
+    from_journal = runner.invoke(app, [*inputs, "--workspace", ws])
+    assert from_csv.exit_code == 0 and from_journal.exit_code == 0, from_journal.output
+    (csv_site,) = json.loads(from_csv.stdout)["sites"]
+    (journal_site,) = json.loads(from_journal.stdout)["sites"]
+    a, b = csv_site["metrics"]["availability"], journal_site["metrics"]["availability"]
+    assert b["planned_s"] == 7200
+    for key in ("value", "numerator", "denominator", "planned_s", "forced_s", "unknown_s"):
+        assert a[key] == b[key], key
+    assert csv_site["settlement"] == journal_site["settlement"]
+    assert a["inputs"] != b["inputs"]  # each names the input it was computed from
+    unknown = runner.invoke(app, [*inputs, "--workspace", str(tmp_path / "nowhere")])
+    assert unknown.exit_code == 2 and "copact init" in unknown.output
+    empty = str(tmp_path / "empty")
+    assert runner.invoke(app, ["init", empty]).exit_code == 0
+    missing = runner.invoke(app, [*inputs, "--workspace", empty])
+    assert missing.exit_code == 2 and "no deal 'hybrid-dc1'" in missing.output

@@ -15,7 +15,9 @@ from rich.table import Table
 
 from copact.cli.authoring import load_for_commands
 from copact.cli.console import err, fail, out
+from copact.cli.workspace import open_workspace
 from copact.core.diagnostic import Diagnostic, Severity
+from copact.errors import CopactError
 from copact.metering.demo import DemoSpec, write_demo
 from copact.metering.engines import ENGINES, make_engine, spark_missing
 from copact.metering.meter import (
@@ -30,7 +32,7 @@ from copact.metering.periods import local_period, parse_period
 from copact.metering.results import MetricResult
 from copact.metering.telemetry import read_telemetry
 from copact.metering.tickets import Ticket, read_tickets
-from copact.metering.windows import Window, read_windows
+from copact.metering.windows import Window, journal_windows, read_windows
 
 __all__ = ["register"]
 
@@ -115,6 +117,16 @@ def _print_report(report: MeterReport, currency: str) -> None:
             console.print(f"  [yellow]![/] {flag}")
 
 
+def _journal_windows(workspace: Path, deal_id: str) -> tuple[list[Window], str]:
+    ws = open_workspace(workspace)
+    try:
+        ws.deal_text(deal_id)  # refuses a deal the workspace does not hold
+        events = ws.events(deal_id)
+    except CopactError as exc:
+        fail(f"--workspace {workspace}: {exc}")
+    return journal_windows(events)
+
+
 def meter(
     deal_path: Annotated[Path, typer.Argument(metavar="DEAL", help="A deal file with an sla.")],
     telemetry: Annotated[
@@ -145,6 +157,15 @@ def meter(
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
     plot: Annotated[
         Path | None, typer.Option(help="Draw each site's state timeline (.png, .svg, .pdf).")
+    ] = None,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Also take the windows recorded in this workspace's journal for the deal "
+            "(`copact window`).",
+        ),
     ] = None,
 ) -> None:
     """SLA metrics of a month (or quarter) per site and the settlement of the fee (DESIGN §6).
@@ -208,6 +229,10 @@ def meter(
         if tickets is not None:
             ticket_list, found = read_tickets(tickets, sites)
             problems.extend(found)
+        journal_digest = None
+        if workspace is not None:
+            recorded, journal_digest = _journal_windows(workspace, deal.id)
+            window_list.extend(recorded)
         errors = _report(problems)
         if errors:
             fail(f"{errors:,} malformed row(s) in the inputs; nothing was settled", 1)
@@ -217,6 +242,8 @@ def meter(
             digests.append(("windows", file_digest(windows)))
         if tickets is not None:
             digests.append(("tickets", file_digest(tickets)))
+        if journal_digest is not None:
+            digests.append(("journal-windows", journal_digest))
         progress.advance(task)
         progress.update(task, description=f"metering on {engine}")
         runner = make_engine(engine)

@@ -38,6 +38,7 @@ from copact.core.events import (
     Rejected,
     RiskUpdated,
     Submitted,
+    WindowRecorded,
     WorkClaimed,
     dump_event,
 )
@@ -151,6 +152,9 @@ def _describe(event: Event) -> str:
     if isinstance(event, DecisionLogged):
         topic = f" on {event.topic}" if event.topic else ""
         return f"decision{topic} by {', '.join(event.by)}: {event.decision}"
+    if isinstance(event, WindowRecorded):
+        start, end = (t.isoformat(timespec="minutes") for t in (event.start, event.end))
+        return f"{event.kind} window of {event.site}, {start} to {end}, approved by {event.by}"
     if isinstance(event, RiskUpdated):
         changed = [
             f"{name} {value}"
@@ -422,6 +426,37 @@ def risk(
     _call(ws, ops.update_risk, command, format)
 
 
+def window(
+    deal: DealId,
+    site: Annotated[
+        str, typer.Argument(metavar="SITE", help="The SLA site, as in the deal's sla.sites.")
+    ],
+    start: Annotated[str, typer.Option(help="ISO 8601 with its offset: 2027-03-14T02:00-04:00.")],
+    end: Annotated[
+        str, typer.Option(help="Its end (not included in the window), with its offset.")
+    ],
+    by: Annotated[str, typer.Option(help="The buyer's person approving it.")],
+    kind: Annotated[
+        str, typer.Option(help="planned (approved maintenance) or excluded (force majeure…).")
+    ] = "planned",
+    note: Annotated[str | None, typer.Option(help="Why, for the record.")] = None,
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Record a maintenance window or an exclusion of an SLA site in the journal.
+
+    Only its span is taken out of availability: an outage running past `--end` is forced.
+    `copact meter --workspace` reads these with any windows CSV.
+
+    Example: `copact window hybrid-dc1 dc1 --start 2027-03-10T02:00-05:00 --end
+    2027-03-10T04:00-05:00 --by ana --note "battery firmware"`
+    """
+    ws = open_workspace(workspace)
+    command = ops.RecordWindow(deal, site, start, end, kind, by, note, _key(key))
+    _call(ws, ops.record_window, command, format)
+
+
 # -- change orders --
 
 
@@ -633,12 +668,24 @@ def deal_show(
         for r in state.risks.values():
             risks.add_row(r.id, r.likelihood, r.impact, r.owner or "", r.status)
         console.print(risks)
+    if state.windows:
+        windows = Table(title="SLA windows")
+        for column in ("site", "kind", "span (local offset)", "by", "note"):
+            windows.add_column(column, no_wrap=column != "note")
+        for w in state.windows:
+            end = w.end.astimezone(w.start.tzinfo)
+            until = f"{end:%H:%M}" if end.date() == w.start.date() else f"{end:%Y-%m-%d %H:%M}"
+            z = f"{w.start:%z}"
+            offset = f"{z[:3]}:{z[3:5]}"
+            span = f"{w.start:%Y-%m-%d %H:%M}–{until} ({offset})"
+            windows.add_row(w.site, w.kind, span, w.by, w.note or "")
+        console.print(windows)
     for d in state.decisions:
         console.print(f"  decided {d.day}: {d.decision} [dim]({', '.join(d.by)})[/]")
 
 
 def register(app: typer.Typer) -> None:
-    for command in (submit, accept, reject, pay, claim, gate, decide, risk, invoices):
+    for command in (submit, accept, reject, pay, claim, gate, decide, risk, window, invoices):
         app.command()(command)
     app.add_typer(change_app, name="change")
     app.add_typer(evidence_app, name="evidence")

@@ -34,6 +34,7 @@ from copact.core.events import (
     RiskUpdated,
     Signed,
     Submitted,
+    WindowRecorded,
     WorkClaimed,
 )
 from copact.core.invoicing import buyer_of, invoice_amount, payee_of
@@ -49,6 +50,7 @@ __all__ = [
     "invoice_for",
     "log_decision",
     "pay",
+    "record_window",
     "reject",
     "submit",
     "update_risk",
@@ -210,6 +212,43 @@ def log_decision(
     return [DecisionLogged(at=at, deal=deal.id, decision=decision.strip(), by=by, topic=topic)]
 
 
+def record_window(
+    deal: Deal,
+    state: DealState,
+    *,
+    site: str,
+    start: datetime,
+    end: datetime,
+    kind: str,
+    by: str,
+    note: str | None,
+    at: At,
+) -> list[WindowRecorded]:
+    """A maintenance window (``planned``) or an exclusion (``excluded``) of one SLA site, on
+    the buyer's word: it takes time out of the availability the supplier is paid on."""
+    party = _person_of(deal, by)
+    buyer = deal.party(party)
+    if buyer is None or buyer.role != "buyer":
+        raise RefusedCommand(
+            f"{by} is of {party}: windows are approved by the buyer, whose SLA they narrow"
+        )
+    sites = [s.id for s in deal.sla.sites] if deal.sla is not None else []
+    if site not in sites:
+        known = ", ".join(sites) or "none: the deal has no sla section"
+        raise RefusedCommand(f"{site!r} is not a site of the SLA (sites: {known})")
+    if start.tzinfo is None or end.tzinfo is None:
+        raise RefusedCommand("a window's start and end carry their UTC offset")
+    if end <= start:
+        raise RefusedCommand("a window ends after it starts")
+    if kind not in ("planned", "excluded"):
+        raise RefusedCommand("a window is planned (approved maintenance) or excluded")
+    return [
+        WindowRecorded(
+            at=at, deal=deal.id, site=site, start=start, end=end, kind=kind, by=by, note=note
+        )
+    ]
+
+
 def update_risk(
     deal: Deal,
     state: DealState,
@@ -315,6 +354,18 @@ def admit(
             _person_of(deal, person)
     elif isinstance(event, DecisionLogged):
         log_decision(deal, state, decision=event.decision, by=event.by, topic=event.topic, at=at)
+    elif isinstance(event, WindowRecorded):
+        record_window(
+            deal,
+            state,
+            site=event.site,
+            start=event.start,
+            end=event.end,
+            kind=event.kind,
+            by=event.by,
+            note=event.note,
+            at=at,
+        )
     elif isinstance(event, RiskUpdated):
         update_risk(
             deal,

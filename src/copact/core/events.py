@@ -19,7 +19,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 
 from copact.core.diagnostic import Diagnostic, Severity
 from copact.core.model import Amount, Slug
@@ -41,6 +49,7 @@ __all__ = [
     "RiskUpdated",
     "Signed",
     "Submitted",
+    "WindowRecorded",
     "WorkClaimed",
     "canonical_json",
     "day_of",
@@ -210,6 +219,21 @@ class DecisionLogged(_Base):
     topic: str | None = None
 
 
+class WindowRecorded(_Base):
+    """A span of one site taken out of the SLA's availability (DESIGN §6.1's windows, as journal
+    events): approved maintenance (``planned``) or force majeure and customer-caused outages
+    (``excluded``), recorded by the buyer, whose protection it narrows."""
+
+    KIND = "window"
+    type: Literal["window"] = "window"
+    site: Slug
+    start: AwareDatetime
+    end: AwareDatetime
+    kind: Literal["planned", "excluded"]
+    by: Slug
+    note: str | None = None
+
+
 class RiskUpdated(_Base):
     """A risk added to the register or updated: the fields given replace the earlier ones."""
 
@@ -239,7 +263,8 @@ Event = Annotated[
     | Invoice
     | ExitInvoked
     | DecisionLogged
-    | RiskUpdated,
+    | RiskUpdated
+    | WindowRecorded,
     Field(discriminator="type"),
 ]
 _EVENT: TypeAdapter[Event] = TypeAdapter(Event)
@@ -258,6 +283,7 @@ KINDS = [
     "exit",
     "decision",
     "risk",
+    "window",
 ]
 
 

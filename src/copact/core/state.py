@@ -38,6 +38,7 @@ from copact.core.events import (
     RiskUpdated,
     Signed,
     Submitted,
+    WindowRecorded,
     WorkClaimed,
 )
 from copact.core.invoicing import invoice_amounts
@@ -104,6 +105,7 @@ class DealState:
     signed_by: frozenset[str] = frozenset()
     exits: tuple[ExitInvoked, ...] = ()
     decisions: tuple[DecisionLogged, ...] = ()
+    windows: tuple[WindowRecorded, ...] = ()
     risks: dict[str, RiskEntry] = field(default_factory=dict)
 
     def milestone(self, milestone_id: str) -> MilestoneState | None:
@@ -255,6 +257,9 @@ class _Fold:
     def on_decision(self, state: DealState, e: DecisionLogged) -> DealState:
         return replace(state, decisions=(*state.decisions, e))
 
+    def on_window(self, state: DealState, e: WindowRecorded) -> DealState:
+        return replace(state, windows=(*state.windows, e))
+
     def on_risk(self, state: DealState, e: RiskUpdated) -> DealState:
         earlier = state.risks.get(e.risk)
         fields = {
@@ -393,5 +398,17 @@ def state_to_json(state: DealState) -> dict[str, Any]:
         "decisions": [
             {"on": d.day.isoformat(), "decision": d.decision, "by": d.by, "topic": d.topic}
             for d in state.decisions
+        ],
+        "windows": [
+            {
+                "site": w.site,
+                "start": w.start.isoformat(),
+                "end": w.end.isoformat(),
+                "kind": w.kind,
+                "by": w.by,
+                "note": w.note,
+                "recorded_on": w.day.isoformat(),
+            }
+            for w in state.windows
         ],
     }

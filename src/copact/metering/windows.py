@@ -1,4 +1,5 @@
-"""Maintenance and exclusion windows (DESIGN §6.1): CSV ``site, start, end, kind``.
+"""Maintenance and exclusion windows (DESIGN §6.1): CSV ``site, start, end, kind``, or the
+``window`` events of a deal's journal (``copact window``).
 
 ``planned`` is approved maintenance, ``excluded`` force majeure or customer-caused time. A
 window covers exactly ``[start, end)``: when the work runs over, the overrun is forced outage.
@@ -6,16 +7,25 @@ window covers exactly ``[start, end)``: when the work runs over, the overrun is 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 from copact.core.diagnostic import Diagnostic
+from copact.core.events import Event, WindowRecorded, canonical_json
 from copact.metering.records import instant, known_site, read_rows
 
-__all__ = ["WINDOW_COLUMNS", "Window", "disjoint_windows", "read_windows"]
+__all__ = [
+    "WINDOW_COLUMNS",
+    "Window",
+    "disjoint_windows",
+    "journal_windows",
+    "read_windows",
+]
 
 WINDOW_COLUMNS = ("site", "start", "end", "kind")
 
@@ -77,3 +87,19 @@ def disjoint_windows(windows: Sequence[Window]) -> list[Window]:
             else:
                 result.append(Window(site, a, b, kind))
     return result
+
+
+def _ms(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def journal_windows(events: Sequence[Event]) -> tuple[list[Window], str]:
+    """The windows a journal recorded, and the SHA-256 of their events' canonical text (the
+    version of this input that a metric's inputs hash names)."""
+    recorded = [e for e in events if isinstance(e, WindowRecorded)]
+    digest = hashlib.sha256("\n".join(canonical_json(e) for e in recorded).encode("utf-8"))
+    windows = [Window(e.site, _ms(e.start), _ms(e.end), e.kind) for e in recorded]
+    return windows, digest.hexdigest()

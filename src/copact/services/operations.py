@@ -40,6 +40,7 @@ __all__ = [
     "LogDecision",
     "ProposeChange",
     "RecordPayment",
+    "RecordWindow",
     "Reject",
     "RejectChange",
     "Submit",
@@ -53,6 +54,7 @@ __all__ = [
     "log_decision",
     "propose_change_order",
     "record_payment",
+    "record_window",
     "reject",
     "reject_change_order",
     "submit",
@@ -168,6 +170,21 @@ class LogDecision:
     decision: str
     by: tuple[str, ...]
     topic: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordWindow:
+    """Take a span of one SLA site out of its availability: approved maintenance (``planned``)
+    or an exclusion (``excluded``). ``start`` and ``end`` are ISO 8601 with their offset."""
+
+    deal: str
+    site: str
+    start: str
+    end: str
+    kind: str
+    by: str
+    note: str | None = None
     key: str | None = None
 
 
@@ -409,6 +426,43 @@ def log_decision(command: LogDecision, *, uow: Workspace, clock: Clock) -> Outco
                 decision=command.decision,
                 by=list(command.by),
                 topic=command.topic,
+                at=now,
+            )
+        )
+
+    return _run(command, uow, clock, decide)
+
+
+def _instant(text: str, what: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise RefusedCommand(
+            f"{what} {text!r} is not an ISO 8601 instant, e.g. 2027-03-14T02:00:00-04:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise RefusedCommand(
+            f"{what} {text!r} has no UTC offset: write it as 2027-03-14T02:00:00-04:00 or …Z, "
+            "so a daylight-saving night is not ambiguous"
+        )
+    return moment
+
+
+def record_window(command: RecordWindow, *, uow: Workspace, clock: Clock) -> Outcome:
+    start = _instant(command.start, "start")
+    end = _instant(command.end, "end")
+
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        return list(
+            commands.record_window(
+                deal,
+                state,
+                site=command.site,
+                start=start,
+                end=end,
+                kind=command.kind,
+                by=command.by,
+                note=command.note,
                 at=now,
             )
         )

@@ -201,6 +201,12 @@ def meter(
     if quarter and deal.sla.period != "quarter":
         fail(f"--period {period}: the deal's SLA settles per month; give a month, YYYY-MM")
     sites = {s.id: s.timezone for s in deal.sla.sites}
+    # the journal's windows first: a workspace that does not hold the deal fails before the
+    # telemetry is read
+    recorded: list[Window] = []
+    journal_digest = None
+    if workspace is not None:
+        recorded, journal_digest = _journal_windows(workspace, deal.id)
 
     size = sum(p.stat().st_size for p in telemetry)
     problems: list[Diagnostic] = []
@@ -229,10 +235,7 @@ def meter(
         if tickets is not None:
             ticket_list, found = read_tickets(tickets, sites)
             problems.extend(found)
-        journal_digest = None
-        if workspace is not None:
-            recorded, journal_digest = _journal_windows(workspace, deal.id)
-            window_list.extend(recorded)
+        window_list.extend(recorded)
         errors = _report(problems)
         if errors:
             fail(f"{errors:,} malformed row(s) in the inputs; nothing was settled", 1)

@@ -289,9 +289,11 @@ def _instants(ts: pa.Array) -> _Instants:
     if not pa.types.is_timestamp(ts.type):
         return parse_instants(ts)
     ms = pc.cast(pc.cast(ts, pa.timestamp("ms", tz="UTC"), safe=False), pa.int64())
-    bad = ms.is_null().to_numpy(zero_copy_only=False) if ms.null_count else np.zeros(len(ms), bool)
     if ms.null_count:
+        bad = ms.is_null().to_numpy(zero_copy_only=False)
         ms = pc.fill_null(ms, 0)
+    else:
+        bad = np.zeros(len(ms), dtype=bool)
     t = ms.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     return t, bad, np.zeros(len(t), dtype=bool)
 
@@ -324,21 +326,21 @@ class _Ignored:
             "site": ("M107", 1, "declare the site in the deal's sla.sites, or leave its rows out"),
         }
         found = []
-        for what in ("signal", "site"):
+        # signals first, then sites; each in the order first seen (the sort is stable)
+        ordered = sorted(self.names.items(), key=lambda item: item[0][0] == "site")
+        for (what, name), (count, line) in ordered:
             code, column, hint = hints[what]
-            for (kind, name), (count, line) in self.names.items():
-                if kind == what:
-                    found.append(
-                        Diagnostic(
-                            code,
-                            Severity.WARNING,
-                            f"unknown {what} {name!r}: its {count:,} row(s) are ignored",
-                            hint,
-                            path=path,
-                            line=line,
-                            column=column,
-                        )
-                    )
+            found.append(
+                Diagnostic(
+                    code,
+                    Severity.WARNING,
+                    f"unknown {what} {name!r}: its {count:,} row(s) are ignored",
+                    hint,
+                    path=path,
+                    line=line,
+                    column=column,
+                )
+            )
         return found
 
 
@@ -526,12 +528,10 @@ def read_telemetry(
     sites: Mapping[str, str],
     *,
     on_file: Callable[[Path], None] | None = None,
-    on_rows: Callable[[int], None] | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> tuple[Telemetry, list[Diagnostic]]:
     """Read telemetry files for ``sites`` (id → IANA zone): the valid rows and every problem.
-
-    ``on_file`` hears of each file as it starts, ``on_rows`` of each batch of rows checked."""
+    ``on_file`` hears of each file as it starts."""
     problems: list[Diagnostic] = []
     local = _Local(sites)
     batches: list[pa.RecordBatch] = []
@@ -540,14 +540,11 @@ def read_telemetry(
             on_file(path)
         report = _Reporter(str(path))
         ignored = _Ignored()
-        for batch in _file_batches(path, sites, report, ignored, batch_rows):
-            batches.append(local(batch))
-            if on_rows is not None:
-                on_rows(batch.num_rows)
+        batches.extend(local(b) for b in _file_batches(path, sites, report, ignored, batch_rows))
         problems.extend(report.problems())
         problems.extend(ignored.warnings(str(path)))
     table = pa.Table.from_batches(batches, SCHEMA)
-    return Telemetry(table, tuple(str(p) for p in paths), tuple(sorted(sites))), problems
+    return Telemetry(table, tuple(str(p) for p in paths), tuple(local.ids)), problems
 
 
 def telemetry_from_table(
@@ -556,4 +553,4 @@ def telemetry_from_table(
     """Valid rows (``site, t, signal, value``; t in UTC ms) with their local fields added."""
     local = _Local(sites)
     batches = [local(b) for b in table.to_batches(max_chunksize=BATCH_ROWS)]
-    return Telemetry(pa.Table.from_batches(batches, SCHEMA), files, tuple(sorted(sites)))
+    return Telemetry(pa.Table.from_batches(batches, SCHEMA), files, tuple(local.ids))

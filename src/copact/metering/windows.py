@@ -89,11 +89,11 @@ def disjoint_windows(windows: Sequence[Window]) -> list[Window]:
     return result
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _ms(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(milliseconds=1)
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def journal_windows(events: Sequence[Event]) -> tuple[list[Window], str]:

@@ -76,7 +76,8 @@ def load_text(text: str, path: str = "<text>") -> LoadedDeal:
             "E001",
             Severity.ERROR,
             f"not valid YAML: {parsed.message}",
-            "fix the YAML syntax at this place (indentation, a missing colon or bracket)",
+            parsed.hint
+            or "fix the YAML syntax at this place (indentation, a missing colon or bracket)",
             path=path,
             line=parsed.line,
             column=parsed.column,

@@ -3,6 +3,16 @@
 ruamel.yaml composes the document into nodes that carry their marks; this module builds the
 values itself so that (a) every key's place is recorded under its JSON pointer and (b) numbers
 keep their exact decimal text (``1.45`` becomes ``Decimal('1.45')``, never a float).
+
+Before any node is built the text's events are read once to hold three limits, so a hostile
+file is a fault at its place rather than a crash or a runaway: nesting deeper than
+:data:`MAX_DEPTH` (libyaml's composer recurses in C and overflows its stack about 30,000 deep),
+more than :data:`MAX_ALIASES` aliases, and aliases that expand the document to more than
+:data:`MAX_EXPANDED` values (a "billion laughs" of 7 KB would otherwise build billions). Every
+scalar, list and mapping is one value; an alias is worth every value of what it names::
+
+    a: &a [x, x, x]       # 1 + 4 values
+    b: [*a, *a]           # 1 + 1 + 2 x 4 values
 """
 
 from __future__ import annotations
@@ -15,13 +25,27 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    ScalarEvent,
+)
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from copact.core.diagnostic import Diagnostic, Severity, escape_pointer
 
-__all__ = ["Positions", "YamlFault", "parse_yaml"]
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_EXPANDED", "Positions", "YamlFault", "parse_yaml"]
 
 _TAG = "tag:yaml.org,2002:"
+
+MAX_DEPTH = 64
+"""Nested lists and mappings, the top-level mapping being 1 (a deal file needs about 8)."""
+MAX_ALIASES = 1_000
+"""Aliases (``*name``) in one file."""
+MAX_EXPANDED = 100_000
+"""Values in a file once its aliases are expanded (the largest example has about 1,500)."""
 
 
 @dataclass
@@ -48,6 +72,57 @@ class YamlFault:
     message: str
     line: int
     column: int
+    hint: str | None = None
+    """What to do instead, when it is not a plain syntax slip."""
+
+
+_LIMIT_HINT = (
+    "a deal file needs no more; flatten the nesting or write the values out instead of aliasing"
+)
+
+
+def _guard(events: Any) -> YamlFault | None:
+    """The first place where ``events`` pass a limit, or ``None``; reads each event once."""
+    depth = 0
+    aliases = 0
+    total = 0
+    sizes: dict[str, int] = {}  # anchor -> values it expands to
+    open_: list[tuple[str | None, int]] = []  # collections being read: (anchor, total before)
+
+    def fault(event: Any, message: str) -> YamlFault:
+        mark = event.start_mark
+        return YamlFault(message, mark.line + 1, mark.column + 1, _LIMIT_HINT)
+
+    for event in events:
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return fault(event, f"the document nests deeper than {MAX_DEPTH} levels")
+            open_.append((event.anchor, total))
+            total += 1
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+            anchor, before = open_.pop()
+            if anchor is not None:
+                sizes[anchor] = total - before
+        elif isinstance(event, ScalarEvent):
+            total += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        elif isinstance(event, AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                return fault(event, f"more than {MAX_ALIASES} aliases")
+            if any(anchor == event.anchor for anchor, _ in open_):
+                return fault(event, f"alias *{event.anchor} is inside the value it names")
+            total += sizes.get(event.anchor, 1)  # an unknown anchor is the composer's fault
+            if total > MAX_EXPANDED:
+                return fault(
+                    event, f"aliases expand the document to more than {MAX_EXPANDED} values"
+                )
+        elif isinstance(event, DocumentStartEvent):
+            sizes.clear()  # anchors do not cross documents
+    return None
 
 
 def _scalar(node: ScalarNode) -> Any:
@@ -136,6 +211,9 @@ def parse_yaml(text: str) -> tuple[Any, Positions, list[Diagnostic]] | YamlFault
     way (duplicate keys), or the syntax fault that stops it."""
     yaml = YAML(typ="safe")  # libyaml's C parser when ruamel.yaml.clib is installed
     try:
+        limit = _guard(yaml.parse(io.StringIO(text)))
+        if limit is not None:
+            return limit
         root = yaml.compose(io.StringIO(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

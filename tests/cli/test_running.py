@@ -83,3 +83,35 @@ def test_a_bad_journal_line_is_named_and_nothing_is_computed(tmp_path: Path) -> 
 def test_a_bad_date_exits_2() -> None:
     result = runner.invoke(app, ["state", DEAL, "-e", JOURNAL, "--on", "28/12/2026"])
     assert result.exit_code == 2
+
+
+# --- journal lines that would crash a reader --------------------------------------------------
+
+
+def deep_change(levels: int) -> str:
+    """A change-proposed event whose patch nests ``levels`` lists deep, as one JSON line."""
+    nest = "[" * levels + "]" * levels
+    return (
+        '{"amount":"100","at":"2026-08-01","by":"marcus","change":"c1",'
+        f'"deal":"heat-sensor-housing","patch":{{"notes":{nest}}},"type":"change-proposed"}}'
+    )
+
+
+def test_a_deeply_nested_journal_line_is_a_problem_at_its_line_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    from copact.core.events import MAX_DEPTH, canonical_json, parse_events
+
+    lines = Path(JOURNAL).read_text().splitlines()
+    for levels in (250, 100_000):  # 250 parses but cannot be hashed; 100,000 overflows json
+        journal = tmp_path / f"deep-{levels}.jsonl"
+        journal.write_text("\n".join([lines[0], deep_change(levels), *lines[1:]]) + "\n")
+        result = runner.invoke(app, ["state", DEAL, "-e", str(journal), "--on", "2026-12-28"])
+        assert result.exit_code == 1, result.output
+        # the bracket opening level MAX_DEPTH + 1: the event is 1, the patch 2, notes' lists 3…
+        column = deep_change(levels).index("[") + MAX_DEPTH - 1
+        assert f"{journal}:2:{column}: J001 the line nests deeper than" in result.output
+        assert "Traceback" not in result.output
+    # what the parser does accept, the journal can hash
+    events, problems = parse_events(deep_change(MAX_DEPTH - 2))
+    assert problems == [] and canonical_json(events[0])

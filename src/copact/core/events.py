@@ -302,6 +302,38 @@ def dumps_events(events: Iterable[Event]) -> str:
     return "".join(canonical_json(e) + "\n" for e in events)
 
 
+MAX_DEPTH = 100
+"""Nested objects and arrays in one event line (a change's patch of a deal needs about 10)."""
+
+
+def _too_deep(raw: str) -> int | None:
+    """The 1-based column of the bracket that opens level ``MAX_DEPTH + 1``, or ``None``.
+
+    Read before ``json.loads``, which recurses per level; the scan only runs on the rare line
+    with that many brackets at all."""
+    if raw.count("[") + raw.count("{") <= MAX_DEPTH:
+        return None
+    depth = 0
+    in_string = escaped = False
+    for column, char in enumerate(raw, start=1):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return column
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
 def _problem(line: int, message: str, hint: str, code: str = "J002") -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, message, hint, line=line, column=1)
 
@@ -318,6 +350,14 @@ def parse_events(text: str, path: str = "<events>") -> tuple[list[Event], list[D
     # holding U+0085 or U+2028, which canonical JSON writes as is
     for number, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
+            continue
+        deep = _too_deep(raw)
+        if deep is not None:
+            message = f"the line nests deeper than {MAX_DEPTH} levels"
+            hint = "an event's values are shallow; this line is not an exported event"
+            problems.append(
+                _problem(number, message, hint, "J001").at(path=path, line=number, column=deep)
+            )
             continue
         try:
             data = json.loads(raw, parse_float=Decimal)

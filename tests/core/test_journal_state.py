@@ -245,6 +245,11 @@ def test_one_invoice_per_accepted_milestone_at_the_buyers_share() -> None:
         "amount": "14800.00",
         "due": "2026-10-20",
         "overdue": False,
+        "status": "paid",  # settled from the 30,000 advance
+        "from_advance": "14800.00",
+        "due_in_cash": "0.00",
+        "paid": "0.00",
+        "outstanding": "0.00",
     }
     later = state_to_json(deal_state(HEAT, [*journal, invoice], on=date(2026, 11, 1)))
     assert later["invoices"][0]["overdue"] is False  # the 30,000 advance covers it

@@ -37,7 +37,7 @@ from copact.core.events import (
     WindowRecorded,
     WorkClaimed,
 )
-from copact.core.invoicing import buyer_of, invoice_amount, payee_of
+from copact.core.invoicing import buyer_of, check_payment_target, invoice_amount, payee_of
 from copact.core.settlement import invoke_exit
 from copact.core.state import DealState, deal_state
 from copact.errors import RefusedCommand
@@ -171,6 +171,7 @@ def pay(
         raise RefusedCommand("a payment is a positive amount")
     if ref in state.payment_refs:
         raise RefusedCommand(f"payment reference {ref} was already recorded")
+    check_payment_target(deal, state.book, payer=payer, payee=payee, for_=for_, amount=amount)
     return [Payment(at=at, deal=deal.id, from_=payer, to=payee, amount=amount, ref=ref, for_=for_)]
 
 

@@ -28,25 +28,56 @@ Choices where the design is silent (the linter reports the deal, these functions
   and undated milestones in file order, undated ones last), whatever the advance's own date.
 - A party that cannot be named (no buyer; no ``payee`` and not exactly one supplier) refuses the
   command with :class:`RefusedCommand` rather than sending money to a guess.
+
+Those are the planned figures (the schedule, the cash flows). What the journal says happened is
+:class:`Receivables`, kept by the state fold, one :class:`InvoiceStanding` per issued invoice::
+
+    payment 50000.00 for prepaid            advance paid 50000.00
+    invoice PC-1 design 40000.00            from advance 40000.00, outstanding 0.00: paid
+    invoice PC-2 install 60000.00           from advance 10000.00, outstanding 50000.00: part-paid
+    payment 50000.00 for PC-2 (or install)  paid 50000.00, outstanding 0.00: paid
+
+- The advance counts as far as it was **paid**: a ``payment`` with ``for: prepaid`` from the
+  buyer to the advance's payee. A planned advance nobody paid settles nothing. It is not stored
+  on the invoice event (whose format is unchanged): the fold derives it, so old journals read
+  the same. Each invoice to the buyer from the advance's payee takes what is left of it when it
+  is issued; an advance paid later settles the open invoices, oldest due date first.
+- A payment's ``for`` names an invoice number, a milestone id (its invoice) or ``prepaid``.
+  :func:`check_payment_target` refuses a name that is none of these, a milestone not yet
+  invoiced, the wrong direction, and more than is outstanding (or than is left of the advance).
+- A payment without ``for`` settles the payer's open invoices from the payee, oldest due date
+  first (ties in the order issued); what is left is held on account and settles the next
+  invoices as they are issued, after the advance. A payment the other way (a refund) first
+  returns what is on account, then what is left of the advance.
+- Overdue has one meaning: something is outstanding and the due date is before the day asked.
+- Amounts are added and subtracted exactly; payments finer than the currency's minor unit are
+  refused, so nothing is lost to rounding.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from copact.core.deal import Deal, Milestone
-from copact.core.money import Money, allocate
+from copact.core.events import Invoice, Payment
+from copact.core.money import Currency, Money, allocate
 from copact.core.quantities import Percent
 from copact.errors import MoneyError, RefusedCommand
 
 __all__ = [
     "Drawdown",
+    "InvoiceStanding",
+    "InvoiceStatus",
+    "Receivables",
     "advance_amount",
     "advance_payee",
     "buyer_of",
     "buyer_share",
+    "check_payment_target",
     "invoice_amount",
     "invoice_amounts",
     "milestone_amounts",
@@ -216,3 +247,278 @@ def unused_advance(deal: Deal) -> Money:
         Money.zero(deal.money_currency).quantize(),
     )
     return advance_amount(deal) - used
+
+
+# --- what the journal says: invoices issued, what settled them ------------------------------
+
+InvoiceStatus = Literal["open", "part-paid", "paid"]
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceStanding:
+    """Where one issued invoice stands: its total, what the advance settled, what was paid.
+
+    ``outstanding`` is the rest; the constructor refuses parts that exceed the total, so
+    ``from_advance + paid + outstanding == total`` always, with ``outstanding`` never negative.
+    """
+
+    number: str
+    milestones: tuple[str, ...]
+    from_: str
+    to: str
+    issued: date
+    due: date
+    total: Money
+    from_advance: Money
+    paid: Money
+
+    def __post_init__(self) -> None:
+        zero = Money.zero(self.total.currency)
+        if self.from_advance < zero or self.paid < zero or self.outstanding < zero:
+            raise MoneyError(
+                f"invoice {self.number}: {self.from_advance} from the advance and {self.paid} "
+                f"paid do not fit its total of {self.total}"
+            )
+
+    @property
+    def outstanding(self) -> Money:
+        return self.total - self.from_advance - self.paid
+
+    @property
+    def cash_due(self) -> Money:
+        """What the invoice asks for in cash: its total less what the advance settled."""
+        return self.total - self.from_advance
+
+    @property
+    def status(self) -> InvoiceStatus:
+        if self.outstanding.is_zero:
+            return "paid"
+        return "open" if (self.from_advance + self.paid).is_zero else "part-paid"
+
+    def overdue(self, on: date) -> bool:
+        """Something is outstanding and the due date is before ``on``."""
+        return not self.outstanding.is_zero and self.due < on
+
+
+Pair = tuple[str, str]  # (payer, payee)
+
+
+def _quiet(name: Callable[[], str]) -> str | None:
+    try:
+        return name()
+    except RefusedCommand:
+        return None
+
+
+@dataclass(frozen=True)
+class Receivables:
+    """Every invoice of a deal with what settled it, the advance, and cash held on account.
+
+    Built by the state fold one event at a time (:meth:`with_invoice`, :meth:`with_payment`);
+    the rules are in the module docstring.
+    """
+
+    currency: Currency
+    buyer: str | None
+    advance_payee: str | None
+    advance_paid: Money
+    advance_drawn: Money
+    advance_returned: Money
+    invoices: tuple[InvoiceStanding, ...] = ()
+    on_account: Mapping[Pair, Money] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, deal: Deal) -> Receivables:
+        """Nothing invoiced or paid yet."""
+        zero = Money.zero(deal.money_currency).quantize()
+        return cls(
+            deal.money_currency,
+            _quiet(lambda: buyer_of(deal)),
+            _quiet(lambda: advance_payee(deal)),
+            advance_paid=zero,
+            advance_drawn=zero,
+            advance_returned=zero,
+        )
+
+    def _zero(self) -> Money:
+        return Money.zero(self.currency).quantize()
+
+    @property
+    def advance_left(self) -> Money:
+        """What was paid of the advance and is neither drawn by invoices nor returned."""
+        return self.advance_paid - self.advance_drawn - self.advance_returned
+
+    def find(self, target: str) -> InvoiceStanding | None:
+        """The invoice a payment's ``for`` names: by its number, else by its milestone."""
+        by_number = next((i for i in self.invoices if i.number == target), None)
+        if by_number is not None:
+            return by_number
+        return next((i for i in self.invoices if target in i.milestones), None)
+
+    def _advance_pair(self) -> Pair | None:
+        if self.buyer is None or self.advance_payee is None:
+            return None
+        return (self.buyer, self.advance_payee)
+
+    def _set(self, standing: InvoiceStanding) -> Receivables:
+        kept = tuple(standing if i.number == standing.number else i for i in self.invoices)
+        return replace(self, invoices=kept)
+
+    def _oldest_open(self, pair: Pair) -> list[InvoiceStanding]:
+        """The open invoices ``pair``'s payer owes its payee, oldest due date first."""
+        owed = [
+            (i.due, n, i)
+            for n, i in enumerate(self.invoices)
+            if (i.to, i.from_) == pair and not i.outstanding.is_zero
+        ]
+        return [i for _, _, i in sorted(owed, key=lambda t: (t[0], t[1]))]
+
+    def _draw_advance(self) -> Receivables:
+        pair = self._advance_pair()
+        book = self
+        if pair is None:
+            return book
+        for invoice in self._oldest_open(pair):
+            take = min(book.advance_left, invoice.outstanding)
+            if take.is_zero:
+                break
+            book = replace(
+                book._set(replace(invoice, from_advance=invoice.from_advance + take)),
+                advance_drawn=book.advance_drawn + take,
+            )
+        return book
+
+    def with_invoice(self, invoice: Invoice) -> Receivables:
+        """An invoice is issued: it takes what is left of the advance, then cash on account."""
+        zero = self._zero()
+        total = Money.of(invoice.total, self.currency)
+        standing = InvoiceStanding(
+            invoice.number,
+            tuple(line.for_ for line in invoice.lines),
+            invoice.from_,
+            invoice.to,
+            invoice.day,
+            invoice.due,
+            total,
+            zero,
+            zero,
+        )
+        book = replace(self, invoices=(*self.invoices, standing))
+        if (invoice.to, invoice.from_) == book._advance_pair():
+            book = book._draw_advance()
+            standing = book.invoices[-1]
+        pair = (invoice.to, invoice.from_)
+        credit = book.on_account.get(pair, zero)
+        take = min(credit, standing.outstanding)
+        if take > zero:
+            book = replace(
+                book._set(replace(standing, paid=standing.paid + take)),
+                on_account={**book.on_account, pair: credit - take},
+            )
+        return book
+
+    def with_payment(self, payment: Payment) -> Receivables:
+        """A payment: to the advance, to the invoice it names, or oldest open invoice first."""
+        amount = Money.of(payment.amount, self.currency)
+        pair = (payment.from_, payment.to)
+        if payment.for_ == "prepaid" and pair == self._advance_pair():
+            return replace(self, advance_paid=self.advance_paid + amount)._draw_advance()
+        book = self
+        named = book.find(payment.for_) if payment.for_ else None
+        if named is not None and (named.to, named.from_) == pair:
+            take = min(amount, named.outstanding)
+            book = book._set(replace(named, paid=named.paid + take))
+            amount -= take
+        return book._unallocated(pair, amount)
+
+    def _unallocated(self, pair: Pair, amount: Money) -> Receivables:
+        zero = self._zero()
+        book = self
+        back = (pair[1], pair[0])
+        # money back first returns what the payee held on account with the payer, then advance
+        returned = min(amount, book.on_account.get(back, zero))
+        if returned > zero:
+            book = replace(
+                book, on_account={**book.on_account, back: book.on_account[back] - returned}
+            )
+            amount -= returned
+        if back == book._advance_pair() and amount > zero:
+            refund = min(amount, book.advance_left)
+            if refund > zero:
+                book = replace(book, advance_returned=book.advance_returned + refund)
+                amount -= refund
+        for invoice in book._oldest_open(pair):
+            if amount <= zero:
+                break
+            take = min(amount, invoice.outstanding)
+            book = book._set(replace(invoice, paid=invoice.paid + take))
+            amount -= take
+        if amount > zero:
+            book = replace(
+                book, on_account={**book.on_account, pair: book.on_account.get(pair, zero) + amount}
+            )
+        return book
+
+
+def _text(m: Money) -> str:
+    return str(m.quantize().amount)
+
+
+def check_payment_target(
+    deal: Deal, book: Receivables, *, payer: str, payee: str, for_: str | None, amount: Decimal
+) -> None:
+    """Refuse a payment the books cannot place: finer than a cent, naming something that is
+    not an invoice, an invoiced milestone or ``prepaid``, going the wrong way, or more than is
+    outstanding on what it names (or left to pay of the advance)."""
+    money = Money.of(amount, book.currency)
+    if money.quantize() != money:
+        raise RefusedCommand(
+            f"a payment of {amount} has more digits than {book.currency} allows "
+            f"({book.currency.digits} after the point)"
+        )
+    if not for_:
+        return
+    if for_ == "prepaid":
+        _check_advance(deal, book, payer=payer, payee=payee, money=money)
+        return
+    invoice = book.find(for_)
+    if invoice is None:
+        if any(m.id == for_ for m in deal.milestones):
+            raise RefusedCommand(
+                f"milestone {for_} has not been invoiced yet, so nothing is due on it; record "
+                "the payment without `for` (it is held on account) or once its invoice is issued"
+            )
+        known = ", ".join(m.id for m in deal.milestones) or "none"
+        raise RefusedCommand(
+            f"a payment is for an invoice number, a milestone of {deal.id} or `prepaid`; "
+            f"{for_!r} is none of them (milestones: {known})"
+        )
+    what = f"invoice {invoice.number} ({', '.join(invoice.milestones)})"
+    if (payer, payee) != (invoice.to, invoice.from_):
+        raise RefusedCommand(
+            f"{what} is billed by {invoice.from_} to {invoice.to}; {payer} paying {payee} "
+            "does not settle it"
+        )
+    if money > invoice.outstanding:
+        raise RefusedCommand(
+            f"{what} has {_text(invoice.outstanding)} outstanding (total "
+            f"{_text(invoice.total)}: {_text(invoice.from_advance)} from the advance, "
+            f"{_text(invoice.paid)} paid); a payment of {_text(money)} for it is refused"
+        )
+
+
+def _check_advance(deal: Deal, book: Receivables, *, payer: str, payee: str, money: Money) -> None:
+    if deal.prepaid is None:
+        raise RefusedCommand(f"deal {deal.id} has no prepaid advance to pay")
+    if (payer, payee) != (book.buyer, book.advance_payee):
+        raise RefusedCommand(
+            f"the prepaid advance is paid by {book.buyer} to {book.advance_payee}, "
+            f"not by {payer} to {payee}"
+        )
+    left = advance_amount(deal) - (book.advance_paid - book.advance_returned)
+    if money > left:
+        raise RefusedCommand(
+            f"the deal's advance is {_text(advance_amount(deal))} and "
+            f"{_text(max(left, Money.zero(book.currency)))} of the advance is left to "
+            f"pay; a payment of {_text(money)} for it is refused"
+        )

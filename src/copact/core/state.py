@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any, Literal
 
 from copact.core.calendar import BusinessCalendar
@@ -41,7 +40,7 @@ from copact.core.events import (
     WindowRecorded,
     WorkClaimed,
 )
-from copact.core.invoicing import invoice_amounts
+from copact.core.invoicing import InvoiceStanding, Receivables, invoice_amounts
 from copact.core.money import Money
 
 __all__ = [
@@ -51,6 +50,7 @@ __all__ = [
     "RiskEntry",
     "RunningFold",
     "deal_state",
+    "invoice_to_json",
     "state_to_json",
 ]
 
@@ -107,6 +107,12 @@ class DealState:
     decisions: tuple[DecisionLogged, ...] = ()
     windows: tuple[WindowRecorded, ...] = ()
     risks: dict[str, RiskEntry] = field(default_factory=dict)
+    receivables: Receivables | None = None  # the fold sets it; read it as :attr:`book`
+
+    @property
+    def book(self) -> Receivables:
+        """Each invoice with what settled it (advance, payments), the advance, cash on account."""
+        return self.receivables if self.receivables is not None else Receivables.open(self.deal)
 
     def milestone(self, milestone_id: str) -> MilestoneState | None:
         return self.milestones.get(milestone_id)
@@ -157,6 +163,7 @@ class _Fold:
             on=on,
             milestones={m.id: MilestoneState(m.id) for m in self.deal.milestones},
             balances={p.id: Balance(zero, zero) for p in self.deal.parties},
+            receivables=Receivables.open(self.deal),
             risks={
                 r.id: RiskEntry(r.id, str(r.risk), r.likelihood, r.impact, r.owner, r.mitigation)
                 for r in self.deal.risks
@@ -189,7 +196,12 @@ class _Fold:
         payee = balances.get(e.to, Balance(zero, zero))
         balances[e.from_] = replace(payer, paid=payer.paid + amount)
         balances[e.to] = replace(balances.get(e.to, payee), received=payee.received + amount)
-        return replace(state, balances=balances, payment_refs=state.payment_refs | {e.ref})
+        return replace(
+            state,
+            balances=balances,
+            payment_refs=state.payment_refs | {e.ref},
+            receivables=state.book.with_payment(e),
+        )
 
     def on_submitted(self, state: DealState, e: Submitted) -> DealState:
         ms = state.milestones.get(e.milestone)
@@ -249,6 +261,7 @@ class _Fold:
             milestones=milestones,
             invoices=(*state.invoices, e),
             invoice_numbers=state.invoice_numbers | {e.number},
+            receivables=state.book.with_invoice(e),
         )
 
     def on_exit(self, state: DealState, e: ExitInvoked) -> DealState:
@@ -329,15 +342,28 @@ class RunningFold:
         return replace(self._state, on=on, milestones=settled)
 
 
-def _settled(state: DealState, invoice: Invoice) -> bool:
-    """Whether the payer has paid at least the invoices up to and including this one (a
-    payment settles the oldest invoices first, after any advance)."""
-    owed = sum(
-        (i.total for i in state.invoices if i.to == invoice.to and i.due <= invoice.due),
-        start=Decimal(0),
-    )
-    payer = state.balances.get(invoice.to)
-    return payer is not None and payer.paid.amount >= owed
+def _amount(m: Money) -> str:
+    return str(m.quantize().amount)
+
+
+def invoice_to_json(standing: InvoiceStanding, *, on: date) -> dict[str, Any]:
+    """One invoice of ``copact state --format json``: its figures and where it stands on ``on``
+    (``amount`` = ``from_advance`` + ``paid`` + ``outstanding``; ``due_in_cash`` = ``amount``
+    − ``from_advance``)."""
+    return {
+        "number": standing.number,
+        "for": list(standing.milestones),
+        "from": standing.from_,
+        "to": standing.to,
+        "amount": _amount(standing.total),
+        "due": standing.due.isoformat(),
+        "overdue": standing.overdue(on),
+        "status": standing.status,
+        "from_advance": _amount(standing.from_advance),
+        "due_in_cash": _amount(standing.cash_due),
+        "paid": _amount(standing.paid),
+        "outstanding": _amount(standing.outstanding),
+    }
 
 
 def state_to_json(state: DealState) -> dict[str, Any]:
@@ -363,18 +389,7 @@ def state_to_json(state: DealState) -> dict[str, Any]:
             }
             for m in state.milestones.values()
         ],
-        "invoices": [
-            {
-                "number": inv.number,
-                "for": [line.for_ for line in inv.lines],
-                "from": inv.from_,
-                "to": inv.to,
-                "amount": str(inv.total),
-                "due": inv.due.isoformat(),
-                "overdue": inv.due < state.on and not _settled(state, inv),
-            }
-            for inv in state.invoices
-        ],
+        "invoices": [invoice_to_json(i, on=state.on) for i in state.book.invoices],
         "balances": {
             party: {
                 "paid": str(b.paid.quantize().amount),

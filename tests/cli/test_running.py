@@ -115,3 +115,61 @@ def test_a_deeply_nested_journal_line_is_a_problem_at_its_line_not_a_crash(
     # what the parser does accept, the journal can hash
     events, problems = parse_events(deep_change(MAX_DEPTH - 2))
     assert problems == [] and canonical_json(events[0])
+
+
+# --- events the guards would refuse -----------------------------------------------------------
+
+
+def refusable_journal(tmp_path: Path) -> Path:
+    """The example journal with a blank line, a photo missing from the second submission (line
+    5) and its rejection sent on 18 December, after the review period ran out on the 14th."""
+    rows = [json.loads(line) for line in Path(JOURNAL).read_text().splitlines()][:5]
+    rows[3]["evidence"] = [e for e in rows[3]["evidence"] if e["kind"] != "photo"]
+    rows[4]["at"] = "2026-12-18"
+    lines = [json.dumps(r) for r in rows]
+    journal = tmp_path / "refusable.jsonl"
+    journal.write_text("\n".join([*lines[:2], "", *lines[2:]]) + "\n")
+    return journal
+
+
+def test_state_names_each_event_journal_import_would_refuse(tmp_path: Path) -> None:
+    journal = refusable_journal(tmp_path)
+    result = runner.invoke(app, ["state", DEAL, "-e", str(journal), "--on", "2026-12-28"])
+    assert result.exit_code == 0, result.output
+    assert f"{journal}:5: warning: submitted event refused by the guards: " in result.stderr
+    assert "prototype-samples needs evidence of kind photo" in result.stderr
+    assert f"{journal}:6: warning: rejected event refused by the guards: " in result.stderr
+    assert "already accepted on 2026-12-14 (deemed)" in result.stderr
+    assert "2 events" in result.stderr and "journal import" in result.stderr
+    assert "warning" not in result.stdout
+
+
+def test_state_json_lists_the_refused_events_with_line_type_and_reason(tmp_path: Path) -> None:
+    journal = refusable_journal(tmp_path)
+    result = runner.invoke(
+        app, ["state", DEAL, "-e", str(journal), "--on", "2026-12-28", "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [(r["line"], r["type"]) for r in doc["refused"]] == [(5, "submitted"), (6, "rejected")]
+    assert "needs evidence of kind photo" in doc["refused"][0]["reason"]
+
+
+def test_state_of_a_clean_journal_refuses_nothing() -> None:
+    result = runner.invoke(app, ["state", DEAL, "-e", JOURNAL, "--on", "2026-12-28", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["refused"] == []
+    assert result.stderr == ""
+
+
+def test_state_names_an_event_written_out_of_date_order(tmp_path: Path) -> None:
+    lines = Path(JOURNAL).read_text().splitlines()
+    journal = tmp_path / "unordered.jsonl"
+    journal.write_text("\n".join([*lines[1:], lines[0]]) + "\n")  # the July payment goes last
+    result = runner.invoke(
+        app, ["state", DEAL, "-e", str(journal), "--on", "2026-12-28", "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["refused"] == [
+        {"line": len(lines), "type": "payment", "reason": "events must come in date order"}
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -15,11 +16,12 @@ from rich.table import Table
 from copact.cli.authoring import load_for_commands
 from copact.cli.console import err, fail, out
 from copact.cli.workspace import WorkspaceOption, open_workspace
+from copact.core.commands import admit
 from copact.core.deal import Deal
 from copact.core.events import Event, parse_events
 from copact.core.invoicing import invoice_amounts
 from copact.core.settlement import TRIGGERS, settle_exit, settlement_to_json
-from copact.core.state import deal_state, state_to_json
+from copact.core.state import RunningFold, deal_state, state_to_json
 from copact.errors import CopactError, RefusedCommand
 from copact.services import operations as ops
 
@@ -31,7 +33,53 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-def _events(path: Path) -> list[Event]:
+@dataclass(frozen=True)
+class Refusal:
+    """An event of a journal file that `copact journal import` would refuse, and why."""
+
+    line: int
+    type: str
+    reason: str
+
+
+def _refusals(deal: Deal, events: list[Event], lines: list[int]) -> list[Refusal]:
+    """Each event the import's guards would refuse, judged on the events before it as written
+    (so one bad event is named once, not again through every event after it)."""
+    found: list[Refusal] = []
+    latest: date | None = None
+    for line, event in zip(lines, events, strict=True):
+        if latest is not None and event.day < latest:
+            found.append(Refusal(line, event.type, "events must come in date order"))
+        latest = event.day if latest is None else max(latest, event.day)
+    history: list[Event] = []
+    running = RunningFold(deal)
+    # the fold's order: by day, same-day events as written
+    for line, event in sorted(zip(lines, events, strict=True), key=lambda pair: pair[1].day):
+        try:
+            admit(deal, history, event, state=running.state_on(event.day))
+        except RefusedCommand as exc:
+            found.append(Refusal(line, event.type, str(exc)))
+        history.append(event)
+        running.push(event)
+    return sorted(found, key=lambda r: r.line)
+
+
+def _warn(path: Path, refused: list[Refusal]) -> None:
+    if not refused:
+        return
+    console = err()
+    for r in refused:
+        message = f"{path}:{r.line}: warning: {r.type} event refused by the guards: {r.reason}"
+        console.print(message, markup=False)
+    console.print(
+        f"  help: {len(refused)} event{'s' if len(refused) > 1 else ''} above are folded as "
+        "written, but `copact journal import` would refuse the file at the first of them",
+        markup=False,
+    )
+
+
+def _events(path: Path) -> tuple[list[Event], list[int]]:
+    """The journal file's events and the line each is on."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -45,7 +93,8 @@ def _events(path: Path) -> list[Event]:
             console.print(f"{p.path}:{p.line}:{p.column}: {p.code} {p.message}", markup=False)
             console.print(f"  help: {p.hint}", markup=False)
         fail(f"{path}: {len(problems)} bad event line(s); nothing was computed", 1)
-    return events
+    lines = [n for n, raw in enumerate(text.split("\n"), start=1) if raw.strip()]
+    return events, lines
 
 
 def _day(text: str | None, option: str) -> date:
@@ -74,13 +123,23 @@ def _deal_and_journal(
     deal_arg: str, events: Path | None, workspace: Path | None
 ) -> tuple[Deal, list[Event]]:
     """A deal file and a journal file, or a workspace deal and its stored journal."""
+    deal, journal, _ = _deal_journal_lines(deal_arg, events, workspace)
+    return deal, journal
+
+
+def _deal_journal_lines(
+    deal_arg: str, events: Path | None, workspace: Path | None
+) -> tuple[Deal, list[Event], list[int] | None]:
+    """:func:`_deal_and_journal` with the line of each event of a journal file (``None`` for
+    a workspace's journal, whose events went in through the guards)."""
     if events is not None:
-        return load_for_commands(Path(deal_arg)), _events(events)
+        deal = load_for_commands(Path(deal_arg))
+        return deal, *_events(events)
     if Path(deal_arg).suffix in (".yaml", ".yml") and Path(deal_arg).is_file():
         fail(f"{deal_arg} is a deal file: give its journal with --events, or `copact deal add` it")
     ws = open_workspace(workspace)
     try:
-        return ws.deal(deal_arg), ws.events(deal_arg)
+        return ws.deal(deal_arg), ws.events(deal_arg), None
     except CopactError as exc:
         fail(str(exc))
 
@@ -100,14 +159,24 @@ def state(
     Deemed acceptances (no answer within the review period, in business days) and missed
     milestones (cure period over) follow from the dates; nothing has to record them.
 
+    A journal file is folded as written, but each event that `copact journal import` would
+    refuse (a rejection after the review period, a submission missing an evidence kind, a
+    payment by someone outside the deal…) is a warning on stderr with its line, and is listed
+    under `refused` in the JSON (`line`, `type`, `reason`); the exit code stays 0.
+
     Example: `copact state examples/hybrid-dc1.yaml --events journal.jsonl --on 2026-12-31`,
     or on a workspace deal: `copact state hybrid-dc1`
     """
-    deal, journal = _deal_and_journal(deal_path, events, workspace)
+    deal, journal, lines = _deal_journal_lines(deal_path, events, workspace)
     day = _day(on, "--on")
+    refused = _refusals(deal, journal, lines) if lines is not None else []
+    if events is not None:
+        _warn(events, refused)
     folded = deal_state(deal, journal, on=day)
     if format is OutputFormat.json:
-        typer.echo(json.dumps(state_to_json(folded), indent=2))
+        doc = state_to_json(folded)
+        doc["refused"] = [{"line": r.line, "type": r.type, "reason": r.reason} for r in refused]
+        typer.echo(json.dumps(doc, indent=2))
         return
     amounts = invoice_amounts(deal) if deal.milestones else {}
     table = Table(title=f"{deal.title} on {day}")

@@ -10,7 +10,6 @@ import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -37,6 +36,7 @@ from copact.web.deps import (
     secure_request,
 )
 from copact.web.downloads import evidence_download, invoice_document, invoice_pdf
+from copact.web.flash import drop_flash, pop_flash, set_flash
 from copact.web.queries import changes, exit_preview, run, scoped_key, view
 from copact.web.uploads import UploadRefused, check_content, receive_upload
 from copact.web.views import money_text
@@ -59,15 +59,19 @@ def install_filters(templates: Jinja2Templates) -> None:
 def _render(
     ctx: Context, request: Request, name: str, who: Principal | None, **values: Any
 ) -> HTMLResponse:
-    return ctx.templates.TemplateResponse(
-        request,
-        name,
-        {"who": who, "msg": request.query_params.get("msg"), **values},
-    )
+    # the banner's note is the server's own (a signed cookie), never the URL's
+    note, carried = pop_flash(request, who)
+    response = ctx.templates.TemplateResponse(request, name, {"who": who, "msg": note, **values})
+    if carried:
+        drop_flash(response)  # shown once
+    return response
 
 
-def _back(path: str, message: str) -> RedirectResponse:
-    return RedirectResponse(f"{path}?msg={quote(message)}", status_code=303)
+def _back(request: Request, who: Principal, path: str, message: str) -> RedirectResponse:
+    """Back to ``path``, which shows ``message`` once (to ``who``'s session only)."""
+    done = RedirectResponse(path, status_code=303)
+    set_flash(done, who, message, secure=secure_request(request.app.state.ctx, request))
+    return done
 
 
 # -- signing in --
@@ -186,7 +190,7 @@ def password_change(
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
     # every session of the user ended with the old password; this browser gets a new one
-    done = _back("/deals", "Your password is changed.")
+    done = _back(request, signed.principal, "/deals", "Your password is changed.")
     _session_cookie(ctx, request, done, signed.session_id)
     return done
 
@@ -265,7 +269,9 @@ def submit(
         d.id, milestone, ctx.guard.person(who, d), tuple(evidence), scoped_key(who, key)
     )
     run(ctx.workspace, ops.submit, command, clock=ctx.clock)
-    return _back(f"/deals/{d.id}/milestones/{milestone}", f"{milestone} submitted for review")
+    return _back(
+        request, who, f"/deals/{d.id}/milestones/{milestone}", f"{milestone} submitted for review"
+    )
 
 
 @router.post("/deals/{deal}/milestones/{milestone}/accept")
@@ -277,7 +283,7 @@ def accept(
     outcome = run(ctx.workspace, ops.accept, command, clock=ctx.clock)
     numbers = [e.number for e in outcome.events if e.type == "invoice"]
     note = f"{milestone} accepted" + (f"; invoice {numbers[0]} issued" if numbers else "")
-    return _back(f"/deals/{d.id}/milestones/{milestone}", note)
+    return _back(request, who, f"/deals/{d.id}/milestones/{milestone}", note)
 
 
 @router.post("/deals/{deal}/milestones/{milestone}/reject")
@@ -294,7 +300,7 @@ def reject(
     lines = tuple(line.strip() for line in reasons.splitlines() if line.strip())
     command = ops.Reject(d.id, milestone, ctx.guard.person(who, d), lines, scoped_key(who, key))
     run(ctx.workspace, ops.reject, command, clock=ctx.clock)
-    return _back(f"/deals/{d.id}/milestones/{milestone}", f"{milestone} rejected")
+    return _back(request, who, f"/deals/{d.id}/milestones/{milestone}", f"{milestone} rejected")
 
 
 @router.post("/deals/{deal}/evidence")
@@ -330,7 +336,7 @@ async def upload(ctx: Ctx, request: Request, who: PageUser, deal: str) -> Redire
             received.file.close()
 
     record = await run_in_threadpool(store)
-    return _back(back, f"{record.name} stored (sha256 {record.sha256[:12]}…)")
+    return _back(request, who, back, f"{record.name} stored (sha256 {record.sha256[:12]}…)")
 
 
 @router.get("/deals/{deal}/evidence/{sha256}")
@@ -381,7 +387,9 @@ def invoices_issue(
     d = ctx.guard.deal(who, deal, "invoices.issue", ip=client_ip(request))
     command = ops.IssueInvoices(d.id, scoped_key(who, key))
     outcome = run(ctx.workspace, ops.issue_invoices, command, clock=ctx.clock)
-    return _back(f"/deals/{d.id}/invoices", f"{len(outcome.events)} invoice(s) issued")
+    return _back(
+        request, who, f"/deals/{d.id}/invoices", f"{len(outcome.events)} invoice(s) issued"
+    )
 
 
 @router.post("/deals/{deal}/payments")
@@ -410,7 +418,7 @@ def payment(
         d.id, payer, payee, _decimal(amount), ref.strip(), for_ or None, scoped_key(who, key)
     )
     run(ctx.workspace, ops.record_payment, command, clock=ctx.clock)
-    return _back(f"/deals/{d.id}/invoices", f"payment {ref} recorded")
+    return _back(request, who, f"/deals/{d.id}/invoices", f"payment {ref} recorded")
 
 
 def _decimal(text: str) -> Decimal:
@@ -462,7 +470,7 @@ def change_propose(
         scoped_key(who, key),
     )
     run(ctx.workspace, ops.propose_change_order, command, clock=ctx.clock)
-    return _back(f"/deals/{d.id}/changes", f"change {change} proposed")
+    return _back(request, who, f"/deals/{d.id}/changes", f"change {change} proposed")
 
 
 @router.post("/deals/{deal}/changes/{change}/{decision}")
@@ -483,7 +491,7 @@ def change_decide(
         note = f"change {change} rejected"
     else:
         raise NotFound("a change order is approved or rejected")
-    return _back(f"/deals/{d.id}/changes", note)
+    return _back(request, who, f"/deals/{d.id}/changes", note)
 
 
 @router.get("/deals/{deal}/gates", response_class=HTMLResponse)
@@ -509,7 +517,7 @@ def gate(
     deciders = tuple(dict.fromkeys([ctx.guard.person(who, d), *by]))
     command = ops.DecideGate(d.id, phase, decision, deciders, scoped_key(who, key))
     run(ctx.workspace, ops.decide_gate, command, clock=ctx.clock)
-    return _back(f"/deals/{d.id}/gates", f"gate of {phase}: {decision}")
+    return _back(request, who, f"/deals/{d.id}/gates", f"gate of {phase}: {decision}")
 
 
 # -- decisions and risks --
@@ -531,7 +539,7 @@ def decision(
         d.id, decision.strip(), by, topic.strip() or None, scoped_key(who, key)
     )
     run(ctx.workspace, ops.log_decision, command, clock=ctx.clock)
-    return _back(f"/deals/{d.id}", "decision logged")
+    return _back(request, who, f"/deals/{d.id}", "decision logged")
 
 
 @router.post("/deals/{deal}/risks")
@@ -562,7 +570,7 @@ def risk(
         scoped_key(who, key),
     )
     run(ctx.workspace, ops.update_risk, command, clock=ctx.clock)
-    return _back(f"/deals/{d.id}", f"risk {risk} recorded")
+    return _back(request, who, f"/deals/{d.id}", f"risk {risk} recorded")
 
 
 # -- exit, access log, journal --

@@ -23,13 +23,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from math import inf
 from typing import Any
 
 from copact.core.deal import Deal
-from copact.core.events import Event, ExitInvoked, WorkClaimed, day_of
+from copact.core.events import Accepted, Event, ExitInvoked, WorkClaimed, day_of
 from copact.core.invoicing import advance_payee, buyer_of, invoice_amounts
 from copact.core.money import Money
-from copact.core.state import deal_state
+from copact.core.state import DealState, deal_state, ordered
 from copact.errors import RefusedCommand
 
 __all__ = [
@@ -111,6 +112,33 @@ def _on_exit(deal: Deal) -> dict[str, Any]:
     return out
 
 
+def _claims_since_last_acceptance(
+    journal: list[Event], state: DealState, effective: date
+) -> list[WorkClaimed]:
+    """The work claims made after the last acceptance, in journal order, up to ``effective``.
+
+    Same-day events keep their journal order: a claim recorded after the day's acceptance
+    counts, one recorded before it was settled by it. A deemed acceptance happens at the end of
+    its day, after every event of that day."""
+    events = [e for e in ordered(journal) if e.day <= effective]
+    accepted = {m.id: m for m in state.milestones.values() if m.state == "accepted"}
+    # a place in the journal: (day, index of the event that day's order puts it at)
+    places: list[tuple[date, float]] = [
+        (m.accepted_on, inf) for m in accepted.values() if m.deemed and m.accepted_on
+    ]
+    places += [
+        (e.day, n)
+        for n, e in enumerate(events)
+        if isinstance(e, Accepted) and e.milestone in accepted
+    ]
+    last = max(places, default=None)
+    return [
+        e
+        for n, e in enumerate(events)
+        if isinstance(e, WorkClaimed) and (last is None or (e.day, n) > last)
+    ]
+
+
 def settle_exit(
     deal: Deal, events: Iterable[Event], *, trigger: str, on: date, by: str | None = None
 ) -> ExitSettlement:
@@ -144,11 +172,9 @@ def settle_exit(
         if ms.state == "accepted":
             earned = earned + amounts[ms.id]
     unused = max(paid - earned, zero)
-    since = state.last_acceptance
     claimed = zero
-    for e in journal:
-        if isinstance(e, WorkClaimed) and e.day <= effective and (since is None or e.day > since):
-            claimed = claimed + Money.of(e.amount, deal.currency)
+    for e in _claims_since_last_acceptance(journal, state, effective):
+        claimed = claimed + Money.of(e.amount, deal.currency)
     if trigger in _SUPPLIER_SIDE:
         refund_terms = deal.exit.prepaid_refund if deal.exit else None
         cap = refund_terms.deduction_cap if refund_terms else None

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from copact.core.commands import admit
 from copact.core.deal import Deal
@@ -38,7 +38,7 @@ from copact.dealfile.loader import load_text
 from copact.errors import CopactError, RefusedCommand
 from copact.store import journal
 from copact.store.blobs import DEFAULT_LIMIT, BlobStore
-from copact.store.checkpoint import Checkpoint, SigningKey
+from copact.store.checkpoint import Checkpoint, SigningKey, VersionHash
 from copact.store.engine import migrate, open_engine
 from copact.store.journal import EvidenceRecord
 
@@ -192,14 +192,7 @@ class Workspace:
 
     def deal(self, deal_id: str) -> Deal:
         """The deal's latest version (parsed once per text: deals are frozen values)."""
-        text = self.deal_text(deal_id)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        cached = _PARSED.get(digest)
-        if cached is None:
-            loaded = load_text(text, f"{deal_id} (stored)")
-            assert loaded.deal is not None
-            cached = _PARSED[digest] = loaded.deal
-        return cached
+        return _parsed(self.deal_text(deal_id), deal_id)
 
     def versions(self, deal_id: str) -> list[tuple[int, str, str, datetime]]:
         """(version, sha256, text, created) of every version of a deal, oldest first."""
@@ -225,55 +218,87 @@ class Workspace:
         With an idempotency ``key``, the first call's outcome is recorded with it: a replay of
         the same request returns that outcome (``replayed``) and appends nothing; the same key
         with a different request is refused. A refused call records nothing, so it can be
-        retried with the same key once the state allows it. A concurrent writer that got there
-        first surfaces as a refusal: the journal's unique keys decide, not the timing."""
+        retried with the same key once the state allows it.
+
+        Appends to one deal are serialised by the deal's write lock (:func:`journal.lock_deal`)
+        and the guard runs on the journal read under it; should a writer still get in between
+        (the head moved, a unique key, a lock timeout), the whole command is tried again on the
+        new state a few times before it is refused as a :class:`ConcurrentChange`."""
         digest = _request_digest(deal_id, request)
-        if key is not None:
-            replay = self._replay(key, digest)
-            if replay is not None:
-                return replay
-        deal = self.deal(deal_id)
         now = (clock or self.clock)()
         if now.tzinfo is None:
             raise ValueError("the clock must give an aware date-time")
-        try:
-            with self.engine.begin() as conn:
-                history = journal.read_events(conn, deal_id)
-                if history and now.date() < history[-1].day:
-                    raise RefusedCommand(
-                        f"the journal already holds events dated {history[-1].day}, after today "
-                        f"({now.date()}); check the clock"
-                    )
-                caused = decide(deal, history, now)
-                seqs = journal.append(conn, deal_id, caused)
-                version = _amend(conn, deal_id, history, caused, now)
-                if key is not None:
-                    journal.remember(
-                        conn, key=key, deal_id=deal_id, request=digest, seqs=seqs, now=now
-                    )
-        except IntegrityError:
+        if key is not None:  # a replay needs no lock: the first call's answer is final
+            replay = self._replay(key, digest)
+            if replay is not None:
+                return replay
+        for attempt in range(_ATTEMPTS):
+            try:
+                return self._execute_once(deal_id, decide, key=key, digest=digest, now=now)
+            except (IntegrityError, journal.StaleHead, OperationalError) as exc:
+                if isinstance(exc, OperationalError) and not _transient(exc):
+                    raise
+                if attempt + 1 == _ATTEMPTS:
+                    raise ConcurrentChange(
+                        "another change to this deal was being recorded at the same moment, "
+                        f"{_ATTEMPTS} times in a row; nothing of this one was recorded: retry"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def _execute_once(
+        self, deal_id: str, decide: Decide, *, key: str | None, digest: str, now: datetime
+    ) -> Outcome:
+        """One try of :meth:`execute`, under the deal's write lock: the idempotency key, the
+        deal's current version and its journal are all read after the lock is taken, so the
+        guard runs on exactly the head the events are appended to, and a retry racing its
+        first call waits for it and then replays its answer."""
+        with self.engine.begin() as conn:
+            if not journal.lock_deal(conn, deal_id):
+                raise WorkspaceError(
+                    f"no deal {deal_id!r} in {self.root}; `copact deal list` shows them"
+                )
             if key is not None:
-                replay = self._replay(key, digest)
+                replay = self._replay_in(conn, key, digest)
                 if replay is not None:
                     return replay
-            raise ConcurrentChange(
-                "another change to this deal was recorded at the same moment; "
-                "look at the deal again and retry"
-            ) from None
+            deal = self._deal_in(conn, deal_id)
+            history = journal.read_events(conn, deal_id)
+            if history and now.date() < history[-1].day:
+                raise RefusedCommand(
+                    f"the journal already holds events dated {history[-1].day}, after today "
+                    f"({now.date()}); check the clock"
+                )
+            caused = decide(deal, history, now)
+            seqs = journal.append(conn, deal_id, caused, expected=len(history))
+            version = _amend(conn, deal_id, history, caused, now)
+            if key is not None:
+                journal.remember(conn, key=key, deal_id=deal_id, request=digest, seqs=seqs, now=now)
         return Outcome(deal_id, caused, seqs, False, version)
+
+    def _deal_in(self, conn: Connection, deal_id: str) -> Deal:
+        """The deal's latest version as read inside the caller's transaction."""
+        text = journal.deal_text(conn, deal_id)
+        if text is None:
+            raise WorkspaceError(
+                f"no deal {deal_id!r} in {self.root}; `copact deal list` shows them"
+            )
+        return _parsed(text, deal_id)
+
+    def _replay_in(self, conn: Connection, key: str, digest: str) -> Outcome | None:
+        found = journal.recall(conn, key)
+        if found is None:
+            return None
+        deal_id, request, seqs = found
+        if request != digest:
+            raise IdempotencyConflict(
+                f"idempotency key {key!r} was already used for a different request; "
+                "use a new key for a new request"
+            )
+        return Outcome(deal_id, journal.read_events(conn, deal_id, seqs=seqs), seqs, True)
 
     def _replay(self, key: str, digest: str) -> Outcome | None:
         with self.engine.connect() as conn:
-            found = journal.recall(conn, key)
-            if found is None:
-                return None
-            deal_id, request, seqs = found
-            if request != digest:
-                raise IdempotencyConflict(
-                    f"idempotency key {key!r} was already used for a different request; "
-                    "use a new key for a new request"
-                )
-            return Outcome(deal_id, journal.read_events(conn, deal_id, seqs=seqs), seqs, True)
+            return self._replay_in(conn, key, digest)
 
     def run(self, deal_id: str, command: Callable[..., list[Event]], **kwargs: Any) -> list[Event]:
         """A command of ``core.commands`` on the deal's state now, without idempotency key."""
@@ -344,13 +369,17 @@ class Workspace:
         """Append a JSON Lines file through the guards, all or nothing; returns how many events
         were appended. Events the journal already holds as its first lines are skipped, so a
         re-import after a crash or a retry completes exactly instead of doubling up."""
-        deal = self.deal(deal_id)
+        self.deal(deal_id)
         parsed, problems = parse_events(text, path)
         if problems:
             raise ImportRefused(problems[0].line, f"{problems[0].code} {problems[0].message}")
         lines = [n for n, raw in enumerate(text.split("\n"), start=1) if raw.strip()]
         with self.engine.begin() as conn:
+            if not journal.lock_deal(conn, deal_id):  # the guards run on the head appended to
+                raise WorkspaceError(f"no deal {deal_id!r} in {self.root}")
+            deal = self._deal_in(conn, deal_id)
             history = journal.read_events(conn, deal_id)
+            base = len(history)
             held = _common_prefix(history, parsed)
             running = RunningFold(deal, history)
             for line, event in zip(lines[held:], parsed[held:], strict=True):
@@ -365,8 +394,8 @@ class Workspace:
                 history.append(event)
                 running.push(event)
             try:
-                journal.append(conn, deal_id, parsed[held:])
-                earlier = history[: len(history) - (len(parsed) - held)]
+                journal.append(conn, deal_id, parsed[held:], expected=base)
+                earlier = history[:base]
                 _amend(conn, deal_id, earlier, parsed[held:], self.clock())
             except IntegrityError:
                 raise ImportRefused(
@@ -379,35 +408,120 @@ class Workspace:
         self.deal(deal_id)
         return dumps_events(self.events(deal_id))
 
-    def verify(self, deal_id: str) -> journal.Verification:
-        self.deal(deal_id)
+    def verify(self, deal_id: str, *, evidence: bool = False) -> journal.Verification:
+        """Recompute the journal's chain and re-hash every deal version's text; with
+        ``evidence``, also every evidence file the deal's events name or its store holds (what
+        `copact journal verify`, the API and the journal page do: reading every file takes a
+        while on a big store). Problems are reported, not raised: a deal whose text was altered
+        still verifies, to say so."""
         with self.engine.connect() as conn:
-            return journal.verify(conn, deal_id)
-
-    def checkpoint(self, deal_id: str) -> Checkpoint:
-        """A signed statement of the journal's length and head hash now."""
-        result = self.verify(deal_id)
-        if not result.ok:
-            raise RefusedCommand(
-                f"the journal does not verify (event {result.first_bad}: {result.reason}); "
-                "a checkpoint would vouch for it"
+            if not journal.versions(conn, deal_id):
+                raise WorkspaceError(
+                    f"no deal {deal_id!r} in {self.root}; `copact deal list` shows them"
+                )
+            result = journal.verify(conn, deal_id)
+            if not evidence:
+                return replace(result, evidence_skipped=True)
+            uses = journal.evidence_uses(conn, deal_id)
+            records = {r.sha256: r for r in journal.list_evidence(conn, deal_id)}
+        problems: list[journal.EvidenceProblem] = []
+        for sha in dict.fromkeys([*uses, *records]):
+            found = self.blobs.check(sha)
+            if found == "ok":
+                continue
+            record = records.get(sha)
+            name, used = uses.get(sha, (record.name if record else "", []))
+            if not used and record is not None:
+                used = [f"uploaded by {record.added_by}, in no submission yet"]
+            state: journal.EvidenceState = (
+                "not held" if found == "missing" and record is None else found
             )
-        key = SigningKey.load_or_create(self.root / KEY)
-        return Checkpoint.sign(
-            key, deal=deal_id, seq=result.count, head=result.head, at=self.clock()
+            problems.append(journal.EvidenceProblem(sha, name or "unnamed", state, tuple(used)))
+        damaged = [p for p in problems if p.problem != "not held"]
+        said = [result.reason] if result.reason else []
+        if damaged:
+            said.append(
+                f"{_files(len(damaged))} missing or altered: "
+                + "; ".join(p.describe() for p in damaged)
+            )
+        not_held = len(problems) - len(damaged)
+        if not_held:
+            said.append(
+                f"{_files(not_held)} referenced but not held (imported without the evidence "
+                "folder?): the submissions that use them cannot be checked"
+            )
+        return replace(
+            result,
+            ok=result.ok and not problems,
+            reason="; ".join(said),
+            evidence_checked=len(uses.keys() | records.keys()),
+            evidence_problems=tuple(problems),
         )
 
-    def verify_against(self, deal_id: str, checkpoint: Checkpoint) -> journal.Verification:
+    def evidence_held(self, deal_id: str) -> Callable[[str], bool]:
+        """Whether the store holds the file of an evidence hash a submission names: a journal
+        imported without its evidence folder names files this workspace never had (shown as
+        "evidence not held" wherever the submission is shown)."""
+        self.deal_text(deal_id)
+        return self.blobs.has
+
+    def _signing_key(self) -> SigningKey:
+        return SigningKey.load(self.root / KEY, name=KEY)
+
+    def checkpoint(self, deal_id: str) -> Checkpoint:
+        """A signed statement of the journal's length and head hash now, and of every deal
+        version's hash. It vouches for the journal and the deal texts, not the evidence files
+        (they are checked against the hashes the journal records)."""
+        key = self._signing_key()
+        result = self.verify(deal_id, evidence=False)
+        if not result.ok:
+            where = f"event {result.first_bad}: " if result.first_bad else ""
+            raise RefusedCommand(
+                f"the journal does not verify ({where}{result.reason}); "
+                "a checkpoint would vouch for it"
+            )
+        with self.engine.connect() as conn:
+            stored = journal.versions(conn, deal_id)
+        return Checkpoint.sign(
+            key,
+            deal=deal_id,
+            seq=result.count,
+            head=result.head,
+            at=self.clock(),
+            versions=tuple(VersionHash(v, sha) for v, sha, _, _ in stored),
+        )
+
+    def verify_against(
+        self, deal_id: str, checkpoint: Checkpoint, *, evidence: bool = False
+    ) -> journal.Verification:
         """Verify the chain and that it still extends ``checkpoint``: the event at its sequence
-        number has its head hash. A journal cut short or rewritten fails here."""
+        number has its head hash, and every deal version it vouched for still has its hash. A
+        journal cut short or rewritten, or a deal text rewritten with its hash, fails here."""
         if checkpoint.deal != deal_id:
             raise RefusedCommand(f"the checkpoint is for deal {checkpoint.deal}, not {deal_id}")
-        own = SigningKey.load_or_create(self.root / KEY).public
-        result = self.verify(deal_id)
+        own = self._signing_key().public
+        result = self.verify(deal_id, evidence=evidence)
         if checkpoint.key != own:
             return replace(
                 result, ok=False, reason="the checkpoint was signed by another workspace's key"
             )
+        on = f"{checkpoint.at:%Y-%m-%d}"
+        with self.engine.connect() as conn:
+            stored = {v: sha for v, sha, _, _ in journal.versions(conn, deal_id)}
+        for vouched in checkpoint.versions or ():
+            now_ = stored.get(vouched.version)
+            if now_ is None:
+                gone = (
+                    f"deal version {vouched.version}, which the checkpoint of {on} vouched "
+                    "for, is missing from the database"
+                )
+                return replace(result, ok=False, reason=_and(gone, result))
+            if now_ != vouched.sha256:
+                changed = (
+                    f"deal version {vouched.version} no longer has the hash the checkpoint of "
+                    f"{on} vouched for: the deal's terms were rewritten in the database"
+                )
+                return replace(result, ok=False, reason=_and(changed, result))
         if not result.ok:
             return result
         if result.count < checkpoint.seq:
@@ -417,7 +531,7 @@ class Workspace:
                 first_bad=result.count + 1,
                 reason=(
                     f"the journal has {result.count} events but the checkpoint of "
-                    f"{checkpoint.at:%Y-%m-%d} vouched for {checkpoint.seq}: it was cut short"
+                    f"{on} vouched for {checkpoint.seq}: it was cut short"
                 ),
             )
         with self.engine.connect() as conn:
@@ -429,10 +543,41 @@ class Workspace:
                 first_bad=checkpoint.seq,
                 reason=(
                     f"event {checkpoint.seq} no longer has the hash the checkpoint of "
-                    f"{checkpoint.at:%Y-%m-%d} vouched for: the journal was rewritten"
+                    f"{on} vouched for: the journal was rewritten"
                 ),
             )
         return result
+
+
+def _files(n: int) -> str:
+    return f"{n} evidence file{'s' if n != 1 else ''}"
+
+
+def _and(first: str, result: journal.Verification) -> str:
+    return f"{first}; {result.reason}" if result.reason else first
+
+
+def _parsed(text: str, deal_id: str) -> Deal:
+    """The frozen Deal of a stored text, parsed once per text."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    cached = _PARSED.get(digest)
+    if cached is None:
+        loaded = load_text(text, f"{deal_id} (stored)")
+        assert loaded.deal is not None
+        cached = _PARSED[digest] = loaded.deal
+    return cached
+
+
+_ATTEMPTS = 5
+"""How often a command is tried when a concurrent writer got in its way (a lock timeout, a
+serialisation failure): each try folds the journal afresh under the deal's lock."""
+
+
+def _transient(exc: OperationalError) -> bool:
+    """A lock that could not be had in time (SQLite busy) or a PostgreSQL deadlock or
+    serialisation failure: trying again may succeed. Anything else is a real fault."""
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text or "deadlock" in text or "serializ" in text
 
 
 def _request_digest(deal_id: str, request: dict[str, Any]) -> str:

@@ -5,6 +5,12 @@
 :func:`verify` recomputes the chain from the stored bodies and names the first event that does
 not match, which catches a flipped byte, a deleted, swapped or inserted event (an UPDATE or
 DELETE is refused by the database before it gets that far).
+
+Each deal version's text is kept with its SHA-256 (``deal_versions.sha256``): every read of the
+deal (:func:`deal_text`) re-hashes it and refuses a text edited in the database
+(:class:`VersionAltered`), and :func:`verify` re-hashes every version. Someone who rewrites the
+hash column too is caught against a signed checkpoint, which lists the version hashes
+(``store/checkpoint.py``).
 """
 
 from __future__ import annotations
@@ -12,29 +18,36 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from copact.core.events import Event, canonical_json, parse_events
+from copact.errors import CopactError
 from copact.store.tables import deal_versions, deals, events, idempotency
 from copact.store.tables import evidence as evidence_table
 
 __all__ = [
     "GENESIS",
+    "EvidenceProblem",
     "EvidenceRecord",
+    "StaleHead",
     "Verification",
+    "VersionAltered",
     "add_deal",
     "add_evidence",
     "append",
     "chain_hash",
     "deal_text",
     "evidence",
+    "evidence_uses",
     "hash_at",
+    "head",
     "list_deals",
     "list_evidence",
+    "lock_deal",
     "read_events",
     "recall",
     "remember",
@@ -73,7 +86,7 @@ def add_deal(conn: Connection, *, deal_id: str, title: str, text: str, now: date
             deal=deal_id,
             version=version,
             text=text,
-            sha256=hashlib.sha256(text.encode()).hexdigest(),
+            sha256=_digest(text),
             created=now,
         )
     )
@@ -101,30 +114,90 @@ def list_deals(conn: Connection) -> list[tuple[str, str, int, int]]:
     return out
 
 
+class VersionAltered(CopactError):
+    """A stored deal text whose SHA-256 is no longer the one recorded with it: someone edited
+    the database. Nothing reads it as the deal (it would price every invoice)."""
+
+    def __init__(self, deal_id: str, version: int, created: datetime) -> None:
+        super().__init__(
+            f"deal version {version} of {deal_id} was altered in the database: its text no "
+            f"longer has the hash recorded on {created:%Y-%m-%d}; nothing is read from it "
+            f"(`copact journal verify --deal {deal_id}` checks every version)"
+        )
+        self.deal = deal_id
+        self.version = version
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def deal_text(conn: Connection, deal_id: str) -> str | None:
-    return conn.execute(
-        select(deal_versions.c.text)
+    """The text of the deal's latest version, checked against its recorded SHA-256 (raises
+    :class:`VersionAltered`); ``None`` when there is no such deal."""
+    row = conn.execute(
+        select(
+            deal_versions.c.version,
+            deal_versions.c.text,
+            deal_versions.c.sha256,
+            deal_versions.c.created,
+        )
         .where(deal_versions.c.deal == deal_id)
         .order_by(deal_versions.c.version.desc())
         .limit(1)
-    ).scalar()
+    ).first()
+    if row is None:
+        return None
+    version, text, recorded, created = row
+    if _digest(text) != recorded:
+        raise VersionAltered(deal_id, int(version), created)
+    return str(text)
 
 
 _ONE_STATEMENT = 64
 """Up to this many events go in one multi-row INSERT (SQLite allows 32,766 parameters)."""
 
 
-def append(conn: Connection, deal_id: str, new: Sequence[Event]) -> list[int]:
-    """Append events after the current head; returns their sequence numbers. A concurrent
-    append or a second 'once' event fails on the unique constraints, inside the caller's
-    transaction."""
-    head = conn.execute(
+def lock_deal(conn: Connection, deal_id: str) -> bool:
+    """Take the deal's write lock for the rest of the caller's transaction; False when there
+    is no such deal. Every append to a deal runs under it, so a command's guard sees exactly
+    the head its events are appended to.
+
+    The lock is a no-op UPDATE of the deal's row, the same statement on both databases: on
+    PostgreSQL it holds the row lock until commit (a second writer waits, then reads what the
+    first committed); on SQLite it is the transaction's first statement, so the driver opens
+    the transaction with it and SQLite's write lock is held from there on, before anything is
+    read (a reader's snapshot can never be older than the head it appends to)."""
+    result = conn.execute(update(deals).where(deals.c.id == deal_id).values(title=deals.c.title))
+    return bool(result.rowcount)
+
+
+def head(conn: Connection, deal_id: str) -> tuple[int, str]:
+    """(sequence number, hash) of the deal's last event; (0, GENESIS) when it has none."""
+    row = conn.execute(
         select(events.c.seq, events.c.hash)
         .where(events.c.deal == deal_id)
         .order_by(events.c.seq.desc())
         .limit(1)
     ).first()
-    seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+
+class StaleHead(Exception):
+    """The journal moved on since the caller read it: the caller's guard did not run on the
+    head it would append to. Raised before anything is written."""
+
+
+def append(
+    conn: Connection, deal_id: str, new: Sequence[Event], *, expected: int | None = None
+) -> list[int]:
+    """Append events after the current head; returns their sequence numbers. ``expected`` is
+    the sequence number of the last event the caller's guard saw: when the head is elsewhere
+    nothing is written (:class:`StaleHead`). A second 'once' event still fails on the unique
+    constraints, inside the caller's transaction."""
+    seq, prev = head(conn, deal_id)
+    if expected is not None and seq != expected:
+        raise StaleHead(f"{deal_id}: the guard saw event {expected}, the journal is at {seq}")
     rows, seqs = [], []
     for event in new:
         seq += 1
@@ -270,16 +343,96 @@ def list_evidence(conn: Connection, deal_id: str) -> list[EvidenceRecord]:
     return [_record(r) for r in rows]
 
 
+EvidenceState = Literal["missing", "altered", "not held"]
+
+
+@dataclass(frozen=True)
+class EvidenceProblem:
+    """An evidence file that is not as the journal or the store recorded it: ``missing`` (the
+    store took it, the file is gone), ``altered`` (its bytes no longer hash to its name) or
+    ``not held`` (a submission names it, the store never had it: a journal imported without its
+    evidence folder)."""
+
+    sha256: str
+    name: str
+    problem: EvidenceState
+    used_by: tuple[str, ...]  # e.g. "submitted design-freeze (event 2)"
+
+    def describe(self) -> str:
+        return (
+            f"{self.name} ({self.sha256[:12]}…) {self.problem}, used by {', '.join(self.used_by)}"
+        )
+
+
 @dataclass(frozen=True)
 class Verification:
+    """What :func:`verify` (and the workspace's evidence check) found; ``reason`` says every
+    problem in one sentence, ``first_bad`` is the first event that does not chain."""
+
     ok: bool
     count: int
     head: str
     first_bad: int | None = None
     reason: str = ""
+    versions: int = 0  # deal versions re-hashed
+    altered_versions: tuple[int, ...] = ()
+    evidence_checked: int = 0  # evidence files re-hashed (0 when skipped)
+    evidence_skipped: bool = False
+    evidence_problems: tuple[EvidenceProblem, ...] = ()
+
+    @property
+    def not_held(self) -> int:
+        return sum(1 for p in self.evidence_problems if p.problem == "not held")
 
 
 def verify(conn: Connection, deal_id: str, *, batch: int = 10_000) -> Verification:
+    """Recompute the chain and re-hash every deal version's text; the first event whose link
+    or hash does not match is named, and each version whose text no longer has its recorded
+    hash."""
+    chain = _verify_chain(conn, deal_id, batch=batch)
+    stored = versions(conn, deal_id)
+    altered = [(v, created) for v, recorded, text, created in stored if _digest(text) != recorded]
+    problems = [chain.reason] if not chain.ok else []
+    numbers = [v for v, _, _, _ in stored]
+    if numbers != list(range(1, len(numbers) + 1)):
+        problems.append(
+            f"deal versions {numbers} are not numbered 1 to {len(numbers)}: one was removed"
+        )
+    problems += [
+        f"deal version {v} was altered in the database: its text no longer has the hash "
+        f"recorded on {created:%Y-%m-%d}"
+        for v, created in altered
+    ]
+    return replace(
+        chain,
+        ok=not problems,
+        reason="; ".join(problems),
+        versions=len(stored),
+        altered_versions=tuple(v for v, _ in altered),
+    )
+
+
+def evidence_uses(conn: Connection, deal_id: str) -> dict[str, tuple[str, list[str]]]:
+    """Every evidence file the deal's events name: SHA-256 → (file name, what uses it, e.g.
+    ``submitted design-freeze (event 2)``)."""
+    rows = conn.execute(
+        select(events.c.seq, events.c.body)
+        .where(events.c.deal == deal_id, events.c.type.in_(["submitted", "work-claimed"]))
+        .order_by(events.c.seq)
+    ).all()
+    uses: dict[str, tuple[str, list[str]]] = {}
+    for seq, body in rows:
+        data = json.loads(body)
+        what = data.get("milestone") or data.get("for") or ""
+        use = f"{data['type']} {what} (event {seq})"
+        for ref in data.get("evidence") or ():
+            _, used = uses.setdefault(ref["sha256"], (str(ref.get("name", "")), []))
+            if use not in used:  # one file attached as two kinds is one use
+                used.append(use)
+    return uses
+
+
+def _verify_chain(conn: Connection, deal_id: str, *, batch: int) -> Verification:
     """Recompute the chain; the first row whose link or hash does not match is named. Rows
     stream in batches, so a journal of millions of events verifies in constant memory."""
     prev = GENESIS

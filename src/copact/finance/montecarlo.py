@@ -32,7 +32,14 @@ from copact.finance.assumptions import Assumptions
 from copact.finance.flows import Flow, planned_flows
 from copact.finance.returns import irr_of_days
 
-__all__ = ["Model", "PartyStats", "SimulationResult", "build_model", "simulate"]
+__all__ = [
+    "Model",
+    "PartyStats",
+    "SimulationResult",
+    "build_model",
+    "end_of_day_lows",
+    "simulate",
+]
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
@@ -298,6 +305,22 @@ class SimulationResult:
     npv: dict[str, Floats]
 
 
+def end_of_day_lows(amount: Floats, day: Floats) -> Floats:
+    """Per run (row), the lowest position at the end of a day, or 0 when it never goes negative
+    (DESIGN §7). A slipped flow falls on the day its fractional day number is in, and a day's
+    flows count together, so a fee and a benefit on the same day never dip in between."""
+    if amount.shape[1] == 0:
+        return np.zeros(amount.shape[0])
+    key = np.floor(day)
+    order = np.argsort(key, axis=1, kind="stable")
+    key = np.take_along_axis(key, order, axis=1)
+    position = np.cumsum(np.take_along_axis(amount, order, axis=1), axis=1)
+    closes = np.ones(key.shape, dtype=bool)  # the last flow of its day closes that day
+    closes[:, :-1] = key[:, :-1] != key[:, 1:]
+    lows = np.where(closes, position, np.inf).min(axis=1)
+    return np.asarray(np.minimum(lows, 0.0), dtype=np.float64)
+
+
 def simulate(model: Model, *, runs: int, rng: np.random.Generator, seed: int) -> SimulationResult:
     """Run ``model`` ``runs`` times with ``rng``, in chunks that bound the memory used."""
     npv: dict[str, list[Floats]] = {p: [] for p in model.parties}
@@ -316,9 +339,7 @@ def simulate(model: Model, *, runs: int, rng: np.random.Generator, seed: int) ->
         sample = _subset(d, rows)
         for p in model.parties:
             amount, day = flows_by_run(model, sample, p)
-            order = np.argsort(day, axis=1, kind="stable")
-            position = np.cumsum(np.take_along_axis(amount, order, axis=1), axis=1)
-            peaks[p].extend(np.minimum(position.min(axis=1), 0.0).tolist())
+            peaks[p].extend(end_of_day_lows(amount, day).tolist())
             for r in range(0, len(rows), max(1, len(rows) // 100)):
                 rate = irr_of_days(amount[r], day[r])
                 if rate is not None:

@@ -11,9 +11,9 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no screen
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from copact.finance.montecarlo import SimulationResult
+from copact.finance.returns import end_of_day_positions
 
 __all__ = ["draw_plot"]
 
@@ -33,9 +33,9 @@ def draw_plot(docs: list[dict[str, Any]], results: dict[str, SimulationResult], 
         else:
             left.set_axis_off()
         for party, p in doc["planned"]["parties"].items():
-            days = [date.fromisoformat(f["date"]) for f in p["flows"]]
-            position = np.cumsum([float(f["amount"]) for f in p["flows"]])
-            right.step(days, position, where="post", label=party)
+            dated = [(date.fromisoformat(f["date"]), float(f["amount"])) for f in p["flows"]]
+            closes = end_of_day_positions(dated)  # the figure shows what peak exposure reads
+            right.step([d for d, _ in closes], [v for _, v in closes], where="post", label=party)
         right.axhline(0, color="black", linewidth=0.8)
         right.set_title(f"{doc['deal']}: planned cumulative cash position")
         right.legend()

@@ -10,12 +10,14 @@ the flows they are computed from stay exact until this point::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
+from itertools import groupby
 
 import numpy as np
 
-__all__ = ["irr_of_days", "payback", "peak_exposure", "xirr", "xnpv"]
+__all__ = ["end_of_day_positions", "irr_of_days", "payback", "peak_exposure", "xirr", "xnpv"]
 
 Dated = Sequence[tuple[date, float]]
 
@@ -70,19 +72,34 @@ def irr_of_days(amounts: np.ndarray, days: np.ndarray) -> float | None:
     return (lo + hi) / 2
 
 
+def end_of_day_positions(flows: Dated) -> list[tuple[date, float]]:
+    """The cumulative undiscounted position at the end of each day with a flow, in day order.
+
+    A day's flows are summed with :func:`math.fsum` (exactly rounded), so the order in which
+    they are listed changes neither the positions nor anything read from them: a fee and a
+    benefit on the same day are one net movement, not a dip and a recovery::
+
+        >>> end_of_day_positions([(date(2027, 5, 1), 6000.0), (date(2027, 5, 1), -4000.0)])
+        [(datetime.date(2027, 5, 1), 2000.0)]
+    """
+    positions: list[tuple[date, float]] = []
+    total = 0.0
+    for day, same_day in groupby(sorted(flows, key=lambda f: f[0]), key=lambda f: f[0]):
+        total += math.fsum(a for _, a in same_day)
+        positions.append((day, total))
+    return positions
+
+
 def peak_exposure(flows: Dated) -> float:
-    """The most negative cumulative undiscounted position (0 when it never goes negative)."""
-    position = np.cumsum([a for _, a in sorted(flows, key=lambda f: f[0])])
-    return float(min(0.0, position.min())) if position.size else 0.0
+    """The most negative position at the end of a day (0 when it never goes negative)."""
+    return min([0.0, *(p for _, p in end_of_day_positions(flows))])
 
 
 def payback(flows: Dated) -> date | None:
-    """The first date the cumulative position turns non-negative after being negative."""
-    total = 0.0
+    """The first day whose closing position is non-negative after one that was negative."""
     been_negative = False
-    for day, amount in sorted(flows, key=lambda f: f[0]):
-        total += amount
-        if total < 0:
+    for day, position in end_of_day_positions(flows):
+        if position < 0:
             been_negative = True
         elif been_negative:
             return day

@@ -35,6 +35,7 @@ def _assumptions(path: Path) -> Assumptions:
     if isinstance(loaded, list):
         for d in loaded:
             err().print(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}", markup=False)
+            err().print(f"  help: {d.hint}", markup=False)
         fail(f"{path}: the assumptions file has errors", 1)
     return loaded
 

@@ -9,6 +9,10 @@ every mistake has its line and column::
     costs: {overrun: [0%, 5%, 40%]}
     flows:
       avoided downtime: {scale: [50%, 100%, 130%]}
+
+A probability is between 0% and 100%; a triple is [min, mode, max] in that order; slips are
+days ≥ 0, a cost overrun at least −100% (the cost is at least nothing) and a scale at least 0%.
+Anything else is an E002 at its key, like a deal file's.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from copact.core.diagnostic import Diagnostic, Severity
+from copact.core.diagnostic import Diagnostic, Severity, escape_pointer
 from copact.core.quantities import Percent
 from copact.dealfile.nodes import YamlFault, parse_yaml
 
@@ -29,16 +33,37 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
+def _probability(v: Percent) -> Percent:
+    if not 0 <= v.fraction <= 1:
+        raise ValueError(f"pass is a probability between 0% and 100%, not {v}")
+    return v
+
+
+def _slips(v: tuple[int, int, int]) -> tuple[int, int, int]:
+    if not 0 <= v[0] <= v[1] <= v[2]:
+        raise ValueError("slip-days is [min, mode, max] with 0 ≤ min ≤ mode ≤ max")
+    return v
+
+
+Triple = tuple[Percent, Percent, Percent]
+
+
+def _triple(v: Triple, *, name: str, floor: Decimal) -> Triple:
+    lo, mode, hi = (p.fraction for p in v)
+    if not floor <= lo <= mode <= hi:
+        written = ", ".join(map(str, v))
+        raise ValueError(
+            f"{name} is [min, mode, max] with {Percent(floor)} ≤ min ≤ mode ≤ max, not [{written}]"
+        )
+    return v
+
+
 class MilestoneAssumption(_Model):
     pass_: Percent = Field(default=Percent(Decimal(1)), alias="pass")
     slip_days: tuple[int, int, int] = Field(default=(0, 0, 0), alias="slip-days")
 
-    @field_validator("slip_days")
-    @classmethod
-    def _ordered(cls, v: tuple[int, int, int]) -> tuple[int, int, int]:
-        if not 0 <= v[0] <= v[1] <= v[2]:
-            raise ValueError("slip-days is [min, mode, max] with 0 ≤ min ≤ mode ≤ max")
-        return v
+    _pass = field_validator("pass_")(_probability)
+    _ordered = field_validator("slip_days")(_slips)
 
 
 class _Partial(_Model):
@@ -47,12 +72,8 @@ class _Partial(_Model):
     pass_: Percent | None = Field(default=None, alias="pass")
     slip_days: tuple[int, int, int] | None = Field(default=None, alias="slip-days")
 
-    @field_validator("slip_days")
-    @classmethod
-    def _ordered(cls, v: tuple[int, int, int] | None) -> tuple[int, int, int] | None:
-        if v is not None and not 0 <= v[0] <= v[1] <= v[2]:
-            raise ValueError("slip-days is [min, mode, max] with 0 ≤ min ≤ mode ≤ max")
-        return v
+    _pass = field_validator("pass_")(_probability)
+    _ordered = field_validator("slip_days")(_slips)
 
     def over(self, base: MilestoneAssumption) -> MilestoneAssumption:
         return MilestoneAssumption(
@@ -62,15 +83,25 @@ class _Partial(_Model):
 
 
 class _Spread(_Model):
-    overrun: tuple[Percent, Percent, Percent] = (
+    overrun: Triple = (
         Percent(Decimal(0)),
         Percent(Decimal(0)),
         Percent(Decimal(0)),
     )
 
+    @field_validator("overrun")
+    @classmethod
+    def _multiplier(cls, v: Triple) -> Triple:
+        return _triple(v, name="overrun", floor=Decimal(-1))  # 1 + overrun scales the cost
+
 
 class _Scale(_Model):
-    scale: tuple[Percent, Percent, Percent]
+    scale: Triple
+
+    @field_validator("scale")
+    @classmethod
+    def _multiplier(cls, v: Triple) -> Triple:
+        return _triple(v, name="scale", floor=Decimal(0))
 
 
 class _File(_Model):
@@ -114,7 +145,7 @@ def load_assumptions(text: str, path: str) -> Assumptions | list[Diagnostic]:
                 "E001",
                 Severity.ERROR,
                 parsed.message,
-                "fix the YAML",
+                parsed.hint or "fix the YAML",
                 "",
                 path,
                 parsed.line,
@@ -127,7 +158,9 @@ def load_assumptions(text: str, path: str) -> Assumptions | list[Diagnostic]:
     except ValidationError as exc:
         out = []
         for error in exc.errors(include_url=False):
-            pointer = "".join(f"/{p}" for p in error["loc"] if isinstance(p, (str, int)))
+            pointer = "".join(
+                f"/{escape_pointer(str(p))}" for p in error["loc"] if isinstance(p, (str, int))
+            )
             line, column = positions.locate(pointer)
             where = ".".join(str(p) for p in error["loc"])
             message = str(error["msg"]).removeprefix("Value error, ")

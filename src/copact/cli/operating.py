@@ -23,6 +23,7 @@ import typer
 from rich.table import Table
 
 from copact.cli.console import fail, out
+from copact.cli.running import invoice_table
 from copact.cli.workspace import WorkspaceOption, deal_app, open_workspace
 from copact.core.events import (
     Accepted,
@@ -579,19 +580,7 @@ def invoices(
             json.dumps({"deal": deal, "on": doc["on"], "invoices": doc["invoices"]}, indent=2)
         )
         return
-    table = Table(title=f"{spec.title}: invoices ({spec.currency})")
-    for column in ("number", "for", "from → to", "amount", "due", ""):
-        table.add_column(column, justify="right" if column == "amount" else "left")
-    for i in doc["invoices"]:
-        table.add_row(
-            i["number"],
-            ", ".join(i["for"]),
-            f"{i['from']} → {i['to']}",
-            f"{Decimal(i['amount']):,.2f}",
-            i["due"],
-            "[bold red]overdue[/]" if i["overdue"] else "",
-        )
-    out().print(table)
+    out().print(invoice_table(f"{spec.title}: invoices ({spec.currency})", doc["invoices"]))
 
 
 @deal_app.command("show")

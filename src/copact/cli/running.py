@@ -6,9 +6,10 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -147,6 +148,27 @@ def _deal_journal_lines(
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="text or json.")]
 
 
+def invoice_table(title: str, invoices: list[dict[str, Any]]) -> Table:
+    """Invoices of ``state_to_json`` as a table: what was billed, what the advance settled,
+    what was paid, what is outstanding, and open / part-paid / paid (overdue in red)."""
+    table = Table(title=title)
+    money = ("amount", "from advance", "paid", "outstanding")
+    for column in ("number", "for", "from → to", *money, "due", "status"):
+        table.add_column(column, justify="right" if column in money else "left")
+    styles = {"paid": "green", "part-paid": "yellow", "open": ""}
+    for i in invoices:
+        status = f"[{styles[i['status']]}]{i['status']}[/]" if styles[i["status"]] else i["status"]
+        table.add_row(
+            i["number"],
+            ", ".join(i["for"]),
+            f"{i['from']} → {i['to']}",
+            *(f"{Decimal(i[k]):,.2f}" for k in ("amount", "from_advance", "paid", "outstanding")),
+            i["due"],
+            status + (" [bold red]overdue[/]" if i["overdue"] else ""),
+        )
+    return table
+
+
 def state(
     deal_path: DealArgument,
     events: EventsOption = None,
@@ -200,20 +222,7 @@ def state(
     console.print(table)
     invoices = state_to_json(folded)["invoices"]
     if invoices:
-        inv = Table(title=f"invoices ({deal.currency})")
-        for column in ("number", "for", "from → to", "amount", "due", ""):
-            inv.add_column(column, justify="right" if column == "amount" else "left")
-        for i in invoices:
-            flag = "[bold red]overdue[/]" if i["overdue"] else ""
-            inv.add_row(
-                i["number"],
-                ", ".join(i["for"]),
-                f"{i['from']} → {i['to']}",
-                f"{float(i['amount']):,.2f}",
-                i["due"],
-                flag,
-            )
-        console.print(inv)
+        console.print(invoice_table(f"invoices ({deal.currency})", invoices))
     balances = Table(title=f"payments up to {day} ({deal.currency})")
     for column in ("party", "paid", "received"):
         balances.add_column(column, justify="left" if column == "party" else "right")

@@ -3,6 +3,17 @@
 The figures are the journal's invoice event as it was issued; the deal supplies names,
 addresses of the parties and the milestone descriptions; each line lists the SHA-256 of the
 evidence it was accepted on, so the PDF can be checked against the journal later.
+
+Below the lines the document says where the invoice stands on the day it is printed, from the
+state fold (``core.invoicing.InvoiceStanding``): what the prepaid advance settled, what is due
+in cash, what was paid and what is outstanding, and open / part-paid / paid. It is overdue only
+when something is outstanding after the due date::
+
+    Total                       60,000.00
+    From the prepaid advance   −10,000.00
+    Due in cash                 50,000.00
+    Paid                             0.00
+    Outstanding                 50,000.00   part-paid
 """
 
 from __future__ import annotations
@@ -15,7 +26,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from copact.core.deal import Deal
+from copact.core.money import Money
 from copact.core.events import Invoice
+from copact.core.invoicing import InvoiceStanding
 
 __all__ = ["INVOICE_CSS", "InvoiceDocument", "render_invoice_html", "render_invoice_pdf"]
 
@@ -35,14 +48,16 @@ class InvoiceDocument:
     invoice: Invoice
     on: date  # the day the document is printed (for "overdue")
     evidence: dict[str, list[tuple[str, str]]]  # milestone → (name, sha256) of its evidence
+    standing: InvoiceStanding  # what settled it by ``on``: the advance, payments
 
     @property
     def overdue(self) -> bool:
-        return self.invoice.due < self.on
+        return self.standing.overdue(self.on)
 
 
-def _amount(value: Decimal) -> str:
-    return f"{value:,.2f}"
+def _amount(value: Decimal | Money) -> str:
+    amount = value.quantize().amount if isinstance(value, Money) else value
+    return f"{amount:,.2f}"
 
 
 def render_invoice_html(doc: InvoiceDocument, *, standalone: bool = True) -> str:

@@ -45,14 +45,14 @@ def evidence_download(workspace: Workspace, record: EvidenceRecord) -> Streaming
 
 
 def invoice_document(view: DealView, number: str, events: list[object]) -> InvoiceDocument:
-    invoice = view.invoice(number)
-    if invoice is None:
+    invoice, standing = view.invoice(number), view.standing(number)
+    if invoice is None or standing is None:
         raise NotFound(f"{view.deal.id} has no invoice {number!r}")
     evidence: dict[str, list[tuple[str, str]]] = {}
     for e in events:
         if isinstance(e, Submitted):
             evidence[e.milestone] = [(r.name, r.sha256) for r in e.evidence]
-    return InvoiceDocument(view.deal, invoice, view.today, evidence)
+    return InvoiceDocument(view.deal, invoice, view.today, evidence, standing)
 
 
 def invoice_pdf(view: DealView, number: str, events: list[object]) -> Response:

@@ -10,11 +10,11 @@ from copact.core.changes import missing_approvals
 from copact.core.deal import Deal
 from copact.core.events import dump_event
 from copact.core.settlement import TRIGGERS, open_triggers, settle_exit, settlement_to_json
-from copact.core.state import DealState, deal_state, state_to_json
+from copact.core.state import DealState, deal_state
 from copact.errors import RefusedCommand
 from copact.services.workspace import ConcurrentChange, Outcome, Workspace
 from copact.web.accounts import Principal
-from copact.web.views import DealView, deal_view, invoice_json
+from copact.web.views import DealView, deal_view, invoices_json
 
 __all__ = ["changes", "exit_preview", "invoices", "outcome_json", "run", "scoped_key", "view"]
 
@@ -24,10 +24,8 @@ def view(workspace: Workspace, deal: Deal, today: date) -> DealView:
 
 
 def invoices(workspace: Workspace, deal: Deal, today: date) -> list[dict[str, Any]]:
-    """The deal's invoices with whether each is overdue today (no dashboard figures)."""
-    state = deal_state(deal, workspace.events(deal.id), on=today)
-    overdue = {i["number"]: i["overdue"] for i in state_to_json(state)["invoices"]}
-    return [invoice_json(i, overdue=overdue[i.number]) for i in state.invoices]
+    """The deal's invoices with where each stands today (no dashboard figures)."""
+    return invoices_json(deal_state(deal, workspace.events(deal.id), on=today))
 
 
 def changes(deal: Deal, state: DealState) -> list[dict[str, Any]]:

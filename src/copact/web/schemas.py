@@ -189,6 +189,11 @@ class InvoiceOut(BaseModel):
     date: str
     from_: str = Field(alias="from")
     to: str
+    status: Literal["open", "part-paid", "paid"]
+    from_advance: str
+    due_in_cash: str
+    paid: str
+    outstanding: str
     lines: list[InvoiceLineOut]
     total: str
     due: str

@@ -22,9 +22,21 @@ from typing import Any
 
 from copact.core.deal import Deal
 from copact.core.events import Event, Invoice
-from copact.core.invoicing import buyer_of, buyer_share, invoice_amounts, milestone_amounts
+from copact.core.invoicing import (
+    InvoiceStanding,
+    buyer_of,
+    buyer_share,
+    invoice_amounts,
+    milestone_amounts,
+)
 from copact.core.money import Money, allocate
-from copact.core.state import DealState, MilestoneState, deal_state, state_to_json
+from copact.core.state import (
+    DealState,
+    MilestoneState,
+    deal_state,
+    invoice_to_json,
+    state_to_json,
+)
 
 __all__ = [
     "DealView",
@@ -32,6 +44,7 @@ __all__ = [
     "PartyMoney",
     "deal_view",
     "invoice_json",
+    "invoices_json",
     "money_text",
     "utc",
 ]
@@ -102,11 +115,14 @@ class DealView:
         return [m for m in self.milestones if m.late_days > 0]
 
     def invoices(self) -> list[dict[str, Any]]:
-        overdue = {i["number"]: i["overdue"] for i in state_to_json(self.state)["invoices"]}
-        return [invoice_json(i, overdue=overdue[i.number]) for i in self.state.invoices]
+        return invoices_json(self.state)
 
     def invoice(self, number: str) -> Invoice | None:
         return next((i for i in self.state.invoices if i.number == number), None)
+
+    def standing(self, number: str) -> InvoiceStanding | None:
+        """Where invoice ``number`` stands today: from the advance, paid, outstanding."""
+        return next((i for i in self.state.book.invoices if i.number == number), None)
 
     def json(self) -> dict[str, Any]:
         body = state_to_json(self.state)
@@ -217,7 +233,10 @@ def deal_view(deal: Deal, events: list[Event], *, today: date) -> DealView:
     return DealView(deal, state, today, rows, money, planned, earned, paid)
 
 
-def invoice_json(invoice: Invoice, *, overdue: bool) -> dict[str, Any]:
+def invoice_json(invoice: Invoice, standing: InvoiceStanding, *, on: date) -> dict[str, Any]:
+    """An invoice as issued and where it stands on ``on`` (``status``, ``from_advance``,
+    ``due_in_cash``, ``paid``, ``outstanding``, ``overdue``: see ``core.state.invoice_to_json``)."""
+    figures = invoice_to_json(standing, on=on)
     return {
         "number": invoice.number,
         "date": invoice.day.isoformat(),
@@ -229,5 +248,14 @@ def invoice_json(invoice: Invoice, *, overdue: bool) -> dict[str, Any]:
         ],
         "total": str(invoice.total),
         "due": invoice.due.isoformat(),
-        "overdue": overdue,
+        **{
+            k: figures[k]
+            for k in ("overdue", "status", "from_advance", "due_in_cash", "paid", "outstanding")
+        },
     }
+
+
+def invoices_json(state: DealState) -> list[dict[str, Any]]:
+    """Every invoice of the deal, in the order issued, on the state's day."""
+    standing = {i.number: i for i in state.book.invoices}
+    return [invoice_json(i, standing[i.number], on=state.on) for i in state.invoices]

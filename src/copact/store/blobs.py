@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 import filetype
 
@@ -107,6 +107,19 @@ class BlobStore:
 
     def has(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
+
+    def check(self, sha256: str) -> Literal["ok", "missing", "altered"]:
+        """Re-hash the file stored under ``sha256`` (streamed, never whole in memory): ``ok``
+        when its bytes still have that hash, ``missing`` when there is no file, ``altered``
+        when it was overwritten."""
+        digest = hashlib.sha256()
+        try:
+            with self.path(sha256).open("rb") as stored:
+                while chunk := stored.read(_CHUNK):
+                    digest.update(chunk)
+        except (FileNotFoundError, IsADirectoryError):
+            return "missing"
+        return "ok" if digest.hexdigest() == sha256 else "altered"
 
 
 def _fsync_dir(folder: Path) -> None:

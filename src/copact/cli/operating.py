@@ -324,21 +324,43 @@ def pay(
     payee: Annotated[str, typer.Option("--to", help="The party paid.")],
     amount: Annotated[str, typer.Option(help="The amount, e.g. 12000.00.")],
     ref: Annotated[str, typer.Option(help="The bank reference (used once).")],
-    for_: Annotated[str | None, typer.Option("--for", help="A milestone id or `prepaid`.")] = None,
+    by: Annotated[str, typer.Option("--by", help="The payer's person recording it.")],
+    for_: Annotated[
+        str | None,
+        typer.Option("--for", help="A milestone id, an invoice number, `prepaid` or `exit`."),
+    ] = None,
     key: Key = None,
     format: Format = OutputFormat.text,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Record a payment between the parties.
+    """Record a payment your party made; it counts once the payee confirms it
+    (`copact confirm`).
 
     Example: `copact pay hybrid-dc1 --from acme --to voltworks --amount 50000 --ref PP-1
-    --for prepaid`
+    --for prepaid --by raj`
     """
     ws = open_workspace(workspace)
     command = ops.RecordPayment(
-        deal, payer, payee, _amount(amount, "--amount"), ref, for_, _key(key)
+        deal, payer, payee, _amount(amount, "--amount"), ref, for_, _key(key), by
     )
     _call(ws, ops.record_payment, command, format)
+
+
+def confirm(
+    deal: DealId,
+    ref: Annotated[str, typer.Argument(help="The payment's reference.")],
+    by: Annotated[str, typer.Option("--by", help="The payee's person confirming it.")],
+    key: Key = None,
+    format: Format = OutputFormat.text,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Confirm that a recorded payment arrived; from then on it counts in balances, invoices
+    and an exit settlement.
+
+    Example: `copact confirm hybrid-dc1 PP-1 --by sam`
+    """
+    ws = open_workspace(workspace)
+    _call(ws, ops.confirm_payment, ops.ConfirmPayment(deal, ref, by, _key(key)), format)
 
 
 def claim(
@@ -360,7 +382,7 @@ def claim(
     """
     ws = open_workspace(workspace)
     hashes = _evidence_hashes(ws, deal, evidence or [], by)
-    command = ops.ClaimWork(deal, _amount(amount, "--amount"), for_, hashes, _key(key))
+    command = ops.ClaimWork(deal, _amount(amount, "--amount"), for_, hashes, _key(key), by)
     _call(ws, ops.claim_work, command, format)
 
 
@@ -368,24 +390,26 @@ def gate(
     deal: DealId,
     phase: Annotated[str, typer.Argument(help="The phase whose gate is decided.")],
     decision: Annotated[str, typer.Option(help="proceed, adjust or pause.")],
-    by: Annotated[list[str], typer.Option("--by", help="Every decider of the gate; repeat.")],
+    by: Annotated[str, typer.Option("--by", help="The decider recording their own decision.")],
     key: Key = None,
     format: Format = OutputFormat.text,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Record a phase gate decision by all its named deciders.
+    """Record your own decision on a phase gate; the gate is decided when every one of its
+    deciders has recorded the same decision.
 
-    Example: `copact gate hybrid-dc1 design --decision proceed --by ana --by sam`
+    Example: `copact gate hybrid-dc1 design --decision proceed --by ana`, then
+    `copact gate hybrid-dc1 design --decision proceed --by sam`
     """
     ws = open_workspace(workspace)
-    command = ops.DecideGate(deal, phase, decision, tuple(by), _key(key))
+    command = ops.DecideGate(deal, phase, decision, by, _key(key))
     _call(ws, ops.decide_gate, command, format)
 
 
 def decide(
     deal: DealId,
     decision: Annotated[str, typer.Argument(help="What was decided, in one sentence.")],
-    by: Annotated[list[str], typer.Option("--by", help="Who took it; repeat for each person.")],
+    by: Annotated[str, typer.Option("--by", help="The person recording it (their own entry).")],
     topic: Annotated[
         str | None, typer.Option(help="What it was about (a milestone, a risk…).")
     ] = None,
@@ -395,10 +419,10 @@ def decide(
 ) -> None:
     """Enter a decision in the deal's decision log.
 
-    Example: `copact decide hybrid-dc1 "pre-order cells" --by ana --by sam --topic lead-time`
+    Example: `copact decide hybrid-dc1 "pre-order cells" --by ana --topic lead-time`
     """
     ws = open_workspace(workspace)
-    command = ops.LogDecision(deal, decision, tuple(by), topic, _key(key))
+    command = ops.LogDecision(deal, decision, (by,), topic, _key(key))
     _call(ws, ops.log_decision, command, format)
 
 
@@ -674,7 +698,19 @@ def deal_show(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (submit, accept, reject, pay, claim, gate, decide, risk, window, invoices):
+    for command in (
+        submit,
+        accept,
+        reject,
+        pay,
+        confirm,
+        claim,
+        gate,
+        decide,
+        risk,
+        window,
+        invoices,
+    ):
         app.command()(command)
     app.add_typer(change_app, name="change")
     app.add_typer(evidence_app, name="evidence")

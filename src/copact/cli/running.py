@@ -21,7 +21,7 @@ from copact.core.commands import admit
 from copact.core.deal import Deal
 from copact.core.events import Event, parse_events
 from copact.core.invoicing import invoice_amounts
-from copact.core.settlement import TRIGGERS, settle_exit, settlement_to_json
+from copact.core.settlement import TRIGGERS, settle_exit, settlement_of, settlement_to_json
 from copact.core.state import RunningFold, deal_state, state_to_json
 from copact.errors import CopactError, RefusedCommand
 from copact.services import operations as ops
@@ -289,8 +289,17 @@ def exit_(
     day = _day(on, "--on")
     person = deal.person(by) if by else None
     party = person.party if person is not None else by
+    recorded_exit = settlement_of(deal, journal)
     try:
-        settled = settle_exit(deal, journal, trigger=trigger, on=day, by=party)
+        if recorded_exit is None:
+            settled = settle_exit(deal, journal, trigger=trigger, on=day, by=party)
+        elif recorded_exit.trigger == trigger:
+            settled = recorded_exit  # the exit the journal records, as it settles
+        else:
+            raise RefusedCommand(
+                f"{trigger} exit refused: the journal records a {recorded_exit.trigger} exit "
+                f"on {recorded_exit.on} (effective {recorded_exit.effective}); the deal has ended"
+            )
     except RefusedCommand as exc:
         fail(str(exc), 1)
     doc = settlement_to_json(settled)

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from pydantic import ValidationError
 
+from copact.core.bounds import check_amount
 from copact.core.changes import approve_change, propose_change, reject_change
 from copact.core.deal import Deal, Milestone
 from copact.core.events import (
@@ -30,6 +31,7 @@ from copact.core.events import (
     Invoice,
     InvoiceLine,
     Payment,
+    PaymentConfirmed,
     Rejected,
     RiskUpdated,
     Signed,
@@ -38,7 +40,7 @@ from copact.core.events import (
     WorkClaimed,
 )
 from copact.core.invoicing import buyer_of, check_payment_target, invoice_amount, payee_of
-from copact.core.settlement import invoke_exit
+from copact.core.settlement import invoke_exit, refuse_after_exit
 from copact.core.state import DealState, deal_state
 from copact.errors import RefusedCommand
 
@@ -46,6 +48,7 @@ __all__ = [
     "accept",
     "admit",
     "claim",
+    "confirm_payment",
     "decide_gate",
     "invoice_for",
     "log_decision",
@@ -160,46 +163,96 @@ def pay(
     ref: str,
     at: At,
     for_: str | None = None,
+    by: str | None = None,
 ) -> list[Payment]:
-    """A payment between two parties of the deal; a reference is used once."""
+    """A payment between two parties of the deal, recorded by a person of the paying party
+    (``by``); it counts once a person of the payee confirms it (:func:`confirm_payment`). A
+    reference is used once; the amount is bounded (``core.bounds``). ``by`` is ``None`` only
+    for a payment read from a journal written before confirmations."""
     for party in (payer, payee):
         if deal.party(party) is None:
             raise RefusedCommand(f"{party!r} is not a party of {deal.id}")
     if payer == payee:
         raise RefusedCommand("a party cannot pay itself")
-    if amount <= 0:
-        raise RefusedCommand("a payment is a positive amount")
+    if by is not None and _person_of(deal, by) != payer:
+        raise RefusedCommand(
+            f"{by} of {_person_of(deal, by)} cannot record a payment by {payer}: the paying "
+            f"party records it and {payee} confirms it"
+        )
+    check_amount(deal, amount, what="a payment")
     if ref in state.payment_refs:
         raise RefusedCommand(f"payment reference {ref} was already recorded")
-    check_payment_target(deal, state.book, payer=payer, payee=payee, for_=for_, amount=amount)
-    return [Payment(at=at, deal=deal.id, from_=payer, to=payee, amount=amount, ref=ref, for_=for_)]
+    if for_ == "exit":
+        if not state.ended:
+            raise RefusedCommand("no exit has taken effect: nothing is paid `for: exit` yet")
+    else:
+        check_payment_target(deal, state.book, payer=payer, payee=payee, for_=for_, amount=amount)
+    return [
+        Payment(
+            at=at, deal=deal.id, from_=payer, to=payee, amount=amount, ref=ref, for_=for_, by=by
+        )
+    ]
+
+
+def confirm_payment(deal: Deal, state: DealState, *, ref: str, by: str, at: At) -> list[Event]:
+    """A person of the payee confirms that a recorded payment arrived; only then does it
+    count in balances, invoices and the exit settlement."""
+    payment = state.pending_payments.get(ref)
+    if payment is None:
+        if ref in state.confirmed_by:
+            raise RefusedCommand(
+                f"payment {ref} was already confirmed by {state.confirmed_by[ref]}"
+            )
+        raise RefusedCommand(f"no payment {ref} is waiting for confirmation")
+    party = _person_of(deal, by)
+    if party != payment.to:
+        raise RefusedCommand(
+            f"{by} of {party} cannot confirm payment {ref}: {payment.to}, who received it, does"
+        )
+    return [PaymentConfirmed(at=at, deal=deal.id, ref=ref, by=by)]
 
 
 def claim(
-    deal: Deal, state: DealState, *, amount: Decimal, for_: str, evidence: list[EvidenceRef], at: At
+    deal: Deal,
+    state: DealState,
+    *,
+    amount: Decimal,
+    for_: str,
+    evidence: list[EvidenceRef],
+    at: At,
+    by: str | None = None,
 ) -> list[WorkClaimed]:
-    """The supplier claims what completed but unaccepted work is worth (counts on exit)."""
-    if amount <= 0:
-        raise RefusedCommand("a claim is a positive amount")
-    return [WorkClaimed(at=at, deal=deal.id, amount=amount, for_=for_, evidence=evidence)]
+    """A supplier's person claims what completed but unaccepted work is worth (counts on
+    exit); bounded like a payment. ``by`` is ``None`` only in journals from before it."""
+    if by is not None:
+        party = deal.party(_person_of(deal, by))
+        if party is None or party.role != "supplier":
+            raise RefusedCommand(
+                f"{by} is of {_person_of(deal, by)}: work is claimed by a supplier"
+            )
+    check_amount(deal, amount, what="a claim")
+    return [WorkClaimed(at=at, deal=deal.id, amount=amount, for_=for_, evidence=evidence, by=by)]
 
 
 def decide_gate(
-    deal: Deal, state: DealState, *, phase: str, decision: str, by: list[str], at: At
+    deal: Deal, state: DealState, *, phase: str, decision: str, by: str | list[str], at: At
 ) -> list[GateDecided]:
-    """A phase gate decided by its named deciders (all of them)."""
+    """One decider of a phase gate records their own decision; the gate is decided when every
+    decider has recorded the same one (the fold counts the votes). A list of several people
+    is taken only from journals written before votes were each person's own."""
+    people = [by] if isinstance(by, str) else list(by)
     spec = deal.phase(phase)
     if spec is None or spec.gate is None:
         raise RefusedCommand(f"phase {phase!r} has no gate")
-    unknown = sorted(set(by) - set(spec.gate.deciders))
-    if unknown:
-        raise RefusedCommand(f"{', '.join(unknown)} cannot decide the gate of {phase}")
-    missing = sorted(set(spec.gate.deciders) - set(by))
-    if missing:
-        raise RefusedCommand(f"the gate of {phase} also needs {', '.join(missing)}")
+    unknown = sorted(set(people) - set(spec.gate.deciders))
+    if unknown or not people:
+        who = ", ".join(unknown) or "nobody"
+        raise RefusedCommand(
+            f"{who} cannot decide the gate of {phase} (deciders: {', '.join(spec.gate.deciders)})"
+        )
     if decision not in ("proceed", "adjust", "pause"):
         raise RefusedCommand("a gate decision is proceed, adjust or pause")
-    return [GateDecided(at=at, deal=deal.id, phase=phase, decision=decision, by=by)]
+    return [GateDecided(at=at, deal=deal.id, phase=phase, decision=decision, by=people)]
 
 
 def log_decision(
@@ -321,9 +374,20 @@ def admit(
             ref=event.ref,
             at=at,
             for_=event.for_,
+            by=event.by,
         )
+    elif isinstance(event, PaymentConfirmed):
+        confirm_payment(deal, state, ref=event.ref, by=event.by, at=at)
     elif isinstance(event, WorkClaimed):
-        claim(deal, state, amount=event.amount, for_=event.for_, evidence=event.evidence, at=at)
+        claim(
+            deal,
+            state,
+            amount=event.amount,
+            for_=event.for_,
+            evidence=event.evidence,
+            at=at,
+            by=event.by,
+        )
     elif isinstance(event, GateDecided):
         decide_gate(deal, state, phase=event.phase, decision=event.decision, by=event.by, at=at)
     elif isinstance(event, Invoice):
@@ -383,3 +447,4 @@ def admit(
         )
     if event.deal != deal.id:
         raise RefusedCommand(f"the event is for deal {event.deal!r}, not {deal.id!r}")
+    refuse_after_exit(deal, history, state, [event])

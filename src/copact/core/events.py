@@ -45,6 +45,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "Payment",
+    "PaymentConfirmed",
     "Rejected",
     "RiskUpdated",
     "Signed",
@@ -118,6 +119,18 @@ class Payment(_Base):
     amount: Amount
     ref: Annotated[str, Field(min_length=1)]
     for_: str | None = Field(default=None, alias="for")
+    by: Slug | None = None
+    """The payer's person who recorded it; it counts once the payee confirms it. Journals
+    written before confirmations have no ``by``: their payments count as recorded."""
+
+
+class PaymentConfirmed(_Base):
+    """The payee's person confirms that a recorded payment arrived."""
+
+    KIND = "payment-confirmed"
+    type: Literal["payment-confirmed"] = "payment-confirmed"
+    ref: Annotated[str, Field(min_length=1)]
+    by: Slug
 
 
 class Submitted(_Base):
@@ -149,6 +162,7 @@ class WorkClaimed(_Base):
     amount: Amount
     for_: str = Field(alias="for")
     evidence: list[EvidenceRef] = []
+    by: Slug | None = None  # the supplier's person who claims it (none in older journals)
 
 
 class GateDecided(_Base):
@@ -252,6 +266,7 @@ class RiskUpdated(_Base):
 Event = Annotated[
     Signed
     | Payment
+    | PaymentConfirmed
     | Submitted
     | Accepted
     | Rejected
@@ -271,6 +286,7 @@ _EVENT: TypeAdapter[Event] = TypeAdapter(Event)
 KINDS = [
     "signed",
     "payment",
+    "payment-confirmed",
     "submitted",
     "accepted",
     "rejected",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 from functools import cache
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -45,6 +45,12 @@ def to_decimal(value: object) -> Decimal:
     if not result.is_finite():
         raise MoneyError(f"an amount must be finite: {value!r}")
     return result
+
+
+_WIDE = Context(prec=80, rounding=ROUND_HALF_EVEN)
+"""Rounding to the minor unit in this context never overflows: the read side of a journal
+shows whatever amount it holds (the doors keep absurd ones out: ``core.bounds``), instead of
+failing on the 29th digit of the default context."""
 
 
 @cache
@@ -148,15 +154,16 @@ class Money:
 
     def quantize(self) -> Money:
         """Round half-even to the currency's minor unit."""
+        minor = self.currency.minor_unit
         return Money(
-            self.amount.quantize(self.currency.minor_unit, rounding=ROUND_HALF_EVEN), self.currency
+            self.amount.quantize(minor, rounding=ROUND_HALF_EVEN, context=_WIDE), self.currency
         )
 
     def times(self, factor: Decimal | int) -> Money:
         """Multiply by a rate or a count and round half-even to the minor unit."""
         if isinstance(factor, float):
             raise MoneyError("a float factor would make money inexact; use Decimal")
-        return Money(self.amount * Decimal(factor), self.currency).quantize()
+        return Money(_WIDE.multiply(self.amount, Decimal(factor)), self.currency).quantize()
 
     def __str__(self) -> str:
         return f"{self.quantize().amount:f} {self.currency}"

@@ -27,7 +27,15 @@ from math import inf
 from typing import Any
 
 from copact.core.deal import Deal
-from copact.core.events import Accepted, Event, ExitInvoked, WorkClaimed, day_of
+from copact.core.events import (
+    Accepted,
+    Event,
+    ExitInvoked,
+    Payment,
+    PaymentConfirmed,
+    WorkClaimed,
+    day_of,
+)
 from copact.core.invoicing import advance_payee, buyer_of, invoice_amounts
 from copact.core.money import Money
 from copact.core.state import DealState, deal_state, ordered
@@ -38,7 +46,9 @@ __all__ = [
     "ExitSettlement",
     "invoke_exit",
     "open_triggers",
+    "refuse_after_exit",
     "settle_exit",
+    "settlement_of",
     "settlement_to_json",
 ]
 
@@ -80,6 +90,10 @@ def open_triggers(deal: Deal, events: Iterable[Event], *, on: date, by: str) -> 
     (the text starts with ``open`` when it is)."""
     state = deal_state(deal, list(events), on=on)
     result: dict[str, str] = {}
+    if state.exit is not None:
+        first = state.exit
+        ended = f"closed: {first.by} invoked a {first.trigger} exit on {first.day}"
+        return dict.fromkeys(TRIGGERS, ended)
     for trigger in TRIGGERS:
         spec = _declared(deal, trigger)
         if spec is None:
@@ -144,14 +158,36 @@ def settle_exit(
 ) -> ExitSettlement:
     """Settle an exit invoked on ``on`` by ``trigger``; refused when the trigger is not open."""
     journal = list(events)
-    buyer = buyer_of(deal)
-    supplier = advance_payee(deal)
-    invoker = by or buyer
+    invoker = by or buyer_of(deal)
     if trigger not in TRIGGERS:
         raise RefusedCommand(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
     why = open_triggers(deal, journal, on=on, by=invoker)[trigger]
     if not why.startswith("open"):
         raise RefusedCommand(f"{trigger} exit refused on {on}: {why.removeprefix('closed: ')}")
+    return _settle(deal, journal, trigger=trigger, on=on, invoker=invoker)
+
+
+def settlement_of(deal: Deal, events: Iterable[Event]) -> ExitSettlement | None:
+    """The settlement of the exit the journal records (its trigger was checked when it was
+    invoked), or ``None`` while the deal runs."""
+    journal = list(events)
+    first = next((e for e in journal if isinstance(e, ExitInvoked)), None)
+    if first is None:
+        return None
+    person = deal.person(first.by)
+    party = person.party if person is not None else first.by
+    return _settle(deal, journal, trigger=first.trigger, on=first.day, invoker=party)
+
+
+def _confirmed(journal: list[Event], until: date) -> set[str]:
+    return {e.ref for e in journal if isinstance(e, PaymentConfirmed) and e.day <= until}
+
+
+def _settle(
+    deal: Deal, journal: list[Event], *, trigger: str, on: date, invoker: str
+) -> ExitSettlement:
+    buyer = buyer_of(deal)
+    supplier = advance_payee(deal)
     effective = on
     if trigger == "convenience":
         notice = (
@@ -163,8 +199,16 @@ def settle_exit(
     state = deal_state(deal, journal, on=effective)
     zero = Money.zero(deal.currency)
     paid = zero
+    confirmed = _confirmed(journal, effective)
     for e in journal:
-        if e.type == "payment" and e.day <= effective and e.from_ == buyer and e.to == supplier:
+        if (
+            isinstance(e, Payment)
+            and e.day <= effective
+            and e.from_ == buyer
+            and e.to == supplier
+            and e.for_ != "exit"  # the settlement's own payments settle it, they are not in it
+            and (e.by is None or e.ref in confirmed)  # counted once the payee confirmed it
+        ):
             paid = paid + Money.of(e.amount, deal.currency)
     amounts = invoice_amounts(deal)
     earned = zero
@@ -242,3 +286,46 @@ def invoke_exit(
         raise RefusedCommand(f"{first.by} already invoked a {first.trigger} exit on {first.day}")
     settle_exit(deal, journal, trigger=trigger, on=day, by=party)
     return [ExitInvoked(at=at, deal=deal.id, trigger=trigger, by=by)]
+
+
+def refuse_after_exit(
+    deal: Deal, journal: Iterable[Event], state: DealState, caused: Iterable[Event]
+) -> None:
+    """Once an exit has taken effect (``state.ended``) the only money that moves is its
+    settlement: payments ``for: exit`` from whoever owes to whoever is owed, up to what is
+    owed, and their confirmations. Anything else is refused, saying why."""
+    if not state.ended or state.exit is None:
+        return
+    history = list(journal)
+    settlement = settlement_of(deal, history)
+    assert settlement is not None
+    exit_ = state.exit
+    owed = settlement.owed
+    ended = (
+        f"the deal ended on {state.exit_effective}: {exit_.by} invoked a {exit_.trigger} exit "
+        f"on {exit_.day}; only its settlement moves money now ({settlement.owed_from} owes "
+        f"{settlement.owed_to} {owed.quantize().amount:,} {deal.currency}, paid `for: exit`)"
+    )
+    settled = Money.zero(deal.currency)
+    for e in history:
+        if isinstance(e, Payment) and e.for_ == "exit":
+            settled = settled + Money.of(e.amount, deal.currency)
+    for event in caused:
+        if isinstance(event, PaymentConfirmed):
+            pending = state.pending_payments.get(event.ref)
+            if pending is not None and pending.for_ == "exit":
+                continue
+            raise RefusedCommand(ended)
+        if not isinstance(event, Payment) or event.for_ != "exit":
+            raise RefusedCommand(ended)
+        if (event.from_, event.to) != (settlement.owed_from, settlement.owed_to):
+            raise RefusedCommand(
+                f"the exit settlement is paid by {settlement.owed_from} to {settlement.owed_to}"
+            )
+        settled = settled + Money.of(event.amount, deal.currency)
+        if settled > owed:
+            left = max(owed - (settled - Money.of(event.amount, deal.currency)), owed - owed)
+            raise RefusedCommand(
+                f"the exit settlement leaves {left.quantize().amount:,} {deal.currency} to pay, "
+                f"not {event.amount:,}"
+            )

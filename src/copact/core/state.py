@@ -33,6 +33,7 @@ from copact.core.events import (
     GateDecided,
     Invoice,
     Payment,
+    PaymentConfirmed,
     Rejected,
     RiskUpdated,
     Signed,
@@ -50,6 +51,7 @@ __all__ = [
     "RiskEntry",
     "RunningFold",
     "deal_state",
+    "exit_takes_effect",
     "invoice_to_json",
     "state_to_json",
 ]
@@ -104,6 +106,10 @@ class DealState:
     changes: dict[str, ChangeState] = field(default_factory=dict)
     signed_by: frozenset[str] = frozenset()
     exits: tuple[ExitInvoked, ...] = ()
+    exit_effective: date | None = None  # the day the (first) exit takes effect
+    pending_payments: dict[str, Payment] = field(default_factory=dict)  # ref → not confirmed
+    confirmed_by: dict[str, str] = field(default_factory=dict)  # payment ref → who confirmed
+    gate_votes: dict[str, dict[str, str]] = field(default_factory=dict)  # phase → person → vote
     decisions: tuple[DecisionLogged, ...] = ()
     windows: tuple[WindowRecorded, ...] = ()
     risks: dict[str, RiskEntry] = field(default_factory=dict)
@@ -113,6 +119,16 @@ class DealState:
     def book(self) -> Receivables:
         """Each invoice with what settled it (advance, payments), the advance, cash on account."""
         return self.receivables if self.receivables is not None else Receivables.open(self.deal)
+
+    @property
+    def ended(self) -> bool:
+        """Whether an exit has taken effect by the end of :attr:`on`: from then on only its
+        settlement moves money."""
+        return self.exit_effective is not None and self.exit_effective <= self.on
+
+    @property
+    def exit(self) -> ExitInvoked | None:
+        return self.exits[0] if self.exits else None
 
     def milestone(self, milestone_id: str) -> MilestoneState | None:
         return self.milestones.get(milestone_id)
@@ -189,6 +205,25 @@ class _Fold:
         return replace(state, signed_by=state.signed_by | set(e.by))
 
     def on_payment(self, state: DealState, e: Payment) -> DealState:
+        if e.by is not None:  # recorded by the payer: counts once the payee confirms it
+            return replace(
+                state,
+                payment_refs=state.payment_refs | {e.ref},
+                pending_payments={**state.pending_payments, e.ref: e},
+            )
+        return self._book(state, e)  # a journal from before confirmations: as recorded
+
+    def on_payment_confirmed(self, state: DealState, e: PaymentConfirmed) -> DealState:
+        payment = state.pending_payments.get(e.ref)
+        if payment is None:
+            return state
+        pending = {k: v for k, v in state.pending_payments.items() if k != e.ref}
+        state = replace(
+            state, pending_payments=pending, confirmed_by={**state.confirmed_by, e.ref: e.by}
+        )
+        return self._book(state, payment)
+
+    def _book(self, state: DealState, e: Payment) -> DealState:
         amount = Money.of(e.amount, self.deal.currency)
         balances = dict(state.balances)
         zero = _zero(self.deal)
@@ -240,7 +275,18 @@ class _Fold:
         return replace(state, claims=(*state.claims, e))
 
     def on_gate(self, state: DealState, e: GateDecided) -> DealState:
-        return replace(state, gates={**state.gates, e.phase: e.decision})
+        """Each decider records their own vote; the gate is decided when every decider's
+        latest vote is the same decision, and a new round of votes starts from there."""
+        votes = {**state.gate_votes.get(e.phase, {}), **dict.fromkeys(e.by, e.decision)}
+        spec = self.deal.phase(e.phase)
+        deciders = set(spec.gate.deciders) if spec is not None and spec.gate else set(e.by)
+        if deciders <= set(votes) and {votes[p] for p in deciders} == {e.decision}:
+            return replace(
+                state,
+                gates={**state.gates, e.phase: e.decision},
+                gate_votes={**state.gate_votes, e.phase: {}},
+            )
+        return replace(state, gate_votes={**state.gate_votes, e.phase: votes})
 
     def on_change_proposed(self, state: DealState, e: ChangeProposed) -> DealState:
         return replace(state, changes=apply_change_event(self.deal, state.changes, e))
@@ -265,7 +311,9 @@ class _Fold:
         )
 
     def on_exit(self, state: DealState, e: ExitInvoked) -> DealState:
-        return replace(state, exits=(*state.exits, e))
+        if state.exits:  # the guard allows one exit; a second in a journal changes nothing
+            return replace(state, exits=(*state.exits, e))
+        return replace(state, exits=(e,), exit_effective=exit_takes_effect(self.deal, e))
 
     def on_decision(self, state: DealState, e: DecisionLogged) -> DealState:
         return replace(state, decisions=(*state.decisions, e))
@@ -298,6 +346,15 @@ class _Fold:
         else:
             entry = replace(earlier, **given, updated_on=e.day)
         return replace(state, risks={**state.risks, e.risk: entry})
+
+
+def exit_takes_effect(deal: Deal, e: ExitInvoked) -> date:
+    """The day an exit takes effect: a convenience exit after its notice, the others at once."""
+    if e.trigger == "convenience":
+        triggers = deal.exit.triggers if deal.exit else None
+        notice = triggers.convenience.notice_days if triggers and triggers.convenience else None
+        return e.day + timedelta(days=notice or 0)
+    return e.day
 
 
 def ordered(events: Iterable[Event]) -> list[Event]:

@@ -26,7 +26,7 @@ from copact.core.changes import approve_change, propose_change, reject_change
 from copact.core.deal import Deal
 from copact.core.events import Event, EvidenceRef
 from copact.core.invoicing import invoice_amounts
-from copact.core.settlement import invoke_exit
+from copact.core.settlement import invoke_exit, refuse_after_exit
 from copact.core.state import DealState, deal_state
 from copact.errors import RefusedCommand
 from copact.services.workspace import Outcome, Workspace, patch_problem
@@ -35,6 +35,7 @@ __all__ = [
     "Accept",
     "ApproveChange",
     "ClaimWork",
+    "ConfirmPayment",
     "DecideGate",
     "IssueInvoices",
     "LogDecision",
@@ -49,6 +50,7 @@ __all__ = [
     "accept",
     "approve_change_order",
     "claim_work",
+    "confirm_payment",
     "decide_gate",
     "issue_invoices",
     "log_decision",
@@ -93,12 +95,25 @@ class Reject:
 
 @dataclass(frozen=True)
 class RecordPayment:
+    """A person of the paying party records a payment; it counts once the payee confirms."""
+
     deal: str
     payer: str
     payee: str
     amount: Decimal
     ref: str
     for_: str | None = None
+    key: str | None = None
+    by: str | None = None  # required: the payer's person (``None`` is refused)
+
+
+@dataclass(frozen=True)
+class ConfirmPayment:
+    """A person of the payee confirms that a recorded payment arrived."""
+
+    deal: str
+    ref: str
+    by: str
     key: str | None = None
 
 
@@ -109,14 +124,17 @@ class ClaimWork:
     for_: str
     evidence: tuple[str, ...] = ()
     key: str | None = None
+    by: str | None = None  # required: the supplier's person making the claim
 
 
 @dataclass(frozen=True)
 class DecideGate:
+    """One decider records their own decision on a phase gate."""
+
     deal: str
     phase: str
     decision: str
-    by: tuple[str, ...]
+    by: str
     key: str | None = None
 
 
@@ -217,7 +235,10 @@ def _run(
     decide: Callable[[Deal, DealState, list[Event], datetime], list[Event]],
 ) -> Outcome:
     def folded(deal: Deal, history: list[Event], now: datetime) -> list[Event]:
-        return decide(deal, deal_state(deal, history, on=now.date()), history, now)
+        state = deal_state(deal, history, on=now.date())
+        caused = decide(deal, state, history, now)
+        refuse_after_exit(deal, history, state, caused)  # after an exit, only its settlement
+        return caused
 
     return uow.execute(
         command.deal, folded, key=command.key, request=_request(command), clock=clock
@@ -313,10 +334,26 @@ def record_payment(command: RecordPayment, *, uow: Workspace, clock: Clock) -> O
                 ref=command.ref,
                 for_=command.for_,
                 at=now,
+                by=_who(command.by, "records the payment"),
             )
         )
 
     return _run(command, uow, clock, decide)
+
+
+def confirm_payment(command: ConfirmPayment, *, uow: Workspace, clock: Clock) -> Outcome:
+    """The payee confirms a recorded payment; from then on it counts."""
+
+    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        return commands.confirm_payment(deal, state, ref=command.ref, by=command.by, at=now)
+
+    return _run(command, uow, clock, decide)
+
+
+def _who(by: str | None, does: str) -> str:
+    if not by:
+        raise RefusedCommand(f"say who {does} (`by`, a person of the deal)")
+    return by
 
 
 def claim_work(command: ClaimWork, *, uow: Workspace, clock: Clock) -> Outcome:
@@ -325,7 +362,13 @@ def claim_work(command: ClaimWork, *, uow: Workspace, clock: Clock) -> Outcome:
     def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
         return list(
             commands.claim(
-                deal, state, amount=command.amount, for_=command.for_, evidence=refs, at=now
+                deal,
+                state,
+                amount=command.amount,
+                for_=command.for_,
+                evidence=refs,
+                at=now,
+                by=_who(command.by, "claims the work"),
             )
         )
 
@@ -340,7 +383,7 @@ def decide_gate(command: DecideGate, *, uow: Workspace, clock: Clock) -> Outcome
                 state,
                 phase=command.phase,
                 decision=command.decision,
-                by=list(command.by),
+                by=command.by,
                 at=now,
             )
         )

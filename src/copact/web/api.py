@@ -269,20 +269,43 @@ def payment(
     body: s.PaymentIn,
     key: IdempotencyKey,
 ) -> dict[str, Any]:
-    """Record a payment between the parties (your party pays or receives it)."""
+    """Record a payment your party made; it counts once the payee confirms it."""
     d = ctx.guard.deal(who, deal, "payment.record", ip=client_ip(request))
     ctx.guard.side(
         who,
         d,
-        {body.payer, body.payee},
+        {body.payer},
         action="payment.record",
         ip=client_ip(request),
-        why="you record payments your party made or received",
+        why="you record payments your party made; the payee confirms them",
     )
     command = ops.RecordPayment(
-        d.id, body.payer, body.payee, body.decimal(), body.ref, body.for_, scoped_key(who, key)
+        d.id,
+        body.payer,
+        body.payee,
+        body.decimal(),
+        body.ref,
+        body.for_,
+        scoped_key(who, key),
+        ctx.guard.person(who, d),
     )
     return _answer(response, run(ctx.workspace, ops.record_payment, command, clock=ctx.clock))
+
+
+@router.post("/deals/{deal}/payments/{ref}/confirm", response_model=s.OutcomeOut)
+def payment_confirm(
+    ctx: Ctx,
+    who: Actor,
+    request: Request,
+    response: Response,
+    deal: str,
+    ref: str,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """Confirm that a payment recorded by the other party reached yours."""
+    d = ctx.guard.deal(who, deal, "payment.confirm", ip=client_ip(request))
+    command = ops.ConfirmPayment(d.id, ref, ctx.guard.person(who, d), scoped_key(who, key))
+    return _answer(response, run(ctx.workspace, ops.confirm_payment, command, clock=ctx.clock))
 
 
 @router.post("/deals/{deal}/claims", response_model=s.OutcomeOut)
@@ -308,7 +331,12 @@ def claim(
     for sha in body.evidence:
         ctx.guard.evidence(who, d, sha, ip=client_ip(request))
     command = ops.ClaimWork(
-        d.id, Decimal(body.amount), body.for_, tuple(body.evidence), scoped_key(who, key)
+        d.id,
+        Decimal(body.amount),
+        body.for_,
+        tuple(body.evidence),
+        scoped_key(who, key),
+        ctx.guard.person(who, d),
     )
     return _answer(response, run(ctx.workspace, ops.claim_work, command, clock=ctx.clock))
 
@@ -324,9 +352,10 @@ def gate(
     body: s.GateIn,
     key: IdempotencyKey,
 ) -> dict[str, Any]:
-    """Record a gate decision by its deciders (you among them)."""
+    """Record your own decision on a gate; it is decided when every decider has recorded the
+    same decision (`GET /deals/{deal}` shows the votes so far)."""
     d = ctx.guard.deal(who, deal, "gate.decide", ip=client_ip(request))
-    by = tuple(dict.fromkeys([ctx.guard.person(who, d), *body.by]))
+    by = ctx.guard.person(who, d)
     command = ops.DecideGate(d.id, phase, body.decision, by, scoped_key(who, key))
     return _answer(response, run(ctx.workspace, ops.decide_gate, command, clock=ctx.clock))
 
@@ -467,9 +496,9 @@ def decision(
     body: s.DecisionIn,
     key: IdempotencyKey,
 ) -> dict[str, Any]:
-    """Enter a decision in the deal's log, with the people who took it (you among them)."""
+    """Enter a decision in the deal's log in your own name (each person records their own)."""
     d = ctx.guard.deal(who, deal, "decision.log", ip=client_ip(request))
-    by = tuple(dict.fromkeys([ctx.guard.person(who, d), *body.by]))
+    by = (ctx.guard.person(who, d),)
     command = ops.LogDecision(d.id, body.decision, by, body.topic, scoped_key(who, key))
     return _answer(response, run(ctx.workspace, ops.log_decision, command, clock=ctx.clock))
 

@@ -48,6 +48,8 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=2000)]
 Key = Annotated[str, Form(min_length=1, max_length=100)]
 _LOGIN_CSRF = "copact_login"
+#: a browser that signed in to an account before: its own sign-in budget (``web.throttle``)
+_DEVICE = "copact_device"
 
 
 def install_filters(templates: Jinja2Templates) -> None:
@@ -111,7 +113,12 @@ def login(
     if not expected or not secrets.compare_digest(expected, csrf):
         raise CsrfRefused("the sign-in form has expired; reload the page and sign in again")
     try:
-        signed = ctx.accounts.sign_in(username.strip(), password, ip=client_ip(request))
+        signed = ctx.accounts.sign_in(
+            username.strip(),
+            password,
+            ip=client_ip(request),
+            device=request.cookies.get(_DEVICE),
+        )
     except Throttled as exc:
         response = _render(ctx, request, "login.html", None, csrf=csrf, next=next, error=str(exc))
         response.status_code = 429
@@ -138,6 +145,16 @@ def login(
     done = RedirectResponse(target, status_code=303)
     _session_cookie(ctx, request, done, signed.session_id)
     done.delete_cookie(_LOGIN_CSRF, path="/login")
+    if signed.device is not None:
+        done.set_cookie(
+            _DEVICE,
+            signed.device,
+            httponly=True,
+            samesite="strict",
+            secure=secure_request(ctx, request),
+            path="/login",
+            max_age=int(ctx.settings.login_device_max_age.total_seconds()),
+        )
     return done
 
 
@@ -409,13 +426,20 @@ def payment(
     ctx.guard.side(
         who,
         d,
-        {payer, payee},
+        {payer},
         action="payment.record",
         ip=client_ip(request),
-        why="you record payments your party made or received",
+        why="you record payments your party made; the payee confirms them",
     )
     command = ops.RecordPayment(
-        d.id, payer, payee, _decimal(amount), ref.strip(), for_ or None, scoped_key(who, key)
+        d.id,
+        payer,
+        payee,
+        _decimal(amount),
+        ref.strip(),
+        for_ or None,
+        scoped_key(who, key),
+        ctx.guard.person(who, d),
     )
     run(ctx.workspace, ops.record_payment, command, clock=ctx.clock)
     return _back(request, who, f"/deals/{d.id}/invoices", f"payment {ref} recorded")
@@ -511,13 +535,22 @@ def gate(
     phase: str,
     key: Key,
     decision: Annotated[str, Form(max_length=10)],
-    by: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
 ) -> RedirectResponse:
     d = ctx.guard.deal(who, deal, "gate.decide", ip=client_ip(request))
-    deciders = tuple(dict.fromkeys([ctx.guard.person(who, d), *by]))
-    command = ops.DecideGate(d.id, phase, decision, deciders, scoped_key(who, key))
+    me = ctx.guard.person(who, d)
+    command = ops.DecideGate(d.id, phase, decision, me, scoped_key(who, key))
     run(ctx.workspace, ops.decide_gate, command, clock=ctx.clock)
-    return _back(request, who, f"/deals/{d.id}/gates", f"gate of {phase}: {decision}")
+    return _back(request, who, f"/deals/{d.id}/gates", f"your decision on {phase}: {decision}")
+
+
+@router.post("/deals/{deal}/payments/{ref}/confirm")
+def payment_confirm(
+    ctx: Ctx, request: Request, who: FormUser, deal: str, ref: str, key: Key
+) -> RedirectResponse:
+    d = ctx.guard.deal(who, deal, "payment.confirm", ip=client_ip(request))
+    command = ops.ConfirmPayment(d.id, ref, ctx.guard.person(who, d), scoped_key(who, key))
+    run(ctx.workspace, ops.confirm_payment, command, clock=ctx.clock)
+    return _back(request, who, f"/deals/{d.id}/invoices", f"payment {ref} confirmed")
 
 
 # -- decisions and risks --

@@ -9,7 +9,13 @@ from typing import Any
 from copact.core.changes import missing_approvals
 from copact.core.deal import Deal
 from copact.core.events import dump_event
-from copact.core.settlement import TRIGGERS, open_triggers, settle_exit, settlement_to_json
+from copact.core.settlement import (
+    TRIGGERS,
+    open_triggers,
+    settle_exit,
+    settlement_of,
+    settlement_to_json,
+)
 from copact.core.state import DealState, deal_state
 from copact.errors import RefusedCommand
 from copact.services.workspace import ConcurrentChange, Outcome, Workspace
@@ -53,6 +59,16 @@ def exit_preview(
     if trigger not in TRIGGERS:
         raise RefusedCommand(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
     events = workspace.events(deal.id)
+    recorded = settlement_of(deal, events)
+    if recorded is not None:  # the deal has ended (or will, after notice): show its settlement
+        return {
+            "trigger": recorded.trigger,
+            "on": recorded.on,
+            "open": False,
+            "why": f"closed: {recorded.by} invoked a {recorded.trigger} exit on {recorded.on}, "
+            f"effective {recorded.effective}",
+            "settlement": settlement_to_json(recorded),
+        }
     why = open_triggers(deal, events, on=on, by=party)[trigger]
     if not why.startswith("open"):
         return {"trigger": trigger, "on": on, "open": False, "why": why, "settlement": None}

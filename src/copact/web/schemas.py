@@ -78,10 +78,9 @@ class ClaimIn(_In):
 
 
 class GateIn(_In):
+    """Your own decision on the gate: nobody records another person's."""
+
     decision: Literal["proceed", "adjust", "pause"]
-    by: Annotated[list[Slug], Field(max_length=20)] = Field(
-        default=[], description="The deciders present; you are added yourself"
-    )
 
 
 class ChangeIn(_In):
@@ -96,9 +95,6 @@ class ExitIn(_In):
 
 class DecisionIn(_In):
     decision: Annotated[str, Field(min_length=3, max_length=2000)]
-    by: Annotated[list[Slug], Field(max_length=20)] = Field(
-        default=[], description="The people who took it; you are added yourself"
-    )
     topic: Annotated[str | None, Field(max_length=200)] = None
 
 
@@ -189,15 +185,15 @@ class InvoiceOut(BaseModel):
     date: str
     from_: str = Field(alias="from")
     to: str
+    lines: list[InvoiceLineOut]
+    total: str
+    due: str
+    overdue: bool
     status: Literal["open", "part-paid", "paid"]
     from_advance: str
     due_in_cash: str
     paid: str
     outstanding: str
-    lines: list[InvoiceLineOut]
-    total: str
-    due: str
-    overdue: bool
 
 
 class ChangeOut(BaseModel):

@@ -46,11 +46,29 @@ def serve(
     examples: Annotated[
         Path | None, typer.Option(help="Where the example deals are (for --demo).", hidden=True)
     ] = None,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A reverse proxy (address or network, e.g. 10.0.0.2 or 10.0.0.0/8) whose "
+            "X-Forwarded-For and X-Forwarded-Proto are believed; repeat for several. "
+            "Default: none, the connecting address is the client."
+        ),
+    ] = None,
+    trusted_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A Host name the app answers to (others get 400); repeat for several. "
+            "Default: 127.0.0.1 and localhost when listening on loopback, else any."
+        ),
+    ] = None,
 ) -> None:
     """Run the web app and the JSON API (OpenAPI at /api/v1/openapi.json). Migrations run on
     start, on SQLite or PostgreSQL alike.
 
     Example: `copact serve --demo` then open http://127.0.0.1:8000
+
+    Behind a reverse proxy: `copact serve --host 10.0.0.5 --trusted-proxy 10.0.0.2
+    --trusted-host copact.example.com`
     """
     import uvicorn
 
@@ -60,7 +78,11 @@ def serve(
     root = workspace or (Path("demo-workspace") if demo else default_workspace())
     try:
         ws = server.open_for_serving(root, database)
-        settings = WebSettings(workspace=root)
+        settings = WebSettings(
+            workspace=root,
+            trusted_proxies=tuple(trusted_proxy or ()),
+            trusted_hosts=tuple(trusted_host or _loopback_names(host)),
+        )
         if demo:
             source = examples or (_EXAMPLES if _EXAMPLES.is_dir() else Path("examples"))
             issued = server.load_demo(ws, source, settings)
@@ -85,9 +107,14 @@ def serve(
         create_app(settings, workspace=ws),
         host=host,
         port=port,
-        proxy_headers=True,
+        proxy_headers=False,  # the app reads them from settings.trusted_proxies only
         log_level="warning",
     )
+
+
+def _loopback_names(host: str) -> tuple[str, ...]:
+    """The Host names of a server listening on loopback only (no DNS rebinding to it)."""
+    return ("127.0.0.1", "localhost") if host in ("127.0.0.1", "localhost") else ()
 
 
 def _serve_workers(host: str, port: int, workers: int) -> None:
@@ -107,7 +134,7 @@ def _serve_workers(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
+        proxy_headers=False,
         log_level="warning",
     )
     bound = config.bind_socket()

@@ -35,7 +35,8 @@ __all__ = [
     "events",
     "evidence",
     "idempotency",
-    "login_attempts",
+    "login_devices",
+    "login_throttle",
     "metadata",
     "sessions",
     "users",
@@ -150,14 +151,29 @@ api_tokens = Table(
     Column("revoked", DateTime(timezone=True), nullable=True),
 )
 
-login_attempts = Table(
-    "login_attempts",
+# -- the sign-in throttle (migration 0005): a row a counter, ``scope`` one of ``account+address``,
+# ``account``, ``address``, ``device``; ``key`` what it counts (e.g. ``ana|203.0.113.7``). An
+# attempt is counted before its password is checked, by one UPDATE that only a row whose wait is
+# over lets through (or the INSERT the primary key serialises), so simultaneous tries queue here.
+
+login_throttle = Table(
+    "login_throttle",
     metadata,
+    Column("scope", String(16), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_attempt", DateTime(timezone=True), nullable=False),
+    Column("next_allowed", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("scope", "key"),
+)
+
+#: browsers that signed in to an account: the digest of their device cookie
+login_devices = Table(
+    "login_devices",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
     Column("username", String(100), nullable=False),
-    Column("ip", String(64), nullable=False),
-    Column("failures", Integer, nullable=False),
-    Column("last_failure", DateTime(timezone=True), nullable=False),
-    PrimaryKeyConstraint("username", "ip"),
+    Column("created", DateTime(timezone=True), nullable=False),
 )
 
 access_log = Table(

@@ -1,11 +1,12 @@
 """People who sign in: users of one party, server-side sessions, API tokens and the login
 throttle. The web app's auth use cases, on the workspace's database.
 
-Sign-in, step by step: the throttle for (username, address) is consulted first; a try during
-its wait is answered 429 without checking the password, so guessing costs time, not just CPU.
-Each failure doubles the next wait after ``login_free_failures`` free ones (1 s, 2 s, 4 s … up
-to ``login_max_delay``); a success clears it. Because the key is the account *and* the
-address, an attacker elsewhere slows only themselves: the real user is never locked out.
+Sign-in, step by step: the attempt is counted by the throttle (``copact.web.throttle``) before
+the password is checked; a try during a wait is answered 429 without a check, so guessing costs
+time, not just CPU, and simultaneous guesses cannot all be checked. The counters are per
+account and address, per account and per address; a browser that signed in to the account
+before has a device cookie and a counter of its own, so a stranger spending the account's
+budget does not lock the real user out. A success clears the account's counters.
 
 A session id is 32 random bytes given to the browser once; the database keeps its SHA-256. A
 new id is made at every sign-in (no fixation), sign-out deletes the row, and a session idle for
@@ -32,9 +33,10 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from copact.errors import CopactError
-from copact.store.tables import api_tokens, login_attempts, sessions, users
+from copact.store.tables import api_tokens, login_devices, sessions, users
 from copact.web.passwords import hash_password, needs_rehash, verify_password
 from copact.web.settings import WebSettings
+from copact.web.throttle import Throttle, Throttled
 
 __all__ = [
     "MIN_PASSWORD",
@@ -67,14 +69,6 @@ class AccountError(CopactError):
     """A user could not be created or found."""
 
 
-class Throttled(CopactError):
-    """Too many failed sign-ins from this address for this account: wait ``retry_after`` s."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
-        self.retry_after = retry_after
-
-
 @dataclass(frozen=True)
 class Principal:
     """Who is asking: a user (through a session or one of their API tokens)."""
@@ -95,6 +89,7 @@ class Principal:
 class SignIn:
     principal: Principal
     session_id: str  # given to the browser once
+    device: str | None = None  # a new device cookie for the browser, when it had none
 
 
 def _digest(secret: str) -> str:
@@ -111,6 +106,7 @@ class Accounts:
         self.engine = engine
         self.settings = settings
         self.clock = clock
+        self.throttle = Throttle(engine, settings, clock)
         # token digest → (principal, until): a script's burst of requests costs one lookup;
         # a revocation takes effect within ``settings.token_cache`` (and at once here)
         self._tokens: dict[str, tuple[Principal, float]] = {}
@@ -179,27 +175,35 @@ class Accounts:
 
     # -- sign in and out --
 
-    def sign_in(self, username: str, password: str, *, ip: str) -> SignIn | None:
+    def sign_in(
+        self, username: str, password: str, *, ip: str, device: str | None = None
+    ) -> SignIn | None:
         """A new session for the right password; None for a wrong one (or no such user, which
-        takes as long). Raises :class:`Throttled` while the wait after failures runs."""
+        takes as long). Raises :class:`Throttled`, without checking the password, while a wait
+        of the attempt's counters runs. ``device`` is the browser's device cookie, if any: one
+        this account issued counts the attempt against that browser alone."""
         now = self.clock()
         key_ip = ip[:64]
         key_user = username[:100]
+        known = self._device(key_user, device, now)
+        counters = self.throttle.counters(key_user, key_ip, device=known)
+        self.throttle.take(counters)  # counted before the check: concurrent tries queue here
         with self.engine.connect() as conn:
-            attempt = self._attempt(conn, key_user, key_ip)
             row = conn.execute(select(users).where(users.c.username == key_user)).first()
-        self._wait(attempt, now)
         stored = row.password_hash if row is not None and row.active else None
         if not verify_password(stored, password) or row is None:
-            self._failed(key_user, key_ip, now)
             return None
+        self.throttle.succeeded(counters)
+        new_device = None
         with self.engine.begin() as conn:
-            conn.execute(
-                delete(login_attempts).where(
-                    login_attempts.c.username == key_user, login_attempts.c.ip == key_ip
-                )
-            )
             session_id, csrf = self._new_session(conn, row.id, key_ip, now)
+            if known is None:
+                new_device = secrets.token_urlsafe(32)
+                conn.execute(
+                    insert(login_devices).values(
+                        id_hash=_digest(new_device), username=row.username, created=now
+                    )
+                )
             if needs_rehash(row.password_hash):
                 conn.execute(
                     update(users)
@@ -217,7 +221,22 @@ class Accounts:
             csrf=csrf,
             must_change_password=bool(row.must_change_password),
         )
-        return SignIn(principal, session_id)
+        return SignIn(principal, session_id, new_device)
+
+    def _device(self, username: str, device: str | None, now: datetime) -> str | None:
+        """The digest of ``device`` when it is a device cookie of ``username``'s, not too old."""
+        if not device or len(device) > 100:
+            return None
+        digest = _digest(device)
+        with self.engine.connect() as conn:
+            created = conn.execute(
+                select(login_devices.c.created).where(
+                    login_devices.c.id_hash == digest, login_devices.c.username == username
+                )
+            ).scalar()
+        if created is None or now - _aware(created) > self.settings.login_device_max_age:
+            return None
+        return digest
 
     @staticmethod
     def _new_session(conn: Connection, user_id: str, ip: str, now: datetime) -> tuple[str, str]:
@@ -236,24 +255,6 @@ class Accounts:
         )
         return session_id, csrf
 
-    @staticmethod
-    def _attempt(conn: Connection, username: str, ip: str) -> tuple[int, datetime] | None:
-        """(failures, the last one's time) of signing in as ``username`` from ``ip``."""
-        row = conn.execute(
-            select(login_attempts.c.failures, login_attempts.c.last_failure).where(
-                login_attempts.c.username == username, login_attempts.c.ip == ip
-            )
-        ).first()
-        return None if row is None else (int(row[0]), row[1])
-
-    def _wait(self, attempt: tuple[int, datetime] | None, now: datetime) -> None:
-        """Raise :class:`Throttled` while the wait after earlier failures runs."""
-        if attempt is None:
-            return
-        ready = _aware(attempt[1]) + self._delay(attempt[0])
-        if now < ready:
-            raise Throttled(max(1, int((ready - now).total_seconds() + 0.999)))
-
     def change_password(
         self, who: Principal, *, current: str, new: str, confirm: str, ip: str
     ) -> SignIn:
@@ -261,27 +262,28 @@ class Accounts:
         ``current`` is right, ``new`` is long enough, differs from it and is ``confirm``ed.
         Every session of the user ends; the one returned is the browser's new one.
 
-        A wrong current password counts as a failed sign-in of (user, address), so a stolen
-        session cannot be used to guess the password faster than the sign-in page allows."""
+        Checking the current password counts as a sign-in attempt of (user, address), so a
+        stolen session cannot be used to guess the password faster than the sign-in page
+        allows."""
         if who.session is None:
             raise AccountError("sign in with your password to change it")
         now = self.clock()
         key_ip = ip[:64]
+        if new != confirm:
+            raise AccountError("The new password and its confirmation differ; type it twice.")
+        if len(new) < MIN_PASSWORD:
+            raise AccountError(f"A new password has at least {MIN_PASSWORD} characters.")
+        counters = self.throttle.counters(who.username, key_ip, device=None)
+        self.throttle.take(counters)
         with self.engine.connect() as conn:
-            attempt = self._attempt(conn, who.username, key_ip)
             stored = conn.execute(
                 select(users.c.password_hash).where(
                     users.c.id == who.user_id, users.c.active.is_(True)
                 )
             ).scalar()
-        if new != confirm:
-            raise AccountError("The new password and its confirmation differ; type it twice.")
-        if len(new) < MIN_PASSWORD:
-            raise AccountError(f"A new password has at least {MIN_PASSWORD} characters.")
-        self._wait(attempt, now)
         if not verify_password(stored, current):
-            self._failed(who.username, key_ip, now)
             raise AccountError("Your current password is not right.")
+        self.throttle.succeeded(counters)
         if new == current:
             raise AccountError("The new password must differ from the current one.")
         with self.engine.begin() as conn:
@@ -291,38 +293,9 @@ class Accounts:
                 .values(password_hash=hash_password(new), must_change_password=False)
             )
             conn.execute(delete(sessions).where(sessions.c.user_id == who.user_id))
-            conn.execute(
-                delete(login_attempts).where(
-                    login_attempts.c.username == who.username, login_attempts.c.ip == key_ip
-                )
-            )
             session_id, csrf = self._new_session(conn, who.user_id, key_ip, now)
         principal = replace(who, session=_digest(session_id), csrf=csrf, must_change_password=False)
         return SignIn(principal, session_id)
-
-    def _delay(self, failures: int) -> timedelta:
-        over = failures - self.settings.login_free_failures
-        if over < 0:
-            return timedelta(0)
-        return min(timedelta(seconds=2 ** min(over, 20)), self.settings.login_max_delay)
-
-    def _failed(self, username: str, ip: str, now: datetime) -> None:
-        with self.engine.begin() as conn:
-            done = conn.execute(
-                update(login_attempts)
-                .where(login_attempts.c.username == username, login_attempts.c.ip == ip)
-                .values(failures=login_attempts.c.failures + 1, last_failure=now)
-            ).rowcount
-            if not done:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(
-                            insert(login_attempts).values(
-                                username=username, ip=ip, failures=1, last_failure=now
-                            )
-                        )
-                except IntegrityError:
-                    pass
 
     def session(self, session_id: str) -> Principal | None:
         """The signed-in user of a session id, touching its idle clock; None when it is

@@ -6,6 +6,11 @@ throttled sign-in 429 with ``Retry-After``; anything unexpected is a 500 that sa
 (the details go to the server log). Pages get the same as an HTML page, the API as JSON
 ``{"detail": …}``.
 
+The client's address (the throttle's and the access log's) is the connection's peer;
+``X-Forwarded-For`` and ``X-Forwarded-Proto`` count only from ``settings.trusted_proxies``
+(none by default), read right to left up to the first address that is not a trusted proxy.
+With ``settings.trusted_hosts`` a request for any other ``Host`` is answered 400.
+
 Refusals decided before any deal is looked at (no session or token, a bad CSRF token, an issued
 password not yet changed) go to the access log like the guard's own: who (the session's user,
 or nobody: *anonymous*), the method and path, when, and from where. The sign-in page and static
@@ -30,7 +35,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from copact import __version__
 from copact.errors import CopactError, RefusedCommand
@@ -149,6 +156,12 @@ def create_app(
     )
     app.state.ctx = ctx
     app.add_middleware(SecurityHeaders)
+    if settings.trusted_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.trusted_hosts))
+    # outermost: the client's address and scheme are the peer's unless a configured proxy
+    # says otherwise (uvicorn's own handling is off in ``copact serve``: it trusts loopback)
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     app.mount(
         "/static",
         StaticFiles(directory=str(Path(__file__).resolve().parent / "static")),

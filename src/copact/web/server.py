@@ -108,7 +108,14 @@ def load_demo(ws: Workspace, examples: Path, settings: WebSettings) -> list[tupl
 
 
 def environment_for(settings: WebSettings, database: str | None) -> str:
-    return json.dumps({"workspace": str(settings.workspace), "database": database})
+    return json.dumps(
+        {
+            "workspace": str(settings.workspace),
+            "database": database,
+            "trusted_hosts": list(settings.trusted_hosts),
+            "trusted_proxies": list(settings.trusted_proxies),
+        }
+    )
 
 
 def app_from_environment() -> FastAPI:
@@ -116,4 +123,9 @@ def app_from_environment() -> FastAPI:
     config = json.loads(os.environ[_ENV])
     root = Path(config["workspace"])
     ws = open_for_serving(root, config.get("database"))
-    return create_app(WebSettings(workspace=root), workspace=ws)
+    settings = WebSettings(
+        workspace=root,
+        trusted_hosts=tuple(config.get("trusted_hosts", ())),
+        trusted_proxies=tuple(config.get("trusted_proxies", ())),
+    )
+    return create_app(settings, workspace=ws)

@@ -391,18 +391,22 @@ def gate(
     phase: Annotated[str, typer.Argument(help="The phase whose gate is decided.")],
     decision: Annotated[str, typer.Option(help="proceed, adjust or pause.")],
     by: Annotated[str, typer.Option("--by", help="The decider recording their own decision.")],
+    change: Annotated[
+        str | None, typer.Option(help="With adjust: the change order the phase waits for.")
+    ] = None,
     key: Key = None,
     format: Format = OutputFormat.text,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Record your own decision on a phase gate; the gate is decided when every one of its
-    deciders has recorded the same decision.
+    deciders has recorded the same decision. A pause stops the phase's milestones until a later
+    proceed; an adjust names the change order (`--change`) they wait for.
 
     Example: `copact gate hybrid-dc1 design --decision proceed --by ana`, then
     `copact gate hybrid-dc1 design --decision proceed --by sam`
     """
     ws = open_workspace(workspace)
-    command = ops.DecideGate(deal, phase, decision, by, _key(key))
+    command = ops.DecideGate(deal, phase, decision, by, _key(key), change)
     _call(ws, ops.decide_gate, command, format)
 
 

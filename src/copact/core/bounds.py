@@ -20,7 +20,10 @@ or an exit settles within it) and far below what breaks a figure. An amount must
 written in the currency's minor unit (no fraction of a cent in USD, no decimals in JPY).
 
 **Dates** of an event sit within :data:`BEFORE_EFFECTIVE` before the deal's effective date and
-no later than the day after the workspace's clock (a day's grace for time zones).
+no more than :data:`AHEAD` after the workspace's clock. Commands are dated by the clock itself;
+the window is for imported journals, which may come from a workspace whose clock runs a little
+ahead (and the examples' scenario journal is dated a few days into the future). An event dated
+9999-12-31 would otherwise stop every later command, which may not be dated before it.
 """
 
 from __future__ import annotations
@@ -32,10 +35,12 @@ from copact.core.deal import Deal
 from copact.core.money import Currency, Money
 from copact.errors import RefusedCommand
 
-__all__ = ["BEFORE_EFFECTIVE", "ceiling", "check_amount", "check_day"]
+__all__ = ["AHEAD", "BEFORE_EFFECTIVE", "ceiling", "check_amount", "check_day"]
 
 BEFORE_EFFECTIVE = timedelta(days=2 * 366)
 """How long before its effective date a deal's journal may start (negotiation, signing)."""
+AHEAD = timedelta(days=31)
+"""How far after the workspace's clock an imported event may be dated."""
 
 _TIMES = 10
 _YEARS = 10
@@ -94,11 +99,12 @@ def check_amount(deal: Deal, amount: Decimal, *, what: str, signed: bool = False
 
 
 def check_day(deal: Deal, day: date, *, today: date) -> None:
-    """Refuse an event dated ``day``: after tomorrow (by the workspace's clock ``today``) or
-    more than :data:`BEFORE_EFFECTIVE` before the deal's effective date."""
-    if day > today + timedelta(days=1):
+    """Refuse an event dated ``day``: more than :data:`AHEAD` after the workspace's clock
+    (``today``) or more than :data:`BEFORE_EFFECTIVE` before the deal's effective date."""
+    if day > today + AHEAD:
         raise RefusedCommand(
-            f"the event is dated {day}, after today ({today}): a journal records what happened"
+            f"the event is dated {day}, more than {AHEAD.days} days after today ({today}): "
+            "a journal records what happened"
         )
     earliest = deal.effective - BEFORE_EFFECTIVE
     if day < earliest:

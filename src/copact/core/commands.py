@@ -88,6 +88,9 @@ def submit(
     current = state.milestones[milestone]
     if current.state in ("submitted", "accepted", "missed"):
         raise RefusedCommand(f"{milestone} is {current.state}; it cannot be submitted now")
+    stop = state.phase_stop(spec.phase)
+    if stop:
+        raise RefusedCommand(f"{milestone} cannot be submitted: {stop}")
     required = set(spec.acceptance.evidence) if spec.acceptance else set()
     missing = sorted(required - {e.kind for e in evidence})
     if missing:
@@ -106,6 +109,9 @@ def _reviewable(deal: Deal, state: DealState, milestone: str, by: str, verb: str
     signoff = spec.acceptance.signoff if spec.acceptance else None
     if by != signoff:
         raise RefusedCommand(f"{milestone} is signed off by {signoff}, not {by}")
+    stop = state.phase_stop(spec.phase)
+    if stop and verb == "accept":
+        raise RefusedCommand(f"{milestone} cannot be accepted: {stop}")
     return spec
 
 
@@ -235,7 +241,14 @@ def claim(
 
 
 def decide_gate(
-    deal: Deal, state: DealState, *, phase: str, decision: str, by: str | list[str], at: At
+    deal: Deal,
+    state: DealState,
+    *,
+    phase: str,
+    decision: str,
+    by: str | list[str],
+    at: At,
+    change: str | None = None,
 ) -> list[GateDecided]:
     """One decider of a phase gate records their own decision; the gate is decided when every
     decider has recorded the same one (the fold counts the votes). A list of several people
@@ -252,7 +265,15 @@ def decide_gate(
         )
     if decision not in ("proceed", "adjust", "pause"):
         raise RefusedCommand("a gate decision is proceed, adjust or pause")
-    return [GateDecided(at=at, deal=deal.id, phase=phase, decision=decision, by=people)]
+    if decision == "adjust" and (change is None or change not in state.changes):
+        raise RefusedCommand(
+            "an adjust names the change order it waits for (`change`), proposed first"
+        )
+    if decision != "adjust" and change is not None:
+        raise RefusedCommand("only an adjust names a change order")
+    return [
+        GateDecided(at=at, deal=deal.id, phase=phase, decision=decision, by=people, change=change)
+    ]
 
 
 def log_decision(
@@ -389,7 +410,15 @@ def admit(
             by=event.by,
         )
     elif isinstance(event, GateDecided):
-        decide_gate(deal, state, phase=event.phase, decision=event.decision, by=event.by, at=at)
+        decide_gate(
+            deal,
+            state,
+            phase=event.phase,
+            decision=event.decision,
+            by=event.by,
+            at=at,
+            change=event.change,
+        )
     elif isinstance(event, Invoice):
         for line in event.lines:
             (expected,) = invoice_for(deal, state, milestone=line.for_, number=event.number, at=at)

@@ -171,6 +171,7 @@ class GateDecided(_Base):
     phase: Slug
     decision: Literal["proceed", "adjust", "pause"]
     by: Annotated[list[Slug], Field(min_length=1)]
+    change: Slug | None = None  # the change order an ``adjust`` waits for
 
 
 class _Change(_Base):

@@ -110,6 +110,26 @@ class DealState:
     pending_payments: dict[str, Payment] = field(default_factory=dict)  # ref → not confirmed
     confirmed_by: dict[str, str] = field(default_factory=dict)  # payment ref → who confirmed
     gate_votes: dict[str, dict[str, str]] = field(default_factory=dict)  # phase → person → vote
+    gate_changes: dict[str, str] = field(default_factory=dict)  # phase → change an adjust awaits
+
+    def phase_stop(self, phase: str | None) -> str | None:
+        """Why work on ``phase`` cannot go on now, or ``None``: its gate is paused (until a
+        later proceed), or adjusted and the change order it names is not yet approved."""
+        if phase is None:
+            return None
+        decision = self.gates.get(phase)
+        if decision == "pause":
+            return f"the gate of {phase} is paused until its deciders record proceed"
+        if decision == "adjust":
+            change = self.gate_changes.get(phase)
+            standing = self.changes.get(change) if change else None
+            if standing is None or standing.status != "approved":
+                return (
+                    f"the gate of {phase} was adjusted: change order {change or '(none named)'} "
+                    "must be approved first"
+                )
+        return None
+
     decisions: tuple[DecisionLogged, ...] = ()
     windows: tuple[WindowRecorded, ...] = ()
     risks: dict[str, RiskEntry] = field(default_factory=dict)
@@ -277,14 +297,19 @@ class _Fold:
     def on_gate(self, state: DealState, e: GateDecided) -> DealState:
         """Each decider records their own vote; the gate is decided when every decider's
         latest vote is the same decision, and a new round of votes starts from there."""
-        votes = {**state.gate_votes.get(e.phase, {}), **dict.fromkeys(e.by, e.decision)}
+        vote = e.decision if e.change is None else f"{e.decision} {e.change}"
+        votes = {**state.gate_votes.get(e.phase, {}), **dict.fromkeys(e.by, vote)}
         spec = self.deal.phase(e.phase)
         deciders = set(spec.gate.deciders) if spec is not None and spec.gate else set(e.by)
-        if deciders <= set(votes) and {votes[p] for p in deciders} == {e.decision}:
+        if deciders <= set(votes) and {votes[p] for p in deciders} == {vote}:
+            changes = {k: v for k, v in state.gate_changes.items() if k != e.phase}
+            if e.change is not None:
+                changes[e.phase] = e.change
             return replace(
                 state,
                 gates={**state.gates, e.phase: e.decision},
                 gate_votes={**state.gate_votes, e.phase: {}},
+                gate_changes=changes,
             )
         return replace(state, gate_votes={**state.gate_votes, e.phase: votes})
 

@@ -22,12 +22,14 @@ from decimal import Decimal
 from typing import Any
 
 from copact.core import commands
-from copact.core.changes import approve_change, propose_change, reject_change
+from copact.core.changes import approve_change, propose_change, protected_changes, reject_change
 from copact.core.deal import Deal
 from copact.core.events import Event, EvidenceRef
 from copact.core.invoicing import invoice_amounts
 from copact.core.settlement import invoke_exit, refuse_after_exit
 from copact.core.state import DealState, deal_state
+from copact.dealfile.dump import amend
+from copact.dealfile.loader import load_text
 from copact.errors import RefusedCommand
 from copact.services.workspace import Outcome, Workspace, patch_problem
 
@@ -136,6 +138,7 @@ class DecideGate:
     decision: str
     by: str
     key: str | None = None
+    change: str | None = None  # an adjust names the change order it waits for
 
 
 @dataclass(frozen=True)
@@ -385,20 +388,47 @@ def decide_gate(command: DecideGate, *, uow: Workspace, clock: Clock) -> Outcome
                 decision=command.decision,
                 by=command.by,
                 at=now,
+                change=command.change,
             )
         )
 
     return _run(command, uow, clock, decide)
 
 
+def _guard_amendment(text: str, change: str, patch: dict[str, Any], state: DealState) -> None:
+    """Refuse a patch whose deal would not load, would fail ``copact check`` where the current
+    one does not, or would take back what the journal holds (``core.changes``)."""
+    deal = state.deal
+    problem = patch_problem(text, patch, deal.id)
+    if problem:
+        raise RefusedCommand(f"change {change}: {problem}")
+    after = load_text(amend(text, patch), f"{deal.id} (amended)").deal
+    assert after is not None  # patch_problem said it loads
+    held = {
+        m.id: ("accepted" if m.state == "accepted" else m.state)
+        + (" and invoiced" if m.invoiced else "")
+        for m in state.milestones.values()
+        if m.invoiced or m.state in ("submitted", "accepted")
+    }
+    taken_back = protected_changes(
+        deal,
+        after,
+        held=held,
+        invoiced=[m.id for m in state.milestones.values() if m.invoiced],
+        money_moved=bool(state.payment_refs or state.invoices),
+    )
+    if taken_back:
+        raise RefusedCommand(f"change {change}: " + "; ".join(taken_back))
+
+
 def propose_change_order(command: ProposeChange, *, uow: Workspace, clock: Clock) -> Outcome:
-    """Propose an amendment; its patch must give a deal that loads, checked now, not later."""
-    if command.patch:
-        problem = patch_problem(uow.deal_text(command.deal), command.patch, command.deal)
-        if problem:
-            raise RefusedCommand(problem)
+    """Propose an amendment; its patch must give a deal that loads and checks, and keep what
+    was accepted, invoiced or paid (checked now, and again at each approval)."""
+    text = uow.deal_text(command.deal) if command.patch else ""
 
     def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
+        if command.patch:
+            _guard_amendment(text, command.change, command.patch, state)
         return list(
             propose_change(
                 deal,
@@ -416,12 +446,16 @@ def propose_change_order(command: ProposeChange, *, uow: Workspace, clock: Clock
 
 def approve_change_order(command: ApproveChange, *, uow: Workspace, clock: Clock) -> Outcome:
     """Approve a change order; the last approval it needs makes the next deal version
-    (``Outcome.version``)."""
+    (``Outcome.version``). Refused when the amendment no longer fits the deal as it now
+    stands (a milestone it drops was accepted since it was proposed, say)."""
+    text = uow.deal_text(command.deal)
 
     def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        return list(
-            approve_change(deal, state.changes, change=command.change, by=command.by, at=now)
-        )
+        approved = approve_change(deal, state.changes, change=command.change, by=command.by, at=now)
+        patch = state.changes[command.change].patch
+        if patch:
+            _guard_amendment(text, command.change, patch, state)
+        return list(approved)
 
     return _run(command, uow, clock, decide)
 

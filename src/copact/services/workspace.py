@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,9 +21,10 @@ from typing import Any, BinaryIO
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from copact.core.bounds import check_day
 from copact.core.commands import admit
 from copact.core.deal import Deal
-from copact.core.diagnostic import Severity
+from copact.core.diagnostic import Diagnostic, Severity
 from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
@@ -34,16 +36,27 @@ from copact.core.events import (
 from copact.core.evidence import check_evidence
 from copact.core.state import RunningFold, deal_state
 from copact.dealfile.dump import amend
-from copact.dealfile.loader import load_text
+from copact.dealfile.loader import LoadedDeal, load_text
 from copact.errors import CopactError, RefusedCommand
+from copact.rules.runner import check_deal
 from copact.store import journal
 from copact.store.blobs import DEFAULT_LIMIT, BlobStore
 from copact.store.checkpoint import Checkpoint, SigningKey, VersionHash
-from copact.store.engine import migrate, open_engine
+from copact.store.engine import (
+    Unopenable,
+    behind,
+    is_disk_full,
+    migrate,
+    open_engine,
+    sqlite_file,
+    with_file,
+    writable,
+)
 from copact.store.journal import EvidenceRecord
 
 __all__ = [
     "ConcurrentChange",
+    "DiskFull",
     "IdempotencyConflict",
     "ImportRefused",
     "Outcome",
@@ -59,6 +72,10 @@ KEY = "keys/checkpoint.pem"
 
 class WorkspaceError(CopactError):
     """The workspace is missing, or a deal is not in it."""
+
+
+class DiskFull(WorkspaceError):
+    """A write the disk had no room for; nothing of it was kept."""
 
 
 class IdempotencyConflict(RefusedCommand):
@@ -92,7 +109,101 @@ def _common_prefix(held: list[Event], incoming: list[Event]) -> int:
 
 
 def default_workspace() -> Path:
-    return Path(os.environ.get("COPACT_WORKSPACE", "copact-workspace"))
+    return Path(os.environ.get("COPACT_WORKSPACE") or "copact-workspace")
+
+
+DEFAULT_DATABASE = "sqlite:///copact.db"
+"""A SQLite path in ``copact.toml`` is read from the workspace folder: copied or moved, the
+folder takes its database with it."""
+
+
+def _settings(root: Path) -> dict[str, Any]:
+    config = root / CONFIG
+    if not config.is_file():
+        raise WorkspaceError(f"{root} is not a workspace; create one with `copact init {root}`")
+    try:
+        return tomllib.loads(config.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise WorkspaceError(f"{config}: {exc}") from None
+
+
+def _database_url(root: Path, settings: dict[str, Any]) -> str:
+    """The database URL of ``copact.toml``, its SQLite file made absolute from the folder.
+
+    Workspaces made before the path was relative hold the absolute path of the folder they
+    were made in. Moved or copied with a folder of the same name, the folder's own file is
+    meant; under another name, which file is meant cannot be told, and the user is told how
+    to say it."""
+    config = root / CONFIG
+    url = settings.get("database")
+    fix = f'write `database = "{DEFAULT_DATABASE}"` in {config}'
+    if not isinstance(url, str) or not url:
+        raise WorkspaceError(f"{config}: `database` must be a database URL; {fix}")
+    try:
+        path = sqlite_file(url)
+    except ValueError as exc:
+        raise WorkspaceError(f"{config}: `database`: {exc}") from None
+    if path is None:
+        return url
+    folder = root.resolve()
+    if not path.is_absolute():
+        return with_file(url, folder / path)
+    if path.resolve().is_relative_to(folder):
+        return url
+    own = folder / path.name
+    if own.is_file():
+        if path.parent.name == folder.name:
+            return with_file(url, own)
+        raise WorkspaceError(
+            f"{config}: the database is {path}, outside this workspace, yet the folder holds "
+            f"its own {path.name}: was the workspace copied or moved under another name? To "
+            f"use the folder's own file, {fix}; to keep using {path}, remove {own}"
+        )
+    return url
+
+
+def _stored_url(root: Path, database: str | None) -> str:
+    """What ``copact init`` writes in ``copact.toml``: a SQLite file given relative to the
+    current folder becomes relative to the workspace when it lies inside it."""
+    if database is None:
+        return DEFAULT_DATABASE
+    try:
+        path = sqlite_file(database)
+    except ValueError as exc:
+        raise WorkspaceError(f"--database: {exc}") from None
+    if path is None:
+        return database
+    path = path.resolve()
+    folder = root.resolve()
+    if path.is_relative_to(folder):
+        return with_file(database, path.relative_to(folder))
+    return with_file(database, path)
+
+
+def _config_text(url: str) -> str:
+    return (
+        "# the database; a SQLite file is read from this folder, so the workspace can move\n"
+        f"database = {json.dumps(url)}\n"
+        "# the largest evidence file accepted, in bytes\n"
+        f"evidence-limit = {DEFAULT_LIMIT}\n"
+    )
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``path`` as a whole or not at all (a full disk leaves no half a file)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _disk_full(what: str) -> DiskFull:
+    return DiskFull(f"disk full: {what}; nothing of it was kept. Free some space and retry")
 
 
 @dataclass(frozen=True)
@@ -119,32 +230,95 @@ class Workspace:
     engine: Engine
     clock: Callable[[], datetime]
     evidence_limit: int = DEFAULT_LIMIT
+    readonly: bool = False  # opened so by read commands, or because it may not be written
 
     @classmethod
     def init(cls, root: Path, *, database: str | None, clock: Callable[[], datetime]) -> Workspace:
-        root.mkdir(parents=True, exist_ok=True)
-        (root / "evidence").mkdir(exist_ok=True)
-        url = database or f"sqlite:///{(root / 'copact.db').resolve()}"
-        if not (root / CONFIG).exists():
-            (root / CONFIG).write_text(
-                f'database = "{url}"\n# the largest evidence file accepted, in bytes\n'
-                f"evidence-limit = {DEFAULT_LIMIT}\n"
-            )
-        SigningKey.load_or_create(root / KEY)
-        return cls.open(root, clock=clock)
+        """Create a workspace in ``root``, or finish one an interrupted ``init`` left, or open
+        (and upgrade) an existing one, its config untouched. ``copact.toml`` is written last
+        and whole: an ``init`` stopped by a full disk leaves no workspace, and what it had
+        made of one is removed."""
+        made = [p for p in (root, root / "evidence") if not p.exists()]
+        key = root / KEY
+        settings = None if not (root / CONFIG).is_file() else _settings(root)
+        if settings is None:
+            settings = {"database": _stored_url(root, database), "evidence-limit": DEFAULT_LIMIT}
+        db = sqlite_file(_database_url(root, settings))
+        fresh = [p for p in (key, db) if p is not None and not p.exists()]
+        try:
+            for folder in made:
+                folder.mkdir(parents=True)
+            if not key.is_file():
+                SigningKey.load_or_create(key)
+            ws = cls._connect(root, settings, clock=clock, readonly=False, create=True)
+            if not (root / CONFIG).is_file():
+                _write_whole(root / CONFIG, _config_text(settings["database"]))
+        except BaseException as exc:
+            for path in fresh:
+                for side in ("", "-wal", "-shm", "-journal"):
+                    path.with_name(path.name + side).unlink(missing_ok=True)
+            if made:
+                shutil.rmtree(made[0], ignore_errors=True)
+            if is_disk_full(exc):
+                raise _disk_full(f"the workspace could not be created in {root}") from None
+            raise
+        return ws
 
     @classmethod
-    def open(cls, root: Path, *, clock: Callable[[], datetime]) -> Workspace:
+    def open(
+        cls, root: Path, *, clock: Callable[[], datetime], readonly: bool = False
+    ) -> Workspace:
+        """The workspace in ``root``. Opening writes nothing (the schema is migrated only when
+        it is behind). With ``readonly`` nothing can be written either: the CLI's read
+        commands open so; a database file or folder this process may not write is opened
+        read-only whatever was asked, so reading a read-only copy works and a write says
+        why it cannot. A database file that is not there is an error, never a new empty
+        journal (``copact init`` makes one)."""
+        return cls._connect(root, _settings(root), clock=clock, readonly=readonly, create=False)
+
+    @classmethod
+    def _connect(
+        cls,
+        root: Path,
+        settings: dict[str, Any],
+        *,
+        clock: Callable[[], datetime],
+        readonly: bool,
+        create: bool,
+    ) -> Workspace:
         config = root / CONFIG
-        if not config.is_file():
-            raise WorkspaceError(f"{root} is not a workspace; create one with `copact init {root}`")
+        url = _database_url(root, settings)
+        path = sqlite_file(url)
+        if path is not None and not path.is_file():
+            if not create:
+                raise WorkspaceError(
+                    f"{config}: the database file {path} does not exist (moved or deleted?); "
+                    "nothing was created in its place. Restore it, or name the right file in "
+                    f"`database`, or start an empty journal there with `copact init {root}`"
+                )
+        elif path is not None and not writable(path):
+            readonly = True
+        limit = settings.get("evidence-limit", DEFAULT_LIMIT)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+            raise WorkspaceError(f"{config}: `evidence-limit` must be a number of bytes")
+        engine = open_engine(url, readonly=readonly)
         try:
-            settings = tomllib.loads(config.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise WorkspaceError(f"{config}: {exc}") from None
-        engine = open_engine(settings["database"])
-        migrate(engine)
-        return cls(root, engine, clock, int(settings.get("evidence-limit", DEFAULT_LIMIT)))
+            late = behind(engine)
+            if late is not None and readonly:
+                raise WorkspaceError(
+                    f"{config}: the database is at migration {late[0] or '(none)'} and this "
+                    f"copact needs {late[1]}; it cannot be upgraded read-only: run "
+                    f"`copact init {root}` where the workspace can be written"
+                )
+            if late is not None:
+                migrate(engine)
+        except Unopenable as exc:
+            engine.dispose()
+            raise WorkspaceError(f"{config}: the database cannot be read: {exc}") from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(root, engine, clock, limit, readonly)
 
     @property
     def blobs(self) -> BlobStore:
@@ -321,15 +495,23 @@ class Workspace:
         confidential: bool = False,
     ) -> EvidenceRecord:
         """Stream a file into the evidence store and index it for the deal. The person adding
-        it must be of the deal; confidential evidence is visible to their party only."""
+        it must be of the deal; confidential evidence is visible to their party only. A full
+        disk is a :class:`DiskFull` and leaves no part of the file behind."""
+        if self.readonly:
+            raise WorkspaceError(f"{self.root} is open read-only; no evidence can be added")
         deal = self.deal(deal_id)
         person = deal.person(by)
         if person is None:
             raise RefusedCommand(f"{by!r} is not a person of {deal_id}")
         label = PurePosixPath(name.replace("\\", "/")).name or "unnamed"
-        stored = self.blobs.put(
-            stream, check=lambda media: check_evidence(kind=kind, name=label, media_type=media)
-        )
+        try:
+            stored = self.blobs.put(
+                stream, check=lambda media: check_evidence(kind=kind, name=label, media_type=media)
+            )
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise _disk_full(f"{label} could not be stored in {self.blobs.root}") from None
+            raise
         record = EvidenceRecord(
             deal=deal_id,
             sha256=stored.sha256,
@@ -340,11 +522,16 @@ class Workspace:
             confidential_to=person.party if confidential else None,
             added_by=by,
         )
-        with self.engine.begin() as conn:
-            existing = journal.evidence(conn, deal_id, stored.sha256)
-            if existing is not None:
-                return existing
-            journal.add_evidence(conn, record, now=self.clock())
+        try:
+            with self.engine.begin() as conn:
+                existing = journal.evidence(conn, deal_id, stored.sha256)
+                if existing is not None:
+                    return existing
+                journal.add_evidence(conn, record, now=self.clock())
+        except Exception as exc:
+            if is_disk_full(exc):  # the stored file is whole; a retry indexes it
+                raise _disk_full(f"{label} could not be recorded in the database") from None
+            raise
         return record
 
     def evidence(self, deal_id: str, *, party: str | None) -> list[EvidenceRecord]:
@@ -378,6 +565,7 @@ class Workspace:
             if not journal.lock_deal(conn, deal_id):  # the guards run on the head appended to
                 raise WorkspaceError(f"no deal {deal_id!r} in {self.root}")
             deal = self._deal_in(conn, deal_id)
+            today = self.clock().date()
             history = journal.read_events(conn, deal_id)
             base = len(history)
             held = _common_prefix(history, parsed)
@@ -386,6 +574,7 @@ class Workspace:
                 if history and event.day < history[-1].day:
                     raise ImportRefused(line, "events must come in date order")
                 try:
+                    check_day(deal, event.day, today=today)
                     admit(deal, history, event, state=running.state_on(event.day))
                 except RefusedCommand as exc:
                     raise ImportRefused(line, str(exc)) from None
@@ -440,10 +629,8 @@ class Workspace:
         damaged = [p for p in problems if p.problem != "not held"]
         said = [result.reason] if result.reason else []
         if damaged:
-            said.append(
-                f"{_files(len(damaged))} missing or altered: "
-                + "; ".join(p.describe() for p in damaged)
-            )
+            names = ", ".join(dict.fromkeys(p.name for p in damaged))
+            said.append(f"{_files(len(damaged))} missing or altered ({names})")
         not_held = len(problems) - len(damaged)
         if not_held:
             said.append(
@@ -603,7 +790,22 @@ def patch_problem(text: str, patch: dict[str, Any], deal_id: str) -> str | None:
         return f"the amended deal would not load: {first.code} {first.message}"
     if loaded.deal.id != deal_id:
         return "a change order cannot change the deal's id"
+    introduced = _new_errors(load_text(text, deal_id), loaded)
+    if introduced:
+        findings = "; ".join(f"{d.code} {d.message}" for d in introduced)
+        return f"the amended deal would fail copact check: {findings}"
     return None
+
+
+def _new_errors(before: LoadedDeal, after: LoadedDeal) -> list[Diagnostic]:
+    """The errors ``copact check`` reports of the amended deal and not of the current one (a
+    deal registered with an error can still be amended, as long as nothing new breaks)."""
+
+    def errors(loaded: LoadedDeal) -> list[Diagnostic]:
+        return [d for d in check_deal(loaded) if d.severity is Severity.ERROR]
+
+    known = {(d.code, d.message) for d in errors(before)}
+    return [d for d in errors(after) if (d.code, d.message) not in known]
 
 
 def _amend(

@@ -356,7 +356,7 @@ def gate(
     same decision (`GET /deals/{deal}` shows the votes so far)."""
     d = ctx.guard.deal(who, deal, "gate.decide", ip=client_ip(request))
     by = ctx.guard.person(who, d)
-    command = ops.DecideGate(d.id, phase, body.decision, by, scoped_key(who, key))
+    command = ops.DecideGate(d.id, phase, body.decision, by, scoped_key(who, key), body.change)
     return _answer(response, run(ctx.workspace, ops.decide_gate, command, clock=ctx.clock))
 
 

@@ -81,6 +81,7 @@ class GateIn(_In):
     """Your own decision on the gate: nobody records another person's."""
 
     decision: Literal["proceed", "adjust", "pause"]
+    change: Slug | None = Field(default=None, description="With adjust: the change order it awaits")
 
 
 class ChangeIn(_In):

@@ -1,0 +1,95 @@
+"""The trust guards through the services, on a real workspace (SQLite, and PostgreSQL when it
+answers): after an exit nothing but its settlement is recorded, an import is held to the same
+bounds as a command, and a deal whose journal holds an absurd value still answers."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from copact.core.settlement import settlement_of
+from copact.errors import RefusedCommand
+from copact.services import operations as ops
+from copact.services.workspace import ImportRefused, Workspace
+from tests.services.test_operations import DEAL_ID, Clock, _submitted, clock, ws  # noqa: F401
+from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
+
+
+def _advance_paid(ws: Workspace, clock: Clock) -> None:  # noqa: F811
+    ops.record_payment(
+        ops.RecordPayment(
+            DEAL_ID, "ridgeline", "kestrel", Decimal("30000"), "PP-1", "prepaid", by="dana"
+        ),
+        uow=ws,
+        clock=clock,
+    )
+    ops.confirm_payment(ops.ConfirmPayment(DEAL_ID, "PP-1", "luis"), uow=ws, clock=clock)
+
+
+def test_after_an_insolvency_exit_accept_issues_no_invoice(ws: Workspace, clock: Clock) -> None:  # noqa: F811
+    _advance_paid(ws, clock)
+    _submitted(ws, clock)
+    ops.trigger_exit(ops.TriggerExit(DEAL_ID, "insolvency", "hannah"), uow=ws, clock=clock)
+    clock.advance(1)
+    with pytest.raises(RefusedCommand, match="the deal ended on 2026-09-01"):
+        ops.accept(ops.Accept(DEAL_ID, "design-freeze", "marcus"), uow=ws, clock=clock)
+    with pytest.raises(RefusedCommand, match="only its settlement moves money"):
+        ops.propose_change_order(
+            ops.ProposeChange(DEAL_ID, "co-9", "luis", amount=Decimal("1000")),
+            uow=ws,
+            clock=clock,
+        )
+    assert [e.type for e in ws.events(DEAL_ID)][-1] == "exit"
+    # the settlement is paid, by the side that owes it, and confirmed by the other
+    settlement = settlement_of(ws.deal(DEAL_ID), ws.events(DEAL_ID))
+    assert settlement is not None and settlement.owed.amount == Decimal("30000")
+    ops.record_payment(
+        ops.RecordPayment(
+            DEAL_ID, "kestrel", "ridgeline", Decimal("30000"), "REF-1", "exit", by="luis"
+        ),
+        uow=ws,
+        clock=clock,
+    )
+    ops.confirm_payment(ops.ConfirmPayment(DEAL_ID, "REF-1", "dana"), uow=ws, clock=clock)
+    with pytest.raises(RefusedCommand, match="leaves 0.00 USD to pay"):
+        ops.record_payment(
+            ops.RecordPayment(
+                DEAL_ID, "kestrel", "ridgeline", Decimal("1"), "REF-2", "exit", by="luis"
+            ),
+            uow=ws,
+            clock=clock,
+        )
+
+
+def _line(**event: object) -> str:
+    return json.dumps({"deal": DEAL_ID, **event}, sort_keys=True)
+
+
+def test_an_import_is_held_to_the_bounds_of_a_command(ws: Workspace) -> None:  # noqa: F811
+    far = _line(
+        at="9999-12-31",
+        type="payment",
+        amount="100",
+        ref="F",
+        **{"from": "ridgeline"},
+        to="kestrel",
+    )
+    with pytest.raises(ImportRefused, match="more than 31 days after today") as refused:
+        ws.import_journal(DEAL_ID, "\n" + far + "\n", "late.jsonl")
+    assert refused.value.line == 2
+    huge = _line(
+        at="2026-08-01", type="payment", amount="1E+26", ref="H", **{"from": "ridgeline"},
+        to="kestrel",
+    )  # fmt: skip
+    with pytest.raises(ImportRefused, match="far above anything deal heat-sensor-housing"):
+        ws.import_journal(DEAL_ID, huge + "\n", "huge.jsonl")
+    assert ws.events(DEAL_ID) == []
+    # and the deal goes on: a command today is not blocked by anything dated later
+    ops.record_payment(
+        ops.RecordPayment(DEAL_ID, "ridgeline", "kestrel", Decimal("10"), "OK", by="dana"),
+        uow=ws,
+        clock=Clock(date(2026, 9, 1)),
+    )

@@ -54,7 +54,7 @@ def test_after_an_insolvency_exit_accept_issues_no_invoice(ws: Workspace, clock:
         clock=clock,
     )
     ops.confirm_payment(ops.ConfirmPayment(DEAL_ID, "REF-1", "dana"), uow=ws, clock=clock)
-    with pytest.raises(RefusedCommand, match="leaves 0.00 USD to pay"):
+    with pytest.raises(RefusedCommand, match=r"leaves 0\.00 USD to pay"):
         ops.record_payment(
             ops.RecordPayment(
                 DEAL_ID, "kestrel", "ridgeline", Decimal("1"), "REF-2", "exit", by="luis"
@@ -81,9 +81,13 @@ def test_an_import_is_held_to_the_bounds_of_a_command(ws: Workspace) -> None:  #
         ws.import_journal(DEAL_ID, "\n" + far + "\n", "late.jsonl")
     assert refused.value.line == 2
     huge = _line(
-        at="2026-08-01", type="payment", amount="1E+26", ref="H", **{"from": "ridgeline"},
+        at="2026-08-01",
+        type="payment",
+        amount="1E+26",
+        ref="H",
+        **{"from": "ridgeline"},
         to="kestrel",
-    )  # fmt: skip
+    )
     with pytest.raises(ImportRefused, match="far above anything deal heat-sensor-housing"):
         ws.import_journal(DEAL_ID, huge + "\n", "huge.jsonl")
     assert ws.events(DEAL_ID) == []

@@ -99,7 +99,7 @@ def test_a_payment_for_a_milestone_not_yet_invoiced_is_refused() -> None:
 
 def test_a_payment_finer_than_a_cent_is_refused() -> None:
     j = Journal()
-    with pytest.raises(RefusedCommand, match="more digits than USD allows"):
+    with pytest.raises(RefusedCommand, match="USD allows"):
         j.pay("10.005", "ACH-1", date(2026, 3, 5))
 
 

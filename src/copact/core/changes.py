@@ -11,17 +11,27 @@ service then stores the patched deal as the next version::
 
 The patch follows RFC 7386: objects merge key by key, ``null`` removes a key, anything else
 (a list included) replaces the value whole.
+
+An amendment cannot take back what the journal already holds (:func:`protected_changes`): a
+milestone that was submitted, accepted or invoiced stays in the deal; an invoiced milestone
+keeps its ``payment``/``amount`` and its invoice amount (so no change of value or funding
+share re-prices it); the currency stays once money moved (a payment or an invoice). The
+service also refuses an amendment that makes ``copact check`` report an error the deal did
+not have.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from copact.core.bounds import check_amount
 from copact.core.deal import Deal
 from copact.core.events import ChangeApproved, ChangeProposed, ChangeRejected, day_of
+from copact.core.invoicing import invoice_amounts
 from copact.errors import RefusedCommand
 
 __all__ = [
@@ -31,6 +41,7 @@ __all__ = [
     "merge_patch",
     "missing_approvals",
     "propose_change",
+    "protected_changes",
     "reject_change",
 ]
 
@@ -86,8 +97,15 @@ def propose_change(
     by: str,
     at: At,
 ) -> list[ChangeProposed]:
-    """A person of the deal proposes an amendment; its id is new and it changes something."""
+    """A person of the deal proposes an amendment; its id is new and it changes something.
+
+    ``amount`` is what the change adds to the contract's price, in the deal's currency:
+    positive when the buyer will pay more (extra scope), negative when it will pay less (scope
+    removed, a credit); its size decides whether the change-control threshold applies, and it is
+    bounded like every amount (``core.bounds``)."""
     _party_of(deal, by)
+    if amount is not None:
+        check_amount(deal, amount, what="a change order's amount", signed=True)
     if change in changes:
         raise RefusedCommand(
             f"change {change} was already proposed on {changes[change].proposed_on}"
@@ -190,3 +208,43 @@ def merge_patch(target: Any, patch: Any) -> Any:
         else:
             result[key] = merge_patch(result.get(key), value)
     return result
+
+
+def protected_changes(
+    before: Deal,
+    after: Deal,
+    *,
+    held: Mapping[str, str],
+    invoiced: Collection[str],
+    money_moved: bool,
+) -> list[str]:
+    """What an amendment from ``before`` to ``after`` would take back, one sentence each.
+
+    ``held`` maps each milestone the journal has acted on to what happened to it (``accepted``,
+    ``submitted``, ``accepted and invoiced``…); ``invoiced`` names those with an invoice;
+    ``money_moved`` says whether any payment or invoice was recorded."""
+    problems: list[str] = []
+    kept = {m.id: m for m in after.milestones}
+    for milestone, what in held.items():
+        if milestone not in kept:
+            problems.append(f"milestone {milestone} is {what}; an amendment cannot remove it")
+    was, now = invoice_amounts(before), invoice_amounts(after)
+    old = {m.id: m for m in before.milestones}
+    for milestone in invoiced:
+        if milestone not in kept or milestone not in old:
+            continue
+        terms = (old[milestone].payment, old[milestone].amount)
+        if terms != (kept[milestone].payment, kept[milestone].amount):
+            problems.append(
+                f"milestone {milestone} was invoiced; its payment and amount cannot change"
+            )
+        elif was[milestone].amount != now[milestone].amount:
+            problems.append(
+                f"milestone {milestone} was invoiced {was[milestone].quantize().amount}; the "
+                f"amendment would make it {now[milestone].quantize().amount}"
+            )
+    if money_moved and before.currency != after.currency:
+        problems.append(
+            f"money has moved in {before.currency}; the currency cannot change to {after.currency}"
+        )
+    return problems

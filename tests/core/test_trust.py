@@ -356,3 +356,16 @@ def test_a_convenience_exit_takes_effect_after_its_notice() -> None:
     assert during.exit_effective == date(2026, 10, 31) and not during.ended
     after = deal_state(DEAL, journal, on=date(2026, 10, 31))
     assert after.ended
+
+
+def test_a_change_orders_amount_is_signed_and_bounded() -> None:
+    from copact.core.changes import propose_change
+
+    (less,) = propose_change(
+        DEAL, {}, change="co-1", amount=Decimal("-2500"), patch=None, by="hannah", at=DAY
+    )
+    assert less.amount == Decimal("-2500")  # a credit: the buyer pays less
+    with pytest.raises(RefusedCommand, match="far above anything"):
+        propose_change(
+            DEAL, {}, change="co-2", amount=Decimal("-1E+20"), patch=None, by="hannah", at=DAY
+        )

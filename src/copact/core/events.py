@@ -177,6 +177,7 @@ class GateDecided(_Base):
 class _Change(_Base):
     change: Slug
     amount: Amount | None = None
+    """What the change adds to the price: positive, the buyer pays more; negative, less."""
     patch: dict[str, Any] | None = None
     by: Slug
 

@@ -26,6 +26,11 @@ def test_a_new_workspace_takes_a_deal_and_its_journal(tmp_path: Path) -> None:
     )
     assert imported.exit_code == 0 and "6 events" in imported.output
     verified = runner.invoke(app, ["journal", "verify", "--deal", "heat-sensor-housing", "-w", ws])
+    # the example journal comes without its evidence folder: said, and exit 1
+    assert verified.exit_code == 1 and "referenced but not held" in verified.output
+    verified = runner.invoke(
+        app, ["journal", "verify", "--deal", "heat-sensor-housing", "--no-evidence", "-w", ws]
+    )
     assert verified.exit_code == 0 and "6 events verified" in verified.output
     again = runner.invoke(
         app, ["journal", "import", journal, "--deal", "heat-sensor-housing", "-w", ws]

@@ -22,7 +22,7 @@ from copact.services import operations as ops
 from copact.services.workspace import Workspace
 from copact.store.checkpoint import SigningKeyMissing
 from copact.store.journal import VersionAltered
-from tests.services.test_operations import PDF, Clock, _three_payments
+from tests.services.test_operations import PDF, Clock
 from tests.store.test_workspace import DEAL, JOURNAL, workspace  # noqa: F401  (the fixture)
 
 DEAL_ID = "heat-sensor-housing"
@@ -38,6 +38,17 @@ def ws(workspace: Workspace, clock: Clock) -> Workspace:  # noqa: F811
     workspace.clock = clock
     workspace.add_deal(DEAL.read_text(), str(DEAL))
     return workspace
+
+
+def _three_payments(ws: Workspace, clock: Clock) -> None:
+    for n in range(3):
+        ops.record_payment(
+            ops.RecordPayment(
+                DEAL_ID, "ridgeline", "kestrel", Decimal(100 + n), f"P{n}", by="hannah"
+            ),
+            uow=ws,
+            clock=clock,
+        )
 
 
 def _edit_deal_text(ws: Workspace, *, also_hash: bool = False) -> None:
@@ -167,7 +178,10 @@ def test_verify_can_skip_the_evidence_files(ws: Workspace, clock: Clock) -> None
     assert ws.checkpoint(DEAL_ID).seq == 1
 
 
-def test_an_imported_journal_without_its_evidence_is_marked_not_held(ws: Workspace) -> None:
+def test_an_imported_journal_without_its_evidence_is_marked_not_held(
+    ws: Workspace, clock: Clock
+) -> None:
+    clock.advance(100)  # after the journal's last event
     assert ws.import_journal(DEAL_ID, JOURNAL, "j.jsonl") == 6
     result = ws.verify(DEAL_ID, evidence=True)
     assert not result.ok and result.count == 6

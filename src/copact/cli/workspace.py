@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from copact.cli.console import fail, out
+from copact.cli.console import err, fail, out
 from copact.errors import CopactError, RefusedCommand
 from copact.services.workspace import ImportRefused, Workspace, default_workspace
 from copact.store.checkpoint import Checkpoint, CheckpointError
@@ -133,22 +133,34 @@ def journal_verify(
         Path | None,
         typer.Option(help="A checkpoint file kept from `copact journal checkpoint`."),
     ] = None,
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence/--no-evidence",
+            help="Re-hash every evidence file (the default; --no-evidence skips reading them "
+            "on a big store, checking the journal and the deal versions only).",
+        ),
+    ] = True,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Recompute the hash chain; name the first event that does not match (exit 1).
+    """Recompute the hash chain, re-hash every deal version's text and every evidence file;
+    name the first event that does not match, each altered deal version and each evidence
+    file missing, altered or not held (exit 1).
 
-    With `--checkpoint`, also prove the journal still extends what the checkpoint vouched for:
-    that catches a journal cut short or rewritten from the start, which the chain alone cannot.
+    With `--checkpoint`, also prove the journal still extends what the checkpoint vouched for,
+    and that every deal version it signed still has its hash: that catches a journal cut short
+    or rewritten from the start, or a deal text rewritten with its hash, which the database
+    alone cannot.
 
     Example: `copact journal verify --deal hybrid-dc1 --checkpoint hybrid-dc1.checkpoint.json`
     """
     ws = open_workspace(workspace)
     try:
         if checkpoint is None:
-            result = ws.verify(deal)
+            result = ws.verify(deal, evidence=evidence)
         else:
             kept = Checkpoint.from_json(checkpoint.read_text(encoding="utf-8"))
-            result = ws.verify_against(deal, kept)
+            result = ws.verify_against(deal, kept, evidence=evidence)
     except OSError as exc:
         fail(f"{checkpoint}: {exc.strerror or 'cannot be read'}")
     except CheckpointError as exc:
@@ -156,11 +168,23 @@ def journal_verify(
     except CopactError as exc:
         fail(str(exc))
     if not result.ok:
+        for problem in result.evidence_problems:
+            err().print(f"  {problem.describe()}", markup=False)
         where = f"event {result.first_bad}" if result.first_bad else "the journal"
         fail(f"{deal}: {where} does not verify: {result.reason}", 1)
-    extends = f"; extends the checkpoint of event {kept.seq}" if checkpoint else ""
+    versions = f"{result.versions} deal version{'s' if result.versions != 1 else ''}"
+    if result.evidence_skipped:
+        rehashed = f"{versions} re-hashed; evidence files not checked (--no-evidence)"
+    else:
+        rehashed = f"{versions} and {result.evidence_checked} evidence files re-hashed"
+    extends = ""
+    if checkpoint is not None:
+        extends = f"; extends the checkpoint of event {kept.seq}"
+        if kept.versions is None:
+            extends += " (an older checkpoint: it vouches for the events, not the deal versions)"
     out().print(
-        f"{deal}: {result.count} events verified; head {result.head}{extends}", markup=False
+        f"{deal}: {result.count} events verified; head {result.head}; {rehashed}{extends}",
+        markup=False,
     )
 
 

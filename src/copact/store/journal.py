@@ -360,7 +360,7 @@ class EvidenceProblem:
 
     def describe(self) -> str:
         return (
-            f"{self.name} ({self.sha256[:12]}…) {self.problem}, used by {', '.join(self.used_by)}"
+            f"{self.problem}: {self.name} ({self.sha256[:12]}…), used by {', '.join(self.used_by)}"
         )
 
 

@@ -256,3 +256,35 @@ def test_the_state_json_shows_where_every_invoice_stands() -> None:
         "paid": "0.00",
         "outstanding": "0.00",
     }
+
+
+def test_a_payment_waiting_for_confirmation_counts_against_what_is_outstanding() -> None:
+    """Mill records 30,000 for the 40,000 design invoice; PumpCo has not confirmed it yet. A
+    second 30,000 for the same invoice would pay 60,000 once both are confirmed: refused."""
+    j = Journal()
+    design = j.deliver("design", date(2026, 3, 1))
+    day = date(2026, 3, 5)
+    j.events += commands.pay(
+        PUMP,
+        j.state(day),
+        payer="mill",
+        payee="pumpco",
+        amount=Decimal(30000),
+        ref="ACH-1",
+        at=day,
+        for_=design,
+        by="ann",
+    )
+    assert _shown(j, day)[design]["outstanding"] == "40000.00"  # not confirmed: not paid yet
+    with pytest.raises(RefusedCommand, match=r"has 10000\.00 outstanding"):
+        commands.pay(
+            PUMP,
+            j.state(day),
+            payer="mill",
+            payee="pumpco",
+            amount=Decimal(30000),
+            ref="ACH-2",
+            at=day,
+            for_=design,
+            by="ann",
+        )

@@ -192,7 +192,8 @@ def pay(
         if not state.ended:
             raise RefusedCommand("no exit has taken effect: nothing is paid `for: exit` yet")
     else:
-        check_payment_target(deal, state.book, payer=payer, payee=payee, for_=for_, amount=amount)
+        book = state.book_once_confirmed
+        check_payment_target(deal, book, payer=payer, payee=payee, for_=for_, amount=amount)
     return [
         Payment(
             at=at, deal=deal.id, from_=payer, to=payee, amount=amount, ref=ref, for_=for_, by=by

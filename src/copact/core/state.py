@@ -141,6 +141,15 @@ class DealState:
         return self.receivables if self.receivables is not None else Receivables.open(self.deal)
 
     @property
+    def book_once_confirmed(self) -> Receivables:
+        """The book as it will be when every recorded payment is confirmed: what a new payment
+        is checked against, so two payments waiting for confirmation cannot overpay one invoice."""
+        book = self.book
+        for payment in self.pending_payments.values():
+            book = book.with_payment(payment)
+        return book
+
+    @property
     def ended(self) -> bool:
         """Whether an exit has taken effect by the end of :attr:`on`: from then on only its
         settlement moves money."""

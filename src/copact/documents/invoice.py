@@ -26,9 +26,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from copact.core.deal import Deal
-from copact.core.money import Money
 from copact.core.events import Invoice
 from copact.core.invoicing import InvoiceStanding
+from copact.core.money import Money
 
 __all__ = ["INVOICE_CSS", "InvoiceDocument", "render_invoice_html", "render_invoice_pdf"]
 

@@ -37,7 +37,8 @@ def test_meter_json_has_the_documented_shape_and_settles_the_sample_month() -> N
     assert (doc["deal"], doc["period"]) == ("hybrid-dc1", "2027-03")
     (site,) = doc["sites"]
     assert set(doc) == {"deal", "period", "sites"}
-    assert set(site) == {"site", "metrics", "settlement"}
+    assert set(site) == {"site", "metrics", "settlement", "duplicates"}
+    assert site["duplicates"] == {"identical": 0, "conflicting": 0, "first_rows": []}
     assert set(site["settlement"]) == {"fee", "credits", "bonuses", "amount", "flags"}
     assert site["site"] == "dc1"
     assert site["metrics"]["availability"]["period_s"] == 743 * 3600

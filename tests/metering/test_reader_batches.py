@@ -59,7 +59,8 @@ def test_batches_do_not_change_the_rows_or_the_problems(kinds: list[str], batch_
         whole = _read(path, batch_rows=1 << 20)
         assert _read(path, batch_rows=batch_rows) == whole
     rows, problems = whole
-    assert len(rows) == sum(k.startswith("good") for k in kinds)
+    # a good line given twice is one sample read twice: kept once (M109)
+    assert len(rows) == len({k for k in kinds if k.startswith("good")})
     errors = [p for p in problems if p[1] == "error"]
     assert len(errors) == sum(
         k not in ("unknown_signal", "unknown_site") and not k.startswith("good") for k in kinds

@@ -115,6 +115,9 @@ def _print_report(report: MeterReport, currency: str) -> None:
         )
         for flag in s.flags:
             console.print(f"  [yellow]![/] {flag}")
+        repeated = site.duplicates
+        if repeated is not None and repeated.identical:
+            console.print(f"  {repeated.identical:,} repeated samples dropped (same value)")
 
 
 def _journal_windows(workspace: Path, deal_id: str) -> tuple[list[Window], str]:

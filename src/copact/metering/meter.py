@@ -33,7 +33,7 @@ from copact.metering.metrics import (
 )
 from copact.metering.periods import Period, local_period
 from copact.metering.results import MetricResult
-from copact.metering.telemetry import Telemetry
+from copact.metering.telemetry import Duplicates, Telemetry
 from copact.metering.tickets import Ticket, ticket_metric
 from copact.metering.windows import Window
 
@@ -55,6 +55,8 @@ class SiteReport:
     period: Period
     metrics: dict[str, MetricResult]
     settlement: SlaSettlement
+    duplicates: Duplicates | None = None
+    """Samples of the site read more than once, and what was done with them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +198,13 @@ def meter_month(
             note = r.details.get("note")
             if isinstance(note, str):
                 site_notes.append(f"{r.metric}: {note}")
+        repeated = telemetry.duplicates_of(sp.site)
+        if repeated is not None and repeated.conflicting:
+            site_notes.append(
+                f"review: {repeated.conflicting:,} telemetry samples conflict (one signal and "
+                f"instant, different values; first at {repeated.first_rows[0]}): their rows "
+                "are left out"
+            )
         avail = by_measure.get("availability", {}).get((sp.site, sp.period.month))
         settlement = settle_period(
             sla.metrics,
@@ -206,7 +215,7 @@ def meter_month(
             period_s=Fraction(sp.period.ms, 1000),
             notes=site_notes,
         )
-        reports.append(SiteReport(sp.site, sp.period, results, settlement))
+        reports.append(SiteReport(sp.site, sp.period, results, settlement, repeated))
     return MeterReport(deal.id, month, engine.name, tuple(reports))
 
 
@@ -215,7 +224,9 @@ def report_to_json(report: MeterReport) -> dict[str, object]:
 
     Each metric carries, besides its figures, the credit and bonus rates its tiers gave
     (``credit_rate``, ``bonus_rate``: fractions of the fee) and ``period_s``, the length of the
-    site's local month in seconds (2,674,800 for a New York March)."""
+    site's local month in seconds (2,674,800 for a New York March). ``duplicates`` counts the
+    site's samples read more than once: ``identical`` rows dropped, ``conflicting`` samples left
+    out, and the ``first_rows`` (``file:line``) of the conflicts."""
     sites = []
     for s in report.sites:
         terms = {t.metric: t for t in s.settlement.terms}
@@ -227,7 +238,13 @@ def report_to_json(report: MeterReport) -> dict[str, object]:
             doc["credit_rate"] = float(t.credit) if t else 0.0
             doc["bonus_rate"] = float(t.bonus) if t else 0.0
             metrics[metric_id] = doc
+        repeated = s.duplicates or Duplicates(s.site, 0, 0)
         sites.append(
-            {"site": s.site, "metrics": metrics, "settlement": settlement_to_json(s.settlement)}
+            {
+                "site": s.site,
+                "metrics": metrics,
+                "settlement": settlement_to_json(s.settlement),
+                "duplicates": repeated.to_json(),
+            }
         )
     return {"deal": report.deal, "period": report.month, "sites": sites}

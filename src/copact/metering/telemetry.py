@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,10 @@ from copact.metering.periods import ZoneClock
 __all__ = [
     "BATCH_ROWS",
     "COLUMNS",
+    "MAX_DUPLICATE_ROWS",
     "MAX_ROW_REPORTS",
     "SCHEMA",
+    "Duplicates",
     "Signal",
     "Telemetry",
     "read_telemetry",
@@ -45,6 +48,8 @@ BATCH_ROWS = 1 << 20
 instead of faulting in fresh pages, large enough that numpy's per-call cost vanishes."""
 MAX_ROW_REPORTS = 10_000
 """Rows reported one by one per file and problem; past that, one line counts the rest."""
+MAX_DUPLICATE_ROWS = 10
+"""Rows of conflicting samples named per site in a meter report (the warnings name them all)."""
 
 SCHEMA = pa.schema(
     [
@@ -85,6 +90,28 @@ _RANGES: dict[str, tuple[float, float]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Duplicates:
+    """Samples of one site read more than once: the same signal at the same instant, in one
+    file or across files (two exports that overlap)."""
+
+    site: str
+    identical: int
+    """Rows that repeat a sample with the same value: dropped, one of them kept."""
+    conflicting: int
+    """Samples given with different values: every row of each is left out, so the time they
+    cover counts as the deal says for telemetry gaps, and the settlement is up for review."""
+    first_rows: tuple[str, ...] = ()
+    """``file:line`` of the first row of the first conflicting samples."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "identical": self.identical,
+            "conflicting": self.conflicting,
+            "first_rows": list(self.first_rows),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Telemetry:
     """The valid rows of one or more telemetry files, in :data:`SCHEMA`."""
 
@@ -92,10 +119,15 @@ class Telemetry:
     files: tuple[str, ...]
     site_ids: tuple[str, ...] = ()
     """The deal's site ids, sorted: a row's ``sid`` is its site's index here."""
+    duplicates: tuple[Duplicates, ...] = ()
+    """Per site with repeated samples, what was dropped or left out."""
 
     @property
     def rows(self) -> int:
         return int(self.table.num_rows)
+
+    def duplicates_of(self, site: str) -> Duplicates | None:
+        return next((d for d in self.duplicates if d.site == site), None)
 
 
 def _problem(code: str, message: str, hint: str, path: str, line: int, column: int) -> Diagnostic:
@@ -355,9 +387,10 @@ def _checked(
     sites: Mapping[str, str],
     report: _Reporter,
     ignored: _Ignored,
-) -> pa.RecordBatch:
-    """The valid rows of one batch as ``site, t, signal, value``; its problems go to
-    ``report`` and its rows of unknown signals and sites to ``ignored``.
+) -> tuple[pa.RecordBatch, npt.NDArray[np.int64] | None]:
+    """The valid rows of one batch as ``site, t, signal, value`` and which rows of the batch
+    they are (``None``: all of them); its problems go to ``report`` and its rows of unknown
+    signals and sites to ``ignored``.
 
     A batch with nothing wrong is passed on without copying its columns."""
     site_codes, site_names = _codes(batch.column("site"))
@@ -433,10 +466,12 @@ def _checked(
     ignored.add("signal", ok & ~known_signal, signal_codes, signal_names, lines)
     ignored.add("site", ok & known_signal & ~known_site, site_codes, site_names, lines)
     keep = ok & known_signal & known_site
+    kept = None
     if not keep.all():
+        kept = np.flatnonzero(keep)
         site_codes, t = site_codes[keep], t[keep]
         signal_codes, value = signal_codes[keep], value[keep]
-    return pa.record_batch(
+    checked = pa.record_batch(
         {
             "site": pa.DictionaryArray.from_arrays(
                 pa.array(site_codes), pa.array(site_names, pa.string())
@@ -448,13 +483,15 @@ def _checked(
             "value": pa.array(value),
         }
     )
+    return checked, kept
 
 
 def _file_batches(
     path: Path, sites: Mapping[str, str], report: _Reporter, ignored: _Ignored, batch_rows: int
-) -> Iterator[pa.RecordBatch]:
+) -> Iterator[tuple[pa.RecordBatch, _FileLines]]:
     """The valid rows of one file, a batch at a time (a batch's arrays stay small enough to be
-    reused from the allocator instead of faulting fresh pages for every column of the file)."""
+    reused from the allocator instead of faulting fresh pages for every column of the file),
+    each with the file lines of its rows."""
     parquet = path.suffix.lower() in (".parquet", ".pq")
     read = _read_parquet(path, report) if parquet else _read_csv(path, report)
     if read is None:
@@ -468,7 +505,12 @@ def _file_batches(
             if isinstance(lines, int)
             else _Lines(0, lines[offset : offset + n])
         )
-        yield _checked(batch, where, sites, report, ignored)
+        checked, kept = _checked(batch, where, sites, report, ignored)
+        if kept is None:
+            yield checked, where.start if where.table is None else where.table
+        else:
+            table_lines = where.table if where.table is not None else where.start + kept
+            yield checked, (table_lines[kept] if where.table is not None else table_lines)
         offset += n
 
 
@@ -523,6 +565,206 @@ class _Local:
         )
 
 
+class _PhysicalLines:
+    """Logical line (the CSV reader skips blank lines and numbers the others) → line of the
+    file. The file is scanned for blank lines once, and only when a line is to be named."""
+
+    def __init__(self, path: Path, csv: bool) -> None:
+        self.path = path
+        self.csv = csv
+        self._marks: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+
+    def _scan(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        marks: list[int] = []  # the logical line after one or more blank lines…
+        blanks: list[int] = []  # …and the blank lines before it, in all
+        logical = blank = 0
+        pending = False
+        with self.path.open("rb") as handle:
+            for raw in handle:
+                if not raw.strip(b"\r\n"):
+                    blank += 1
+                    pending = True
+                    continue
+                logical += 1
+                if pending:
+                    marks.append(logical)
+                    blanks.append(blank)
+                    pending = False
+        return np.array(marks, dtype=np.int64), np.array(blanks, dtype=np.int64)
+
+    def __call__(self, line: int) -> int:
+        if not self.csv:
+            return line
+        if self._marks is None:
+            self._marks = self._scan()
+        marks, blanks = self._marks
+        at = int(np.searchsorted(marks, line, side="right")) - 1
+        return line + int(blanks[at]) if at >= 0 else line
+
+    def place(self, found: list[Diagnostic]) -> list[Diagnostic]:
+        return [d.at(path=d.path, line=self(d.line), column=d.column) for d in found]
+
+
+class _Origins:
+    """Which file and line each row of the concatenated table came from."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.parts: list[tuple[int, _FileLines]] = []
+        self.rows = 0
+        self._at: npt.NDArray[np.int64] | None = None
+
+    def add(self, file: int, n: int, lines: _FileLines) -> None:
+        if n:
+            self._at = None
+            self.starts.append(self.rows)
+            self.parts.append((file, lines))
+            self.rows += n
+
+    def __call__(self, row: int) -> tuple[int, int]:
+        if self._at is None:
+            self._at = np.array(self.starts, dtype=np.int64)
+        part = int(np.searchsorted(self._at, row, side="right")) - 1
+        file, lines = self.parts[part]
+        i = row - self.starts[part]
+        return file, (lines + i if isinstance(lines, int) else int(lines[i]))
+
+
+def _global_signals(column: pa.ChunkedArray) -> npt.NDArray[np.int64]:
+    """Each row's signal as its index in :class:`Signal`, whatever the chunk's dictionary."""
+    order = {s.value: i for i, s in enumerate(Signal)}
+    parts = []
+    for chunk in column.chunks:
+        lookup = np.array([order.get(str(n), 15) for n in chunk.dictionary.to_pylist()] + [15])
+        codes = pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False)
+        parts.append(lookup[codes].astype(np.int64))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _maybe_repeated(
+    sid: npt.NDArray[np.int64], sig: npt.NDArray[np.int64], dt: npt.NDArray[np.int64]
+) -> bool:
+    """False when no (site, signal, instant) is read twice, in O(n) for files in time order
+    (by instant then site, or by site then instant); True when a sort has to tell."""
+    n = len(dt)
+    tb = int(dt.max()).bit_length()
+    sb = int(sid.max()).bit_length()
+    if tb + sb > 62:
+        return True
+    for key in ((dt << sb) | sid, (sid << tb) | dt):
+        if not np.all(key[1:] >= key[:-1]):
+            continue
+        same = key[1:] == key[:-1]
+        if not same.any():
+            return False
+        # within a run of one site and instant each signal may appear once
+        starts = np.flatnonzero(np.concatenate(([True], ~same)))
+        bits = np.left_shift(np.uint16(1), sig.astype(np.uint16))
+        signals = np.bitwise_count(np.bitwise_or.reduceat(bits, starts))
+        return not np.array_equal(signals, np.diff(np.append(starts, n)))
+    return True
+
+
+def _iso(ms: int) -> str:
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{text}.{ms % 1000:03d}Z" if ms % 1000 else f"{text}Z"
+
+
+def _deduplicated(
+    table: pa.Table,
+    origins: _Origins,
+    paths: Sequence[Path],
+    physical: Sequence[_PhysicalLines],
+    site_ids: Sequence[str],
+) -> tuple[pa.Table, list[Diagnostic], tuple[Duplicates, ...]]:
+    """``table`` without repeated samples: a repeat with the same value is dropped, a sample
+    with two values loses all its rows (which is right cannot be told from the files, and
+    keeping the first would make the fee depend on the order of the rows)."""
+    n = table.num_rows
+    if n < 2:
+        return table, [], ()
+    t = table.column("t").to_numpy().astype(np.int64, copy=False)
+    sid = table.column("sid").to_numpy().astype(np.int64)
+    sig = _global_signals(table.column("signal"))
+    dt = t - t.min()
+    if not _maybe_repeated(sid, sig, dt):
+        return table, [], ()
+    tb = int(dt.max()).bit_length()
+    if int(sid.max()).bit_length() + 4 + tb <= 62:
+        order = np.argsort((sid << (4 + tb)) | (sig << tb) | dt, kind="stable")
+    else:
+        order = np.lexsort((dt, sig, sid))  # stable too: rows of a sample keep file order
+    k_sid, k_sig, k_t = sid[order], sig[order], t[order]
+    same = (k_sid[1:] == k_sid[:-1]) & (k_sig[1:] == k_sig[:-1]) & (k_t[1:] == k_t[:-1])
+    if not same.any():
+        return table, [], ()
+    value = table.column("value").to_numpy()[order]
+    first = np.concatenate(([True], ~same))
+    starts = np.flatnonzero(first)
+    group = np.cumsum(first) - 1
+    conflict = np.minimum.reduceat(value, starts) != np.maximum.reduceat(value, starts)
+    drop_sorted = ~first | conflict[group]
+    drop = np.zeros(n, dtype=bool)
+    drop[order] = drop_sorted
+
+    def where(row: int) -> tuple[str, int, str]:
+        file, line = origins(row)
+        physical_line = physical[file](line)
+        return str(paths[file]), physical_line, f"{paths[file]}:{physical_line}"
+
+    problems: list[Diagnostic] = []
+    summary: list[Duplicates] = []
+    sizes = np.diff(np.append(starts, n))
+    repeated = sizes > 1
+    for site in np.unique(k_sid[starts[repeated]]):
+        mine = repeated & (k_sid[starts] == site)
+        name = site_ids[int(site)]
+        identical_groups = np.flatnonzero(mine & ~conflict)
+        conflicting_groups = np.flatnonzero(mine & conflict)
+        extra = int((sizes[identical_groups] - 1).sum())
+        if extra:
+            # the first repeat in file order: the earliest second row of a sample
+            second = int(order[starts[identical_groups] + 1].min())
+            path, line, _ = where(second)
+            problems.append(
+                Diagnostic(
+                    "M109",
+                    Severity.WARNING,
+                    f"{extra:,} rows repeat a sample of site {name} already read with the "
+                    "same value (first here): dropped",
+                    "overlapping exports are harmless when they agree; each sample counts once",
+                    path=path,
+                    line=line,
+                    column=1,
+                )
+            )
+        firsts = sorted(int(order[starts[g]]) for g in conflicting_groups)
+        for g in conflicting_groups[:MAX_ROW_REPORTS]:
+            a, b = int(order[starts[g]]), int(order[starts[g] + 1])  # in file order
+            sample = starts[g]
+            path, line, _ = where(a)
+            _, _, other = where(b)
+            signal = list(Signal)[int(k_sig[sample])].value
+            problems.append(
+                Diagnostic(
+                    "M108",
+                    Severity.WARNING,
+                    f"site {name}, {signal} at {_iso(int(k_t[sample]))}: value "
+                    f"{value[starts[g]]:g} here but {value[starts[g] + 1]:g} at {other}; "
+                    "every row of this sample is left out and the settlement is for review",
+                    "two rows disagree about one sample: correct the export, or drop the "
+                    "wrong file, then meter again",
+                    path=path,
+                    line=line,
+                    column=4,
+                )
+            )
+        rows = [where(r)[2] for r in firsts[:MAX_DUPLICATE_ROWS]]
+        summary.append(Duplicates(name, extra, len(conflicting_groups), tuple(rows)))
+    return table.filter(pa.array(~drop)), problems, tuple(summary)
+
+
 def read_telemetry(
     paths: Sequence[Path],
     sites: Mapping[str, str],
@@ -531,20 +773,30 @@ def read_telemetry(
     batch_rows: int = BATCH_ROWS,
 ) -> tuple[Telemetry, list[Diagnostic]]:
     """Read telemetry files for ``sites`` (id → IANA zone): the valid rows and every problem.
-    ``on_file`` hears of each file as it starts."""
+    ``on_file`` hears of each file as it starts. A sample given twice (one site, signal and
+    instant) is dropped when the values agree (M109) and left out when they do not (M108)."""
     problems: list[Diagnostic] = []
     local = _Local(sites)
     batches: list[pa.RecordBatch] = []
-    for path in paths:
+    origins = _Origins()
+    physical: list[_PhysicalLines] = []
+    for index, path in enumerate(paths):
         if on_file is not None:
             on_file(path)
         report = _Reporter(str(path))
         ignored = _Ignored()
-        batches.extend(local(b) for b in _file_batches(path, sites, report, ignored, batch_rows))
-        problems.extend(report.problems())
-        problems.extend(ignored.warnings(str(path)))
+        csv = path.suffix.lower() not in (".parquet", ".pq")
+        physical.append(_PhysicalLines(path, csv))
+        for batch, lines in _file_batches(path, sites, report, ignored, batch_rows):
+            origins.add(index, batch.num_rows, lines)
+            batches.append(local(batch))
+        problems.extend(physical[index].place(report.problems()))
+        problems.extend(physical[index].place(ignored.warnings(str(path))))
     table = pa.Table.from_batches(batches, SCHEMA)
-    return Telemetry(table, tuple(str(p) for p in paths), tuple(local.ids)), problems
+    table, repeats, duplicates = _deduplicated(table, origins, paths, physical, local.ids)
+    problems.extend(repeats)
+    files = tuple(str(p) for p in paths)
+    return Telemetry(table, files, tuple(local.ids), duplicates), problems
 
 
 def telemetry_from_table(

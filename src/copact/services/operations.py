@@ -248,10 +248,16 @@ def _run(
     )
 
 
-def _evidence(uow: Workspace, deal: str, hashes: tuple[str, ...]) -> list[EvidenceRef]:
+def _evidence(
+    uow: Workspace, deal: str, hashes: tuple[str, ...], by: str | None
+) -> list[EvidenceRef]:
+    """The files named by their hashes, as the party of ``by`` holds them: its own record of
+    each (its name and kind), never another party's confidential one."""
+    person = uow.deal(deal).person(by) if by else None
+    party = person.party if person is not None else None
     refs = []
     for sha in hashes:
-        record = uow.evidence_record(deal, sha)
+        record = uow.evidence_record(deal, sha, party=party)
         if record is None:
             raise RefusedCommand(
                 f"no evidence {sha[:12]}… in this workspace for {deal}; add the file first "
@@ -263,7 +269,7 @@ def _evidence(uow: Workspace, deal: str, hashes: tuple[str, ...]) -> list[Eviden
 
 def submit(command: Submit, *, uow: Workspace, clock: Clock) -> Outcome:
     """The payee submits a milestone with evidence files already in the store."""
-    refs = _evidence(uow, command.deal, command.evidence)
+    refs = _evidence(uow, command.deal, command.evidence, command.by)
 
     def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
         return list(
@@ -360,7 +366,7 @@ def _who(by: str | None, does: str) -> str:
 
 
 def claim_work(command: ClaimWork, *, uow: Workspace, clock: Clock) -> Outcome:
-    refs = _evidence(uow, command.deal, command.evidence)
+    refs = _evidence(uow, command.deal, command.evidence, command.by)
 
     def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
         return list(

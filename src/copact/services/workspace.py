@@ -524,10 +524,8 @@ class Workspace:
         )
         try:
             with self.engine.begin() as conn:
-                existing = journal.evidence(conn, deal_id, stored.sha256)
-                if existing is not None:
-                    return existing
-                journal.add_evidence(conn, record, now=self.clock())
+                # the uploader's own record (or their shared one), never another party's
+                record = journal.add_evidence(conn, record, now=self.clock())
         except Exception as exc:
             if is_disk_full(exc):  # the stored file is whole; a retry indexes it
                 raise _disk_full(f"{label} could not be recorded in the database") from None
@@ -542,9 +540,13 @@ class Workspace:
             records = journal.list_evidence(conn, deal_id)
         return [r for r in records if party is None or r.visible_to(party)]
 
-    def evidence_record(self, deal_id: str, sha256: str) -> EvidenceRecord | None:
+    def evidence_record(
+        self, deal_id: str, sha256: str, *, party: str | None = None
+    ) -> EvidenceRecord | None:
+        """The record of a file a person of ``party`` may see (``None``: any, the shared one
+        first, for the workspace's operator)."""
         with self.engine.connect() as conn:
-            return journal.evidence(conn, deal_id, sha256)
+            return journal.evidence(conn, deal_id, sha256, party=party)
 
     # -- the journal --
 

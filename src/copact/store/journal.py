@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from copact.core.events import Event, canonical_json, parse_events
 from copact.errors import CopactError
@@ -308,8 +309,40 @@ class EvidenceRecord:
         return self.confidential_to is None or self.confidential_to == party
 
 
-def add_evidence(conn: Connection, record: EvidenceRecord, *, now: datetime) -> None:
-    conn.execute(insert(evidence_table).values(**record.__dict__, created=now))
+def add_evidence(conn: Connection, record: EvidenceRecord, *, now: datetime) -> EvidenceRecord:
+    """Index ``record`` for its audience (its party when confidential, else both parties) and
+    return the record its uploader sees: the one their audience already has for these bytes,
+    or this one. Another party's confidential record of the same bytes is neither returned
+    nor touched: each party that holds a file keeps a record of its own."""
+    audience = record.confidential_to or ""
+    held = _held(conn, record.deal, record.sha256, audience)
+    if held is not None:
+        return held
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(evidence_table).values(**record.__dict__, audience=audience, created=now)
+            )
+    except IntegrityError:  # the same upload, at the same moment
+        held = _held(conn, record.deal, record.sha256, audience)
+        if held is None:
+            raise
+        return held
+    return record
+
+
+def _held(conn: Connection, deal_id: str, sha256: str, audience: str) -> EvidenceRecord | None:
+    """The record of the file that ``audience`` ('' for both parties) already sees."""
+    if audience:
+        return evidence(conn, deal_id, sha256, party=audience)
+    row = conn.execute(
+        select(evidence_table).where(
+            evidence_table.c.deal == deal_id,
+            evidence_table.c.sha256 == sha256,
+            evidence_table.c.audience == "",
+        )
+    ).first()
+    return _record(row) if row is not None else None
 
 
 def _record(row: Any) -> EvidenceRecord:
@@ -325,13 +358,20 @@ def _record(row: Any) -> EvidenceRecord:
     )
 
 
-def evidence(conn: Connection, deal_id: str, sha256: str) -> EvidenceRecord | None:
-    row = conn.execute(
-        select(evidence_table).where(
-            evidence_table.c.deal == deal_id, evidence_table.c.sha256 == sha256
-        )
-    ).first()
-    return _record(row) if row is not None else None
+def evidence(
+    conn: Connection, deal_id: str, sha256: str, *, party: str | None = None
+) -> EvidenceRecord | None:
+    """The record of a file that a person of ``party`` may see (the shared one before their
+    party's own); without ``party``, any (the shared one first), for the workspace's operator."""
+    rows = conn.execute(
+        select(evidence_table)
+        .where(evidence_table.c.deal == deal_id, evidence_table.c.sha256 == sha256)
+        .order_by(evidence_table.c.audience, evidence_table.c.created)
+    ).all()
+    records = [_record(r) for r in rows]
+    if party is not None:
+        records = [r for r in records if r.visible_to(party)]
+    return records[0] if records else None
 
 
 def list_evidence(conn: Connection, deal_id: str) -> list[EvidenceRecord]:

@@ -100,7 +100,10 @@ evidence = Table(
     Column("confidential_to", String(64), nullable=True),  # a party id, or shared
     Column("added_by", String(64), nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
-    PrimaryKeyConstraint("deal", "sha256"),
+    # (migration 0006) the party whose record it is when confidential, '' when both see it:
+    # two parties holding the same bytes keep a record each, neither seeing the other's
+    Column("audience", String(64), nullable=False),
+    PrimaryKeyConstraint("deal", "sha256", "audience"),
 )
 
 

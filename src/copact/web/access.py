@@ -6,7 +6,8 @@ Three questions, asked in this order for every request that names a deal:
    so its id leaks nothing) and the attempt is logged.
 2. May the user's role do this action? (``PERMISSIONS``; 403 and logged when not.)
 3. For evidence: is it confidential to another party? (404 and logged; a read of a
-   confidential item of one's own party is logged too.)
+   confidential item is logged too.) A file attached to a submission is readable by both
+   sides of that decision: the submitter's party and the sign-off person's (:meth:`Guard.evidence`).
 
 What the deal's state allows (who signs off a milestone, who pays whom) is then checked by the
 services' guards, the same for the command line and the web.
@@ -24,6 +25,7 @@ from typing import Literal
 from sqlalchemy import Engine, insert, or_, select
 
 from copact.core.deal import Deal
+from copact.core.events import Submitted
 from copact.errors import CopactError
 from copact.services.workspace import Workspace, WorkspaceError
 from copact.store.journal import EvidenceRecord
@@ -287,21 +289,33 @@ class Guard:
         self, who: Principal, deal: Deal, sha256: str, *, ip: str | None
     ) -> EvidenceRecord:
         """An evidence record ``who`` may read; reads of confidential items and refusals are
-        written to the access log."""
-        record = self.workspace.evidence_record(deal.id, sha256)
+        written to the access log.
+
+        ``who``'s party reads its own records and the shared ones. A file attached to a
+        submission is also readable by the two sides of that decision: the submitter's party
+        and the party of the milestone's sign-off person, who is asked to accept it. A
+        supplier's confidential test report stays hidden from everyone else, but the buyer can
+        open what it is asked to pay for (and the journal both sides verify names it anyway).
+        Such a read is answered with the submitter's record and logged as a confidential
+        read. Anything else is 404, and its refusal names no owner."""
+        record = self.workspace.evidence_record(deal.id, sha256, party=who.party)
         if record is None:
-            raise NotFound(f"no evidence {sha256[:12]}… in {deal.id}")
-        if not record.visible_to(who.party):
-            self.log(
-                who,
-                action="evidence.read",
-                obj=f"evidence {record.sha256}",
-                outcome="refused",
-                ip=ip,
-                deal=deal.id,
-                concerns=record.confidential_to,
-                detail=f"confidential to {record.confidential_to}",
-            )
+            submitter = self._decided_by(deal, sha256).get(who.party)
+            if submitter is not None:
+                record = self.workspace.evidence_record(deal.id, sha256, party=submitter)
+        if record is None:
+            held = self.workspace.evidence_record(deal.id, sha256)
+            if held is not None:
+                self.log(
+                    who,
+                    action="evidence.read",
+                    obj=f"evidence {held.sha256}",
+                    outcome="refused",
+                    ip=ip,
+                    deal=deal.id,
+                    concerns=held.confidential_to,
+                    detail="a confidential file of another party",
+                )
             raise NotFound(f"no evidence {sha256[:12]}… in {deal.id}")
         if record.confidential_to is not None:
             self.log(
@@ -312,12 +326,36 @@ class Guard:
                 ip=ip,
                 deal=deal.id,
                 concerns=record.confidential_to,
-                detail=f"confidential to {record.confidential_to}",
+                detail=f"confidential to {record.confidential_to}"
+                + ("" if record.confidential_to == who.party else ", submitted for its decision"),
             )
         return record
 
+    def _decided_by(self, deal: Deal, sha256: str) -> dict[str, str]:
+        """For a file attached to submissions: deciding party → the submitter's party."""
+        sides: dict[str, str] = {}
+        for e in self.workspace.events(deal.id):
+            if not isinstance(e, Submitted) or all(r.sha256 != sha256 for r in e.evidence):
+                continue
+            submitter = deal.person(e.by)
+            if submitter is None:
+                continue
+            for party in _deciding_parties(deal, e.milestone):
+                sides.setdefault(party, submitter.party)
+        return sides
+
     def evidence_list(self, who: Principal, deal: Deal) -> list[EvidenceRecord]:
         return self.workspace.evidence(deal.id, party=who.party)
+
+
+def _deciding_parties(deal: Deal, milestone: str) -> set[str]:
+    """The party whose sign-off person decides ``milestone`` (every buyer when it names none)."""
+    spec = next((m for m in deal.milestones if m.id == milestone), None)
+    signoff = spec.acceptance.signoff if spec is not None and spec.acceptance else None
+    person = deal.person(signoff) if signoff else None
+    if person is not None:
+        return {person.party}
+    return {p.id for p in deal.parties if p.role == "buyer"}
 
 
 def _cell(text: str) -> str:

@@ -99,7 +99,7 @@ def test_a_replayed_key_returns_the_first_outcome_and_appends_nothing(
     ws: Workspace, clock: Clock
 ) -> None:
     pay = ops.RecordPayment(
-        DEAL_ID, "ridgeline", "kestrel", Decimal("30000"), "PP-1", "prepaid", key="pay-1"
+        DEAL_ID, "ridgeline", "kestrel", Decimal("30000"), "PP-1", "prepaid", key="pay-1", by="dana"
     )
     first = ops.record_payment(pay, uow=ws, clock=clock)
     clock.advance(1)
@@ -111,13 +111,17 @@ def test_a_replayed_key_returns_the_first_outcome_and_appends_nothing(
 
 def test_the_same_key_for_another_request_is_refused(ws: Workspace, clock: Clock) -> None:
     ops.record_payment(
-        ops.RecordPayment(DEAL_ID, "ridgeline", "kestrel", Decimal("100"), "R1", key="k"),
+        ops.RecordPayment(
+            DEAL_ID, "ridgeline", "kestrel", Decimal("100"), "R1", key="k", by="dana"
+        ),
         uow=ws,
         clock=clock,
     )
     with pytest.raises(IdempotencyConflict, match="different request"):
         ops.record_payment(
-            ops.RecordPayment(DEAL_ID, "ridgeline", "kestrel", Decimal("999"), "R1", key="k"),
+            ops.RecordPayment(
+                DEAL_ID, "ridgeline", "kestrel", Decimal("999"), "R1", key="k", by="dana"
+            ),
             uow=ws,
             clock=clock,
         )
@@ -318,7 +322,9 @@ def test_a_stranger_cannot_add_evidence(ws: Workspace) -> None:
 def _three_payments(ws: Workspace, clock: Clock, start: int = 0) -> None:
     for n in range(start, start + 3):
         ops.record_payment(
-            ops.RecordPayment(DEAL_ID, "ridgeline", "kestrel", Decimal(100 + n), f"P{n}"),
+            ops.RecordPayment(
+                DEAL_ID, "ridgeline", "kestrel", Decimal(100 + n), f"P{n}", by="dana"
+            ),
             uow=ws,
             clock=clock,
         )

@@ -29,6 +29,7 @@ from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
     Event,
+    Submitted,
     canonical_json,
     dumps_events,
     parse_events,
@@ -599,12 +600,18 @@ class Workspace:
         self.deal(deal_id)
         return dumps_events(self.events(deal_id))
 
-    def verify(self, deal_id: str, *, evidence: bool = False) -> journal.Verification:
+    def verify(
+        self, deal_id: str, *, evidence: bool = False, party: str | None = None
+    ) -> journal.Verification:
         """Recompute the journal's chain and re-hash every deal version's text; with
         ``evidence``, also every evidence file the deal's events name or its store holds (what
         `copact journal verify`, the API and the journal page do: reading every file takes a
         while on a big store). Problems are reported, not raised: a deal whose text was altered
-        still verifies, to say so."""
+        still verifies, to say so.
+
+        For a person of ``party``, a damaged file that no submission names and that is another
+        party's confidential upload is counted in ``reason`` but not listed (its name is
+        theirs)."""
         with self.engine.connect() as conn:
             if not journal.versions(conn, deal_id):
                 raise WorkspaceError(
@@ -614,13 +621,17 @@ class Workspace:
             if not evidence:
                 return replace(result, evidence_skipped=True)
             uses = journal.evidence_uses(conn, deal_id)
-            records = {r.sha256: r for r in journal.list_evidence(conn, deal_id)}
+            listed = journal.list_evidence(conn, deal_id)
+        records = {r.sha256: r for r in listed}
+        visible = {r.sha256 for r in listed if party is None or r.visible_to(party)}
         problems: list[journal.EvidenceProblem] = []
+        unlisted: set[str] = set()  # another party's confidential uploads: counted, not named
         for sha in dict.fromkeys([*uses, *records]):
             found = self.blobs.check(sha)
             if found == "ok":
                 continue
             record = records.get(sha)
+            hidden = sha not in uses and sha not in visible
             name, used = uses.get(sha, (record.name if record else "", []))
             if not used and record is not None:
                 used = [f"uploaded by {record.added_by}, in no submission yet"]
@@ -628,11 +639,12 @@ class Workspace:
                 "not held" if found == "missing" and record is None else found
             )
             problems.append(journal.EvidenceProblem(sha, name or "unnamed", state, tuple(used)))
+            if hidden:
+                unlisted.add(sha)
         damaged = [p for p in problems if p.problem != "not held"]
         said = [result.reason] if result.reason else []
         if damaged:
-            names = ", ".join(dict.fromkeys(p.name for p in damaged))
-            said.append(f"{_files(len(damaged))} missing or altered ({names})")
+            said.append(f"{_files(len(damaged))} missing or altered")
         not_held = len(problems) - len(damaged)
         if not_held:
             said.append(
@@ -644,7 +656,7 @@ class Workspace:
             ok=result.ok and not problems,
             reason="; ".join(said),
             evidence_checked=len(uses.keys() | records.keys()),
-            evidence_problems=tuple(problems),
+            evidence_problems=tuple(p for p in problems if p.sha256 not in unlisted),
         )
 
     def evidence_held(self, deal_id: str) -> Callable[[str], bool]:
@@ -653,6 +665,20 @@ class Workspace:
         "evidence not held" wherever the submission is shown)."""
         self.deal_text(deal_id)
         return self.blobs.has
+
+    def evidence_not_held(self, deal_id: str) -> dict[str, list[str]]:
+        """Per milestone, the SHA-256 of each file its submissions name that the store does not
+        hold (a journal moved here without its evidence folder): shown as "evidence not held"
+        on the milestone, since nobody here can open or check it."""
+        held = self.evidence_held(deal_id)
+        out: dict[str, list[str]] = {}
+        for event in self.events(deal_id):
+            if isinstance(event, Submitted):
+                for ref in event.evidence:
+                    missing = out.setdefault(event.milestone, [])
+                    if ref.sha256 not in missing and not held(ref.sha256):
+                        missing.append(ref.sha256)
+        return {m: shas for m, shas in out.items() if shas}
 
     def _signing_key(self) -> SigningKey:
         return SigningKey.load(self.root / KEY, name=KEY)

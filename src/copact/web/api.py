@@ -112,13 +112,15 @@ def version_text(ctx: Ctx, who: ApiUser, request: Request, deal: str, version: i
 @router.get("/deals/{deal}/milestones", response_model=list[s.MilestoneOut])
 def milestones(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    return [_milestone(m) for m in view(ctx.workspace, d, ctx.clock().date()).milestones]
+    not_held = ctx.workspace.evidence_not_held(d.id)
+    return [_milestone(m, not_held) for m in view(ctx.workspace, d, ctx.clock().date()).milestones]
 
 
-def _milestone(m: Any) -> dict[str, Any]:
+def _milestone(m: Any, not_held: dict[str, list[str]]) -> dict[str, Any]:
     body = dict(m.__dict__)
     body["amount"] = str(m.amount.quantize().amount)
     body["invoice_amount"] = str(m.invoice_amount.quantize().amount)
+    body["evidence_not_held"] = not_held.get(m.id, [])
     return body
 
 
@@ -129,7 +131,7 @@ def milestone(
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     for m in view(ctx.workspace, d, ctx.clock().date()).milestones:
         if m.id == milestone:
-            return _milestone(m)
+            return _milestone(m, ctx.workspace.evidence_not_held(d.id))
     raise NotFound(f"{d.id} has no milestone {milestone!r}")
 
 
@@ -531,11 +533,20 @@ def risk(
 
 
 @router.get("/deals/{deal}/journal/verify", response_model=s.VerificationOut)
-def journal_verify(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> dict[str, Any]:
-    """Recompute the journal's hash chain; names the first event that does not match."""
+def journal_verify(
+    ctx: Ctx, who: ApiUser, request: Request, deal: str, evidence: bool = True
+) -> dict[str, Any]:
+    """Recompute the journal's hash chain (names the first event that does not match),
+    re-hash every deal version and, unless ``evidence=false``, every evidence file: each one
+    missing, altered or not held is listed (another party's confidential files are counted in
+    ``reason``, not named)."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    result = ctx.workspace.verify(d.id)
-    return dict(result.__dict__)
+    result = ctx.workspace.verify(d.id, evidence=evidence, party=who.party)
+    return {
+        **{k: v for k, v in result.__dict__.items() if k != "evidence_problems"},
+        "not_held": result.not_held,
+        "evidence_problems": [p.__dict__ for p in result.evidence_problems],
+    }
 
 
 @router.get("/deals/{deal}/access-log", response_model=list[s.AccessEntryOut])

@@ -266,6 +266,7 @@ def milestone(ctx: Ctx, request: Request, who: PageUser, deal: str, milestone: s
         history=history,
         evidence=evidence,
         person=person,
+        held=ctx.workspace.evidence_held(d.id),
     )
 
 
@@ -646,7 +647,7 @@ def access_log_csv(ctx: Ctx, request: Request, who: PageUser, deal: str) -> Plai
 @router.get("/deals/{deal}/journal", response_class=HTMLResponse)
 def journal(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLResponse:
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    result = ctx.workspace.verify(d.id)
+    result = ctx.workspace.verify(d.id, evidence=True, party=who.party)
     events = ctx.workspace.events(d.id)
     return _render(
         ctx, request, "journal.html", who, deal=d, result=result, events=list(enumerate(events, 1))

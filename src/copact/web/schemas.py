@@ -20,6 +20,7 @@ __all__ = [
     "DecisionIn",
     "ErrorOut",
     "EvidenceOut",
+    "EvidenceProblemOut",
     "ExitIn",
     "ExitPreviewOut",
     "GateIn",
@@ -162,6 +163,9 @@ class MilestoneOut(BaseModel):
     criteria: list[str]
     evidence_kinds: list[str]
     late_days: int
+    evidence_not_held: list[str] = Field(
+        default=[], description="SHA-256 of submitted files this workspace does not hold"
+    )
 
 
 class EvidenceOut(BaseModel):
@@ -217,12 +221,26 @@ class ExitPreviewOut(BaseModel):
     settlement: dict[str, Any] | None
 
 
+class EvidenceProblemOut(BaseModel):
+    sha256: str
+    name: str
+    problem: Literal["missing", "altered", "not held"]
+    used_by: list[str]
+
+
 class VerificationOut(BaseModel):
     ok: bool
     count: int
     head: str
     first_bad: int | None
     reason: str
+    versions: int = Field(description="Deal versions whose text was re-hashed")
+    evidence_checked: int = Field(description="Evidence files re-hashed (0 when skipped)")
+    evidence_skipped: bool
+    not_held: int = Field(description="Files submissions name that this workspace never had")
+    evidence_problems: list[EvidenceProblemOut] = Field(
+        description="Each file missing, altered or not held that you may see"
+    )
 
 
 class AccessEntryOut(BaseModel):

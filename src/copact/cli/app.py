@@ -7,8 +7,10 @@ Exit codes: 0 done, 1 the input has errors (findings, refused trigger), 2 could 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from copact import __version__
 from copact.cli import (
@@ -22,10 +24,27 @@ from copact.cli import (
     simulation,
     workspace,
 )
+from copact.cli.console import fail, unwritable
 
 __all__ = ["app", "main"]
 
+
+class _Commands(TyperGroup):
+    """The root group: a write the machine refused (a full disk, a read-only workspace) is said
+    in one line with exit 2, whichever command it came from, never as an internal error."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own vendored click Context
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            message = unwritable(exc)
+            if message is None:
+                raise
+            fail(message)
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="copact",
     help=(
         "Structure, check, simulate, run and settle a supplier co-investment partnership.\n\n"
@@ -75,6 +94,10 @@ def main() -> None:
         sys.stderr.write("copact: interrupted\n")
         sys.exit(130)
     except Exception as exc:  # the last guard: no traceback reaches a user
+        message = unwritable(exc)
+        if message is not None:
+            sys.stderr.write(f"copact: {message}\n")
+            sys.exit(2)
         sys.stderr.write(f"copact: internal error: {type(exc).__name__}: {exc}\n")
         sys.stderr.write("copact: please report this with the command and the file used\n")
         sys.exit(2)

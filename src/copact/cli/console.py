@@ -1,13 +1,18 @@
-"""The consoles commands print to: stdout for results, stderr for errors."""
+"""The consoles commands print to: stdout for results, stderr for errors; and what a write the
+machine refused (a full disk, a read-only workspace) is said as, in one line."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 
-__all__ = ["err", "fail", "out"]
+from copact.store.engine import is_disk_full, is_read_only
+
+__all__ = ["err", "fail", "out", "unwritable", "write_whole"]
 
 
 def out() -> Console:
@@ -22,3 +27,36 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``copact: message`` on stderr and exit with ``code`` (2: could not run)."""
     err().print(f"[bold red]copact:[/] {message}", markup=True)
     raise typer.Exit(code)
+
+
+def unwritable(exc: BaseException) -> str | None:
+    """What to tell the user when ``exc`` is a write the machine refused, else None.
+
+    The database rolls the command's transaction back and evidence is renamed into place
+    only once whole, so in both cases nothing of the command was kept."""
+    if is_disk_full(exc):
+        where = getattr(exc, "filename", None) or "the workspace's database"
+        return (
+            f"disk full: {where} could not be written; nothing of this command was kept. "
+            "Free some space and run it again"
+        )
+    if is_read_only(exc):
+        return (
+            "the workspace is read-only (its database or its folder may not be written here); "
+            "nothing was recorded. Reading it works: `journal verify`, `journal export`, "
+            "`deal list`, `state`"
+        )
+    return None
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write an output file whole or not at all: a full disk leaves no half a file."""
+    tmp = path.with_name(f".{path.name}.copact-tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

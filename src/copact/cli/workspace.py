@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from copact.cli.console import err, fail, out
+from copact.cli.console import err, fail, out, unwritable, write_whole
 from copact.errors import CopactError, RefusedCommand
 from copact.services.workspace import ImportRefused, Workspace, default_workspace
 from copact.store.checkpoint import Checkpoint, CheckpointError
@@ -35,10 +35,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def open_workspace(path: Path | None) -> Workspace:
-    """The workspace at ``path`` (or the default), or a clear error and exit 2."""
+def open_workspace(path: Path | None, *, readonly: bool = False) -> Workspace:
+    """The workspace at ``path`` (or the default), or a clear error and exit 2.
+
+    Read commands pass ``readonly``: they open the database read-only and write nothing, so
+    they work on a read-only copy and beside a running import. Any command opens a workspace
+    this process may not write read-only, and one that then writes says so (exit 2)."""
     try:
-        return Workspace.open(path or default_workspace(), clock=_now)
+        return Workspace.open(path or default_workspace(), clock=_now, readonly=readonly)
     except CopactError as exc:
         fail(str(exc))
 
@@ -56,7 +60,14 @@ def init(
     Example: `copact init` or `copact init shared --database postgresql+psycopg://postgres@127.0.0.1/test`
     """
     root = directory or default_workspace()
-    ws = Workspace.init(root, database=database, clock=_now)
+    try:
+        ws = Workspace.init(root, database=database, clock=_now)
+    except CopactError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        if unwritable(exc):
+            raise  # said by the root command group
+        fail(f"{exc.filename or root}: {exc.strerror or exc}")
     out().print(
         f"Workspace ready in {root} ({ws.engine.url.render_as_string(hide_password=True)})",
         markup=False,
@@ -87,7 +98,7 @@ def deal_list(workspace: WorkspaceOption = None) -> None:
     table = Table()
     for column in ("deal", "title", "version", "events"):
         table.add_column(column)
-    for deal_id, title, version, count in open_workspace(workspace).deals():
+    for deal_id, title, version, count in open_workspace(workspace, readonly=True).deals():
         table.add_row(deal_id, title, str(version), str(count))
     out().print(table)
 
@@ -121,7 +132,7 @@ def journal_export(
 ) -> None:
     """Print the journal as JSON Lines (canonical JSON, in order)."""
     try:
-        typer.echo(open_workspace(workspace).export_journal(deal), nl=False)
+        typer.echo(open_workspace(workspace, readonly=True).export_journal(deal), nl=False)
     except CopactError as exc:
         fail(str(exc))
 
@@ -154,7 +165,7 @@ def journal_verify(
 
     Example: `copact journal verify --deal hybrid-dc1 --checkpoint hybrid-dc1.checkpoint.json`
     """
-    ws = open_workspace(workspace)
+    ws = open_workspace(workspace, readonly=True)
     try:
         if checkpoint is None:
             result = ws.verify(deal, evidence=evidence)
@@ -202,7 +213,7 @@ def journal_checkpoint(
     Example: `copact journal checkpoint --deal hybrid-dc1 -o hybrid-dc1.checkpoint.json`
     """
     try:
-        made = open_workspace(workspace).checkpoint(deal)
+        made = open_workspace(workspace, readonly=True).checkpoint(deal)
     except RefusedCommand as exc:
         fail(f"{deal}: {exc}", 1)
     except CopactError as exc:
@@ -210,7 +221,7 @@ def journal_checkpoint(
     if output is None:
         typer.echo(made.to_json(), nl=False)
         return
-    output.write_text(made.to_json(), encoding="utf-8")
+    write_whole(output, made.to_json())
     out().print(
         f"{deal}: checkpoint of event {made.seq} (head {made.head[:16]}…) written to {output}",
         markup=False,

@@ -64,6 +64,9 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/deals/{deal}/evidence"): Rule("deal", "evidence.upload", upload=True),
     ("GET", "/api/v1/deals/{deal}/evidence/{sha256}"): Rule("evidence", "deal.read"),
     ("POST", "/api/v1/deals/{deal}/payments"): Rule("deal", "payment.record", json=PAY),
+    ("POST", "/api/v1/deals/{deal}/payments/{ref}/confirm"): Rule(
+        "deal", "payment.confirm", json={}
+    ),
     ("POST", "/api/v1/deals/{deal}/claims"): Rule(
         "deal", "work.claim", json={"amount": "10.00", "for": "cells"}
     ),
@@ -112,6 +115,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/deals/{deal}/invoices/{number}"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/invoices"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/payments"): Rule("deal", "payment.record", form=PAY),
+    ("POST", "/deals/{deal}/payments/{ref}/confirm"): Rule("deal", "payment.confirm"),
     ("GET", "/deals/{deal}/changes"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/changes"): Rule(
         "deal", "change.propose", form={"change": "co-9", "amount": "100"}
@@ -140,6 +144,7 @@ PARAMS = {
     "number": "hybrid-dc1-001",
     "version": "1",
     "decision": "approve",
+    "ref": "M-1",
 }
 
 

@@ -112,5 +112,8 @@ def test_submitted_evidence_is_readable_by_the_deciding_party_and_no_one_else(
         if e["action"] == "evidence.read" and e["outcome"] == "read" and e["party"] == "acme"
     ]
     assert len(reads) == 2 and all("submitted for its decision" in e["detail"] for e in reads)
-    acme_log = client.get(f"/api/v1/deals/{DEAL}/access-log", headers=ana).text
-    assert "confidential to voltworks" not in acme_log
+    acme_log = client.get(f"/api/v1/deals/{DEAL}/access-log", headers=ana).json()
+    [refused] = [
+        e for e in acme_log if e["action"] == "evidence.read" and e["outcome"] == "refused"
+    ]
+    assert refused["party"] == "acme" and "voltworks" not in str(refused)

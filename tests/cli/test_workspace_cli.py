@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
+from sqlalchemy import Engine, event
 from typer.testing import CliRunner
 
 from copact.cli.app import app
+from copact.services import workspace as workspace_service
 from tests.conftest import EXAMPLES
 
 runner = CliRunner()
@@ -139,3 +147,86 @@ def test_evidence_that_lies_about_its_kind_is_refused(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 1 and "its content is text" in result.output
+
+
+# -- a full disk: said in one line (exit 2), nothing of the command kept --
+
+
+def _utc_now() -> datetime:
+    return datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def _no_room_in_the_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every connection the workspace opens may not grow its file by a page: SQLite's own
+    SQLITE_FULL ("database or disk is full"), as on a full disk."""
+    real = workspace_service.open_engine
+
+    def opened(url: str, *, readonly: bool = False) -> Engine:
+        engine = real(url, readonly=readonly)
+
+        def no_room(dbapi: Any, _record: Any) -> None:
+            (pages,) = dbapi.execute("PRAGMA page_count").fetchone()
+            dbapi.execute(f"PRAGMA max_page_count = {pages}")
+
+        event.listen(engine, "connect", no_room)
+        return engine
+
+    monkeypatch.setattr(workspace_service, "open_engine", opened)
+
+
+def _no_space_on_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+
+
+def test_a_full_disk_records_no_part_of_a_deal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = str(tmp_path / "ws")
+    _ok("init", ws)
+    _ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
+    _no_room_in_the_database(monkeypatch)
+    result = runner.invoke(app, ["deal", "add", str(EXAMPLES / "hybrid-dc1.yaml"), "-w", ws])
+    assert result.exit_code == 2, result.output
+    assert "disk full" in result.output and "nothing of this command was kept" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    monkeypatch.undo()
+    listed = _ok("deal", "list", "-w", ws)
+    assert "heat-sensor-housing" in listed and "hybrid-dc1" not in listed
+    with sqlite3.connect(tmp_path / "ws" / "copact.db") as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert raw.execute("SELECT count(*) FROM deal_versions").fetchone() == (1,)
+
+
+def test_a_full_disk_keeps_no_part_of_an_evidence_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = str(tmp_path / "ws")
+    _ok("init", ws)
+    _ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
+    report = tmp_path / "drawing.pdf"
+    report.write_bytes(b"%PDF-1.7\n" + b"drawing " * 200_000)
+    _no_space_on_device(monkeypatch)
+    args = ["evidence", "add", "heat-sensor-housing", str(report), "--kind", "drawing"]
+    result = runner.invoke(app, [*args, "--by", "luis", "-w", ws])
+    assert result.exit_code == 2, result.output
+    assert "disk full" in result.output and "drawing.pdf" in result.output
+    monkeypatch.undo()
+    assert [p for p in (tmp_path / "ws" / "evidence").rglob("*") if p.is_file()] == []
+    held = workspace_service.Workspace.open(tmp_path / "ws", clock=_utc_now, readonly=True)
+    assert held.evidence("heat-sensor-housing", party=None) == []  # nothing indexed either
+    held.engine.dispose()
+
+
+def test_a_full_disk_at_init_leaves_no_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_space_on_device(monkeypatch)
+    result = runner.invoke(app, ["init", str(tmp_path / "ws")])
+    assert result.exit_code == 2, result.output
+    assert "disk full" in result.output
+    assert not (tmp_path / "ws").exists()
+    monkeypatch.undo()
+    _ok("init", str(tmp_path / "ws"))  # once there is room, init just works

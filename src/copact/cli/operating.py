@@ -23,7 +23,7 @@ import typer
 from rich.table import Table
 
 from copact.cli.console import fail, out
-from copact.cli.running import invoice_table
+from copact.cli.running import exit_json, exit_line, invoice_table
 from copact.cli.workspace import WorkspaceOption, deal_app, open_workspace
 from copact.core.events import (
     Accepted,
@@ -620,8 +620,9 @@ def deal_show(
     format: Format = OutputFormat.text,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """A workspace deal: its versions (each with its hash), journal, milestones and change
-    orders; `--version N` prints that version's deal file.
+    """A workspace deal: its versions (each with its hash), journal, milestones, change
+    orders and, once one is recorded, its exit with the settlement; `--version N` prints that
+    version's deal file.
 
     Example: `copact deal show hybrid-dc1` or `copact deal show hybrid-dc1 --version 1`
     """
@@ -657,10 +658,15 @@ def deal_show(
             }
             for c in state.changes.values()
         ]
+        doc["exit"] = exit_json(spec, state, events)
         typer.echo(json.dumps(doc, indent=2))
         return
     console = out()
     console.print(f"[bold]{spec.title}[/] ({deal}), {len(events)} events, on {today}")
+    ended = exit_json(spec, state, events)
+    console.print(
+        "  running" if ended is None else f"  [bold red]{exit_line(ended, spec.currency)}[/]"
+    )
     for v, sha, _, created in versions:
         console.print(f"  version {v}  sha256 {sha[:16]}…  {created:%Y-%m-%d %H:%M}")
     table = Table(title="milestones")

@@ -22,11 +22,11 @@ from copact.core.deal import Deal
 from copact.core.events import Event, parse_events
 from copact.core.invoicing import invoice_amounts
 from copact.core.settlement import TRIGGERS, settle_exit, settlement_of, settlement_to_json
-from copact.core.state import RunningFold, deal_state, state_to_json
+from copact.core.state import DealState, RunningFold, deal_state, state_to_json
 from copact.errors import CopactError, RefusedCommand
 from copact.services import operations as ops
 
-__all__ = ["register"]
+__all__ = ["exit_json", "register"]
 
 
 class OutputFormat(StrEnum):
@@ -169,6 +169,38 @@ def invoice_table(title: str, invoices: list[dict[str, Any]]) -> Table:
     return table
 
 
+def exit_json(deal: Deal, state: DealState, events: list[Event]) -> dict[str, Any] | None:
+    """The ``exit`` key of ``copact state`` and ``copact deal show`` JSON: ``null`` while the
+    deal runs, else ``{"trigger", "by", "on", "effective", "ended", "settlement"}``, the
+    settlement as ``copact exit`` gives it, on the journal up to the state's day."""
+    invoked = state.exit
+    if invoked is None or state.exit_effective is None:
+        return None
+    settlement = settlement_of(deal, [e for e in events if e.day <= state.on])
+    assert settlement is not None  # the state folded an exit from the same events
+    return {
+        "trigger": invoked.trigger,
+        "by": invoked.by,
+        "on": invoked.day.isoformat(),
+        "effective": state.exit_effective.isoformat(),
+        "ended": state.ended,
+        "settlement": settlement_to_json(settlement),
+    }
+
+
+def exit_line(doc: dict[str, Any], currency: str) -> str:
+    """``ended on 2026-07-01 by an insolvency exit (ana, 2026-07-01): voltworks owes acme
+    USD 50,000.00``: the line the text output prints under the tables."""
+    owed = doc["settlement"]["owed"]
+    article = "an" if doc["trigger"][0] in "aeiou" else "a"
+    when = "ended" if doc["ended"] else "ends"
+    return (
+        f"{when} on {doc['effective']} by {article} {doc['trigger']} exit ({doc['by']}, "
+        f"{doc['on']}): {owed['from']} owes {owed['to']} {currency} "
+        f"{Decimal(owed['amount']):,.2f}"
+    )
+
+
 def state(
     deal_path: DealArgument,
     events: EventsOption = None,
@@ -197,6 +229,7 @@ def state(
     folded = deal_state(deal, journal, on=day)
     if format is OutputFormat.json:
         doc = state_to_json(folded)
+        doc["exit"] = exit_json(deal, folded, journal)
         doc["refused"] = [{"line": r.line, "type": r.type, "reason": r.reason} for r in refused]
         typer.echo(json.dumps(doc, indent=2))
         return
@@ -229,6 +262,9 @@ def state(
     for party, b in folded.balances.items():
         balances.add_row(party, f"{b.paid.amount:,.2f}", f"{b.received.amount:,.2f}")
     console.print(balances)
+    ended = exit_json(deal, folded, journal)
+    if ended is not None:
+        console.print(f"[bold red]{exit_line(ended, deal.currency)}[/]")
 
 
 def exit_(

@@ -60,12 +60,15 @@ def me(who: ApiUser) -> dict[str, Any]:
 
 @router.get("/deals", response_model=list[s.DealOut])
 def deals(ctx: Ctx, who: ApiUser) -> list[dict[str, Any]]:
-    """The deals your party is in."""
+    """The deals your party is in, each running, ending (an exit in its notice period) or
+    ended."""
     mine = set(ctx.guard.deal_ids(who))
     out = []
+    today = ctx.clock().date()
     for deal_id, title, version, count in ctx.workspace.deals():
         if deal_id in mine:
             deal = ctx.workspace.deal(deal_id)
+            v = view(ctx.workspace, deal, today)
             out.append(
                 {
                     "id": deal_id,
@@ -76,6 +79,8 @@ def deals(ctx: Ctx, who: ApiUser) -> list[dict[str, Any]]:
                     "parties": [
                         {"id": p.id, "name": str(p.name), "role": p.role} for p in deal.parties
                     ],
+                    "status": v.status,
+                    "exit_effective": v.exit.effective if v.exit is not None else None,
                 }
             )
     return out
@@ -84,7 +89,8 @@ def deals(ctx: Ctx, who: ApiUser) -> list[dict[str, Any]]:
 @router.get("/deals/{deal}")
 def deal_state(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> dict[str, Any]:
     """The deal's state today: milestones, invoices, balances, money per party, deviations,
-    risks and decisions."""
+    risks and decisions; payments waiting for the payee's confirmation; its status and the
+    recorded exit with its settlement (``null`` while the deal runs)."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     return view(ctx.workspace, d, ctx.clock().date()).json()
 

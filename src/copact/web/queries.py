@@ -55,7 +55,8 @@ def exit_preview(
     workspace: Workspace, deal: Deal, *, trigger: str, on: date, party: str
 ) -> dict[str, Any]:
     """What an exit by ``trigger`` invoked on ``on`` by ``party`` would settle, or why it is
-    not open then."""
+    not open then; once the journal records an exit, that exit and its settlement
+    (``recorded``: every trigger is closed from then on)."""
     if trigger not in TRIGGERS:
         raise RefusedCommand(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
     events = workspace.events(deal.id)
@@ -65,13 +66,21 @@ def exit_preview(
             "trigger": recorded.trigger,
             "on": recorded.on,
             "open": False,
-            "why": f"closed: {recorded.by} invoked a {recorded.trigger} exit on {recorded.on}, "
+            "why": f"closed: {recorded.by} invoked {_a(recorded.trigger)} exit on {recorded.on}, "
             f"effective {recorded.effective}",
             "settlement": settlement_to_json(recorded),
+            "recorded": True,
         }
     why = open_triggers(deal, events, on=on, by=party)[trigger]
     if not why.startswith("open"):
-        return {"trigger": trigger, "on": on, "open": False, "why": why, "settlement": None}
+        return {
+            "trigger": trigger,
+            "on": on,
+            "open": False,
+            "why": why,
+            "settlement": None,
+            "recorded": False,
+        }
     settlement = settle_exit(deal, events, trigger=trigger, on=on, by=party)
     return {
         "trigger": trigger,
@@ -79,7 +88,12 @@ def exit_preview(
         "open": True,
         "why": why,
         "settlement": settlement_to_json(settlement),
+        "recorded": False,
     }
+
+
+def _a(trigger: str) -> str:
+    return f"{'an' if trigger[0] in 'aeiou' else 'a'} {trigger}"
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:

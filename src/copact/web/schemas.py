@@ -137,6 +137,12 @@ class DealOut(BaseModel):
     events: int
     currency: str
     parties: list[PartyOut]
+    status: Literal["running", "ending", "ended"] = Field(
+        default="running", description="ending: an exit recorded, in its notice period"
+    )
+    exit_effective: date | None = Field(
+        default=None, description="The day the recorded exit takes (or took) effect"
+    )
 
 
 class VersionOut(BaseModel):
@@ -219,6 +225,9 @@ class ExitPreviewOut(BaseModel):
     open: bool
     why: str
     settlement: dict[str, Any] | None
+    recorded: bool = Field(
+        default=False, description="The journal records this exit: the deal has ended (or ends)"
+    )
 
 
 class EvidenceProblemOut(BaseModel):

@@ -11,6 +11,11 @@ Money committed vs contributed, per party:
 Deviations from plan (earned-value style, in money): schedule = earned − planned to date
 (planned: invoice amounts of milestones due by today; earned: of those accepted); cost =
 earned − paid.
+
+Once an exit is recorded the deal shows it everywhere (``exit``: trigger, who invoked it, the
+day it takes effect, whether the deal has ended and the recorded settlement), and payments
+recorded by the payer but not yet confirmed by the payee are listed (``pending_payments``):
+they do not count in balances or invoices until then.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from copact.core.deal import Deal
-from copact.core.events import Event, Invoice
+from copact.core.events import Event, Invoice, Payment
 from copact.core.invoicing import (
     InvoiceStanding,
     buyer_of,
@@ -30,6 +35,7 @@ from copact.core.invoicing import (
     milestone_amounts,
 )
 from copact.core.money import Money, allocate
+from copact.core.settlement import ExitSettlement, settlement_of, settlement_to_json
 from copact.core.state import (
     DealState,
     MilestoneState,
@@ -40,12 +46,15 @@ from copact.core.state import (
 
 __all__ = [
     "DealView",
+    "ExitView",
     "MilestoneRow",
     "PartyMoney",
     "deal_view",
+    "exit_view",
     "invoice_json",
     "invoices_json",
     "money_text",
+    "payment_json",
     "utc",
 ]
 
@@ -92,6 +101,76 @@ class PartyMoney:
 
 
 @dataclass(frozen=True)
+class ExitView:
+    """The exit a deal's journal records: who invoked it, when it takes effect, its settlement."""
+
+    trigger: str
+    by: str  # the person (or, in an imported journal, the party) who invoked it
+    on: date
+    effective: date
+    ended: bool  # it has taken effect: only its settlement moves money now
+    settlement: ExitSettlement
+
+    @property
+    def status(self) -> str:
+        """``ended on …`` once it has taken effect, ``ends on …`` during a notice period."""
+        return f"{'ended' if self.ended else 'ends'} on {self.effective}"
+
+    @property
+    def owed(self) -> str:
+        """``voltworks owes acme USD 12,000.00``: who pays whom to settle it."""
+        s = self.settlement
+        return f"{s.owed_from} owes {s.owed_to} {s.owed.currency.code} {money_text(s.owed)}"
+
+    @property
+    def headline(self) -> str:
+        """``Ended on 2026-07-01 by an insolvency exit: voltworks owes acme USD 0.00``."""
+        article = "an" if self.trigger[0] in "aeiou" else "a"
+        when = "Ended" if self.ended else "Ends"
+        return f"{when} on {self.effective} by {article} {self.trigger} exit: {self.owed}"
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "trigger": self.trigger,
+            "by": self.by,
+            "on": self.on.isoformat(),
+            "effective": self.effective.isoformat(),
+            "ended": self.ended,
+            "settlement": settlement_to_json(self.settlement),
+        }
+
+
+def exit_view(deal: Deal, state: DealState, events: list[Event]) -> ExitView | None:
+    """The exit recorded by ``state``'s day, settled on the journal up to that day; ``None``
+    while the deal runs."""
+    invoked = state.exit
+    if invoked is None or state.exit_effective is None:
+        return None
+    settlement = settlement_of(deal, [e for e in events if e.day <= state.on])
+    assert settlement is not None  # the state folded an exit from the same events
+    return ExitView(
+        trigger=invoked.trigger,
+        by=invoked.by,
+        on=invoked.day,
+        effective=state.exit_effective,
+        ended=state.ended,
+        settlement=settlement,
+    )
+
+
+def payment_json(p: Payment) -> dict[str, Any]:
+    return {
+        "ref": p.ref,
+        "on": p.day.isoformat(),
+        "from": p.from_,
+        "to": p.to,
+        "amount": str(p.amount),
+        "for": p.for_,
+        "by": p.by,
+    }
+
+
+@dataclass(frozen=True)
 class DealView:
     deal: Deal
     state: DealState
@@ -101,6 +180,27 @@ class DealView:
     planned_to_date: Money
     earned: Money
     paid: Money
+    exit: ExitView | None = None
+
+    @property
+    def ended(self) -> bool:
+        """An exit has taken effect: the pages offer no more actions but its settlement."""
+        return self.exit is not None and self.exit.ended
+
+    @property
+    def status(self) -> str:
+        """``running``, ``ending`` (an exit in its notice period) or ``ended``."""
+        return "running" if self.exit is None else "ended" if self.exit.ended else "ending"
+
+    @property
+    def status_text(self) -> str:
+        """``running``, ``ends on …`` or ``ended on …``: the deals list's status column."""
+        return "running" if self.exit is None else self.exit.status
+
+    @property
+    def pending_payments(self) -> list[Payment]:
+        """Payments recorded by the payer and not yet confirmed by the payee, in order."""
+        return list(self.state.pending_payments.values())
 
     @property
     def schedule_variance(self) -> Money:
@@ -142,6 +242,9 @@ class DealView:
             "schedule_variance": str(self.schedule_variance.quantize().amount),
             "cost_variance": str(self.cost_variance.quantize().amount),
         }
+        body["status"] = self.status
+        body["exit"] = self.exit.json() if self.exit is not None else None
+        body["pending_payments"] = [payment_json(p) for p in self.pending_payments]
         return body
 
 
@@ -230,7 +333,9 @@ def deal_view(deal: Deal, events: list[Event], *, today: date) -> DealView:
     earned = sum((invoiced[r.id] for r in rows if r.state == "accepted"), zero)
     bal = state.balances.get(buyer)
     paid = bal.paid if bal else zero
-    return DealView(deal, state, today, rows, money, planned, earned, paid)
+    return DealView(
+        deal, state, today, rows, money, planned, earned, paid, exit_view(deal, state, events)
+    )
 
 
 def invoice_json(invoice: Invoice, standing: InvoiceStanding, *, on: date) -> dict[str, Any]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
+import shutil
 import sqlite3
+import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -230,3 +234,45 @@ def test_a_full_disk_at_init_leaves_no_workspace(
     assert not (tmp_path / "ws").exists()
     monkeypatch.undo()
     _ok("init", str(tmp_path / "ws"))  # once there is room, init just works
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 4 MiB file system (tmpfs), when this machine lets the test mount one."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        # lazily: the CLI run in this process may still hold the database open
+        subprocess.run(["umount", "--lazy", str(mount)], check=False)
+
+
+def test_a_really_full_disk_keeps_no_part_of_an_evidence_file(tiny_disk: Path) -> None:
+    ws = str(tiny_disk / "ws")
+    _ok("init", ws)
+    _ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
+    report = tiny_disk.parent / "drawing.pdf"  # outside the tiny disk
+    report.write_bytes(b"%PDF-1.7\n" + b"drawing " * 100_000)
+    filler = os.open(tiny_disk / "filler", os.O_WRONLY | os.O_CREAT)
+    try:  # fill the disk to its last byte
+        for block in (65536, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(filler, b"\0" * block)
+    finally:
+        os.close(filler)
+    args = ["evidence", "add", "heat-sensor-housing", str(report), "--kind", "drawing"]
+    result = runner.invoke(app, [*args, "--by", "luis", "-w", ws])
+    assert result.exit_code == 2, result.output
+    assert "disk full" in result.output
+    assert [p for p in (tiny_disk / "ws" / "evidence").rglob("*") if p.is_file()] == []

@@ -94,7 +94,17 @@ def test_a_replay_returns_the_first_response_and_another_body_is_refused(fresh: 
     assert other.status_code == 422
     assert "already used" in other.json()["detail"]
     state = client.get(f"/api/v1/deals/{DEAL}", headers=raj).json()
+    # recorded once, waiting for the payee: it does not count yet
+    assert [p["ref"] for p in state["pending_payments"]] == ["WIRE-7"]
+    assert state["balances"].get("acme", {}).get("paid", "0.00") == "0.00"
+    sam = {**bearer(fresh.users["voltworks-owner"]), "Idempotency-Key": "confirm-7"}
+    confirmed = client.post(f"/api/v1/deals/{DEAL}/payments/WIRE-7/confirm", headers=sam)
+    replayed = client.post(f"/api/v1/deals/{DEAL}/payments/WIRE-7/confirm", headers=sam)
+    assert confirmed.status_code == replayed.status_code == 200, confirmed.text
+    assert replayed.headers["idempotent-replayed"] == "true"
+    state = client.get(f"/api/v1/deals/{DEAL}", headers=raj).json()
     assert state["balances"]["acme"]["paid"] == "12000.00"
+    assert state["pending_payments"] == []
 
 
 def test_a_state_change_without_an_idempotency_key_is_refused(fresh: World) -> None:
@@ -186,10 +196,16 @@ def test_decisions_and_risks_reach_the_dashboard(fresh: World) -> None:
     logged = client.post(
         f"/api/v1/deals/{DEAL}/decisions",
         headers={**ana, "Idempotency-Key": "d1"},
-        json={"decision": "Pre-order the battery cells now", "by": ["sam"], "topic": "supply"},
+        json={"decision": "Pre-order the battery cells now", "topic": "supply"},
     )
     assert logged.status_code == 200, logged.text
-    assert logged.json()["events"][0]["by"] == ["ana", "sam"]
+    assert logged.json()["events"][0]["by"] == ["ana"]  # in her own name only
+    for_sam = client.post(
+        f"/api/v1/deals/{DEAL}/decisions",
+        headers={**ana, "Idempotency-Key": "d0"},
+        json={"decision": "Sam agrees to pre-order", "by": ["sam"]},
+    )
+    assert for_sam.status_code == 422  # nobody enters a decision in another person's name
     updated = client.post(
         f"/api/v1/deals/{DEAL}/risks",
         headers={**sam, "Idempotency-Key": "r1"},
@@ -228,5 +244,11 @@ def test_only_the_supplier_claims_work_and_a_party_records_only_its_own_payments
         f"/api/v1/deals/{DEAL}/claims", headers=sam, json={"amount": "9000.00", "for": "cells"}
     )
     assert ok.status_code == 200, ok.text
+    assert ok.json()["events"][0]["by"] == "sam"  # the claim carries the supplier's person
+    billing = {**bearer(fresh.users["voltworks-owner"]), "Idempotency-Key": "p1"}
+    body = {"payer": "acme", "payee": "voltworks", "amount": "10.00", "ref": "FAKE-1"}
+    payee = client.post(f"/api/v1/deals/{DEAL}/payments", headers=billing, json=body)
+    assert payee.status_code == 403  # the payee confirms a payment, it does not record it
     log = client.get(f"/api/v1/deals/{DEAL}/access-log", headers=bearer(fresh.users["acme-owner"]))
     assert any(e["action"] == "work.claim" and e["outcome"] == "refused" for e in log.json())
+    assert any(e["action"] == "payment.record" and e["outcome"] == "refused" for e in log.json())

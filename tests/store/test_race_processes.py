@@ -153,7 +153,7 @@ def test_unrelated_commands_at_once_are_all_recorded(
 
     def act(ws: Workspace, n: int) -> str:
         command = ops.RecordPayment(
-            deal_id, "ridgeline", "kestrel", Decimal("100.00"), f"P-{n}", key=f"pay-{n}"
+            deal_id, "ridgeline", "kestrel", Decimal("100.00"), f"P-{n}", key=f"pay-{n}", by="dana"
         )
         return ops.record_payment(command, uow=ws, clock=_clock).events[0].type
 

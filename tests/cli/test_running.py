@@ -173,3 +173,39 @@ def test_state_names_an_event_written_out_of_date_order(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["refused"] == [
         {"line": len(lines), "type": "payment", "reason": "events must come in date order"}
     ]
+
+
+def test_state_json_carries_the_recorded_exit_and_its_settlement(tmp_path: Path) -> None:
+    """The example journal with ridgeline's missed-milestone exit on 2026-12-28: `state`
+    shows it from that day, with the settlement `copact exit` gives (kestrel owes 12,920.00),
+    and ``null`` before."""
+    journal = tmp_path / "ended.jsonl"
+    exit_line = {
+        "at": "2026-12-28",
+        "by": "hannah",
+        "deal": "heat-sensor-housing",
+        "trigger": "missed-milestone",
+        "type": "exit",
+    }
+    journal.write_text(Path(JOURNAL).read_text() + json.dumps(exit_line) + "\n")
+
+    def state_on(day: str) -> dict[str, object]:
+        result = runner.invoke(app, ["state", DEAL, "-e", str(journal), "--on", day, "-f", "json"])
+        assert result.exit_code == 0, result.output
+        return dict(json.loads(result.output))
+
+    assert state_on("2026-12-20")["exit"] is None
+    ended = state_on("2026-12-28")["exit"]
+    assert isinstance(ended, dict)
+    assert (ended["trigger"], ended["by"], ended["on"], ended["effective"], ended["ended"]) == (
+        "missed-milestone",
+        "hannah",
+        "2026-12-28",
+        "2026-12-28",
+        True,
+    )
+    assert ended["settlement"]["owed"] == {
+        "from": "kestrel",
+        "to": "ridgeline",
+        "amount": "12920.00",
+    }

@@ -36,6 +36,7 @@ from copact.core.events import (
     GateDecided,
     Invoice,
     Payment,
+    PaymentConfirmed,
     Rejected,
     RiskUpdated,
     Submitted,
@@ -119,7 +120,25 @@ def _call(
         console.print(f"[green]✓[/] {_describe(event)} [dim](event {seq})[/]")
     if outcome.version is not None:
         console.print(f"[green]✓[/] {outcome.deal} is now at version {outcome.version}")
+    for event in outcome.events:
+        if isinstance(event, GateDecided):
+            console.print(f"  {_gate_standing(ws, outcome.deal, event.phase)}")
     return outcome
+
+
+def _gate_standing(ws: Workspace, deal_id: str, phase: str) -> str:
+    """Where a gate stands after a vote: decided, or whose decision it still waits for."""
+    deal = ws.deal(deal_id)
+    state = deal_state(deal, ws.events(deal_id), on=_now().date())
+    votes = state.gate_votes.get(phase, {})
+    spec = deal.phase(phase)
+    deciders = spec.gate.deciders if spec is not None and spec.gate else []
+    waiting = [p for p in deciders if p not in votes]
+    if not votes and phase in state.gates:
+        return f"the gate of {phase} is decided: {state.gates[phase]}"
+    if waiting:
+        return f"the gate of {phase} waits for {', '.join(waiting)}"
+    return f"the gate of {phase} is not decided: its deciders disagree ({votes})"
 
 
 def _describe(event: Event) -> str:
@@ -131,7 +150,10 @@ def _describe(event: Event) -> str:
         )
     if isinstance(event, Payment):
         what = f" for {event.for_}" if event.for_ else ""
-        return f"payment {event.ref}: {event.from_} → {event.to} {event.amount:,.2f}{what}"
+        by = f", recorded by {event.by}; it counts once {event.to} confirms it" if event.by else ""
+        return f"payment {event.ref}: {event.from_} → {event.to} {event.amount:,.2f}{what}{by}"
+    if isinstance(event, PaymentConfirmed):
+        return f"payment {event.ref} confirmed by {event.by}: it counts from now on"
     if isinstance(event, Submitted):
         return (
             f"{event.milestone} submitted by {event.by} with {len(event.evidence)} evidence files"
@@ -141,9 +163,10 @@ def _describe(event: Event) -> str:
     if isinstance(event, Rejected):
         return f"{event.milestone} rejected by {event.by}: {'; '.join(event.reasons)}"
     if isinstance(event, WorkClaimed):
-        return f"work claimed: {event.amount:,.2f} for {event.for_}"
+        by = f" by {event.by}" if event.by else ""
+        return f"work claimed{by}: {event.amount:,.2f} for {event.for_}"
     if isinstance(event, GateDecided):
-        return f"gate of {event.phase}: {event.decision} ({', '.join(event.by)})"
+        return f"gate of {event.phase}: {', '.join(event.by)} decided {event.decision}"
     if isinstance(event, ChangeProposed | ChangeApproved | ChangeRejected):
         cost = f" ({event.amount:,.2f})" if event.amount is not None else ""
         verb = event.type.removeprefix("change-")

@@ -44,6 +44,7 @@ from copact.errors import RefusedCommand
 __all__ = [
     "TRIGGERS",
     "ExitSettlement",
+    "ended_reason",
     "invoke_exit",
     "open_triggers",
     "refuse_after_exit",
@@ -288,24 +289,34 @@ def invoke_exit(
     return [ExitInvoked(at=at, deal=deal.id, trigger=trigger, by=by)]
 
 
+def ended_reason(deal: Deal, journal: Iterable[Event], state: DealState) -> str | None:
+    """Why nothing but the exit settlement may happen now, or ``None`` while the deal runs."""
+    if not state.ended or state.exit is None:
+        return None
+    settlement = settlement_of(deal, journal)
+    assert settlement is not None
+    exit_ = state.exit
+    return (
+        f"the deal ended on {state.exit_effective}: {exit_.by} invoked a {exit_.trigger} exit "
+        f"on {exit_.day}; only its settlement moves money now ({settlement.owed_from} owes "
+        f"{settlement.owed_to} {settlement.owed.quantize().amount:,} {deal.currency}, "
+        "paid `for: exit`)"
+    )
+
+
 def refuse_after_exit(
     deal: Deal, journal: Iterable[Event], state: DealState, caused: Iterable[Event]
 ) -> None:
     """Once an exit has taken effect (``state.ended``) the only money that moves is its
     settlement: payments ``for: exit`` from whoever owes to whoever is owed, up to what is
     owed, and their confirmations. Anything else is refused, saying why."""
-    if not state.ended or state.exit is None:
-        return
     history = list(journal)
+    ended = ended_reason(deal, history, state)
+    if ended is None:
+        return
     settlement = settlement_of(deal, history)
     assert settlement is not None
-    exit_ = state.exit
     owed = settlement.owed
-    ended = (
-        f"the deal ended on {state.exit_effective}: {exit_.by} invoked a {exit_.trigger} exit "
-        f"on {exit_.day}; only its settlement moves money now ({settlement.owed_from} owes "
-        f"{settlement.owed_to} {owed.quantize().amount:,} {deal.currency}, paid `for: exit`)"
-    )
     settled = Money.zero(deal.currency)
     for e in history:
         if isinstance(e, Payment) and e.for_ == "exit":

@@ -26,7 +26,7 @@ from copact.core.changes import approve_change, propose_change, protected_change
 from copact.core.deal import Deal
 from copact.core.events import Event, EvidenceRef
 from copact.core.invoicing import invoice_amounts
-from copact.core.settlement import invoke_exit, refuse_after_exit
+from copact.core.settlement import ended_reason, invoke_exit, refuse_after_exit
 from copact.core.state import DealState, deal_state
 from copact.dealfile.dump import amend
 from copact.dealfile.loader import load_text
@@ -239,6 +239,9 @@ def _run(
 ) -> Outcome:
     def folded(deal: Deal, history: list[Event], now: datetime) -> list[Event]:
         state = deal_state(deal, history, on=now.date())
+        ended = ended_reason(deal, history, state)
+        if ended and not isinstance(command, RecordPayment | ConfirmPayment):
+            raise RefusedCommand(ended)  # said first: it is why nothing else can happen
         caused = decide(deal, state, history, now)
         refuse_after_exit(deal, history, state, caused)  # after an exit, only its settlement
         return caused

@@ -308,7 +308,7 @@ def test_after_an_insolvency_exit_an_acceptance_is_refused() -> None:
     # every trigger is closed now, saying why
     closed = open_triggers(DEAL, journal, on=date(2026, 9, 17), by="ridgeline")
     assert all(
-        why.startswith("closed: hannah invoked a insolvency exit") for why in closed.values()
+        why.startswith("closed: hannah invoked an insolvency exit") for why in closed.values()
     )
 
 

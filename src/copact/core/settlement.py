@@ -79,6 +79,11 @@ class ExitSettlement:
         return self.refund if self.refund.amount >= 0 else -self.refund
 
 
+def _a(trigger: str) -> str:
+    """The trigger with its article: an insolvency, a convenience."""
+    return f"an {trigger}" if trigger[0] in "aeiou" else f"a {trigger}"
+
+
 def _declared(deal: Deal, trigger: str) -> Any:
     triggers = deal.exit.triggers if deal.exit else None
     if triggers is None:
@@ -93,7 +98,7 @@ def open_triggers(deal: Deal, events: Iterable[Event], *, on: date, by: str) -> 
     result: dict[str, str] = {}
     if state.exit is not None:
         first = state.exit
-        ended = f"closed: {first.by} invoked a {first.trigger} exit on {first.day}"
+        ended = f"closed: {first.by} invoked {_a(first.trigger)} exit on {first.day}"
         return dict.fromkeys(TRIGGERS, ended)
     for trigger in TRIGGERS:
         spec = _declared(deal, trigger)
@@ -284,7 +289,7 @@ def invoke_exit(
     earlier = [e for e in journal if isinstance(e, ExitInvoked) and e.day <= day]
     if earlier:
         first = earlier[0]
-        raise RefusedCommand(f"{first.by} already invoked a {first.trigger} exit on {first.day}")
+        raise RefusedCommand(f"{first.by} already invoked {_a(first.trigger)} exit on {first.day}")
     settle_exit(deal, journal, trigger=trigger, on=day, by=party)
     return [ExitInvoked(at=at, deal=deal.id, trigger=trigger, by=by)]
 
@@ -297,7 +302,7 @@ def ended_reason(deal: Deal, journal: Iterable[Event], state: DealState) -> str 
     assert settlement is not None
     exit_ = state.exit
     return (
-        f"the deal ended on {state.exit_effective}: {exit_.by} invoked a {exit_.trigger} exit "
+        f"the deal ended on {state.exit_effective}: {exit_.by} invoked {_a(exit_.trigger)} exit "
         f"on {exit_.day}; only its settlement moves money now ({settlement.owed_from} owes "
         f"{settlement.owed_to} {settlement.owed.quantize().amount:,} {deal.currency}, "
         "paid `for: exit`)"

@@ -3,8 +3,6 @@ machine refused (a full disk, a read-only workspace) is said as, in one line."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -12,7 +10,7 @@ from rich.console import Console
 
 from copact.store.engine import is_disk_full, is_read_only
 
-__all__ = ["err", "fail", "out", "unwritable", "write_whole"]
+__all__ = ["err", "fail", "out", "unwritable"]
 
 
 def out() -> Console:
@@ -47,16 +45,3 @@ def unwritable(exc: BaseException) -> str | None:
             "`deal list`, `state`"
         )
     return None
-
-
-def write_whole(path: Path, text: str) -> None:
-    """Write an output file whole or not at all: a full disk leaves no half a file."""
-    tmp = path.with_name(f".{path.name}.copact-tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from copact.cli.console import err, fail, out, unwritable, write_whole
+from copact.cli.console import err, fail, out, unwritable
 from copact.errors import CopactError, RefusedCommand
 from copact.services.workspace import ImportRefused, Workspace, default_workspace
 from copact.store.checkpoint import Checkpoint, CheckpointError
+from copact.store.files import write_whole
 
 __all__ = ["WorkspaceOption", "deal_app", "open_workspace", "register"]
 

@@ -53,6 +53,7 @@ from copact.store.engine import (
     with_file,
     writable,
 )
+from copact.store.files import write_whole
 from copact.store.journal import EvidenceRecord
 
 __all__ = [
@@ -190,19 +191,6 @@ def _config_text(url: str) -> str:
     )
 
 
-def _write_whole(path: Path, text: str) -> None:
-    """Write ``path`` as a whole or not at all (a full disk leaves no half a file)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _disk_full(what: str) -> DiskFull:
     return DiskFull(f"disk full: {what}; nothing of it was kept. Free some space and retry")
 
@@ -253,7 +241,7 @@ class Workspace:
                 SigningKey.load_or_create(key)
             ws = cls._connect(root, settings, clock=clock, readonly=False, create=True)
             if not (root / CONFIG).is_file():
-                _write_whole(root / CONFIG, _config_text(settings["database"]))
+                write_whole(root / CONFIG, _config_text(settings["database"]))
         except BaseException as exc:
             for path in fresh:
                 for side in ("", "-wal", "-shm", "-journal"):

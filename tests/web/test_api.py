@@ -107,6 +107,18 @@ def test_a_replay_returns_the_first_response_and_another_body_is_refused(fresh: 
     assert state["pending_payments"] == []
 
 
+def test_a_payment_reference_with_slashes_is_confirmed_by_its_reference(fresh: World) -> None:
+    """Bank references are often written INV/2026/7: the confirm route takes them whole."""
+    client = client_for(fresh)
+    raj = {**bearer(fresh.users["acme-finance"]), "Idempotency-Key": "pay-slash"}
+    body = {"payer": "acme", "payee": "voltworks", "amount": "500.00", "ref": "INV/2026/7"}
+    assert client.post(f"/api/v1/deals/{DEAL}/payments", headers=raj, json=body).status_code == 200
+    sam = {**bearer(fresh.users["voltworks-owner"]), "Idempotency-Key": "confirm-slash"}
+    confirmed = client.post(f"/api/v1/deals/{DEAL}/payments/INV/2026/7/confirm", headers=sam)
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["events"][0]["ref"] == "INV/2026/7"
+
+
 def test_a_state_change_without_an_idempotency_key_is_refused(fresh: World) -> None:
     client = client_for(fresh)
     answer = client.post(

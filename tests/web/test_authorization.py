@@ -64,7 +64,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/deals/{deal}/evidence"): Rule("deal", "evidence.upload", upload=True),
     ("GET", "/api/v1/deals/{deal}/evidence/{sha256}"): Rule("evidence", "deal.read"),
     ("POST", "/api/v1/deals/{deal}/payments"): Rule("deal", "payment.record", json=PAY),
-    ("POST", "/api/v1/deals/{deal}/payments/{ref}/confirm"): Rule(
+    ("POST", "/api/v1/deals/{deal}/payments/{ref:path}/confirm"): Rule(
         "deal", "payment.confirm", json={}
     ),
     ("POST", "/api/v1/deals/{deal}/claims"): Rule(
@@ -115,7 +115,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/deals/{deal}/invoices/{number}"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/invoices"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/payments"): Rule("deal", "payment.record", form=PAY),
-    ("POST", "/deals/{deal}/payments/{ref}/confirm"): Rule("deal", "payment.confirm"),
+    ("POST", "/deals/{deal}/payments/{ref:path}/confirm"): Rule("deal", "payment.confirm"),
     ("GET", "/deals/{deal}/changes"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/changes"): Rule(
         "deal", "change.propose", form={"change": "co-9", "amount": "100"}
@@ -206,7 +206,7 @@ def test_every_route_has_an_expectation(world: World) -> None:
 
 def _path(template: str, deal: str, sha: str) -> str:
     values = {**PARAMS, "deal": deal, "sha256": sha}
-    return re.sub(r"{(\w+)}", lambda m: values[m.group(1)], template)
+    return re.sub(r"{(\w+)(?::\w+)?}", lambda m: values[m.group(1)], template)
 
 
 def _call(

@@ -300,7 +300,7 @@ def payment(
     return _answer(response, run(ctx.workspace, ops.record_payment, command, clock=ctx.clock))
 
 
-@router.post("/deals/{deal}/payments/{ref}/confirm", response_model=s.OutcomeOut)
+@router.post("/deals/{deal}/payments/{ref:path}/confirm", response_model=s.OutcomeOut)
 def payment_confirm(
     ctx: Ctx,
     who: Actor,

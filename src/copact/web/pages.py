@@ -544,7 +544,7 @@ def gate(
     return _back(request, who, f"/deals/{d.id}/gates", f"your decision on {phase}: {decision}")
 
 
-@router.post("/deals/{deal}/payments/{ref}/confirm")
+@router.post("/deals/{deal}/payments/{ref:path}/confirm")
 def payment_confirm(
     ctx: Ctx, request: Request, who: FormUser, deal: str, ref: str, key: Key
 ) -> RedirectResponse:

@@ -369,3 +369,27 @@ def test_a_change_orders_amount_is_signed_and_bounded() -> None:
         propose_change(
             DEAL, {}, change="co-2", amount=Decimal("-1E+20"), patch=None, by="hannah", at=DAY
         )
+
+
+def test_the_ledger_books_a_payment_when_its_payee_confirms_it() -> None:
+    from copact.core.ledger import build_ledger
+
+    recorded = Payment(
+        at=DAY,
+        deal=DEAL.id,
+        from_="ridgeline",
+        to="kestrel",
+        amount=Decimal("30000"),
+        ref="PP-1",
+        for_="prepaid",
+        by="dana",
+    )
+    waiting = build_ledger([recorded], DEAL)
+    assert waiting.balance("kestrel:cash") == 0
+    later = date(2026, 9, 3)
+    confirmed = build_ledger(
+        [recorded, PaymentConfirmed(at=later, deal=DEAL.id, ref="PP-1", by="luis")], DEAL
+    )
+    assert confirmed.balance("kestrel:cash") == Decimal("30000")
+    assert confirmed.total == 0  # still double-entry: every entry balances
+    assert {e.day for e in confirmed.entries} == {later}

@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 
 from copact.core.deal import Deal
-from copact.core.events import Event, Invoice, Payment, Signed, WorkClaimed
+from copact.core.events import Event, Invoice, Payment, PaymentConfirmed, Signed, WorkClaimed
 from copact.core.invoicing import advance_amount, buyer_of, invoice_amounts
 from copact.errors import MoneyError
 
@@ -74,6 +74,21 @@ def _commitment(deal: Deal) -> Decimal:
     return invoices + (advance_amount(deal).amount if deal.prepaid else Decimal(0))
 
 
+def _booked(events: Iterable[Event]) -> list[Event]:
+    """The events in journal order, a payment recorded by its payer moved to the day its
+    payee confirmed it (and left out while it waits): money counts once it has arrived."""
+    held: dict[str, Payment] = {}
+    out: list[Event] = []
+    for e in sorted(events, key=lambda x: x.day):
+        if isinstance(e, Payment) and e.by is not None:
+            held[e.ref] = e
+        elif isinstance(e, PaymentConfirmed) and e.ref in held:
+            out.append(held.pop(e.ref).model_copy(update={"at": e.at}))
+        else:
+            out.append(e)
+    return out
+
+
 def build_ledger(events: Iterable[Event], deal: Deal | None = None) -> Ledger:
     """The entries of every payment, invoice and claim, in journal order (and, given the deal,
     the buyer's commitment when it is signed)."""
@@ -81,7 +96,7 @@ def build_ledger(events: Iterable[Event], deal: Deal | None = None) -> Ledger:
     committed = False
     owed: dict[tuple[str, str], Decimal] = defaultdict(Decimal)  # (debtor, creditor) → open
     ahead: dict[tuple[str, str], Decimal] = defaultdict(Decimal)  # (payer, payee) → advance
-    for e in sorted(events, key=lambda x: x.day):
+    for e in _booked(events):
         if isinstance(e, Signed) and deal is not None and deal.suppliers and not committed:
             committed = True
             buyer, supplier = buyer_of(deal), deal.suppliers[0].id

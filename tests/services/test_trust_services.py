@@ -97,3 +97,28 @@ def test_an_import_is_held_to_the_bounds_of_a_command(ws: Workspace) -> None:  #
         uow=ws,
         clock=Clock(date(2026, 9, 1)),
     )
+
+
+def test_an_imported_change_order_cannot_take_back_what_money_moved_on(ws: Workspace) -> None:  # noqa: F811
+    """The import runs the same amendment guard as `copact change propose`: once money moved,
+    a change order that switches the currency is refused at its line."""
+    paid = _line(
+        at="2026-08-01",
+        type="payment",
+        amount="30000",
+        ref="PP-1",
+        **{"from": "ridgeline"},
+        to="kestrel",
+        **{"for": "prepaid"},
+    )
+    switch = _line(
+        at="2026-08-02",
+        type="change-proposed",
+        change="co-eur",
+        by="luis",
+        patch={"currency": "EUR"},
+    )
+    with pytest.raises(ImportRefused, match="currency") as refused:
+        ws.import_journal(DEAL_ID, paid + "\n" + switch + "\n", "switch.jsonl")
+    assert refused.value.line == 2
+    assert ws.events(DEAL_ID) == []

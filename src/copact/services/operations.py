@@ -22,16 +22,14 @@ from decimal import Decimal
 from typing import Any
 
 from copact.core import commands
-from copact.core.changes import approve_change, propose_change, protected_changes, reject_change
+from copact.core.changes import approve_change, propose_change, reject_change
 from copact.core.deal import Deal
 from copact.core.events import Event, EvidenceRef
 from copact.core.invoicing import invoice_amounts
 from copact.core.settlement import ended_reason, invoke_exit, refuse_after_exit
 from copact.core.state import DealState, deal_state
-from copact.dealfile.dump import amend
-from copact.dealfile.loader import load_text
 from copact.errors import RefusedCommand
-from copact.services.workspace import Outcome, Workspace, patch_problem
+from copact.services.workspace import Outcome, Workspace, guard_amendment
 
 __all__ = [
     "Accept",
@@ -404,32 +402,6 @@ def decide_gate(command: DecideGate, *, uow: Workspace, clock: Clock) -> Outcome
     return _run(command, uow, clock, decide)
 
 
-def _guard_amendment(text: str, change: str, patch: dict[str, Any], state: DealState) -> None:
-    """Refuse a patch whose deal would not load, would fail ``copact check`` where the current
-    one does not, or would take back what the journal holds (``core.changes``)."""
-    deal = state.deal
-    problem = patch_problem(text, patch, deal.id)
-    if problem:
-        raise RefusedCommand(f"change {change}: {problem}")
-    after = load_text(amend(text, patch), f"{deal.id} (amended)").deal
-    assert after is not None  # patch_problem said it loads
-    held = {
-        m.id: ("accepted" if m.state == "accepted" else m.state)
-        + (" and invoiced" if m.invoiced else "")
-        for m in state.milestones.values()
-        if m.invoiced or m.state in ("submitted", "accepted")
-    }
-    taken_back = protected_changes(
-        deal,
-        after,
-        held=held,
-        invoiced=[m.id for m in state.milestones.values() if m.invoiced],
-        money_moved=bool(state.payment_refs or state.invoices),
-    )
-    if taken_back:
-        raise RefusedCommand(f"change {change}: " + "; ".join(taken_back))
-
-
 def propose_change_order(command: ProposeChange, *, uow: Workspace, clock: Clock) -> Outcome:
     """Propose an amendment; its patch must give a deal that loads and checks, and keep what
     was accepted, invoiced or paid (checked now, and again at each approval)."""
@@ -437,7 +409,7 @@ def propose_change_order(command: ProposeChange, *, uow: Workspace, clock: Clock
 
     def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
         if command.patch:
-            _guard_amendment(text, command.change, command.patch, state)
+            guard_amendment(text, command.change, command.patch, state)
         return list(
             propose_change(
                 deal,
@@ -463,7 +435,7 @@ def approve_change_order(command: ApproveChange, *, uow: Workspace, clock: Clock
         approved = approve_change(deal, state.changes, change=command.change, by=command.by, at=now)
         patch = state.changes[command.change].patch
         if patch:
-            _guard_amendment(text, command.change, patch, state)
+            guard_amendment(text, command.change, patch, state)
         return list(approved)
 
     return _run(command, uow, clock, decide)

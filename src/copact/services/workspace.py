@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from copact.core.bounds import check_day
+from copact.core.changes import protected_changes
 from copact.core.commands import admit
 from copact.core.deal import Deal
 from copact.core.diagnostic import Diagnostic, Severity
@@ -35,7 +36,7 @@ from copact.core.events import (
     parse_events,
 )
 from copact.core.evidence import check_evidence
-from copact.core.state import RunningFold, deal_state
+from copact.core.state import DealState, RunningFold, deal_state
 from copact.dealfile.dump import amend
 from copact.dealfile.loader import LoadedDeal, load_text
 from copact.errors import CopactError, RefusedCommand
@@ -570,7 +571,14 @@ class Workspace:
                 except RefusedCommand as exc:
                     raise ImportRefused(line, str(exc)) from None
                 if isinstance(event, ChangeProposed) and event.patch:
-                    _check_patch(conn, deal_id, event.patch, line)
+                    current = journal.deal_text(conn, deal_id)
+                    assert current is not None
+                    try:  # the same guard as the command: it loads, checks, takes nothing back
+                        guard_amendment(
+                            current, event.change, event.patch, running.state_on(event.day)
+                        )
+                    except RefusedCommand as exc:
+                        raise ImportRefused(line, str(exc)) from None
                 history.append(event)
                 running.push(event)
             try:
@@ -788,12 +796,30 @@ def _request_digest(deal_id: str, request: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _check_patch(conn: Connection, deal_id: str, patch: dict[str, Any], line: int) -> None:
-    text = journal.deal_text(conn, deal_id)
-    assert text is not None
-    problem = patch_problem(text, patch, deal_id)
+def guard_amendment(text: str, change: str, patch: dict[str, Any], state: DealState) -> None:
+    """Refuse a patch whose deal would not load, would fail ``copact check`` where the current
+    one does not, or would take back what the journal holds (``core.changes``)."""
+    deal = state.deal
+    problem = patch_problem(text, patch, deal.id)
     if problem:
-        raise ImportRefused(line, problem)
+        raise RefusedCommand(f"change {change}: {problem}")
+    after = load_text(amend(text, patch), f"{deal.id} (amended)").deal
+    assert after is not None  # patch_problem said it loads
+    held = {
+        m.id: ("accepted" if m.state == "accepted" else m.state)
+        + (" and invoiced" if m.invoiced else "")
+        for m in state.milestones.values()
+        if m.invoiced or m.state in ("submitted", "accepted")
+    }
+    taken_back = protected_changes(
+        deal,
+        after,
+        held=held,
+        invoiced=[m.id for m in state.milestones.values() if m.invoiced],
+        money_moved=bool(state.payment_refs or state.invoices),
+    )
+    if taken_back:
+        raise RefusedCommand(f"change {change}: " + "; ".join(taken_back))
 
 
 def patch_problem(text: str, patch: dict[str, Any], deal_id: str) -> str | None:

@@ -88,6 +88,11 @@ def test_the_api_the_dashboard_and_the_deals_list_show_the_exit(fresh: World) ->
     assert f'action="/deals/{DEAL}/risks"' not in dashboard
     deals = client.get("/deals").text
     assert "ended on 2026-07-01" in deals and "voltworks owes acme USD 50,000.00" in deals
+    # nor do the milestone, gates and change-order pages offer what the server would refuse
+    milestone = client.get(f"/deals/{DEAL}/milestones/{MILESTONE}").text
+    assert f"/milestones/{MILESTONE}/accept" not in milestone
+    assert f'action="/deals/{DEAL}/gates/' not in client.get(f"/deals/{DEAL}/gates").text
+    assert f'action="/deals/{DEAL}/changes"' not in client.get(f"/deals/{DEAL}/changes").text
 
 
 def test_the_exit_preview_shows_the_recorded_settlement(fresh: World) -> None:

@@ -267,6 +267,7 @@ def milestone(ctx: Ctx, request: Request, who: PageUser, deal: str, milestone: s
         evidence=evidence,
         person=person,
         held=ctx.workspace.evidence_held(d.id),
+        ended=v.state.ended,
     )
 
 
@@ -472,6 +473,7 @@ def change_orders(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLR
         deal=d,
         rows=changes(d, v.state),
         versions=versions,
+        ended=v.state.ended,
     )
 
 

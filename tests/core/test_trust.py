@@ -393,3 +393,14 @@ def test_the_ledger_books_a_payment_when_its_payee_confirms_it() -> None:
     assert confirmed.balance("kestrel:cash") == Decimal("30000")
     assert confirmed.total == 0  # still double-entry: every entry balances
     assert {e.day for e in confirmed.entries} == {later}
+
+
+def test_nothing_is_deemed_accepted_after_the_deal_ended() -> None:
+    """design-freeze was submitted on 2026-09-15 and nobody answered; its ten business days
+    would end on 2026-09-29, but Kestrel's insolvency ended the deal on 2026-09-16."""
+    journal = _ended()
+    later = deal_state(DEAL, journal, on=date(2026, 12, 1))
+    assert later.milestones["design-freeze"].state == "submitted"
+    assert not later.milestones["design-freeze"].deemed
+    running = deal_state(DEAL, journal[:-1], on=date(2026, 12, 1))  # without the exit
+    assert running.milestones["design-freeze"].state == "accepted"

@@ -180,6 +180,14 @@ def _spec(deal: Deal, milestone_id: str) -> Milestone | None:
     return next((m for m in deal.milestones if m.id == milestone_id), None)
 
 
+def _frozen(state: DealState, until: date) -> date:
+    """How far time moves milestones: once an exit takes effect nothing is deemed accepted
+    or missed any more (the settlement counts the deal as it stood that day)."""
+    if state.exit_effective is not None and state.exit_effective < until:
+        return state.exit_effective
+    return until
+
+
 def _settle_time(deal: Deal, ms: MilestoneState, until: date) -> MilestoneState:
     """Bring a milestone forward to ``until`` (end of that day): deemed acceptance, misses."""
     spec = _spec(deal, ms.id)
@@ -218,7 +226,7 @@ class _Fold:
     def apply(self, state: DealState, event: Event) -> DealState:
         day = event.day
         moved = {
-            k: _settle_time(self.deal, v, day - timedelta(days=1))
+            k: _settle_time(self.deal, v, _frozen(state, day - timedelta(days=1)))
             for k, v in state.milestones.items()
         }
         state = replace(state, milestones=moved)
@@ -404,7 +412,7 @@ def deal_state(deal: Deal, events: Iterable[Event], *, on: date) -> DealState:
         if event.day > on:
             break
         state = fold.apply(state, event)
-    settled = {k: _settle_time(deal, v, on) for k, v in state.milestones.items()}
+    settled = {k: _settle_time(deal, v, _frozen(state, on)) for k, v in state.milestones.items()}
     return replace(state, milestones=settled)
 
 
@@ -429,7 +437,8 @@ class RunningFold:
         """The state at the end of ``on``; ``on`` must not be before the last pushed event."""
         if on < self._state.on:
             raise ValueError(f"the fold is already at {self._state.on}, after {on}")
-        settled = {k: _settle_time(self._deal, v, on) for k, v in self._state.milestones.items()}
+        until = _frozen(self._state, on)
+        settled = {k: _settle_time(self._deal, v, until) for k, v in self._state.milestones.items()}
         return replace(self._state, on=on, milestones=settled)
 
 

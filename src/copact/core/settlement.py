@@ -338,9 +338,9 @@ def refuse_after_exit(
             raise RefusedCommand(
                 f"the exit settlement is paid by {settlement.owed_from} to {settlement.owed_to}"
             )
+        left = max(owed - settled, Money.zero(deal.currency))
         settled = settled + Money.of(event.amount, deal.currency)
         if settled > owed:
-            left = max(owed - (settled - Money.of(event.amount, deal.currency)), owed - owed)
             raise RefusedCommand(
                 f"the exit settlement leaves {left.quantize().amount:,} {deal.currency} to pay, "
                 f"not {event.amount:,}"

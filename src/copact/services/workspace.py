@@ -785,10 +785,17 @@ serialisation failure): each try folds the journal afresh under the deal's lock.
 
 
 def _transient(exc: OperationalError) -> bool:
-    """A lock that could not be had in time (SQLite busy) or a PostgreSQL deadlock or
-    serialisation failure: trying again may succeed. Anything else is a real fault."""
-    text = str(exc.orig).lower()
-    return "locked" in text or "busy" in text or "deadlock" in text or "serializ" in text
+    """A lock that could not be had in time (SQLite busy or locked), or a PostgreSQL
+    serialisation failure, deadlock or lock timeout: trying again may succeed. Anything else
+    is a real fault. Judged by the drivers' error codes, never by message text."""
+    orig = exc.orig
+    if getattr(orig, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+        return True
+    return getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES
+
+
+_RETRY_SQLSTATES = ("40001", "40P01", "55P03")
+"""PostgreSQL: serialization_failure, deadlock_detected, lock_not_available."""
 
 
 def _request_digest(deal_id: str, request: dict[str, Any]) -> str:

@@ -15,13 +15,10 @@ from copact.cli.authoring import load_for_commands
 from copact.cli.console import err, fail, out
 from copact.core.deal import Deal
 from copact.core.diagnostic import Diagnostic, Severity
-from copact.core.events import parse_events
-from copact.core.gainshare import admit_baseline
-from copact.core.mechanisms import BaselineModel
-from copact.core.state import deal_state
 from copact.errors import RefusedCommand
-from copact.metering.baseline import FittedBaseline, baseline_to_json, fit_baseline
-from copact.metering.baseline_data import BaselineData, read_baseline_data
+from copact.metering.baseline import FittedBaseline, baseline_to_json
+from copact.services.baselines import draw_baseline_plot, fit_deal_baseline
+from copact.services.inputs import BadOption, MalformedInput, MissingTerms
 
 __all__ = ["register"]
 
@@ -41,71 +38,6 @@ def _print(problems: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
             markup=False,
         )
         console.print(f"  help: {p.hint}", markup=False)
-
-
-def _model(deal: Deal, path: Path) -> BaselineModel:
-    g = deal.gainshare
-    if g is None or g.model is None:
-        fail(f"{path}: the deal has no gainshare model (gainshare.model) to fit")
-    return g.model
-
-
-def _period(deal: Deal) -> tuple[date, date] | None:
-    b = deal.gainshare.baseline if deal.gainshare else None
-    if b is None or b.from_ is None or b.to is None:
-        return None
-    return (b.from_, b.to)
-
-
-def _data(path: Path, model: BaselineModel, period: tuple[date, date] | None) -> BaselineData:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"{path}: {exc.strerror or 'cannot be read'}")
-    except UnicodeDecodeError:
-        fail(f"{path}: not UTF-8 text", 1)
-    data, problems = read_baseline_data(text, str(path), model, period=period)
-    if data is None:
-        _print(problems)
-        fail(f"{path}: {len(problems)} problem(s); nothing was fitted", 1)
-    return data
-
-
-def _check_lock(
-    deal: Deal,
-    fitted: FittedBaseline,
-    locked: str,
-    change: str | None,
-    events: Path | None,
-) -> None:
-    b = deal.gainshare.baseline if deal.gainshare else None
-    if b is None or b.locked is None:
-        fail("--locked: the deal's gainshare.baseline has no locked date")
-    changes = {}
-    if change is not None:
-        if events is None:
-            fail("--change needs the journal that approved it: --events FILE")
-        try:
-            text = events.read_text(encoding="utf-8")
-        except OSError as exc:
-            fail(f"{events}: {exc.strerror or 'cannot be read'}")
-        parsed, problems = parse_events(text, str(events))
-        if problems:
-            _print(problems)
-            fail(f"{events}: {len(problems)} bad event line(s)", 1)
-        # the edge reads the clock; the core never does
-        changes = deal_state(deal, parsed, on=date.today()).changes
-    try:
-        admit_baseline(
-            deal,
-            locked_hash=locked,
-            locked_on=b.locked,
-            candidate_hash=fitted.hash,
-            changes=changes,
-            via=change,
-        )
-    except RefusedCommand as exc:
-        fail(f"refused: {exc}", 1)
 
 
 def _text(deal: Deal, fitted: FittedBaseline) -> None:
@@ -191,34 +123,29 @@ def baseline(
     Example: `copact baseline examples/hybrid-dc1.yaml --data examples/baseline/hybrid-dc1-fuel.csv`
     """
     deal = load_for_commands(deal_path)
-    model = _model(deal, deal_path)
-    rows = _data(data, model, _period(deal))
-    fitted = fit_baseline(rows, model)
-    written = deal.gainshare.baseline.hash if deal.gainshare and deal.gainshare.baseline else None
-    if locked is None and written is not None:
-        locked = written  # the deal file holds the hash both sides signed
-        if written != fitted.hash and change is None:
-            fail(
-                f"refused: this fit's hash {fitted.hash[:19]}… is not the {written[:19]}… "
-                "locked in the deal (gainshare.baseline.hash); a re-baseline is a change order "
-                "that writes the new hash into the deal once both sides approve it",
-                1,
-            )
-    if locked is not None:
-        _check_lock(deal, fitted, locked, change, events)
-    elif change is not None:
-        fail("--change only makes sense with --locked HASH")
+    try:
+        result = fit_deal_baseline(
+            deal, data, locked=locked, change=change, events=events, on=date.today()
+        )
+    except MissingTerms as exc:
+        fail(f"{deal_path}: {exc.reason}")
+    except BadOption as exc:
+        fail(exc.said(lambda name: f"--{name}"))
+    except MalformedInput as exc:
+        _print(exc.problems)
+        fail(exc.summary, 1)
+    except RefusedCommand as exc:
+        fail(f"refused: {exc}", 1)
+    fitted = result.fitted
     _print(fitted.findings)
     if plot is not None:
-        from copact.metering.baseline_plot import draw_baseline
-
         try:
-            draw_baseline(deal.id, fitted, plot, grain=model.grain)
-        except (OSError, ValueError) as exc:
-            fail(f"{plot}: cannot draw the plot: {exc}")
+            draw_baseline_plot(result, plot)
+        except BadOption as exc:
+            fail(str(exc))
         err().print(f"Wrote {plot}", markup=False)
     if format is OutputFormat.json:
-        typer.echo(json.dumps(baseline_to_json(deal.id, fitted), indent=2))
+        typer.echo(json.dumps(result.to_json(), indent=2))
     else:
         _text(deal, fitted)
     if not fitted.accepted:

@@ -17,22 +17,13 @@ from copact.cli.authoring import load_for_commands
 from copact.cli.console import err, fail, out
 from copact.cli.workspace import open_workspace
 from copact.core.diagnostic import Diagnostic, Severity
-from copact.errors import CopactError
 from copact.metering.demo import DemoSpec, write_demo
-from copact.metering.engines import ENGINES, make_engine, spark_missing
-from copact.metering.meter import (
-    DEFAULT_GAP_TOLERANCE_S,
-    MeterReport,
-    file_digest,
-    meter_month,
-    report_to_json,
-)
-from copact.metering.metrics import SitePeriod
-from copact.metering.periods import local_period, parse_period
+from copact.metering.engines import ENGINES
+from copact.metering.meter import MeterReport
 from copact.metering.results import MetricResult
-from copact.metering.telemetry import read_telemetry
-from copact.metering.tickets import Ticket, read_tickets
-from copact.metering.windows import Window, journal_windows, read_windows
+from copact.services.inputs import BadOption, MalformedInput, MissingTerms
+from copact.services.metering import MeterRequest, check_deal, check_request, meter_period
+from copact.services.workspace import WorkspaceError
 
 __all__ = ["register"]
 
@@ -62,12 +53,6 @@ def _report(problems: list[Diagnostic]) -> int:
     if len(ordered) > MAX_PRINTED:
         console.print(f"… and {len(ordered) - MAX_PRINTED:,} more problems", markup=False)
     return sum(1 for d in problems if d.severity is Severity.ERROR)
-
-
-def _existing(path: Path, option: str) -> Path:
-    if not path.is_file():
-        fail(f"{path}: no such file ({option})")
-    return path
 
 
 def _value(r: MetricResult) -> str:
@@ -118,16 +103,6 @@ def _print_report(report: MeterReport, currency: str) -> None:
         repeated = site.duplicates
         if repeated is not None and repeated.identical:
             console.print(f"  {repeated.identical:,} repeated samples dropped (same value)")
-
-
-def _journal_windows(workspace: Path, deal_id: str) -> tuple[list[Window], str]:
-    ws = open_workspace(workspace)
-    try:
-        ws.deal_text(deal_id)  # refuses a deal the workspace does not hold
-        events = ws.events(deal_id)
-    except CopactError as exc:
-        fail(f"--workspace {workspace}: {exc}")
-    return journal_windows(events)
 
 
 def meter(
@@ -182,109 +157,53 @@ def meter(
     examples/telemetry/dc1-2027-03.parquet --windows examples/telemetry/dc1-2027-03-windows.csv
     --tickets examples/telemetry/dc1-2027-03-tickets.csv --period 2027-03`
     """
-    if engine not in ENGINES:
-        fail(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    request = MeterRequest(
+        telemetry=tuple(telemetry),
+        period=period,
+        windows=windows,
+        tickets=tickets,
+        engine=engine,
+        plot=plot,
+    )
     try:
-        quarter = parse_period(period)[2] == 3
-    except ValueError as exc:
-        fail(f"--period: {exc}")
-    for path in telemetry:
-        _existing(path, "--telemetry")
-    if windows is not None:
-        _existing(windows, "--windows")
-    if tickets is not None:
-        _existing(tickets, "--tickets")
-    if plot is not None and plot.suffix.lower() not in (".png", ".svg", ".pdf"):
-        fail(f"--plot: write the timeline to a .png, .svg or .pdf file, not {plot.name!r}")
-    if engine == "spark" and (reason := spark_missing()) is not None:
-        fail(f"--engine spark: {reason}")
-    deal = load_for_commands(deal_path)
-    if deal.sla is None or not deal.sla.sites:
-        fail(f"{deal_path}: the deal has no sla section with sites to meter", 1)
-    if quarter and deal.sla.period != "quarter":
-        fail(f"--period {period}: the deal's SLA settles per month; give a month, YYYY-MM")
-    sites = {s.id: s.timezone for s in deal.sla.sites}
-    # the journal's windows first: a workspace that does not hold the deal fails before the
-    # telemetry is read
-    recorded: list[Window] = []
-    journal_digest = None
-    if workspace is not None:
-        recorded, journal_digest = _journal_windows(workspace, deal.id)
+        check_request(request)
+        deal = load_for_commands(deal_path)
+        check_deal(deal, request)
+        # options, then the deal, then the workspace: each refused before the next is read
+        ws = open_workspace(workspace) if workspace is not None else None
+        size = sum(p.stat().st_size for p in telemetry)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err(),
+            transient=True,
+            disable=size < LARGE_INPUT_BYTES,
+        ) as progress:
+            task = progress.add_task("reading telemetry", total=len(telemetry) + 3)
+            steps = iter(range(len(telemetry) + 4))
 
-    size = sum(p.stat().st_size for p in telemetry)
-    problems: list[Diagnostic] = []
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err(),
-        transient=True,
-        disable=size < LARGE_INPUT_BYTES,
-    ) as progress:
-        task = progress.add_task("reading telemetry", total=len(telemetry) + 3)
+            def on_step(description: str) -> None:
+                progress.update(task, description=description, completed=next(steps, 0))
 
-        def on_file(path: Path) -> None:
-            progress.update(task, description=f"reading {path.name}")
-
-        data, found = read_telemetry(telemetry, sites, on_file=lambda p: on_file(p))
-        problems.extend(found)
-        progress.advance(task, len(telemetry))
-        window_list: list[Window] = []
-        ticket_list: list[Ticket] = []
-        if windows is not None:
-            window_list, found = read_windows(windows, sites)
-            problems.extend(found)
-        if tickets is not None:
-            ticket_list, found = read_tickets(tickets, sites)
-            problems.extend(found)
-        window_list.extend(recorded)
-        errors = _report(problems)
-        if errors:
-            fail(f"{errors:,} malformed row(s) in the inputs; nothing was settled", 1)
-        progress.update(task, description="hashing inputs")
-        digests = [("telemetry", file_digest(p)) for p in telemetry]
-        if windows is not None:
-            digests.append(("windows", file_digest(windows)))
-        if tickets is not None:
-            digests.append(("tickets", file_digest(tickets)))
-        if journal_digest is not None:
-            digests.append(("journal-windows", journal_digest))
-        progress.advance(task)
-        progress.update(task, description=f"metering on {engine}")
-        runner = make_engine(engine)
-        try:
-            report = meter_month(
-                deal,
-                telemetry=data,
-                windows=window_list,
-                tickets=ticket_list,
-                month=period,
-                engine=runner,
-                file_digests=digests,
-            )
-            progress.advance(task)
-            if plot is not None:
-                from copact.metering.plot import draw_timeline
-
-                progress.update(task, description="drawing")
-                tolerance = deal.sla.gap_tolerance
-                draw_timeline(
-                    runner,
-                    [SitePeriod(s.id, local_period(s.timezone, period)) for s in deal.sla.sites],
-                    tolerance_ms=(tolerance.seconds if tolerance else DEFAULT_GAP_TOLERANCE_S)
-                    * 1000,
-                    path=plot,
-                )
-            progress.advance(task)
-        finally:
-            runner.close()
+            result = meter_period(deal, request, workspace=ws, on_step=on_step)
+    except BadOption as exc:
+        fail(exc.said(lambda name: f"--{name}"))
+    except MissingTerms as exc:
+        fail(f"{deal_path}: {exc.reason}", 1)
+    except MalformedInput as exc:
+        _report(list(exc.problems))
+        fail(exc.summary, 1)
+    except WorkspaceError as exc:
+        fail(f"--workspace {workspace}: {exc}")
+    _report(list(result.warnings))
     if plot is not None:
         err().print(f"Wrote {plot}", markup=False)
     if format is OutputFormat.json:
-        typer.echo(json.dumps(report_to_json(report), indent=2))
+        typer.echo(json.dumps(result.to_json(), indent=2))
         return
-    _print_report(report, deal.currency)
+    _print_report(result.report, result.currency)
 
 
 def demo_data(

@@ -42,7 +42,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from copact import __version__
 from copact.errors import CopactError, RefusedCommand
 from copact.services.workspace import IdempotencyConflict, Workspace, WorkspaceError
-from copact.web import api, pages
+from copact.web import api, metering, pages
 from copact.web.access import Forbidden, Guard, NotFound
 from copact.web.accounts import Accounts, Throttled
 from copact.web.context import TEMPLATES, Context
@@ -169,6 +169,7 @@ def create_app(
     )
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(metering.router)
 
     async def refused(request: Request, action: str, detail: str) -> None:
         """Write a refusal the guard never saw to the access log."""

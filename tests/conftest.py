@@ -1,12 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from copact.core.deal import Deal
+from copact.core.events import Event
 from copact.core.money import Money
+from copact.core.state import deal_state
 from copact.dealfile.loader import load_deal
+from copact.services.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -27,3 +33,17 @@ def load_example(name: str) -> Deal:
 
 def usd(amount: str) -> Money:
     return Money.of(amount, "USD")
+
+
+def run_command(
+    uow: UnitOfWork, deal_id: str, command: Callable[..., list[Event]], **kwargs: Any
+) -> list[Event]:
+    """A command of ``core.commands`` on the deal's state now, through ``uow.execute`` without
+    an idempotency key: how a test sets a journal up without the service's command values.
+
+    ``run_command(ws, "heat-sensor-housing", commands.pay, payer="ridgeline", ...)``"""
+
+    def decide(deal: Deal, history: list[Event], now: datetime) -> list[Event]:
+        return command(deal, deal_state(deal, history, on=now.date()), at=now, **kwargs)
+
+    return uow.execute(deal_id, decide, key=None, request={}).events

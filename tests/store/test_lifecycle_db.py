@@ -18,7 +18,7 @@ from hypothesis.stateful import invariant
 from copact.core.events import Event, Signed
 from copact.errors import RefusedCommand
 from copact.services.workspace import Workspace
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, run_command
 from tests.core.test_lifecycle_machine import DEAL, Lifecycle
 from tests.store.test_workspace import PG_URL, _postgres_schema
 
@@ -47,7 +47,7 @@ class LifecycleInTheDatabase(Lifecycle):
 
     def _try(self, command, **kwargs: Any) -> list[Event] | None:  # type: ignore[no-untyped-def]
         try:
-            events = self.ws.run(DEAL.id, command, **kwargs)
+            events = run_command(self.ws, DEAL.id, command, **kwargs)
         except RefusedCommand:
             return None
         self.journal = self.ws.events(DEAL.id)

@@ -22,6 +22,7 @@ from copact.errors import RefusedCommand
 from copact.services import operations as ops
 from copact.services.workspace import Workspace
 from copact.store import journal
+from tests.conftest import run_command
 from tests.store.test_workspace import DEAL, workspace  # noqa: F401  (the fixture)
 
 THREADS = 32
@@ -86,7 +87,9 @@ def held_evidence(ws: Workspace, deal_id: str) -> list[EvidenceRef]:
 def _prepare(ws: Workspace, n: int) -> str:
     deal, _ = ws.add_deal(_deal_text(n), f"race-{n}.yaml")
     evidence = held_evidence(ws, deal.id)
-    ws.run(deal.id, commands.submit, milestone="prototype-samples", evidence=evidence, by="luis")
+    run_command(
+        ws, deal.id, commands.submit, milestone="prototype-samples", evidence=evidence, by="luis"
+    )
     return deal.id
 
 

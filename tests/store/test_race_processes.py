@@ -27,6 +27,7 @@ from copact.core import commands
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
 from copact.services.workspace import Workspace
+from tests.conftest import run_command
 from tests.store.test_race import held_evidence
 from tests.store.test_workspace import DEAL, workspace  # noqa: F401  (the fixture)
 
@@ -82,7 +83,9 @@ def _prepared(ws: Workspace, n: int) -> str:
     text = DEAL.read_text().replace("id: heat-sensor-housing", f"id: race-{n}", 1)
     deal, _ = ws.add_deal(text, f"race-{n}.yaml")
     refs = held_evidence(ws, deal.id)
-    ws.run(deal.id, commands.submit, milestone="prototype-samples", evidence=refs, by="luis")
+    run_command(
+        ws, deal.id, commands.submit, milestone="prototype-samples", evidence=refs, by="luis"
+    )
     return deal.id
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from copact.core.commands import pay
 from copact.services.workspace import Workspace, WorkspaceError
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, run_command
 
 DEAL = EXAMPLES / "heat-sensor-housing.yaml"
 JOURNAL = (EXAMPLES / "journals" / "heat-sensor-housing.jsonl").read_text()
@@ -35,8 +35,15 @@ def _workspace(root: Path) -> Path:
 
 def _pay(root: Path, ref: str) -> None:
     ws = Workspace.open(root, clock=_clock)
-    ws.run(
-        ID, pay, payer="ridgeline", payee="kestrel", amount=Decimal("250.00"), ref=ref, for_=None
+    run_command(
+        ws,
+        ID,
+        pay,
+        payer="ridgeline",
+        payee="kestrel",
+        amount=Decimal("250.00"),
+        ref=ref,
+        for_=None,
     )
     ws.engine.dispose()
 

@@ -46,9 +46,11 @@ __all__ = [
     "evidence_uses",
     "hash_at",
     "head",
+    "latest_version",
     "list_deals",
     "list_evidence",
     "lock_deal",
+    "once_key",
     "read_events",
     "recall",
     "remember",
@@ -63,8 +65,9 @@ def chain_hash(prev: str, body: str) -> str:
     return hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
 
 
-def _once(event: Event) -> str | None:
-    """The key of an event that may happen once per deal."""
+def once_key(event: Event) -> str | None:
+    """The key of an event that may happen once per deal (the ``events_once_per_deal`` unique
+    key; ``services.fake`` refuses a second one the same way)."""
     if event.type == "accepted":
         return f"accepted:{event.milestone}"
     if event.type == "invoice":
@@ -155,6 +158,18 @@ def deal_text(conn: Connection, deal_id: str) -> str | None:
     return str(text)
 
 
+def latest_version(conn: Connection, deal_id: str) -> tuple[int, str] | None:
+    """(version, recorded SHA-256) of the deal's latest version, without its text: the cheap
+    read that tells whether a deal parsed earlier is still the latest."""
+    row = conn.execute(
+        select(deal_versions.c.version, deal_versions.c.sha256)
+        .where(deal_versions.c.deal == deal_id)
+        .order_by(deal_versions.c.version.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
 _ONE_STATEMENT = 64
 """Up to this many events go in one multi-row INSERT (SQLite allows 32,766 parameters)."""
 
@@ -212,7 +227,7 @@ def append(
                 "body": body,
                 "prev_hash": prev,
                 "hash": digest,
-                "once": _once(event),
+                "once": once_key(event),
             }
         )
         seqs.append(seq)

@@ -38,9 +38,8 @@ import httpx
 import sqlalchemy as sa
 
 from copact.services import operations as ops
+from copact.services.accounts import Accounts, AccountSettings
 from copact.services.workspace import Workspace
-from copact.web.accounts import Accounts
-from copact.web.settings import WebSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -76,7 +75,7 @@ def set_up(root: Path, url: str, deals: int) -> tuple[list[tuple[str, str]], str
                 hashes.append(record.sha256)
             ops.submit(ops.Submit(deal_id, m.id, "sam", tuple(hashes)), uow=ws, clock=_now)
             pairs.append((deal_id, m.id))
-    accounts = Accounts(ws.engine, WebSettings(workspace=root), _now)
+    accounts = Accounts(ws.engine, AccountSettings(), _now)
     accounts.create_user(
         username="ana", name="Ana", party="acme", role="owner", password="x" * 16, person="ana"
     )

@@ -9,16 +9,15 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
+from copact.services.accounts import Accounts, AccountSettings
 from copact.services.workspace import Workspace
-from copact.web.accounts import Accounts
-from copact.web.settings import WebSettings
 
 runner = CliRunner()
 
 
 def _accounts(root: Path) -> Accounts:
     ws = Workspace.open(root, clock=lambda: datetime.now(UTC))
-    return Accounts(ws.engine, WebSettings(workspace=root), ws.clock)
+    return Accounts(ws.engine, AccountSettings(), ws.clock)
 
 
 def _password(output: str) -> str:

@@ -104,7 +104,7 @@ def make_world(
     for name in (f"{DEAL}.yaml", f"{FOREIGN}.yaml"):
         ws.add_deal((EXAMPLES / name).read_text(), name)
     settings = WebSettings(workspace=root, upload_limit=256 * 1024)
-    accounts = Accounts(ws.engine, settings, clock)
+    accounts = Accounts(ws.engine, settings.accounts, clock)
     world = World(root, ws, settings, clock, accounts)
     parties = ("acme", "voltworks", "ridgeline") if all_roles else ("acme", "voltworks")
     roles = ROLES if all_roles else ("owner", "finance", "account", "billing", "auditor")

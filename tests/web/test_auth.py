@@ -140,8 +140,8 @@ def test_passwords_are_argon2id_and_tokens_stored_hashed(fresh: World) -> None:
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.json()["party"] == "acme"
     fresh.accounts.revoke_tokens("acme-finance")
-    # another process may remember the token for a few seconds (settings.token_cache)
-    fresh.clock.advance(timedelta(seconds=fresh.settings.token_cache + 1))
+    # another process may remember the token for a few seconds (settings.accounts.token_cache)
+    fresh.clock.advance(timedelta(seconds=fresh.settings.accounts.token_cache + 1))
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert (
         client.get("/api/v1/me", headers={"Authorization": "Bearer cpt_made-up"}).status_code == 401

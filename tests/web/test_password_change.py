@@ -97,9 +97,9 @@ def test_a_demo_user_changes_the_issued_password_before_anything_else(demo: Demo
     assert 'href="/account/password"' in page.text  # in the header, for everyone
 
     # a script's API token is not a browser session: it is not held up
-    token = Accounts(demo.workspace.engine, demo.settings, lambda: datetime.now(UTC)).create_token(
-        "ana", "export"
-    )
+    token = Accounts(
+        demo.workspace.engine, demo.settings.accounts, lambda: datetime.now(UTC)
+    ).create_token("ana", "export")
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
 

@@ -83,7 +83,7 @@ def _at_once(clients: list[TestClient], username: str, password: str) -> Counter
 def test_sixteen_simultaneous_guesses_from_one_address_get_three_checks(world: World) -> None:
     app = world.app()
     answers = _at_once([_client(app) for _ in range(ATTEMPTS)], "acme-owner", "guess")
-    free = world.settings.login_free_failures
+    free = world.settings.accounts.login_free_failures
     assert answers == Counter({401: free, 429: ATTEMPTS - free})
 
 
@@ -93,7 +93,7 @@ def test_sixteen_simultaneous_guesses_from_sixteen_addresses_get_the_accounts_bu
     app = world.app()
     clients = [_client(app, f"198.51.100.{i}") for i in range(ATTEMPTS)]
     answers = _at_once(clients, "acme-owner", "guess")
-    free = world.settings.login_account_free_failures
+    free = world.settings.accounts.login_account_free_failures
     assert answers == Counter({401: free, 429: ATTEMPTS - free})
 
 
@@ -122,7 +122,7 @@ def test_a_forwarded_for_header_from_a_configured_proxy_names_the_client(fresh: 
             429,
         ]
     # ... within the account's budget for every address
-    budget = fresh.settings.login_account_free_failures
+    budget = fresh.settings.accounts.login_account_free_failures
     left = budget - 9
     forwarded = {"X-Forwarded-For": "192.0.2.99"}
     assert [_login(proxy, "acme-owner", "guess", **forwarded) for _ in range(left + 1)] == [
@@ -149,7 +149,7 @@ def test_a_stranger_cannot_lock_out_a_user_who_signed_in_from_this_browser(
     assert _login(ana, "acme-owner", PASSWORD) == 303
     # a copy of her device cookie guessing wrong loses its own budget, not hers elsewhere
     # (the wait backs off and ends: after the longest wait, a new browser is checked again)
-    fresh.clock.advance(fresh.settings.login_max_delay + timedelta(seconds=1))
+    fresh.clock.advance(fresh.settings.accounts.login_max_delay + timedelta(seconds=1))
     assert _login(_client(app, "198.51.100.201"), "acme-owner", PASSWORD) == 303
 
 

@@ -3,9 +3,9 @@ who sign in to it, and their API tokens."""
 
 from __future__ import annotations
 
-import os
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +13,9 @@ from copact.cli.console import fail, out
 from copact.cli.workspace import WorkspaceOption
 from copact.errors import CopactError
 from copact.services.workspace import default_workspace
+
+if TYPE_CHECKING:
+    from copact.services.accounts import Accounts
 
 __all__ = ["register"]
 
@@ -22,6 +25,10 @@ user_app = typer.Typer(
 )
 
 _EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def serve(
@@ -70,46 +77,32 @@ def serve(
     Behind a reverse proxy: `copact serve --host 10.0.0.5 --trusted-proxy 10.0.0.2
     --trusted-host copact.example.com`
     """
-    import uvicorn
-
-    from copact.web import server
-    from copact.web.settings import WebSettings
+    from copact.web import server  # the web's entry point: the one import of the web here
 
     root = workspace or (Path("demo-workspace") if demo else default_workspace())
+    source = examples or (_EXAMPLES if _EXAMPLES.is_dir() else Path("examples"))
     try:
-        ws = server.open_for_serving(root, database)
-        settings = WebSettings(
-            workspace=root,
+        ready = server.prepare(
+            root,
+            database,
             trusted_proxies=tuple(trusted_proxy or ()),
             trusted_hosts=tuple(trusted_host or _loopback_names(host)),
+            demo=source if demo else None,
         )
-        if demo:
-            source = examples or (_EXAMPLES if _EXAMPLES.is_dir() else Path("examples"))
-            issued = server.load_demo(ws, source, settings)
-            console = out()
-            console.print(f"Demo workspace in {root}: {len(ws.deals())} deals. One-time passwords:")
-            for user, password in issued:
-                console.print(
-                    f"  {user.username:<11} {password}  {user.role} of {user.party} ({user.deal})",
-                    markup=False,
-                )
     except CopactError as exc:
         fail(str(exc))
+    if demo:
+        console = out()
+        deals = len(ready.workspace.deals())
+        console.print(f"Demo workspace in {root}: {deals} deals. One-time passwords:")
+        for user, password in ready.issued:
+            console.print(
+                f"  {user.username:<11} {password}  {user.role} of {user.party} ({user.deal})",
+                markup=False,
+            )
     url = f"http://{host}:{port}"
     out().print(f"copact serving {root} on {url}  (Ctrl-C stops)", markup=False)
-    if workers > 1:
-        os.environ["COPACT_SERVE"] = server.environment_for(settings, database)
-        _serve_workers(host, port, workers)
-        return
-    from copact.web.app import create_app
-
-    uvicorn.run(
-        create_app(settings, workspace=ws),
-        host=host,
-        port=port,
-        proxy_headers=False,  # the app reads them from settings.trusted_proxies only
-        log_level="warning",
-    )
+    server.run(ready, host=host, port=port, workers=workers)
 
 
 def _loopback_names(host: str) -> tuple[str, ...]:
@@ -117,29 +110,19 @@ def _loopback_names(host: str) -> tuple[str, ...]:
     return ("127.0.0.1", "localhost") if host in ("127.0.0.1", "localhost") else ()
 
 
-def _serve_workers(host: str, port: int, workers: int) -> None:
-    """uvicorn's worker processes on one listening socket, with Nagle's algorithm off.
+def _accounts(workspace: Path | None) -> Accounts:
+    """The accounts of the workspace (created when missing, and migrated, as for serving).
+    Imported here: argon2 makes a hash as it loads, which no other command should wait for."""
+    from copact.services.account_settings import AccountSettings
+    from copact.services.accounts import Accounts
+    from copact.services.serving import open_for_serving
 
-    uvicorn binds that socket with protocol 0, and asyncio only turns Nagle off on sockets it
-    sees as TCP: an answer written in two parts then waits for the client's delayed ACK, about
-    40 ms a request. The same socket object marked as TCP fixes it."""
-    import socket
-
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
-    config = uvicorn.Config(
-        "copact.web.server:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=False,
-        log_level="warning",
-    )
-    bound = config.bind_socket()
-    sock = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
-    Multiprocess(config, sockets=[sock]).run()
+    root = workspace or default_workspace()
+    try:
+        ws = open_for_serving(root, None, clock=_now, pool_size=1)
+    except CopactError as exc:
+        fail(str(exc))
+    return Accounts(ws.engine, AccountSettings(), ws.clock)
 
 
 @user_app.command("add")
@@ -162,16 +145,12 @@ def user_add(
 
     Example: `copact user add ana --party acme --role owner --person ana`
     """
-    from copact.web import server
-    from copact.web.accounts import Accounts
-    from copact.web.passwords import new_password
-    from copact.web.settings import WebSettings
+    from copact.services.passwords import new_password
 
-    root = workspace or default_workspace()
     password = new_password()
+    accounts = _accounts(workspace)
     try:
-        ws = server.open_for_serving(root, None)
-        Accounts(ws.engine, WebSettings(workspace=root), ws.clock).create_user(
+        accounts.create_user(
             username=username,
             name=name or username,
             party=party,
@@ -194,16 +173,12 @@ def user_password(
 
     Example: `copact user password raj`
     """
-    from copact.web import server
-    from copact.web.accounts import Accounts
-    from copact.web.passwords import new_password
-    from copact.web.settings import WebSettings
+    from copact.services.passwords import new_password
 
-    root = workspace or default_workspace()
     password = new_password()
+    accounts = _accounts(workspace)
     try:
-        ws = server.open_for_serving(root, None)
-        Accounts(ws.engine, WebSettings(workspace=root), ws.clock).set_password(username, password)
+        accounts.set_password(username, password)
     except CopactError as exc:
         fail(str(exc))
     out().print(f"{username}: one-time password {password}", markup=False)
@@ -219,16 +194,9 @@ def user_token(
 
     Example: `copact user token raj --label payments-export`
     """
-    from copact.web import server
-    from copact.web.accounts import Accounts
-    from copact.web.settings import WebSettings
-
-    root = workspace or default_workspace()
+    accounts = _accounts(workspace)
     try:
-        ws = server.open_for_serving(root, None)
-        token = Accounts(ws.engine, WebSettings(workspace=root), ws.clock).create_token(
-            username, label
-        )
+        token = accounts.create_token(username, label)
     except CopactError as exc:
         fail(str(exc))
     out().print(token, markup=False)

@@ -15,21 +15,14 @@ services' guards, the same for the command line and the web.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
-
-from sqlalchemy import Engine, insert, or_, select
 
 from copact.core.deal import Deal
 from copact.core.events import Submitted
 from copact.errors import CopactError
+from copact.services.access_log import AccessEntry, AccessLog, to_csv
+from copact.services.evidence_files import EvidenceRecord
 from copact.services.workspace import Workspace, WorkspaceError
-from copact.store.journal import EvidenceRecord
-from copact.store.tables import access_log
 from copact.web.accounts import ROLES, Principal
 
 __all__ = [
@@ -89,27 +82,14 @@ class NotFound(CopactError):
     """Nothing of that name that this user may see (HTTP 404)."""
 
 
-@dataclass(frozen=True)
-class AccessEntry:
-    at: datetime
-    username: str | None
-    party: str | None
-    deal: str | None
-    action: str
-    object: str
-    outcome: str
-    ip: str | None
-    detail: str
-
-
 class Guard:
     """Authorization and the access log. Every route that names a deal goes through
-    :meth:`deal`; every evidence file through :meth:`evidence`."""
+    :meth:`deal`; every evidence file through :meth:`evidence`. The log itself is the
+    services' :class:`~copact.services.access_log.AccessLog`."""
 
-    def __init__(self, workspace: Workspace, engine: Engine, clock: Callable[[], datetime]):
+    def __init__(self, workspace: Workspace, access_log: AccessLog) -> None:
         self.workspace = workspace
-        self.engine = engine
-        self.clock = clock
+        self.access_log = access_log
 
     # -- the access log --
 
@@ -125,73 +105,26 @@ class Guard:
         concerns: str | None = None,
         detail: str = "",
     ) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                insert(access_log).values(
-                    at=self.clock(),
-                    username=who.username if who else None,
-                    party=who.party if who else None,
-                    deal=deal,
-                    action=action,
-                    object=obj[:500],
-                    outcome=outcome,
-                    concerns=concerns,
-                    ip=(ip or "")[:64] or None,
-                    detail=detail[:1000],
-                )
-            )
+        self.access_log.log(
+            who,
+            action=action,
+            obj=obj,
+            outcome=outcome,
+            ip=ip,
+            deal=deal,
+            concerns=concerns,
+            detail=detail,
+        )
 
     def entries(self, who: Principal, deal: str | None = None) -> list[AccessEntry]:
         """The entries ``who`` may read (owners and auditors): what concerns their party, or
         was done by it, in the deals of their party."""
         self.require_role(who, "access-log.read", deal=deal, ip=None)
-        visible = {d for d in self.deal_ids(who)}
-        query = (
-            select(access_log)
-            .where(
-                or_(
-                    access_log.c.party == who.party,
-                    access_log.c.concerns == who.party,
-                    access_log.c.concerns == "*",
-                )
-            )
-            .order_by(access_log.c.id.desc())
-            .limit(5000)
-        )
-        if deal is not None:
-            query = query.where(access_log.c.deal == deal)
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return [
-            AccessEntry(
-                r.at, r.username, r.party, r.deal, r.action, r.object, r.outcome, r.ip, r.detail
-            )
-            for r in rows
-            if (r.deal is None and r.party == who.party) or r.deal in visible
-        ]
+        return self.access_log.entries(who.party, deals=set(self.deal_ids(who)), deal=deal)
 
     @staticmethod
     def to_csv(entries: list[AccessEntry]) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            ["at", "user", "party", "deal", "action", "object", "outcome", "ip", "detail"]
-        )
-        for e in entries:
-            writer.writerow(
-                [
-                    e.at.isoformat(),
-                    e.username or "anonymous",
-                    e.party or "",
-                    e.deal or "",
-                    e.action,
-                    _cell(e.object),
-                    e.outcome,
-                    e.ip or "",
-                    _cell(e.detail),
-                ]
-            )
-        return out.getvalue()
+        return to_csv(entries)
 
     # -- decisions --
 
@@ -356,8 +289,3 @@ def _deciding_parties(deal: Deal, milestone: str) -> set[str]:
     if person is not None:
         return {person.party}
     return {p.id for p in deal.parties if p.role == "buyer"}
-
-
-def _cell(text: str) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -41,6 +41,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from copact import __version__
 from copact.errors import CopactError, RefusedCommand
+from copact.services.access_log import AccessLog
 from copact.services.workspace import IdempotencyConflict, Workspace, WorkspaceError
 from copact.web import api, metering, pages
 from copact.web.access import Forbidden, Guard, NotFound
@@ -132,8 +133,8 @@ def create_app(
     ctx = Context(
         settings=settings,
         workspace=ws,
-        accounts=Accounts(ws.engine, settings, now),
-        guard=Guard(ws, ws.engine, now),
+        accounts=Accounts(ws.engine, settings.accounts, now),
+        guard=Guard(ws, AccessLog(ws.engine, now)),
         templates=templates,
         clock=now,
     )

@@ -13,8 +13,8 @@ from fastapi.responses import StreamingResponse
 
 from copact.core.events import Submitted
 from copact.documents.invoice import InvoiceDocument, render_invoice_pdf
+from copact.services.evidence_files import EvidenceRecord
 from copact.services.workspace import Workspace
-from copact.store.journal import EvidenceRecord
 from copact.web.access import NotFound
 from copact.web.views import DealView
 

@@ -1,26 +1,35 @@
-"""Starting the web app: open (or create) the workspace, migrate, optionally load the demo, and
-build the app. ``copact serve`` calls :func:`prepare` then uvicorn; with several workers each
-worker process builds its app from the environment (:func:`app_from_environment`)."""
+"""Starting the web app, the web's one entry point for the command line: open (or create) the
+workspace, migrate, optionally load the demo, build the app and run it under uvicorn.
+``copact serve`` calls :func:`prepare` then :func:`run`; with several workers each worker
+process builds its app from the environment (:func:`app_from_environment`)."""
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
-from sqlalchemy import create_engine
 
-from copact.services.workspace import CONFIG, Workspace
-from copact.store.engine import migrate, open_engine
-from copact.web.accounts import AccountError, Accounts
+from copact.services import serving
+from copact.services.accounts import AccountError, Accounts
+from copact.services.passwords import new_password
+from copact.services.workspace import Workspace
 from copact.web.app import create_app
-from copact.web.passwords import new_password
 from copact.web.settings import WebSettings
 
-__all__ = ["DEMO_USERS", "DemoUser", "app_from_environment", "load_demo", "open_for_serving"]
+__all__ = [
+    "DEMO_USERS",
+    "DemoUser",
+    "Serving",
+    "app_from_environment",
+    "load_demo",
+    "open_for_serving",
+    "prepare",
+    "run",
+]
 
 _ENV = "COPACT_SERVE"
 _THREADS = WebSettings.threads + 8  # the handlers' threads, and the dependencies' lookups
@@ -31,27 +40,9 @@ def _now() -> datetime:
 
 
 def open_for_serving(root: Path, database: str | None) -> Workspace:
-    """The workspace at ``root`` (created when missing), on ``database`` when given, migrated.
-
-    On PostgreSQL the server keeps a pool as large as its thread pool, so a burst of requests
-    never queues for a connection."""
-    if not (root / CONFIG).is_file():
-        ws = Workspace.init(root, database=database, clock=_now)
-    else:
-        ws = Workspace.open(root, clock=_now)
-    configured = ws.engine.url.render_as_string(hide_password=False)
-    url = database or configured
-    if url.startswith("postgresql"):
-        ws.engine.dispose()
-        # no ping before each checkout (a round trip per query): after a database restart the
-        # first request fails, the pool is discarded, and a retry with its key is safe
-        engine = create_engine(url, pool_size=_THREADS, max_overflow=8, pool_recycle=1800)
-    elif url != configured:
-        engine = open_engine(url)
-    else:
-        return ws
-    migrate(engine)
-    return Workspace(root, engine, _now, ws.evidence_limit)
+    """The workspace at ``root`` (created when missing), on ``database`` when given, migrated;
+    on PostgreSQL with a pool as large as the server's thread pool."""
+    return serving.open_for_serving(root, database, clock=_now, pool_size=_THREADS)
 
 
 @dataclass(frozen=True)
@@ -85,7 +76,7 @@ def load_demo(ws: Workspace, examples: Path, settings: WebSettings) -> list[tupl
         deal_id = path.stem
         if deal_id in {d for d, *_ in ws.deals()} and not ws.events(deal_id):
             ws.import_journal(deal_id, path.read_text(encoding="utf-8"), str(path))
-    accounts = Accounts(ws.engine, settings, _now)
+    accounts = Accounts(ws.engine, settings.accounts, _now)
     issued = []
     for user in DEMO_USERS:
         password = new_password()
@@ -105,6 +96,77 @@ def load_demo(ws: Workspace, examples: Path, settings: WebSettings) -> list[tupl
                 continue
         issued.append((user, password))
     return issued
+
+
+@dataclass(frozen=True)
+class Serving:
+    """A workspace ready to serve: migrated, its settings, and the demo's one-time passwords
+    (when the demo was loaded)."""
+
+    workspace: Workspace
+    settings: WebSettings
+    database: str | None
+    issued: list[tuple[DemoUser, str]] = field(default_factory=list)
+
+
+def prepare(
+    root: Path,
+    database: str | None,
+    *,
+    trusted_proxies: tuple[str, ...] = (),
+    trusted_hosts: tuple[str, ...] = (),
+    demo: Path | None = None,
+) -> Serving:
+    """Open (or create) and migrate the workspace at ``root``; with ``demo`` (the folder of the
+    example deals) load them and issue the demo users' passwords."""
+    ws = open_for_serving(root, database)
+    settings = WebSettings(
+        workspace=root, trusted_proxies=trusted_proxies, trusted_hosts=trusted_hosts
+    )
+    issued = load_demo(ws, demo, settings) if demo is not None else []
+    return Serving(ws, settings, database, issued)
+
+
+def run(serving: Serving, *, host: str, port: int, workers: int = 1) -> None:
+    """Serve until stopped: in this process, or in ``workers`` processes on one socket."""
+    import uvicorn
+
+    if workers > 1:
+        os.environ[_ENV] = environment_for(serving.settings, serving.database)
+        _serve_workers(host, port, workers)
+        return
+    uvicorn.run(
+        create_app(serving.settings, workspace=serving.workspace),
+        host=host,
+        port=port,
+        proxy_headers=False,  # the app reads them from settings.trusted_proxies only
+        log_level="warning",
+    )
+
+
+def _serve_workers(host: str, port: int, workers: int) -> None:
+    """uvicorn's worker processes on one listening socket, with Nagle's algorithm off.
+
+    uvicorn binds that socket with protocol 0, and asyncio only turns Nagle off on sockets it
+    sees as TCP: an answer written in two parts then waits for the client's delayed ACK, about
+    40 ms a request. The same socket object marked as TCP fixes it."""
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        "copact.web.server:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        log_level="warning",
+    )
+    bound = config.bind_socket()
+    sock = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def environment_for(settings: WebSettings, database: str | None) -> str:

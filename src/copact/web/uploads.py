@@ -18,7 +18,7 @@ from starlette.requests import Request
 
 from copact.core.evidence import check_evidence
 from copact.errors import CopactError, RefusedCommand
-from copact.store.blobs import sniff
+from copact.services.evidence_files import sniff
 from copact.web.settings import WebSettings
 
 __all__ = ["BadUpload", "TooLarge", "Upload", "UploadRefused", "check_content", "receive_upload"]

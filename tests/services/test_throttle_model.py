@@ -7,17 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from copact.services.account_settings import AccountSettings
+from copact.services.throttle import Throttle, Throttled
 from copact.store.engine import migrate, open_engine
-from copact.web.settings import WebSettings
-from copact.web.throttle import Throttle, Throttled
 
-S = WebSettings(
-    workspace=Path("."),
+S = AccountSettings(
     login_free_failures=2,
     login_account_free_failures=3,
     login_address_free_failures=4,

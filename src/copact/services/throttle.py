@@ -2,15 +2,16 @@
 
 An attempt takes a slot in each of its counters *before* its password is checked. Taking a slot
 is one ``UPDATE … SET attempts = attempts + 1 … WHERE next_allowed <= now RETURNING attempts``
-(or, for a counter's first attempt, the ``INSERT`` its primary key serialises), and all of an
-attempt's counters move in one transaction: sixteen simultaneous guesses queue on the row, the
-first three pass and the other thirteen find the wait already running (429) without a check.
+(or, for a counter's first attempt, the ``INSERT`` its primary key serialises; the SQL is
+``copact.store.throttle``), and all of an attempt's counters move in one transaction: sixteen
+simultaneous guesses queue on the row, the first three pass and the other thirteen find the
+wait already running (429) without a check.
 
 After ``free`` attempts each next one waits 2^(n − free) seconds (1 s, 2 s, 4 s … up to
 ``login_max_delay``); a counter left alone for ``login_forget`` starts over. The counters:
 
 =================  ====================================  =====================================
-scope              counts                                free attempts (``WebSettings``)
+scope              counts                                free attempts (``AccountSettings``)
 =================  ====================================  =====================================
 ``account+address`` one account from one address         ``login_free_failures`` (3)
 ``account``         one account from any address         ``login_account_free_failures`` (10)
@@ -34,14 +35,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
-from sqlalchemy import Connection, Engine, case, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 
 from copact.errors import CopactError
-from copact.store.tables import login_throttle as t
-from copact.web.settings import WebSettings
+from copact.services.account_settings import AccountSettings
+from copact.store import throttle as counters_table
 
 __all__ = ["Counter", "Throttle", "Throttled"]
 
@@ -62,13 +63,10 @@ class Counter:
     free: int
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive date-times; every moment we store is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 class Throttle:
-    def __init__(self, engine: Engine, settings: WebSettings, clock: Callable[[], datetime]):
+    def __init__(
+        self, engine: Engine, settings: AccountSettings, clock: Callable[[], datetime]
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.clock = clock
@@ -96,56 +94,27 @@ class Throttle:
         """Count an attempt in every counter, or in none: raises :class:`Throttled` (and counts
         nothing) when one of them is still waiting."""
         now = self.clock()
-        with self.engine.begin() as conn:
-            for counter in counters:  # always in the same order: no two attempts deadlock
-                self._take(conn, counter, now)
-
-    def _take(self, conn: Connection, c: Counter, now: datetime) -> None:
         stale = now - self.settings.login_forget
-        mine = (t.c.scope == c.scope) & (t.c.key == c.key)
-        for _ in range(3):
-            taken = conn.execute(
-                update(t)
-                .where(mine, (t.c.next_allowed <= now) | (t.c.last_attempt <= stale))
-                .values(
-                    attempts=case((t.c.last_attempt <= stale, 1), else_=t.c.attempts + 1),
-                    last_attempt=now,
+        with self.engine.begin() as conn:
+            for c in counters:  # always in the same order: no two attempts deadlock
+                ready = counters_table.take(
+                    conn,
+                    c.scope,
+                    c.key,
+                    now=now,
+                    forget_before=stale,
+                    wait=partial(self.delay, free=c.free),
                 )
-                .returning(t.c.attempts)
-            ).scalar()
-            if taken is not None:  # the row stays locked until the transaction ends
-                wait = self.delay(int(taken), c.free)
-                conn.execute(update(t).where(mine).values(next_allowed=now + wait))
-                return
-            ready = conn.execute(select(t.c.next_allowed).where(mine)).scalar()
-            if ready is not None:
-                seconds = (_aware(ready) - now).total_seconds()
-                raise Throttled(max(1, int(seconds + 0.999)))
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(t).values(
-                            scope=c.scope,
-                            key=c.key,
-                            attempts=1,
-                            last_attempt=now,
-                            next_allowed=now + self.delay(1, c.free),
-                        )
-                    )
-                return
-            except IntegrityError:
-                continue  # a simultaneous first attempt made the row: count on it
-        raise Throttled(1)
+                if ready is not None:  # the transaction rolls back: nothing was counted
+                    seconds = (ready - now).total_seconds()
+                    raise Throttled(max(1, int(seconds + 0.999)))
 
     def succeeded(self, counters: list[Counter]) -> None:
         """The password was right: the account's counters start over, and the address gets
         this attempt's slot back."""
         with self.engine.begin() as conn:
             for c in counters:
-                mine = (t.c.scope == c.scope) & (t.c.key == c.key)
                 if c.scope == "address":
-                    conn.execute(
-                        update(t).where(mine, t.c.attempts > 0).values(attempts=t.c.attempts - 1)
-                    )
+                    counters_table.give_back(conn, c.scope, c.key)
                 else:
-                    conn.execute(delete(t).where(mine))
+                    counters_table.clear(conn, c.scope, c.key)

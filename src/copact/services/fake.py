@@ -19,7 +19,7 @@ version. What it leaves out is what a single thread cannot meet: locks and races
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from copact.core.deal import Deal
 from copact.core.diagnostic import Severity
@@ -33,6 +33,7 @@ from copact.services.uow import (
     ConcurrentChange,
     Decide,
     Outcome,
+    UnitOfWork,
     check_not_behind,
     key_conflict,
     no_deal,
@@ -162,3 +163,13 @@ class FakeUnitOfWork:
                     "on its unique key, and nothing of this command was recorded"
                 )
             seen.add(once)
+
+
+if TYPE_CHECKING:
+    from copact.services.sql import SqlUnitOfWork
+    from copact.services.workspace import Workspace
+
+    def _all_keep_the_protocol(
+        fake: FakeUnitOfWork, sql: SqlUnitOfWork, workspace: Workspace
+    ) -> list[UnitOfWork]:
+        return [fake, sql, workspace]  # never run: mypy --strict checks that each is one

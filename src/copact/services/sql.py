@@ -2,11 +2,12 @@
 transaction under the deal's write lock, with its idempotency key, retried when a concurrent
 writer got in its way.
 
-Reading a deal parses its text once per text (:mod:`copact.services.deal_cache`). Every read
-also reads the text and checks it against its recorded hash, so a text edited in the database
-is refused on every read; within :meth:`SqlUnitOfWork.request` a deal already read is kept
-while its latest version's recorded hash (one small query) is unchanged, so one web request
-that reads a deal ten times reads its text once.
+Reading a deal parses its text once per text (:mod:`copact.services.deal_cache`). Outside a
+request scope every read also reads the text and checks it against its recorded hash, so a
+text edited in the database is refused on every read. Within :meth:`SqlUnitOfWork.request` a
+deal already read is kept while its latest version's recorded hash (one small query, no text)
+is unchanged: a request that reads a deal ten times reads its text once, and once more after
+a change order made a new version.
 """
 
 from __future__ import annotations

@@ -78,6 +78,7 @@ bench: setup
 	$(VENV)/bin/python bench/check.py
 	$(VENV)/bin/python bench/simulate.py
 	$(VENV)/bin/python bench/journal.py
+	$(VENV)/bin/python bench/fold.py
 	$(VENV)/bin/python bench/baseline.py
 	$(VENV)/bin/python bench/meter.py
 	$(VENV)/bin/python bench/api.py --rate 300

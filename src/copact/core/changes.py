@@ -38,6 +38,7 @@ __all__ = [
     "ChangeState",
     "apply_change_event",
     "approve_change",
+    "change_after",
     "merge_patch",
     "missing_approvals",
     "propose_change",
@@ -89,7 +90,7 @@ def _party_of(deal: Deal, person: str) -> str:
 
 def propose_change(
     deal: Deal,
-    changes: dict[str, ChangeState],
+    changes: Mapping[str, ChangeState],
     *,
     change: str,
     amount: Decimal | None,
@@ -117,7 +118,7 @@ def propose_change(
     return [ChangeProposed(at=at, deal=deal.id, change=change, amount=amount, patch=patch, by=by)]
 
 
-def _pending(changes: dict[str, ChangeState], change: str) -> ChangeState:
+def _pending(changes: Mapping[str, ChangeState], change: str) -> ChangeState:
     current = changes.get(change)
     if current is None:
         known = ", ".join(changes) or "none"
@@ -130,7 +131,7 @@ def _pending(changes: dict[str, ChangeState], change: str) -> ChangeState:
 
 
 def approve_change(
-    deal: Deal, changes: dict[str, ChangeState], *, change: str, by: str, at: At
+    deal: Deal, changes: Mapping[str, ChangeState], *, change: str, by: str, at: At
 ) -> list[ChangeApproved]:
     """An approval by someone whose approval the change still needs."""
     current = _pending(changes, change)
@@ -149,7 +150,7 @@ def approve_change(
 
 
 def reject_change(
-    deal: Deal, changes: dict[str, ChangeState], *, change: str, by: str, at: At
+    deal: Deal, changes: Mapping[str, ChangeState], *, change: str, by: str, at: At
 ) -> list[ChangeRejected]:
     """A pending change is turned down by one whose approval it needs (or withdrawn by its
     proposer)."""
@@ -166,25 +167,37 @@ def reject_change(
 
 def apply_change_event(
     deal: Deal,
-    changes: dict[str, ChangeState],
+    changes: Mapping[str, ChangeState],
     event: ChangeProposed | ChangeApproved | ChangeRejected,
-) -> dict[str, ChangeState]:
-    """The change orders after ``event`` (the state fold calls this)."""
+) -> Mapping[str, ChangeState]:
+    """The change orders after ``event`` (``changes`` itself when it changes nothing)."""
+    after = change_after(deal, changes.get(event.change), event)
+    if after is None:
+        return changes
+    return {**changes, event.change: after}
+
+
+def change_after(
+    deal: Deal,
+    current: ChangeState | None,
+    event: ChangeProposed | ChangeApproved | ChangeRejected,
+) -> ChangeState | None:
+    """Where ``event.change`` stands after ``event``, given where it stood (``current``), or
+    ``None`` when the event changes nothing (the state fold calls this)."""
     day = day_of(event.at)
     if isinstance(event, ChangeProposed):
-        if event.change in changes:
-            return changes
+        if current is not None:
+            return None
         proposed = ChangeState(
             event.change, "proposed", event.by, day, event.amount, event.patch, (event.by,)
         )
-        return {**changes, event.change: _settle(deal, proposed, day)}
-    current = changes.get(event.change)
+        return _settle(deal, proposed, day)
     if current is None or current.status != "proposed":
-        return changes
+        return None
     if isinstance(event, ChangeRejected):
-        return {**changes, event.change: _replace(current, status="rejected", decided_on=day)}
+        return _replace(current, status="rejected", decided_on=day)
     approved = _replace(current, approvals=(*current.approvals, event.by))
-    return {**changes, event.change: _settle(deal, approved, day)}
+    return _settle(deal, approved, day)
 
 
 def _replace(change: ChangeState, **fields: Any) -> ChangeState:

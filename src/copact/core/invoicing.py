@@ -60,6 +60,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Literal
 
 from copact.core.deal import Deal, Milestone
@@ -303,6 +304,12 @@ class InvoiceStanding:
 Pair = tuple[str, str]  # (payer, payee)
 
 
+@cache
+def _zero_in(currency: Currency) -> Money:
+    """Zero to the minor unit (asked on every payment: made once per currency)."""
+    return Money.zero(currency).quantize()
+
+
 def _quiet(name: Callable[[], str]) -> str | None:
     try:
         return name()
@@ -341,7 +348,15 @@ class Receivables:
         )
 
     def _zero(self) -> Money:
-        return Money.zero(self.currency).quantize()
+        return _zero_in(self.currency)
+
+    def _but(self, **changes: object) -> Receivables:
+        """This book with ``changes``: :func:`dataclasses.replace` without its cost per field,
+        which the fold would pay on every payment of the journal."""
+        book: Receivables = object.__new__(Receivables)
+        book.__dict__.update(self.__dict__)
+        book.__dict__.update(changes)
+        return book
 
     @property
     def advance_left(self) -> Money:
@@ -362,14 +377,19 @@ class Receivables:
 
     def _set(self, standing: InvoiceStanding) -> Receivables:
         kept = tuple(standing if i.number == standing.number else i for i in self.invoices)
-        return replace(self, invoices=kept)
+        return self._but(invoices=kept)
 
     def _oldest_open(self, pair: Pair) -> list[InvoiceStanding]:
         """The open invoices ``pair``'s payer owes its payee, oldest due date first."""
+        payer, payee = pair
+        # ``outstanding`` on the bare amounts: every payment asks this of every invoice, and
+        # the constructor already checked that the three share the currency
         owed = [
             (i.due, n, i)
             for n, i in enumerate(self.invoices)
-            if (i.to, i.from_) == pair and not i.outstanding.is_zero
+            if i.to == payer
+            and i.from_ == payee
+            and i.total.amount - i.from_advance.amount - i.paid.amount != 0
         ]
         return [i for _, _, i in sorted(owed, key=lambda t: (t[0], t[1]))]
 
@@ -382,9 +402,8 @@ class Receivables:
             take = min(book.advance_left, invoice.outstanding)
             if take.is_zero:
                 break
-            book = replace(
-                book._set(replace(invoice, from_advance=invoice.from_advance + take)),
-                advance_drawn=book.advance_drawn + take,
+            book = book._set(replace(invoice, from_advance=invoice.from_advance + take))._but(
+                advance_drawn=book.advance_drawn + take
             )
         return book
 
@@ -403,7 +422,7 @@ class Receivables:
             zero,
             zero,
         )
-        book = replace(self, invoices=(*self.invoices, standing))
+        book = self._but(invoices=(*self.invoices, standing))
         if (invoice.to, invoice.from_) == book._advance_pair():
             book = book._draw_advance()
             standing = book.invoices[-1]
@@ -411,9 +430,8 @@ class Receivables:
         credit = book.on_account.get(pair, zero)
         take = min(credit, standing.outstanding)
         if take > zero:
-            book = replace(
-                book._set(replace(standing, paid=standing.paid + take)),
-                on_account={**book.on_account, pair: credit - take},
+            book = book._set(replace(standing, paid=standing.paid + take))._but(
+                on_account={**book.on_account, pair: credit - take}
             )
         return book
 
@@ -422,7 +440,7 @@ class Receivables:
         amount = Money.of(payment.amount, self.currency)
         pair = (payment.from_, payment.to)
         if payment.for_ == "prepaid" and pair == self._advance_pair():
-            return replace(self, advance_paid=self.advance_paid + amount)._draw_advance()
+            return self._but(advance_paid=self.advance_paid + amount)._draw_advance()
         book = self
         named = book.find(payment.for_) if payment.for_ else None
         if named is not None and (named.to, named.from_) == pair:
@@ -432,31 +450,32 @@ class Receivables:
         return book._unallocated(pair, amount)
 
     def _unallocated(self, pair: Pair, amount: Money) -> Receivables:
-        zero = self._zero()
+        # signs are read off the bare amounts (all in the book's currency): the fold books
+        # every payment of the journal through here, and ``min`` keeps picking as it did
         book = self
         back = (pair[1], pair[0])
         # money back first returns what the payee held on account with the payer, then advance
-        returned = min(amount, book.on_account.get(back, zero))
-        if returned > zero:
-            book = replace(
-                book, on_account={**book.on_account, back: book.on_account[back] - returned}
-            )
+        held = book.on_account.get(back)
+        if held is not None and amount.amount > 0 and held.amount > 0:
+            returned = min(amount, held)
+            book = book._but(on_account={**book.on_account, back: held - returned})
             amount -= returned
-        if back == book._advance_pair() and amount > zero:
+        if amount.amount > 0 and back == book._advance_pair():
             refund = min(amount, book.advance_left)
-            if refund > zero:
-                book = replace(book, advance_returned=book.advance_returned + refund)
+            if refund.amount > 0:
+                book = book._but(advance_returned=book.advance_returned + refund)
                 amount -= refund
-        for invoice in book._oldest_open(pair):
-            if amount <= zero:
-                break
-            take = min(amount, invoice.outstanding)
-            book = book._set(replace(invoice, paid=invoice.paid + take))
-            amount -= take
-        if amount > zero:
-            book = replace(
-                book, on_account={**book.on_account, pair: book.on_account.get(pair, zero) + amount}
-            )
+        if amount.amount > 0:
+            for invoice in book._oldest_open(pair):
+                if amount.amount <= 0:
+                    break
+                take = min(amount, invoice.outstanding)
+                book = book._set(replace(invoice, paid=invoice.paid + take))
+                amount -= take
+        if amount.amount > 0:
+            credit = book.on_account.get(pair)
+            total = (credit if credit is not None else self._zero()) + amount
+            book = book._but(on_account={**book.on_account, pair: total})
         return book
 
 

@@ -315,6 +315,8 @@ def refuse_after_exit(
     """Once an exit has taken effect (``state.ended``) the only money that moves is its
     settlement: payments ``for: exit`` from whoever owes to whoever is owed, up to what is
     owed, and their confirmations. Anything else is refused, saying why."""
+    if not state.ended:  # a running deal: nothing to refuse, and no copy of a long journal
+        return
     history = list(journal)
     ended = ended_reason(deal, history, state)
     if ended is None:

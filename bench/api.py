@@ -73,7 +73,11 @@ def set_up(root: Path, url: str, deals: int) -> tuple[list[tuple[str, str]], str
                     deal_id, io.BytesIO(body), name=f"{kind}.bin", kind=kind, by="sam"
                 )
                 hashes.append(record.sha256)
-            ops.submit(ops.Submit(deal_id, m.id, "sam", tuple(hashes)), uow=ws, clock=_now)
+            ops.execute(
+                ops.Submit(deal=deal_id, milestone=m.id, by="sam", evidence=tuple(hashes)),
+                uow=ws,
+                clock=_now,
+            )
             pairs.append((deal_id, m.id))
     accounts = Accounts(ws.engine, AccountSettings(), _now)
     accounts.create_user(

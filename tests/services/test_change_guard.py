@@ -19,21 +19,27 @@ from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 
 def _propose(ws: Workspace, clock: Clock, change: str, patch: dict[str, Any]) -> None:  # noqa: F811
-    ops.propose_change_order(
-        ops.ProposeChange(DEAL_ID, change, "luis", Decimal("5000"), patch), uow=ws, clock=clock
+    ops.execute(
+        ops.ProposeChange(
+            deal=DEAL_ID, change=change, by="luis", amount=Decimal("5000"), patch=patch
+        ),
+        uow=ws,
+        clock=clock,
     )
 
 
 def _approve(ws: Workspace, clock: Clock, change: str) -> ops.Outcome:  # noqa: F811
-    return ops.approve_change_order(
-        ops.ApproveChange(DEAL_ID, change, "hannah"), uow=ws, clock=clock
+    return ops.execute(
+        ops.ApproveChange(deal=DEAL_ID, change=change, by="hannah"), uow=ws, clock=clock
     )
 
 
 def _accepted_and_invoiced(ws: Workspace, clock: Clock) -> None:  # noqa: F811
     _submitted(ws, clock)
     clock.advance(3)
-    ops.accept(ops.Accept(DEAL_ID, "design-freeze", "marcus"), uow=ws, clock=clock)
+    ops.execute(
+        ops.Accept(deal=DEAL_ID, milestone="design-freeze", by="marcus"), uow=ws, clock=clock
+    )
 
 
 def test_deleting_every_milestone_and_the_exit_terms_is_refused_with_the_findings(

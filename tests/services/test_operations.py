@@ -65,8 +65,10 @@ def _evidence(ws: Workspace, milestone: str, by: str = "luis") -> tuple[str, ...
 
 
 def _submitted(ws: Workspace, clock: Clock, milestone: str = "design-freeze") -> None:
-    ops.submit(
-        ops.Submit(DEAL_ID, milestone, "luis", _evidence(ws, milestone)), uow=ws, clock=clock
+    ops.execute(
+        ops.Submit(deal=DEAL_ID, milestone=milestone, by="luis", evidence=_evidence(ws, milestone)),
+        uow=ws,
+        clock=clock,
     )
 
 
@@ -75,8 +77,10 @@ def test_accepting_a_milestone_issues_its_invoice_in_the_same_call(
 ) -> None:
     _submitted(ws, clock)
     clock.advance(3)
-    outcome = ops.accept(
-        ops.Accept(DEAL_ID, "design-freeze", "marcus", key="a-1"), uow=ws, clock=clock
+    outcome = ops.execute(
+        ops.Accept(deal=DEAL_ID, milestone="design-freeze", by="marcus", key="a-1"),
+        uow=ws,
+        clock=clock,
     )
     accepted, invoice = outcome.events
     assert isinstance(accepted, Accepted) and isinstance(invoice, Invoice)
@@ -91,7 +95,9 @@ def test_accepting_a_milestone_issues_its_invoice_in_the_same_call(
 def test_the_wrong_person_is_refused_and_nothing_is_written(ws: Workspace, clock: Clock) -> None:
     _submitted(ws, clock)
     with pytest.raises(RefusedCommand, match="signed off by marcus, not luis"):
-        ops.accept(ops.Accept(DEAL_ID, "design-freeze", "luis"), uow=ws, clock=clock)
+        ops.execute(
+            ops.Accept(deal=DEAL_ID, milestone="design-freeze", by="luis"), uow=ws, clock=clock
+        )
     assert [e.type for e in ws.events(DEAL_ID)] == ["submitted"]
 
 
@@ -99,28 +105,47 @@ def test_a_replayed_key_returns_the_first_outcome_and_appends_nothing(
     ws: Workspace, clock: Clock
 ) -> None:
     pay = ops.RecordPayment(
-        DEAL_ID, "ridgeline", "kestrel", Decimal("30000"), "PP-1", "prepaid", key="pay-1", by="dana"
+        deal=DEAL_ID,
+        payer="ridgeline",
+        payee="kestrel",
+        amount=Decimal("30000"),
+        ref="PP-1",
+        for_="prepaid",
+        key="pay-1",
+        by="dana",
     )
-    first = ops.record_payment(pay, uow=ws, clock=clock)
+    first = ops.execute(pay, uow=ws, clock=clock)
     clock.advance(1)
-    again = ops.record_payment(pay, uow=ws, clock=clock)
+    again = ops.execute(pay, uow=ws, clock=clock)
     assert again.replayed and not first.replayed
     assert again.seqs == first.seqs and again.events == first.events
     assert len(ws.events(DEAL_ID)) == 1
 
 
 def test_the_same_key_for_another_request_is_refused(ws: Workspace, clock: Clock) -> None:
-    ops.record_payment(
+    ops.execute(
         ops.RecordPayment(
-            DEAL_ID, "ridgeline", "kestrel", Decimal("100"), "R1", key="k", by="dana"
+            deal=DEAL_ID,
+            payer="ridgeline",
+            payee="kestrel",
+            amount=Decimal("100"),
+            ref="R1",
+            key="k",
+            by="dana",
         ),
         uow=ws,
         clock=clock,
     )
     with pytest.raises(IdempotencyConflict, match="different request"):
-        ops.record_payment(
+        ops.execute(
             ops.RecordPayment(
-                DEAL_ID, "ridgeline", "kestrel", Decimal("999"), "R1", key="k", by="dana"
+                deal=DEAL_ID,
+                payer="ridgeline",
+                payee="kestrel",
+                amount=Decimal("999"),
+                ref="R1",
+                key="k",
+                by="dana",
             ),
             uow=ws,
             clock=clock,
@@ -128,16 +153,16 @@ def test_the_same_key_for_another_request_is_refused(ws: Workspace, clock: Clock
 
 
 def test_a_refused_call_can_be_retried_with_its_key(ws: Workspace, clock: Clock) -> None:
-    accept = ops.Accept(DEAL_ID, "design-freeze", "marcus", key="accept-df")
+    accept = ops.Accept(deal=DEAL_ID, milestone="design-freeze", by="marcus", key="accept-df")
     with pytest.raises(RefusedCommand, match="nobody submitted"):
-        ops.accept(accept, uow=ws, clock=clock)
+        ops.execute(accept, uow=ws, clock=clock)
     _submitted(ws, clock)
-    assert not ops.accept(accept, uow=ws, clock=clock).replayed
+    assert not ops.execute(accept, uow=ws, clock=clock).replayed
 
 
 def test_concurrent_calls_with_one_key_append_once(ws: Workspace, clock: Clock) -> None:
     _submitted(ws, clock)
-    accept = ops.Accept(DEAL_ID, "design-freeze", "marcus", key="same-key")
+    accept = ops.Accept(deal=DEAL_ID, milestone="design-freeze", by="marcus", key="same-key")
     barrier = threading.Barrier(8)
     seqs: list[list[int]] = []
     errors: list[BaseException] = []
@@ -145,7 +170,7 @@ def test_concurrent_calls_with_one_key_append_once(ws: Workspace, clock: Clock) 
     def worker() -> None:
         barrier.wait()
         try:
-            seqs.append(ops.accept(accept, uow=ws, clock=clock).seqs)
+            seqs.append(ops.execute(accept, uow=ws, clock=clock).seqs)
         except BaseException as exc:
             errors.append(exc)
 
@@ -165,16 +190,22 @@ def test_a_change_above_the_threshold_needs_both_named_approvers(
 ) -> None:
     # change-control: {threshold: 3000, approvers: [hannah, luis]}
     patch = {"change-control": {"threshold": 4000}}
-    proposed = ops.propose_change_order(
-        ops.ProposeChange(DEAL_ID, "co-1", "luis", Decimal("7500"), patch), uow=ws, clock=clock
+    proposed = ops.execute(
+        ops.ProposeChange(
+            deal=DEAL_ID, change="co-1", by="luis", amount=Decimal("7500"), patch=patch
+        ),
+        uow=ws,
+        clock=clock,
     )
     assert proposed.version is None
     with pytest.raises(RefusedCommand, match="needs hannah, not marcus"):
-        ops.approve_change_order(ops.ApproveChange(DEAL_ID, "co-1", "marcus"), uow=ws, clock=clock)
+        ops.execute(
+            ops.ApproveChange(deal=DEAL_ID, change="co-1", by="marcus"), uow=ws, clock=clock
+        )
     with pytest.raises(RefusedCommand, match="already approved"):
-        ops.approve_change_order(ops.ApproveChange(DEAL_ID, "co-1", "luis"), uow=ws, clock=clock)
-    done = ops.approve_change_order(
-        ops.ApproveChange(DEAL_ID, "co-1", "hannah"), uow=ws, clock=clock
+        ops.execute(ops.ApproveChange(deal=DEAL_ID, change="co-1", by="luis"), uow=ws, clock=clock)
+    done = ops.execute(
+        ops.ApproveChange(deal=DEAL_ID, change="co-1", by="hannah"), uow=ws, clock=clock
     )
     assert done.version == 2
     versions = ws.versions(DEAL_ID)
@@ -184,33 +215,49 @@ def test_a_change_above_the_threshold_needs_both_named_approvers(
 
 def test_a_small_change_needs_someone_of_each_party(ws: Workspace, clock: Clock) -> None:
     patch = {"payment-terms": 45}
-    ops.propose_change_order(
-        ops.ProposeChange(DEAL_ID, "co-2", "dana", Decimal("500"), patch), uow=ws, clock=clock
+    ops.execute(
+        ops.ProposeChange(
+            deal=DEAL_ID, change="co-2", by="dana", amount=Decimal("500"), patch=patch
+        ),
+        uow=ws,
+        clock=clock,
     )
     with pytest.raises(RefusedCommand, match="ridgeline has already approved"):
-        ops.approve_change_order(ops.ApproveChange(DEAL_ID, "co-2", "marcus"), uow=ws, clock=clock)
-    done = ops.approve_change_order(
-        ops.ApproveChange(DEAL_ID, "co-2", "priya"), uow=ws, clock=clock
+        ops.execute(
+            ops.ApproveChange(deal=DEAL_ID, change="co-2", by="marcus"), uow=ws, clock=clock
+        )
+    done = ops.execute(
+        ops.ApproveChange(deal=DEAL_ID, change="co-2", by="priya"), uow=ws, clock=clock
     )
     assert done.version == 2 and ws.deal(DEAL_ID).payment_terms == 45
 
 
 def test_a_rejected_change_makes_no_version(ws: Workspace, clock: Clock) -> None:
-    ops.propose_change_order(
-        ops.ProposeChange(DEAL_ID, "co-3", "luis", Decimal("9000"), {"payment-terms": 10}),
+    ops.execute(
+        ops.ProposeChange(
+            deal=DEAL_ID,
+            change="co-3",
+            by="luis",
+            amount=Decimal("9000"),
+            patch={"payment-terms": 10},
+        ),
         uow=ws,
         clock=clock,
     )
-    ops.reject_change_order(ops.RejectChange(DEAL_ID, "co-3", "hannah"), uow=ws, clock=clock)
+    ops.execute(ops.RejectChange(deal=DEAL_ID, change="co-3", by="hannah"), uow=ws, clock=clock)
     with pytest.raises(RefusedCommand, match="already rejected"):
-        ops.approve_change_order(ops.ApproveChange(DEAL_ID, "co-3", "hannah"), uow=ws, clock=clock)
+        ops.execute(
+            ops.ApproveChange(deal=DEAL_ID, change="co-3", by="hannah"), uow=ws, clock=clock
+        )
     assert len(ws.versions(DEAL_ID)) == 1 and ws.deal(DEAL_ID).payment_terms == 30
 
 
 def test_a_patch_that_breaks_the_deal_is_refused_when_proposed(ws: Workspace, clock: Clock) -> None:
     with pytest.raises(RefusedCommand, match="would not load"):
-        ops.propose_change_order(
-            ops.ProposeChange(DEAL_ID, "co-4", "luis", None, {"payment-terms": "soon"}),
+        ops.execute(
+            ops.ProposeChange(
+                deal=DEAL_ID, change="co-4", by="luis", amount=None, patch={"payment-terms": "soon"}
+            ),
             uow=ws,
             clock=clock,
         )
@@ -225,14 +272,22 @@ def test_registering_another_text_for_a_deal_is_refused(ws: Workspace) -> None:
 
 def test_an_exit_is_refused_until_its_trigger_is_open(ws: Workspace, clock: Clock) -> None:
     with pytest.raises(RefusedCommand, match="no milestone is missed"):
-        ops.trigger_exit(
-            ops.TriggerExit(DEAL_ID, "missed-milestone", "hannah"), uow=ws, clock=clock
+        ops.execute(
+            ops.TriggerExit(deal=DEAL_ID, trigger="missed-milestone", by="hannah"),
+            uow=ws,
+            clock=clock,
         )
     with pytest.raises(RefusedCommand, match="only ridgeline"):
-        ops.trigger_exit(ops.TriggerExit(DEAL_ID, "convenience", "luis"), uow=ws, clock=clock)
-    ops.trigger_exit(ops.TriggerExit(DEAL_ID, "convenience", "hannah"), uow=ws, clock=clock)
+        ops.execute(
+            ops.TriggerExit(deal=DEAL_ID, trigger="convenience", by="luis"), uow=ws, clock=clock
+        )
+    ops.execute(
+        ops.TriggerExit(deal=DEAL_ID, trigger="convenience", by="hannah"), uow=ws, clock=clock
+    )
     with pytest.raises(RefusedCommand, match="already invoked"):
-        ops.trigger_exit(ops.TriggerExit(DEAL_ID, "convenience", "hannah"), uow=ws, clock=clock)
+        ops.execute(
+            ops.TriggerExit(deal=DEAL_ID, trigger="convenience", by="hannah"), uow=ws, clock=clock
+        )
 
 
 def test_a_deemed_acceptance_is_billed_without_anyone_recording_it(
@@ -240,18 +295,24 @@ def test_a_deemed_acceptance_is_billed_without_anyone_recording_it(
 ) -> None:
     _submitted(ws, clock)
     with pytest.raises(RefusedCommand, match="already invoiced"):
-        ops.issue_invoices(ops.IssueInvoices(DEAL_ID), uow=ws, clock=clock)
+        ops.execute(ops.IssueInvoices(deal=DEAL_ID), uow=ws, clock=clock)
     clock.advance(30)  # review-days 10 business days have long passed
-    outcome = ops.issue_invoices(ops.IssueInvoices(DEAL_ID, key="bill"), uow=ws, clock=clock)
+    outcome = ops.execute(ops.IssueInvoices(deal=DEAL_ID, key="bill"), uow=ws, clock=clock)
     (invoice,) = outcome.events
     assert isinstance(invoice, Invoice) and invoice.lines[0].for_ == "design-freeze"
     with pytest.raises(RefusedCommand, match="was already accepted"):
-        ops.accept(ops.Accept(DEAL_ID, "design-freeze", "marcus"), uow=ws, clock=clock)
+        ops.execute(
+            ops.Accept(deal=DEAL_ID, milestone="design-freeze", by="marcus"), uow=ws, clock=clock
+        )
 
 
 def test_submitting_unknown_evidence_is_refused(ws: Workspace, clock: Clock) -> None:
     with pytest.raises(RefusedCommand, match="add the file first"):
-        ops.submit(ops.Submit(DEAL_ID, "design-freeze", "luis", ("ab" * 32,)), uow=ws, clock=clock)
+        ops.execute(
+            ops.Submit(deal=DEAL_ID, milestone="design-freeze", by="luis", evidence=("ab" * 32,)),
+            uow=ws,
+            clock=clock,
+        )
 
 
 # -- evidence --
@@ -321,9 +382,14 @@ def test_a_stranger_cannot_add_evidence(ws: Workspace) -> None:
 
 def _three_payments(ws: Workspace, clock: Clock, start: int = 0) -> None:
     for n in range(start, start + 3):
-        ops.record_payment(
+        ops.execute(
             ops.RecordPayment(
-                DEAL_ID, "ridgeline", "kestrel", Decimal(100 + n), f"P{n}", by="dana"
+                deal=DEAL_ID,
+                payer="ridgeline",
+                payee="kestrel",
+                amount=Decimal(100 + n),
+                ref=f"P{n}",
+                by="dana",
             ),
             uow=ws,
             clock=clock,

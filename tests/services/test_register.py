@@ -31,8 +31,8 @@ def test_the_register_starts_from_the_deal_file(ws: Workspace, clock: Clock) -> 
 
 def test_an_update_changes_only_the_fields_given(ws: Workspace, clock: Clock) -> None:
     clock.advance(10)
-    outcome = ops.update_risk(
-        ops.UpdateRisk(DEAL_ID, "pps-supply", "luis", status="mitigated", key="r-1"),
+    outcome = ops.execute(
+        ops.UpdateRisk(deal=DEAL_ID, risk="pps-supply", by="luis", status="mitigated", key="r-1"),
         uow=ws,
         clock=clock,
     )
@@ -50,12 +50,14 @@ def test_a_new_risk_needs_its_text_likelihood_and_impact(
     clock: Clock,
 ) -> None:
     with pytest.raises(RefusedCommand, match="new risk"):
-        ops.update_risk(ops.UpdateRisk(DEAL_ID, "tool-damage", "hannah"), uow=ws, clock=clock)
-    ops.update_risk(
+        ops.execute(
+            ops.UpdateRisk(deal=DEAL_ID, risk="tool-damage", by="hannah"), uow=ws, clock=clock
+        )
+    ops.execute(
         ops.UpdateRisk(
-            DEAL_ID,
-            "tool-damage",
-            "hannah",
+            deal=DEAL_ID,
+            risk="tool-damage",
+            by="hannah",
             description="mould damaged in transit to the second press",
             likelihood="low",
             impact="high",
@@ -83,8 +85,10 @@ def test_bad_updates_are_refused_and_record_nothing(
     reason: str,
 ) -> None:
     with pytest.raises(RefusedCommand, match=reason):
-        ops.update_risk(
-            ops.UpdateRisk(DEAL_ID, "pps-supply", "luis", **fields), uow=ws, clock=clock
+        ops.execute(
+            ops.UpdateRisk(deal=DEAL_ID, risk="pps-supply", by="luis", **fields),
+            uow=ws,
+            clock=clock,
         )
     assert ws.events(DEAL_ID) == []
 
@@ -93,13 +97,20 @@ def test_decisions_are_logged_with_the_people_who_took_them(
     ws: Workspace,
     clock: Clock,
 ) -> None:
-    ops.log_decision(
-        ops.LogDecision(DEAL_ID, "qualify a second resin grade", ("hannah", "luis"), "pps-supply"),
+    ops.execute(
+        ops.LogDecision(
+            deal=DEAL_ID,
+            decision="qualify a second resin grade",
+            by=("hannah", "luis"),
+            topic="pps-supply",
+        ),
         uow=ws,
         clock=clock,
     )
     with pytest.raises(RefusedCommand, match="not a person"):
-        ops.log_decision(ops.LogDecision(DEAL_ID, "buy more", ("mallory",)), uow=ws, clock=clock)
+        ops.execute(
+            ops.LogDecision(deal=DEAL_ID, decision="buy more", by=("mallory",)), uow=ws, clock=clock
+        )
     (decision,) = _state(ws, clock().date()).decisions
     assert isinstance(decision, DecisionLogged)
     assert (decision.decision, decision.by, decision.topic) == (
@@ -113,9 +124,11 @@ def test_the_register_and_log_survive_export_and_import(
     ws: Workspace,
     clock: Clock,
 ) -> None:
-    ops.log_decision(ops.LogDecision(DEAL_ID, "go to tooling", ("hannah",)), uow=ws, clock=clock)
-    ops.update_risk(
-        ops.UpdateRisk(DEAL_ID, "demand-shortfall", "hannah", likelihood="medium"),
+    ops.execute(
+        ops.LogDecision(deal=DEAL_ID, decision="go to tooling", by=("hannah",)), uow=ws, clock=clock
+    )
+    ops.execute(
+        ops.UpdateRisk(deal=DEAL_ID, risk="demand-shortfall", by="hannah", likelihood="medium"),
         uow=ws,
         clock=clock,
     )

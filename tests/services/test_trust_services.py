@@ -19,26 +19,36 @@ from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 
 def _advance_paid(ws: Workspace, clock: Clock) -> None:  # noqa: F811
-    ops.record_payment(
+    ops.execute(
         ops.RecordPayment(
-            DEAL_ID, "ridgeline", "kestrel", Decimal("30000"), "PP-1", "prepaid", by="dana"
+            deal=DEAL_ID,
+            payer="ridgeline",
+            payee="kestrel",
+            amount=Decimal("30000"),
+            ref="PP-1",
+            for_="prepaid",
+            by="dana",
         ),
         uow=ws,
         clock=clock,
     )
-    ops.confirm_payment(ops.ConfirmPayment(DEAL_ID, "PP-1", "luis"), uow=ws, clock=clock)
+    ops.execute(ops.ConfirmPayment(deal=DEAL_ID, ref="PP-1", by="luis"), uow=ws, clock=clock)
 
 
 def test_after_an_insolvency_exit_accept_issues_no_invoice(ws: Workspace, clock: Clock) -> None:  # noqa: F811
     _advance_paid(ws, clock)
     _submitted(ws, clock)
-    ops.trigger_exit(ops.TriggerExit(DEAL_ID, "insolvency", "hannah"), uow=ws, clock=clock)
+    ops.execute(
+        ops.TriggerExit(deal=DEAL_ID, trigger="insolvency", by="hannah"), uow=ws, clock=clock
+    )
     clock.advance(1)
     with pytest.raises(RefusedCommand, match="the deal ended on 2026-09-01"):
-        ops.accept(ops.Accept(DEAL_ID, "design-freeze", "marcus"), uow=ws, clock=clock)
+        ops.execute(
+            ops.Accept(deal=DEAL_ID, milestone="design-freeze", by="marcus"), uow=ws, clock=clock
+        )
     with pytest.raises(RefusedCommand, match="only its settlement moves money"):
-        ops.propose_change_order(
-            ops.ProposeChange(DEAL_ID, "co-9", "luis", amount=Decimal("1000")),
+        ops.execute(
+            ops.ProposeChange(deal=DEAL_ID, change="co-9", by="luis", amount=Decimal("1000")),
             uow=ws,
             clock=clock,
         )
@@ -46,18 +56,30 @@ def test_after_an_insolvency_exit_accept_issues_no_invoice(ws: Workspace, clock:
     # the settlement is paid, by the side that owes it, and confirmed by the other
     settlement = settlement_of(ws.deal(DEAL_ID), ws.events(DEAL_ID))
     assert settlement is not None and settlement.owed.amount == Decimal("30000")
-    ops.record_payment(
+    ops.execute(
         ops.RecordPayment(
-            DEAL_ID, "kestrel", "ridgeline", Decimal("30000"), "REF-1", "exit", by="luis"
+            deal=DEAL_ID,
+            payer="kestrel",
+            payee="ridgeline",
+            amount=Decimal("30000"),
+            ref="REF-1",
+            for_="exit",
+            by="luis",
         ),
         uow=ws,
         clock=clock,
     )
-    ops.confirm_payment(ops.ConfirmPayment(DEAL_ID, "REF-1", "dana"), uow=ws, clock=clock)
+    ops.execute(ops.ConfirmPayment(deal=DEAL_ID, ref="REF-1", by="dana"), uow=ws, clock=clock)
     with pytest.raises(RefusedCommand, match=r"leaves 0\.00 USD to pay"):
-        ops.record_payment(
+        ops.execute(
             ops.RecordPayment(
-                DEAL_ID, "kestrel", "ridgeline", Decimal("1"), "REF-2", "exit", by="luis"
+                deal=DEAL_ID,
+                payer="kestrel",
+                payee="ridgeline",
+                amount=Decimal("1"),
+                ref="REF-2",
+                for_="exit",
+                by="luis",
             ),
             uow=ws,
             clock=clock,
@@ -92,8 +114,15 @@ def test_an_import_is_held_to_the_bounds_of_a_command(ws: Workspace) -> None:  #
         ws.import_journal(DEAL_ID, huge + "\n", "huge.jsonl")
     assert ws.events(DEAL_ID) == []
     # and the deal goes on: a command today is not blocked by anything dated later
-    ops.record_payment(
-        ops.RecordPayment(DEAL_ID, "ridgeline", "kestrel", Decimal("10"), "OK", by="dana"),
+    ops.execute(
+        ops.RecordPayment(
+            deal=DEAL_ID,
+            payer="ridgeline",
+            payee="kestrel",
+            amount=Decimal("10"),
+            ref="OK",
+            by="dana",
+        ),
         uow=ws,
         clock=Clock(date(2026, 9, 1)),
     )

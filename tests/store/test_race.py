@@ -44,8 +44,13 @@ def _race(ws: Workspace, deal_id: str, milestone: str) -> list[str]:
         barrier.wait()
         try:
             # the service accepts and issues the invoice in one transaction
-            outcome = ops.accept(
-                ops.Accept(deal_id, milestone, "marcus", key=f"{deal_id}-{uuid.uuid4().hex}"),
+            outcome = ops.execute(
+                ops.Accept(
+                    deal=deal_id,
+                    milestone=milestone,
+                    by="marcus",
+                    key=f"{deal_id}-{uuid.uuid4().hex}",
+                ),
                 uow=ws,
                 clock=_clock,
             )

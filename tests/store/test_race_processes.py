@@ -92,11 +92,15 @@ def _prepared(ws: Workspace, n: int) -> str:
 def _decide(deal_id: str) -> Act:
     def act(ws: Workspace, n: int) -> str:
         if n % 2 == 0:
-            command: ops.Accept | ops.Reject = ops.Accept(deal_id, "prototype-samples", "marcus")
-            outcome = ops.accept(command, uow=ws, clock=_clock)
+            command: ops.Accept | ops.Reject = ops.Accept(
+                deal=deal_id, milestone="prototype-samples", by="marcus"
+            )
+            outcome = ops.execute(command, uow=ws, clock=_clock)
         else:
-            command = ops.Reject(deal_id, "prototype-samples", "marcus", ("cracked boss",))
-            outcome = ops.reject(command, uow=ws, clock=_clock)
+            command = ops.Reject(
+                deal=deal_id, milestone="prototype-samples", by="marcus", reasons=("cracked boss",)
+            )
+            outcome = ops.execute(command, uow=ws, clock=_clock)
         return "+".join(e.type for e in outcome.events)
 
     return act
@@ -134,8 +138,10 @@ def test_a_retry_racing_its_first_call_gets_the_first_answer(
         deal_id = _prepared(workspace, n)
 
         def act(ws: Workspace, _: int, deal_id: str = deal_id) -> str:
-            command = ops.Accept(deal_id, "prototype-samples", "marcus", key=f"same-{deal_id}")
-            outcome = ops.accept(command, uow=ws, clock=_clock)
+            command = ops.Accept(
+                deal=deal_id, milestone="prototype-samples", by="marcus", key=f"same-{deal_id}"
+            )
+            outcome = ops.execute(command, uow=ws, clock=_clock)
             kind = "replayed" if outcome.replayed else "first"
             return f"{kind}:{outcome.seqs}"
 
@@ -156,9 +162,15 @@ def test_unrelated_commands_at_once_are_all_recorded(
 
     def act(ws: Workspace, n: int) -> str:
         command = ops.RecordPayment(
-            deal_id, "ridgeline", "kestrel", Decimal("100.00"), f"P-{n}", key=f"pay-{n}", by="dana"
+            deal=deal_id,
+            payer="ridgeline",
+            payee="kestrel",
+            amount=Decimal("100.00"),
+            ref=f"P-{n}",
+            key=f"pay-{n}",
+            by="dana",
         )
-        return ops.record_payment(command, uow=ws, clock=_clock).events[0].type
+        return ops.execute(command, uow=ws, clock=_clock).events[0].type
 
     answers = _race(workspace, tmp_path, act)
     assert answers == ["payment"] * PROCESSES

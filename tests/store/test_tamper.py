@@ -42,9 +42,14 @@ def ws(workspace: Workspace, clock: Clock) -> Workspace:  # noqa: F811
 
 def _three_payments(ws: Workspace, clock: Clock) -> None:
     for n in range(3):
-        ops.record_payment(
+        ops.execute(
             ops.RecordPayment(
-                DEAL_ID, "ridgeline", "kestrel", Decimal(100 + n), f"P{n}", by="hannah"
+                deal=DEAL_ID,
+                payer="ridgeline",
+                payee="kestrel",
+                amount=Decimal(100 + n),
+                ref=f"P{n}",
+                by="hannah",
             ),
             uow=ws,
             clock=clock,
@@ -115,12 +120,18 @@ def test_a_text_rewritten_with_its_hash_is_caught_against_a_checkpoint(
 
 
 def test_a_removed_deal_version_is_caught_against_a_checkpoint(ws: Workspace, clock: Clock) -> None:
-    ops.propose_change_order(
-        ops.ProposeChange(DEAL_ID, "co-1", "luis", Decimal(7500), {"payment-terms": 45}),
+    ops.execute(
+        ops.ProposeChange(
+            deal=DEAL_ID,
+            change="co-1",
+            by="luis",
+            amount=Decimal(7500),
+            patch={"payment-terms": 45},
+        ),
         uow=ws,
         clock=clock,
     )
-    ops.approve_change_order(ops.ApproveChange(DEAL_ID, "co-1", "hannah"), uow=ws, clock=clock)
+    ops.execute(ops.ApproveChange(deal=DEAL_ID, change="co-1", by="hannah"), uow=ws, clock=clock)
     assert len(ws.versions(DEAL_ID)) == 2
     kept = ws.checkpoint(DEAL_ID)
     with ws.engine.begin() as conn:  # back to the terms before the change order
@@ -145,7 +156,11 @@ def _submitted(ws: Workspace, clock: Clock) -> dict[str, str]:
             DEAL_ID, io.BytesIO(PDF + kind.encode()), name=f"{kind}.pdf", kind=kind, by="luis"
         )
         names[record.sha256] = record.name
-    ops.submit(ops.Submit(DEAL_ID, "design-freeze", "luis", tuple(names)), uow=ws, clock=clock)
+    ops.execute(
+        ops.Submit(deal=DEAL_ID, milestone="design-freeze", by="luis", evidence=tuple(names)),
+        uow=ws,
+        clock=clock,
+    )
     return names
 
 

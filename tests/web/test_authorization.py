@@ -98,6 +98,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/deals/{deal}/risks"): Rule(
         "deal", "risk.update", json={"risk": "battery-lead-time", "status": "mitigated"}
     ),
+    ("POST", "/api/v1/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
     # the pages
     ("GET", "/deals/{deal}"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/milestones/{milestone}"): Rule("deal", "deal.read"),
@@ -120,12 +121,19 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("POST", "/deals/{deal}/changes"): Rule(
         "deal", "change.propose", form={"change": "co-9", "amount": "100"}
     ),
-    ("POST", "/deals/{deal}/changes/{change}/{decision}"): Rule("deal", "change.decide"),
+    ("POST", "/deals/{deal}/changes/{change}/approve"): Rule("deal", "change.decide"),
+    ("POST", "/deals/{deal}/changes/{change}/reject"): Rule("deal", "change.decide"),
+    ("POST", "/deals/{deal}/claims"): Rule(
+        "deal", "work.claim", form={"amount": "10.00", "for": "cells"}
+    ),
+    ("POST", "/deals/{deal}/exit"): Rule("deal", "exit.invoke", form={"trigger": "convenience"}),
     ("GET", "/deals/{deal}/gates"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/gates/{phase}"): Rule(
         "deal", "gate.decide", form={"decision": "proceed"}
     ),
     ("GET", "/deals/{deal}/exit"): Rule("deal", "deal.read"),
+    ("GET", "/deals/{deal}/meter"): Rule("deal", "deal.read"),
+    ("POST", "/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
     ("GET", "/deals/{deal}/access-log"): Rule("deal", "access-log.read"),
     ("GET", "/deals/{deal}/access-log.csv"): Rule("deal", "access-log.read"),
     ("GET", "/deals/{deal}/journal"): Rule("deal", "deal.read"),

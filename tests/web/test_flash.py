@@ -34,9 +34,11 @@ def test_a_real_action_shows_its_note_once(fresh: World) -> None:
     assert done.status_code == 303
     assert "msg=" not in done.headers["location"]  # nothing a link could carry
     landed = raj.get(done.headers["location"])
-    assert BANNER in landed.text and "payment WIRE-7 recorded" in landed.text
+    assert BANNER in landed.text and "payment WIRE-7: acme → voltworks 1,000.00" in landed.text
     again = raj.get(done.headers["location"])
-    assert "payment WIRE-7 recorded" not in again.text and BANNER not in again.text
+    assert (
+        "payment WIRE-7: acme → voltworks 1,000.00" not in again.text and BANNER not in again.text
+    )
 
 
 def test_a_note_of_one_session_does_not_show_in_another(fresh: World) -> None:
@@ -58,4 +60,4 @@ def test_a_note_of_one_session_does_not_show_in_another(fresh: World) -> None:
     assert note  # the note travels as a cookie signed for raj's session
     sam.cookies.set("copact_flash", note, domain="testserver.local")
     page = sam.get(f"/deals/{DEAL}/invoices")
-    assert "payment WIRE-8 recorded" not in page.text and BANNER not in page.text
+    assert "payment WIRE-8: acme → voltworks" not in page.text and BANNER not in page.text

@@ -6,7 +6,6 @@ import json
 import sys
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +13,7 @@ import typer
 from rich.prompt import Prompt
 from rich.table import Table
 
-from copact.cli.console import err, fail, out
+from copact.cli.console import OutputFormat, err, fail, out
 from copact.core.deal import Deal, Structure
 from copact.core.diagnostic import Severity
 from copact.core.money import Money
@@ -24,11 +23,6 @@ from copact.dealfile.starters import starter_deal
 from copact.rules.runner import check_deal
 
 __all__ = ["register"]
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
 
 
 def _ask(label: str, default: str) -> str:

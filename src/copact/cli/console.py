@@ -1,8 +1,11 @@
-"""The consoles commands print to: stdout for results, stderr for errors; and what a write the
-machine refused (a full disk, a read-only workspace) is said as, in one line."""
+"""The consoles commands print to: stdout for results, stderr for errors; what a write the
+machine refused (a full disk, a read-only workspace) is said as, in one line; the ``--format``
+choice and the one clock of the command line (the machine's, in UTC)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import NoReturn
 
 import typer
@@ -10,7 +13,19 @@ from rich.console import Console
 
 from copact.store.engine import is_disk_full, is_read_only
 
-__all__ = ["err", "fail", "out", "unwritable"]
+__all__ = ["OutputFormat", "err", "fail", "now", "out", "unwritable"]
+
+
+class OutputFormat(StrEnum):
+    """``--format``: a table for people, or JSON for programs."""
+
+    text = "text"
+    json = "json"
+
+
+def now() -> datetime:
+    """Now, in UTC: the clock every command of the command line runs on."""
+    return datetime.now(UTC)
 
 
 def out() -> Console:

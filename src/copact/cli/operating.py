@@ -12,56 +12,31 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from copact.cli.console import fail, out
-from copact.cli.running import exit_json, exit_line, invoice_table
+from copact.cli.console import OutputFormat, fail, now, out
+from copact.cli.running import exit_line, invoice_table
 from copact.cli.workspace import WorkspaceOption, deal_app, open_workspace
 from copact.core.events import (
-    Accepted,
-    ChangeApproved,
-    ChangeProposed,
-    ChangeRejected,
-    DecisionLogged,
-    Event,
-    ExitInvoked,
     GateDecided,
-    Invoice,
-    Payment,
-    PaymentConfirmed,
-    Rejected,
-    RiskUpdated,
-    Submitted,
-    WindowRecorded,
-    WorkClaimed,
     dump_event,
 )
-from copact.core.state import deal_state, state_to_json
-from copact.errors import CopactError, RefusedCommand
+from copact.errors import CopactError, NothingToDo, RefusedCommand
 from copact.services import operations as ops
+from copact.services.views import deal_view, describe
+from copact.services.views_json import state_json
 from copact.services.workspace import Outcome, Workspace
 
 __all__ = ["register"]
 
 change_app = typer.Typer(help="Change orders: propose, approve, reject.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Evidence files of a deal: add, list.", no_args_is_help=True)
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 DealId = Annotated[str, typer.Argument(metavar="DEAL", help="The deal id in the workspace.")]
@@ -89,12 +64,15 @@ def _amount(text: str, option: str) -> Decimal:
 
 
 def _call(
-    ws: Workspace, service: Callable[..., Outcome], command: Any, format: OutputFormat
+    ws: Workspace, format: OutputFormat, command: type[ops.Command], **fields: Any
 ) -> Outcome:
+    """Run one command of ``copact.services.operations`` (a fresh idempotency key unless
+    ``--key`` gave one) and print what it recorded."""
     try:
-        outcome: Outcome = service(command, uow=ws, clock=_now)
+        made = command(**{**fields, "key": _key(fields.get("key"))})
+        outcome = ops.execute(made, uow=ws, clock=now)
     except RefusedCommand as exc:
-        fail(f"{command.deal}: {exc}", 1)
+        fail(f"{fields['deal']}: {exc}", 1)
     except CopactError as exc:
         fail(str(exc))
     if format is OutputFormat.json:
@@ -117,7 +95,7 @@ def _call(
     if outcome.replayed:
         console.print("[yellow]replayed:[/] this key was used before; nothing new was recorded")
     for seq, event in zip(outcome.seqs, outcome.events, strict=True):
-        console.print(f"[green]✓[/] {_describe(event)} [dim](event {seq})[/]")
+        console.print(f"[green]✓[/] {describe(event)} [dim](event {seq})[/]")
     if outcome.version is not None:
         console.print(f"[green]✓[/] {outcome.deal} is now at version {outcome.version}")
     for event in outcome.events:
@@ -129,7 +107,7 @@ def _call(
 def _gate_standing(ws: Workspace, deal_id: str, phase: str) -> str:
     """Where a gate stands after a vote: decided, or whose decision it still waits for."""
     deal = ws.deal(deal_id)
-    state = deal_state(deal, ws.events(deal_id), on=_now().date())
+    state = deal_view(deal, ws.events(deal_id), today=now().date()).state
     votes = state.gate_votes.get(phase, {})
     spec = deal.phase(phase)
     deciders = spec.gate.deciders if spec is not None and spec.gate else []
@@ -139,59 +117,6 @@ def _gate_standing(ws: Workspace, deal_id: str, phase: str) -> str:
     if waiting:
         return f"the gate of {phase} waits for {', '.join(waiting)}"
     return f"the gate of {phase} is not decided: its deciders disagree ({votes})"
-
-
-def _describe(event: Event) -> str:
-    """One line a person reads: what happened, to what, by whom."""
-    if isinstance(event, Invoice):
-        return (
-            f"invoice {event.number}: {event.from_} → {event.to} {event.total:,.2f} for "
-            f"{', '.join(line.for_ for line in event.lines)}, due {event.due}"
-        )
-    if isinstance(event, Payment):
-        what = f" for {event.for_}" if event.for_ else ""
-        by = f", recorded by {event.by}; it counts once {event.to} confirms it" if event.by else ""
-        return f"payment {event.ref}: {event.from_} → {event.to} {event.amount:,.2f}{what}{by}"
-    if isinstance(event, PaymentConfirmed):
-        return f"payment {event.ref} confirmed by {event.by}: it counts from now on"
-    if isinstance(event, Submitted):
-        return (
-            f"{event.milestone} submitted by {event.by} with {len(event.evidence)} evidence files"
-        )
-    if isinstance(event, Accepted):
-        return f"{event.milestone} accepted by {event.by}"
-    if isinstance(event, Rejected):
-        return f"{event.milestone} rejected by {event.by}: {'; '.join(event.reasons)}"
-    if isinstance(event, WorkClaimed):
-        by = f" by {event.by}" if event.by else ""
-        return f"work claimed{by}: {event.amount:,.2f} for {event.for_}"
-    if isinstance(event, GateDecided):
-        return f"gate of {event.phase}: {', '.join(event.by)} decided {event.decision}"
-    if isinstance(event, ChangeProposed | ChangeApproved | ChangeRejected):
-        cost = f" ({event.amount:,.2f})" if event.amount is not None else ""
-        verb = event.type.removeprefix("change-")
-        return f"change {event.change}{cost} {verb} by {event.by}"
-    if isinstance(event, ExitInvoked):
-        return f"{event.trigger} exit invoked by {event.by}"
-    if isinstance(event, DecisionLogged):
-        topic = f" on {event.topic}" if event.topic else ""
-        return f"decision{topic} by {', '.join(event.by)}: {event.decision}"
-    if isinstance(event, WindowRecorded):
-        start, end = (t.isoformat(timespec="minutes") for t in (event.start, event.end))
-        return f"{event.kind} window of {event.site}, {start} to {end}, approved by {event.by}"
-    if isinstance(event, RiskUpdated):
-        changed = [
-            f"{name} {value}"
-            for name, value in (
-                ("likelihood", event.likelihood),
-                ("impact", event.impact),
-                ("owner", event.owner),
-                ("status", event.status),
-            )
-            if value is not None
-        ]
-        return f"risk {event.risk} recorded by {event.by}: {', '.join(changed) or 'text'}"
-    return event.type
 
 
 def _key(key: str | None) -> str:
@@ -305,7 +230,7 @@ def submit(
     """
     ws = open_workspace(workspace)
     hashes = _evidence_hashes(ws, deal, evidence, by)
-    _call(ws, ops.submit, ops.Submit(deal, milestone, by, hashes, _key(key)), format)
+    _call(ws, format, ops.Submit, deal=deal, milestone=milestone, by=by, evidence=hashes, key=key)
 
 
 def accept(
@@ -321,7 +246,7 @@ def accept(
     Example: `copact accept hybrid-dc1 design-approval --by ana`
     """
     ws = open_workspace(workspace)
-    _call(ws, ops.accept, ops.Accept(deal, milestone, by, _key(key)), format)
+    _call(ws, format, ops.Accept, deal=deal, milestone=milestone, by=by, key=key)
 
 
 def reject(
@@ -338,7 +263,7 @@ def reject(
     Example: `copact reject hybrid-dc1 design-approval --by ana --reason "no load study"`
     """
     ws = open_workspace(workspace)
-    _call(ws, ops.reject, ops.Reject(deal, milestone, by, tuple(reason), _key(key)), format)
+    _call(ws, format, ops.Reject, deal=deal, milestone=milestone, by=by, reasons=reason, key=key)
 
 
 def pay(
@@ -363,10 +288,8 @@ def pay(
     --for prepaid --by raj`
     """
     ws = open_workspace(workspace)
-    command = ops.RecordPayment(
-        deal, payer, payee, _amount(amount, "--amount"), ref, for_, _key(key), by
-    )
-    _call(ws, ops.record_payment, command, format)
+    fields = {"payer": payer, "payee": payee, "amount": amount, "ref": ref, "for_": for_}
+    _call(ws, format, ops.RecordPayment, deal=deal, by=by, key=key, **fields)
 
 
 def confirm(
@@ -383,7 +306,7 @@ def confirm(
     Example: `copact confirm hybrid-dc1 PP-1 --by sam`
     """
     ws = open_workspace(workspace)
-    _call(ws, ops.confirm_payment, ops.ConfirmPayment(deal, ref, by, _key(key)), format)
+    _call(ws, format, ops.ConfirmPayment, deal=deal, ref=ref, by=by, key=key)
 
 
 def claim(
@@ -405,8 +328,8 @@ def claim(
     """
     ws = open_workspace(workspace)
     hashes = _evidence_hashes(ws, deal, evidence or [], by)
-    command = ops.ClaimWork(deal, _amount(amount, "--amount"), for_, hashes, _key(key), by)
-    _call(ws, ops.claim_work, command, format)
+    fields = {"amount": amount, "for_": for_, "evidence": hashes}
+    _call(ws, format, ops.ClaimWork, deal=deal, by=by, key=key, **fields)
 
 
 def gate(
@@ -429,8 +352,8 @@ def gate(
     `copact gate hybrid-dc1 design --decision proceed --by sam`
     """
     ws = open_workspace(workspace)
-    command = ops.DecideGate(deal, phase, decision, by, _key(key), change)
-    _call(ws, ops.decide_gate, command, format)
+    fields = {"phase": phase, "decision": decision, "change": change}
+    _call(ws, format, ops.DecideGate, deal=deal, by=by, key=key, **fields)
 
 
 def decide(
@@ -449,8 +372,8 @@ def decide(
     Example: `copact decide hybrid-dc1 "pre-order cells" --by ana --topic lead-time`
     """
     ws = open_workspace(workspace)
-    command = ops.LogDecision(deal, decision, (by,), topic, _key(key))
-    _call(ws, ops.log_decision, command, format)
+    fields = {"decision": decision, "topic": topic}
+    _call(ws, format, ops.LogDecision, deal=deal, by=(by,), key=key, **fields)
 
 
 def risk(
@@ -472,10 +395,15 @@ def risk(
     Example: `copact risk hybrid-dc1 battery-lead-time --by sam --status mitigated`
     """
     ws = open_workspace(workspace)
-    command = ops.UpdateRisk(
-        deal, risk_id, by, description, likelihood, impact, owner, mitigation, status, _key(key)
-    )
-    _call(ws, ops.update_risk, command, format)
+    given = {
+        "description": description,
+        "likelihood": likelihood,
+        "impact": impact,
+        "owner": owner,
+        "mitigation": mitigation,
+        "status": status,
+    }
+    _call(ws, format, ops.UpdateRisk, deal=deal, risk=risk_id, by=by, key=key, **given)
 
 
 def window(
@@ -505,8 +433,8 @@ def window(
     2027-03-10T04:00-05:00 --by ana --note "battery firmware"`
     """
     ws = open_workspace(workspace)
-    command = ops.RecordWindow(deal, site, start, end, kind, by, note, _key(key))
-    _call(ws, ops.record_window, command, format)
+    fields = {"site": site, "start": start, "end": end, "kind": kind, "note": note}
+    _call(ws, format, ops.RecordWindow, deal=deal, by=by, key=key, **fields)
 
 
 # -- change orders --
@@ -554,9 +482,8 @@ def change_propose(
     --patch '{"payment-terms": 45}'`
     """
     ws = open_workspace(workspace)
-    value = _amount(amount, "--amount") if amount is not None else None
-    command = ops.ProposeChange(deal, change, by, value, _patch(patch), _key(key))
-    _call(ws, ops.propose_change_order, command, format)
+    fields = {"change": change, "amount": amount, "patch": _patch(patch)}
+    _call(ws, format, ops.ProposeChange, deal=deal, by=by, key=key, **fields)
 
 
 @change_app.command("approve")
@@ -573,7 +500,7 @@ def change_approve(
     Example: `copact change approve hybrid-dc1 co-1 --by ana`
     """
     ws = open_workspace(workspace)
-    _call(ws, ops.approve_change_order, ops.ApproveChange(deal, change, by, _key(key)), format)
+    _call(ws, format, ops.ApproveChange, deal=deal, change=change, by=by, key=key)
 
 
 @change_app.command("reject")
@@ -590,7 +517,7 @@ def change_reject(
     Example: `copact change reject hybrid-dc1 co-1 --by ana`
     """
     ws = open_workspace(workspace)
-    _call(ws, ops.reject_change_order, ops.RejectChange(deal, change, by, _key(key)), format)
+    _call(ws, format, ops.RejectChange, deal=deal, change=change, by=by, key=key)
 
 
 # -- invoices and the deal --
@@ -615,23 +542,26 @@ def invoices(
     ws = open_workspace(workspace)
     if issue:
         try:
-            ops.issue_invoices(ops.IssueInvoices(deal, _key(key)), uow=ws, clock=_now)
+            command = ops.IssueInvoices(deal=deal, key=_key(key))
+            ops.execute(command, uow=ws, clock=now)
+        except NothingToDo:
+            pass  # every accepted milestone is already invoiced: the list says so
         except RefusedCommand as exc:
-            if "already invoiced" not in str(exc):
-                fail(f"{deal}: {exc}", 1)
+            fail(f"{deal}: {exc}", 1)
         except CopactError as exc:
             fail(str(exc))
     try:
         spec = ws.deal(deal)
     except CopactError as exc:
         fail(str(exc))
-    doc = state_to_json(deal_state(spec, ws.events(deal), on=_now().date()))
+    v = deal_view(spec, ws.events(deal), today=now().date())
     if format is OutputFormat.json:
+        doc = state_json(v)
         typer.echo(
             json.dumps({"deal": deal, "on": doc["on"], "invoices": doc["invoices"]}, indent=2)
         )
         return
-    out().print(invoice_table(f"{spec.title}: invoices ({spec.currency})", doc["invoices"]))
+    out().print(invoice_table(f"{spec.title}: invoices ({spec.currency})", v.invoices))
 
 
 @deal_app.command("show")
@@ -662,14 +592,15 @@ def deal_show(
         typer.echo(texts[version], nl=False)
         return
     events = ws.events(deal)
-    today: date = _now().date()
-    state = deal_state(spec, events, on=today)
+    today: date = now().date()
+    shown = deal_view(spec, events, today=today)
+    state = shown.state
     if format is OutputFormat.json:
-        doc = state_to_json(state)
+        doc = state_json(shown)
         doc["title"] = spec.title
         doc["versions"] = [
-            {"version": v, "sha256": sha, "created": created.isoformat()}
-            for v, sha, _, created in versions
+            {"version": n, "sha256": sha, "created": created.isoformat()}
+            for n, sha, _, created in versions
         ]
         doc["events"] = len(events)
         doc["changes"] = [
@@ -681,17 +612,14 @@ def deal_show(
             }
             for c in state.changes.values()
         ]
-        doc["exit"] = exit_json(spec, state, events)
         typer.echo(json.dumps(doc, indent=2))
         return
     console = out()
     console.print(f"[bold]{spec.title}[/] ({deal}), {len(events)} events, on {today}")
-    ended = exit_json(spec, state, events)
-    console.print(
-        "  running" if ended is None else f"  [bold red]{exit_line(ended, spec.currency)}[/]"
-    )
-    for v, sha, _, created in versions:
-        console.print(f"  version {v}  sha256 {sha[:16]}…  {created:%Y-%m-%d %H:%M}")
+    ended = shown.exit
+    console.print("  running" if ended is None else f"  [bold red]{exit_line(ended)}[/]")
+    for n, sha, _, created in versions:
+        console.print(f"  version {n}  sha256 {sha[:16]}…  {created:%Y-%m-%d %H:%M}")
     table = Table(title="milestones")
     for column in ("milestone", "state", "accepted", "invoiced"):
         table.add_column(column)

@@ -5,33 +5,27 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from enum import StrEnum
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from copact.cli.authoring import load_for_commands
-from copact.cli.console import err, fail, out
+from copact.cli.console import OutputFormat, err, fail, now, out
 from copact.cli.workspace import WorkspaceOption, open_workspace
-from copact.core.commands import admit
 from copact.core.deal import Deal
 from copact.core.events import Event, parse_events
-from copact.core.invoicing import invoice_amounts
-from copact.core.settlement import TRIGGERS, settle_exit, settlement_of, settlement_to_json
-from copact.core.state import DealState, RunningFold, deal_state, state_to_json
+from copact.core.settlement import TRIGGERS, settle_exit, settlement_of
+from copact.core.state import RunningFold
 from copact.errors import CopactError, RefusedCommand
 from copact.services import operations as ops
+from copact.services.operations import admit
+from copact.services.views import ExitView, InvoiceView, deal_view, money_text
+from copact.services.views_json import settlement_json, state_json
 
-__all__ = ["exit_json", "register"]
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
+__all__ = ["exit_line", "invoice_table", "register"]
 
 
 @dataclass(frozen=True)
@@ -148,57 +142,33 @@ def _deal_journal_lines(
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="text or json.")]
 
 
-def invoice_table(title: str, invoices: list[dict[str, Any]]) -> Table:
-    """Invoices of ``state_to_json`` as a table: what was billed, what the advance settled,
-    what was paid, what is outstanding, and open / part-paid / paid (overdue in red)."""
+def invoice_table(title: str, invoices: list[InvoiceView]) -> Table:
+    """Invoices as a table: what was billed, what the advance settled, what was paid, what is
+    outstanding, and open / part-paid / paid (overdue in red)."""
     table = Table(title=title)
     money = ("amount", "from advance", "paid", "outstanding")
     for column in ("number", "for", "from → to", *money, "due", "status"):
         table.add_column(column, justify="right" if column in money else "left")
     styles = {"paid": "green", "part-paid": "yellow", "open": ""}
     for i in invoices:
-        status = f"[{styles[i['status']]}]{i['status']}[/]" if styles[i["status"]] else i["status"]
+        status = f"[{styles[i.status]}]{i.status}[/]" if styles[i.status] else i.status
         table.add_row(
-            i["number"],
-            ", ".join(i["for"]),
-            f"{i['from']} → {i['to']}",
-            *(f"{Decimal(i[k]):,.2f}" for k in ("amount", "from_advance", "paid", "outstanding")),
-            i["due"],
-            status + (" [bold red]overdue[/]" if i["overdue"] else ""),
+            i.number,
+            ", ".join(i.milestones),
+            f"{i.from_} → {i.to}",
+            *(money_text(m) for m in (i.total, i.from_advance, i.paid, i.outstanding)),
+            str(i.due),
+            status + (" [bold red]overdue[/]" if i.overdue else ""),
         )
     return table
 
 
-def exit_json(deal: Deal, state: DealState, events: list[Event]) -> dict[str, Any] | None:
-    """The ``exit`` key of ``copact state`` and ``copact deal show`` JSON: ``null`` while the
-    deal runs, else ``{"trigger", "by", "on", "effective", "ended", "settlement"}``, the
-    settlement as ``copact exit`` gives it, on the journal up to the state's day."""
-    invoked = state.exit
-    if invoked is None or state.exit_effective is None:
-        return None
-    settlement = settlement_of(deal, [e for e in events if e.day <= state.on])
-    assert settlement is not None  # the state folded an exit from the same events
-    return {
-        "trigger": invoked.trigger,
-        "by": invoked.by,
-        "on": invoked.day.isoformat(),
-        "effective": state.exit_effective.isoformat(),
-        "ended": state.ended,
-        "settlement": settlement_to_json(settlement),
-    }
-
-
-def exit_line(doc: dict[str, Any], currency: str) -> str:
+def exit_line(e: ExitView) -> str:
     """``ended on 2026-07-01 by an insolvency exit (ana, 2026-07-01): voltworks owes acme
     USD 50,000.00``: the line the text output prints under the tables."""
-    owed = doc["settlement"]["owed"]
-    article = "an" if doc["trigger"][0] in "aeiou" else "a"
-    when = "ended" if doc["ended"] else "ends"
-    return (
-        f"{when} on {doc['effective']} by {article} {doc['trigger']} exit ({doc['by']}, "
-        f"{doc['on']}): {owed['from']} owes {owed['to']} {currency} "
-        f"{Decimal(owed['amount']):,.2f}"
-    )
+    article = "an" if e.trigger[0] in "aeiou" else "a"
+    when = "ended" if e.ended else "ends"
+    return f"{when} on {e.effective} by {article} {e.trigger} exit ({e.by}, {e.on}): {e.owed}"
 
 
 def state(
@@ -226,14 +196,12 @@ def state(
     refused = _refusals(deal, journal, lines) if lines is not None else []
     if events is not None:
         _warn(events, refused)
-    folded = deal_state(deal, journal, on=day)
+    v = deal_view(deal, journal, today=day)
     if format is OutputFormat.json:
-        doc = state_to_json(folded)
-        doc["exit"] = exit_json(deal, folded, journal)
+        doc = state_json(v)
         doc["refused"] = [{"line": r.line, "type": r.type, "reason": r.reason} for r in refused]
         typer.echo(json.dumps(doc, indent=2))
         return
-    amounts = invoice_amounts(deal) if deal.milestones else {}
     table = Table(title=f"{deal.title} on {day}")
     table.add_column("milestone", overflow="fold")
     table.add_column("state", no_wrap=True, min_width=9)
@@ -241,7 +209,7 @@ def state(
         table.add_column(column, overflow="fold")
     table.add_column("invoice", justify="right", no_wrap=True)
     styles = {"accepted": "green", "rejected": "yellow", "missed": "bold red", "submitted": "cyan"}
-    for m in folded.milestones.values():
+    for m in v.milestones:
         accepted = f"{m.accepted_on}{' (deemed)' if m.deemed else ''}" if m.accepted_on else ""
         table.add_row(
             m.id,
@@ -249,22 +217,20 @@ def state(
             accepted,
             str(m.review_until or "") if m.state == "submitted" else "",
             str(m.cure_until or "") if m.state in ("rejected", "missed") else "",
-            f"{amounts[m.id].amount:,.2f}" if m.id in amounts else "",
+            f"{m.invoice_amount.amount:,.2f}",
         )
     console = out()
     console.print(table)
-    invoices = state_to_json(folded)["invoices"]
-    if invoices:
-        console.print(invoice_table(f"invoices ({deal.currency})", invoices))
+    if v.invoices:
+        console.print(invoice_table(f"invoices ({deal.currency})", v.invoices))
     balances = Table(title=f"payments up to {day} ({deal.currency})")
     for column in ("party", "paid", "received"):
         balances.add_column(column, justify="left" if column == "party" else "right")
-    for party, b in folded.balances.items():
-        balances.add_row(party, f"{b.paid.amount:,.2f}", f"{b.received.amount:,.2f}")
+    for b in v.balances:
+        balances.add_row(b.party, f"{b.paid.amount:,.2f}", f"{b.received.amount:,.2f}")
     console.print(balances)
-    ended = exit_json(deal, folded, journal)
-    if ended is not None:
-        console.print(f"[bold red]{exit_line(ended, deal.currency)}[/]")
+    if v.exit is not None:
+        console.print(f"[bold red]{exit_line(v.exit)}[/]")
 
 
 def exit_(
@@ -307,11 +273,10 @@ def exit_(
             )
         ws = open_workspace(workspace)
         try:
-            recorded = ops.trigger_exit(
-                ops.TriggerExit(deal_path, trigger, by, key or uuid.uuid4().hex),
-                uow=ws,
-                clock=lambda: datetime.now(UTC),
+            command = ops.TriggerExit(
+                deal=deal_path, trigger=trigger, by=by, key=key or uuid.uuid4().hex
             )
+            recorded = ops.execute(command, uow=ws, clock=now)
         except RefusedCommand as exc:
             fail(f"{deal_path}: {exc}", 1)
         except CopactError as exc:
@@ -338,7 +303,7 @@ def exit_(
             )
     except RefusedCommand as exc:
         fail(str(exc), 1)
-    doc = settlement_to_json(settled)
+    doc = settlement_json(settled)
     if format is OutputFormat.json:
         typer.echo(json.dumps(doc, indent=2))
         return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,17 +12,12 @@ from rich.progress import Progress
 from rich.table import Table
 
 from copact.cli.authoring import load_for_commands
-from copact.cli.console import err, fail, out
+from copact.cli.console import OutputFormat, err, fail, out
 from copact.finance.assumptions import Assumptions, load_assumptions
 from copact.finance.montecarlo import SimulationResult, build_model, simulate
 from copact.finance.planned import simulation_json
 
 __all__ = ["register"]
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
 
 
 def _assumptions(path: Path) -> Assumptions:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from copact.cli.console import err, fail, out, unwritable
+from copact.cli.console import err, fail, now, out, unwritable
 from copact.errors import CopactError, RefusedCommand
 from copact.services.workspace import ImportRefused, Workspace, default_workspace
 from copact.store.checkpoint import Checkpoint, CheckpointError
@@ -32,10 +31,6 @@ WorkspaceOption = Annotated[
 ]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def open_workspace(path: Path | None, *, readonly: bool = False) -> Workspace:
     """The workspace at ``path`` (or the default), or a clear error and exit 2.
 
@@ -43,7 +38,7 @@ def open_workspace(path: Path | None, *, readonly: bool = False) -> Workspace:
     they work on a read-only copy and beside a running import. Any command opens a workspace
     this process may not write read-only, and one that then writes says so (exit 2)."""
     try:
-        return Workspace.open(path or default_workspace(), clock=_now, readonly=readonly)
+        return Workspace.open(path or default_workspace(), clock=now, readonly=readonly)
     except CopactError as exc:
         fail(str(exc))
 
@@ -62,7 +57,7 @@ def init(
     """
     root = directory or default_workspace()
     try:
-        ws = Workspace.init(root, database=database, clock=_now)
+        ws = Workspace.init(root, database=database, clock=now)
     except CopactError as exc:
         fail(str(exc))
     except OSError as exc:

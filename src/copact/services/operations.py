@@ -1,42 +1,79 @@
-"""The use cases of a running deal, each ``(command, *, uow, clock) → Outcome``.
+"""The commands of a running deal, each defined once: its fields (bounded at the door), the
+web access it needs, the events it causes and its guard. One function, :func:`execute`, runs
+any of them: it folds the journal at ``clock()``, checks the guard on exactly the state it
+appends to, and appends what happens in one transaction (``UnitOfWork.execute``)::
 
-A command is a frozen value naming the deal, who acts and an idempotency ``key``; the function
-folds the journal at ``clock()``, checks the guard in ``core``, and appends what happens in one
-transaction (``Workspace.execute``). The command line calls these now; the web app will call the
-same functions, so the two cannot disagree::
-
-    accept(Accept(deal="hybrid-dc1", milestone="design-approval", by="ana", key="k-17"),
-           uow=workspace, clock=clock)
+    execute(Accept(deal="hybrid-dc1", milestone="design-approval", by="ana", key="k-17"),
+            uow=workspace, clock=clock)
     → Outcome(events=[Accepted(...), Invoice(number="hybrid-dc1-001", ...)], seqs=[7, 8])
 
+Every edge is derived from these classes: the JSON API's request body is the command less
+its ``deal``, ``key``, path fields and actor (:meth:`Command.body`), the web page posts the
+same fields, the command line's options are checked against them by a test, and an imported
+journal's event is checked by the guard of the command that makes it (:func:`admit`).
+
 Deemed acceptances and missed milestones are never written by a job: they follow from the
-clock when the state is folded. :func:`issue_invoices` bills the deemed ones.
+clock when the state is folded. :class:`IssueInvoices` bills the deemed ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal, Self, cast, get_origin
 
-from copact.core import commands
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    create_model,
+)
+
+from copact.core import commands as core
 from copact.core.changes import approve_change, propose_change, reject_change
 from copact.core.deal import Deal
-from copact.core.events import Event, EvidenceRef
+from copact.core.events import (
+    Accepted,
+    ChangeApproved,
+    ChangeProposed,
+    ChangeRejected,
+    DecisionLogged,
+    Event,
+    EvidenceRef,
+    ExitInvoked,
+    GateDecided,
+    Invoice,
+    Payment,
+    PaymentConfirmed,
+    Rejected,
+    RiskUpdated,
+    Signed,
+    Submitted,
+    WindowRecorded,
+    WorkClaimed,
+)
 from copact.core.invoicing import invoice_amounts
 from copact.core.settlement import ended_reason, invoke_exit, refuse_after_exit
 from copact.core.state import DealState, deal_state
-from copact.errors import RefusedCommand
-from copact.services.workspace import Outcome, Workspace, guard_amendment
+from copact.errors import InvalidCommand, NothingToDo, RefusedCommand, UnknownName
+from copact.services.amendment import guard_amendment
+from copact.services.uow import Outcome, UnitOfWork
 
 __all__ = [
+    "COMMANDS",
     "Accept",
     "ApproveChange",
     "ClaimWork",
+    "Command",
     "ConfirmPayment",
     "DecideGate",
+    "Facts",
     "IssueInvoices",
     "LogDecision",
     "ProposeChange",
@@ -47,239 +84,641 @@ __all__ = [
     "Submit",
     "TriggerExit",
     "UpdateRisk",
-    "accept",
-    "approve_change_order",
-    "claim_work",
-    "confirm_payment",
-    "decide_gate",
-    "issue_invoices",
-    "log_decision",
-    "propose_change_order",
-    "record_payment",
-    "record_window",
-    "reject",
-    "reject_change_order",
-    "submit",
-    "trigger_exit",
-    "update_risk",
+    "admit",
+    "execute",
 ]
 
 Clock = Callable[[], datetime]
 
-
-@dataclass(frozen=True)
-class Submit:
-    deal: str
-    milestone: str
-    by: str
-    evidence: tuple[str, ...]  # SHA-256 of files already in the workspace's evidence store
-    key: str | None = None
+# -- the values a command may carry (the door's bounds) --
 
 
-@dataclass(frozen=True)
-class Accept:
-    deal: str
-    milestone: str
-    by: str
-    key: str | None = None
+def _no_float(value: Any) -> Any:
+    if isinstance(value, float):
+        raise ValueError("an amount is a decimal string like 12000.00, never a float")
+    if isinstance(value, str):
+        return value.replace(",", "").strip()
+    return value
 
 
-@dataclass(frozen=True)
-class Reject:
-    deal: str
-    milestone: str
-    by: str
-    reasons: tuple[str, ...]
-    key: str | None = None
-
-
-@dataclass(frozen=True)
-class RecordPayment:
-    """A person of the paying party records a payment; it counts once the payee confirms."""
-
-    deal: str
-    payer: str
-    payee: str
-    amount: Decimal
-    ref: str
-    for_: str | None = None
-    key: str | None = None
-    by: str | None = None  # required: the payer's person (``None`` is refused)
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(max_digits=18, decimal_places=6, allow_inf_nan=False),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^-?[0-9]{1,12}(\.[0-9]{1,6})?$", "examples": ["12000.00"]}
+    ),
+]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Line = Annotated[str, Field(min_length=1, max_length=2000)]
+Ref = Annotated[str, Field(min_length=1, max_length=100)]
+Instant = Annotated[
+    str, Field(min_length=10, max_length=40, examples=["2027-03-14T02:00:00-04:00"])
+]
 
 
 @dataclass(frozen=True)
-class ConfirmPayment:
-    """A person of the payee confirms that a recorded payment arrived."""
+class Facts:
+    """What a guard needs from outside the journal, read before the command runs: the evidence
+    records its hashes name (as the acting party holds them) and the deal text it amends.
+    ``imported``: the event was read from a journal, so fields older journals lack are taken
+    as they are."""
 
-    deal: str
-    ref: str
-    by: str
-    key: str | None = None
-
-
-@dataclass(frozen=True)
-class ClaimWork:
-    deal: str
-    amount: Decimal
-    for_: str
-    evidence: tuple[str, ...] = ()
-    key: str | None = None
-    by: str | None = None  # required: the supplier's person making the claim
+    evidence: Mapping[str, EvidenceRef] = field(default_factory=dict)
+    deal_text: str | None = None
+    imported: bool = False
 
 
 @dataclass(frozen=True)
-class DecideGate:
-    """One decider records their own decision on a phase gate."""
+class Context:
+    """What a command's guard decides on: the deal, its state and journal when the command
+    runs, the moment, and the facts read for it."""
 
-    deal: str
-    phase: str
-    decision: str
-    by: str
-    key: str | None = None
-    change: str | None = None  # an adjust names the change order it waits for
-
-
-@dataclass(frozen=True)
-class ProposeChange:
-    deal: str
-    change: str
-    by: str
-    amount: Decimal | None = None
-    patch: dict[str, Any] | None = field(default=None, hash=False)
-    key: str | None = None
+    deal: Deal
+    state: DealState
+    history: list[Event]
+    at: datetime | date
+    facts: Facts = Facts()
 
 
-@dataclass(frozen=True)
-class ApproveChange:
-    deal: str
-    change: str
-    by: str
-    key: str | None = None
+class Command(BaseModel):
+    """A request to change one deal. Subclasses declare their fields, the web access
+    ``action`` they need, the events they may cause (``causes``), their JSON API route
+    (``api``, ``None`` for a command of the command line only), the fields that route takes
+    from the URL are its ``{names}`` and which field names the acting person (``actor``: on the web,
+    always the signed-in user's person)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    deal: Slug
+    key: Annotated[str | None, Field(max_length=300)] = None
+
+    action: ClassVar[str]
+    causes: ClassVar[tuple[type[Event], ...]]
+    api: ClassVar[str | None] = None  # its JSON API route under /api/v1/deals/{deal}/
+    actor: ClassVar[str | None] = "by"
+    needs_text: ClassVar[bool] = False  # the guard reads the deal text (an amendment)
+
+    def __init__(self, **fields: Any) -> None:
+        """The command from loose values (a form, the command line, a test), or
+        :class:`InvalidCommand` naming the first field that is wrong."""
+        try:
+            super().__init__(**fields)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"]).replace("for_", "for") or "value"
+            raise InvalidCommand(f"{where}: {first['msg']}") from None
+
+    @classmethod
+    def path(cls) -> tuple[str, ...]:
+        """The fields its API route takes from the URL: ``{milestone}`` of
+        ``milestones/{milestone}/accept``."""
+        return tuple(re.findall(r"{(\w+)", cls.api or ""))
+
+    @classmethod
+    def body(cls) -> type[BaseModel]:
+        """The API request body: the fields that are neither the deal, the key, in the path nor
+        the actor. Made once per class."""
+        made = cls.__dict__.get("_body")
+        if made is None:
+            skip = {"deal", "key", cls.actor, *cls.path()}
+            fields: dict[str, Any] = {
+                name: (info.annotation, info)
+                for name, info in cls.model_fields.items()
+                if name not in skip
+            }
+            made = create_model(
+                f"{cls.__name__}In",
+                __config__=ConfigDict(extra="forbid", populate_by_name=True),
+                __doc__=cls.__doc__,
+                **fields,
+            )
+            setattr(cls, "_body", made)  # noqa: B010 (a class attribute, not a field)
+        return made
+
+    @classmethod
+    def acted_by(cls, person: str) -> dict[str, Any]:
+        """The actor field set to ``person`` (a one-person tuple where the field takes many)."""
+        if cls.actor is None:
+            return {}
+        many = get_origin(cls.model_fields[cls.actor].annotation) is tuple
+        return {cls.actor: (person,) if many else person}
+
+    @classmethod
+    def from_event(cls, event: Event) -> Self:
+        """The command that would have made ``event`` (an imported journal's line), taken as
+        read: the event was validated when it was parsed."""
+        return cast(Self, cls.model_construct(**cls.fields_of(event)))
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        """The command's fields in ``event``: those of the same name, unless a command says
+        otherwise."""
+        return {n: getattr(event, n) for n in cls.model_fields if hasattr(event, n)}
+
+    def evidence_hashes(self) -> tuple[str, ...]:
+        return ()
+
+    def request(self) -> dict[str, Any]:
+        """What the idempotency key is bound to: the command and its fields, not the key."""
+        return {"command": type(self).__name__, **self.model_dump(exclude={"key"})}
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        """The guard, on the deal's state when the command runs: the events it causes, or
+        :class:`RefusedCommand` saying why not."""
+        raise NotImplementedError
 
 
-@dataclass(frozen=True)
-class RejectChange:
-    deal: str
-    change: str
-    by: str
-    key: str | None = None
+# -- milestones --
 
 
-@dataclass(frozen=True)
-class TriggerExit:
-    deal: str
-    trigger: str
-    by: str
-    key: str | None = None
+class Submit(Command):
+    """The payee submits a milestone with evidence files already in the workspace."""
+
+    action: ClassVar[str] = "milestone.submit"
+    api: ClassVar[str | None] = "milestones/{milestone}/submit"
+    causes: ClassVar[tuple[type[Event], ...]] = (Submitted,)
+    milestone: Slug
+    by: Slug
+    evidence: Annotated[tuple[Sha256, ...], Field(max_length=50)] = ()
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        assert isinstance(event, Submitted)
+        shas = tuple(r.sha256 for r in event.evidence)
+        return {"deal": event.deal, "milestone": event.milestone, "by": event.by, "evidence": shas}
+
+    def evidence_hashes(self) -> tuple[str, ...]:
+        return self.evidence
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        refs = [c.facts.evidence[sha] for sha in self.evidence]
+        return core.submit(
+            c.deal, c.state, milestone=self.milestone, evidence=refs, by=self.by, at=c.at
+        )
 
 
-@dataclass(frozen=True)
-class IssueInvoices:
-    """Invoice every accepted milestone (deemed acceptances included) not yet invoiced."""
+class Accept(Command):
+    """The sign-off person accepts a submitted milestone; its invoice is issued with it, in the
+    same transaction, so two concurrent acceptances give one acceptance and one invoice."""
 
-    deal: str
-    key: str | None = None
+    action: ClassVar[str] = "milestone.review"
+    api: ClassVar[str | None] = "milestones/{milestone}/accept"
+    causes: ClassVar[tuple[type[Event], ...]] = (Accepted, Invoice)
+    milestone: Slug
+    by: Slug
 
-
-@dataclass(frozen=True)
-class LogDecision:
-    """Enter a decision in the deal's log, with the people who took it."""
-
-    deal: str
-    decision: str
-    by: tuple[str, ...]
-    topic: str | None = None
-    key: str | None = None
+    def decide(self, c: Context) -> Sequence[Event]:
+        accepted = core.accept(c.deal, c.state, milestone=self.milestone, by=self.by, at=c.at)
+        after = deal_state(c.deal, [*c.history, *accepted], on=_day(c.at))
+        return [*accepted, *_invoice_if_due(c.deal, after, self.milestone, c.at, 0)]
 
 
-@dataclass(frozen=True)
-class RecordWindow:
+class Reject(Command):
+    """The sign-off person rejects a submitted milestone, with reasons; the cure period starts."""
+
+    action: ClassVar[str] = "milestone.review"
+    api: ClassVar[str | None] = "milestones/{milestone}/reject"
+    causes: ClassVar[tuple[type[Event], ...]] = (Rejected,)
+    milestone: Slug
+    by: Slug
+    reasons: Annotated[tuple[Line, ...], Field(min_length=1, max_length=20)]
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return core.reject(
+            c.deal,
+            c.state,
+            milestone=self.milestone,
+            by=self.by,
+            reasons=list(self.reasons),
+            at=c.at,
+        )
+
+
+class IssueInvoices(Command):
+    """Invoice every accepted milestone (deemed acceptances included) not yet invoiced:
+    nobody has to remember the deemed ones, they follow from the clock."""
+
+    action: ClassVar[str] = "invoices.issue"
+    api: ClassVar[str | None] = "invoices"
+    causes: ClassVar[tuple[type[Event], ...]] = (Invoice,)
+    actor: ClassVar[str | None] = None
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        issued: list[Event] = []
+        for ms in c.state.milestones.values():
+            if ms.state == "accepted" and not ms.invoiced:
+                issued += _invoice_if_due(c.deal, c.state, ms.id, c.at, len(issued))
+        if not issued:
+            raise NothingToDo("every accepted milestone is already invoiced")
+        return issued
+
+
+# -- money --
+
+
+class RecordPayment(Command):
+    """A person of the paying party records a payment it made; it counts once the payee
+    confirms it."""
+
+    action: ClassVar[str] = "payment.record"
+    api: ClassVar[str | None] = "payments"
+    causes: ClassVar[tuple[type[Event], ...]] = (Payment,)
+    payer: Slug
+    payee: Slug
+    amount: Amount
+    ref: Ref
+    for_: Annotated[str | None, Field(alias="for", max_length=100)] = None
+    by: Slug | None = None  # required: the payer's person (``None`` is refused)
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        assert isinstance(event, Payment)
+        return dict(
+            deal=event.deal,
+            payer=event.from_,
+            payee=event.to,
+            amount=event.amount,
+            ref=event.ref,
+            for_=event.for_,
+            by=event.by,
+        )
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return core.pay(
+            c.deal,
+            c.state,
+            payer=self.payer,
+            payee=self.payee,
+            amount=self.amount,
+            ref=self.ref,
+            for_=self.for_,
+            at=c.at,
+            by=self.by if c.facts.imported else _who(self.by, "records the payment"),
+        )
+
+
+class ConfirmPayment(Command):
+    """A person of the payee confirms that a payment recorded by the other party arrived."""
+
+    action: ClassVar[str] = "payment.confirm"
+    api: ClassVar[str | None] = "payments/{ref:path}/confirm"
+    causes: ClassVar[tuple[type[Event], ...]] = (PaymentConfirmed,)
+    ref: Ref
+    by: Slug
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return core.confirm_payment(c.deal, c.state, ref=self.ref, by=self.by, at=c.at)
+
+
+class ClaimWork(Command):
+    """A supplier claims the worth of completed but unaccepted work (it counts at exit)."""
+
+    action: ClassVar[str] = "work.claim"
+    api: ClassVar[str | None] = "claims"
+    causes: ClassVar[tuple[type[Event], ...]] = (WorkClaimed,)
+    amount: Amount
+    for_: Annotated[str, Field(alias="for", min_length=1, max_length=500)]
+    evidence: Annotated[tuple[Sha256, ...], Field(max_length=50)] = ()
+    by: Slug | None = None  # required: the supplier's person making the claim
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        assert isinstance(event, WorkClaimed)
+        return dict(
+            deal=event.deal,
+            amount=event.amount,
+            for_=event.for_,
+            evidence=tuple(r.sha256 for r in event.evidence),
+            by=event.by,
+        )
+
+    def evidence_hashes(self) -> tuple[str, ...]:
+        return self.evidence
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return core.claim(
+            c.deal,
+            c.state,
+            amount=self.amount,
+            for_=self.for_,
+            evidence=[c.facts.evidence[sha] for sha in self.evidence],
+            at=c.at,
+            by=self.by if c.facts.imported else _who(self.by, "claims the work"),
+        )
+
+
+# -- governance --
+
+
+class DecideGate(Command):
+    """One decider records their own decision on a phase gate; it is decided when every
+    decider has recorded the same one."""
+
+    action: ClassVar[str] = "gate.decide"
+    api: ClassVar[str | None] = "gates/{phase}"
+    causes: ClassVar[tuple[type[Event], ...]] = (GateDecided,)
+    phase: Slug
+    decision: Literal["proceed", "adjust", "pause"]
+    by: Slug
+    change: Annotated[Slug | None, Field(description="With adjust: the change order it awaits")] = (
+        None
+    )
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return core.decide_gate(
+            c.deal,
+            c.state,
+            phase=self.phase,
+            decision=self.decision,
+            by=self.by,
+            at=c.at,
+            change=self.change,
+        )
+
+
+class ProposeChange(Command):
+    """Propose a change order: an amount and/or a JSON Merge Patch of the deal file, which must
+    give a deal that loads and checks and keep what was accepted, invoiced or paid."""
+
+    action: ClassVar[str] = "change.propose"
+    api: ClassVar[str | None] = "changes"
+    causes: ClassVar[tuple[type[Event], ...]] = (ChangeProposed,)
+    needs_text: ClassVar[bool] = True
+    change: Slug
+    by: Slug
+    amount: Amount | None = None
+    patch: dict[str, Any] | None = None
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        if self.patch and c.facts.deal_text is not None:
+            guard_amendment(c.facts.deal_text, self.change, self.patch, c.state)
+        return propose_change(
+            c.deal,
+            c.state.changes,
+            change=self.change,
+            amount=self.amount,
+            patch=self.patch,
+            by=self.by,
+            at=c.at,
+        )
+
+
+class ApproveChange(Command):
+    """Approve a change order; the last approval it needs makes the next deal version
+    (``Outcome.version``). Refused when the amendment no longer fits the deal as it now
+    stands (a milestone it drops was accepted since it was proposed, say)."""
+
+    action: ClassVar[str] = "change.decide"
+    api: ClassVar[str | None] = "changes/{change}/approve"
+    causes: ClassVar[tuple[type[Event], ...]] = (ChangeApproved,)
+    needs_text: ClassVar[bool] = True
+    change: Slug
+    by: Slug
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        approved = approve_change(c.deal, c.state.changes, change=self.change, by=self.by, at=c.at)
+        patch = c.state.changes[self.change].patch
+        if patch and c.facts.deal_text is not None:
+            guard_amendment(c.facts.deal_text, self.change, patch, c.state)
+        return approved
+
+
+class RejectChange(Command):
+    """Turn down a pending change order (or withdraw your own proposal)."""
+
+    action: ClassVar[str] = "change.decide"
+    api: ClassVar[str | None] = "changes/{change}/reject"
+    causes: ClassVar[tuple[type[Event], ...]] = (ChangeRejected,)
+    change: Slug
+    by: Slug
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return reject_change(c.deal, c.state.changes, change=self.change, by=self.by, at=c.at)
+
+
+class TriggerExit(Command):
+    """Invoke an exit; refused unless the trigger is open today for the person's party."""
+
+    action: ClassVar[str] = "exit.invoke"
+    api: ClassVar[str | None] = "exit"
+    causes: ClassVar[tuple[type[Event], ...]] = (ExitInvoked,)
+    trigger: Literal["missed-milestone", "convenience", "change-of-control", "insolvency"]
+    by: Slug
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return invoke_exit(c.deal, c.history, trigger=self.trigger, by=self.by, at=c.at)
+
+
+class LogDecision(Command):
+    """Enter a decision in the deal's log in the names of the people who took it (on the web,
+    each person records their own)."""
+
+    action: ClassVar[str] = "decision.log"
+    api: ClassVar[str | None] = "decisions"
+    causes: ClassVar[tuple[type[Event], ...]] = (DecisionLogged,)
+    decision: Annotated[str, Field(min_length=3, max_length=2000)]
+    by: Annotated[tuple[Slug, ...], Field(min_length=1, max_length=20)]
+    topic: Annotated[str | None, Field(max_length=200)] = None
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return core.log_decision(
+            c.deal, c.state, decision=self.decision, by=list(self.by), topic=self.topic, at=c.at
+        )
+
+
+class RecordWindow(Command):
     """Take a span of one SLA site out of its availability: approved maintenance (``planned``)
     or an exclusion (``excluded``). ``start`` and ``end`` are ISO 8601 with their offset."""
 
-    deal: str
-    site: str
-    start: str
-    end: str
-    kind: str
-    by: str
-    note: str | None = None
-    key: str | None = None
+    action: ClassVar[str] = "window.record"
+    causes: ClassVar[tuple[type[Event], ...]] = (WindowRecorded,)
+    site: Slug
+    start: Instant
+    end: Instant
+    kind: Literal["planned", "excluded"]
+    by: Slug
+    note: Annotated[str | None, Field(max_length=2000)] = None
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        assert isinstance(event, WindowRecorded)
+        return dict(
+            deal=event.deal,
+            site=event.site,
+            start=event.start.isoformat(),
+            end=event.end.isoformat(),
+            kind=event.kind,
+            by=event.by,
+            note=event.note,
+        )
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return core.record_window(
+            c.deal,
+            c.state,
+            site=self.site,
+            start=_instant(self.start, "start"),
+            end=_instant(self.end, "end"),
+            kind=self.kind,
+            by=self.by,
+            note=self.note,
+            at=c.at,
+        )
 
 
-@dataclass(frozen=True)
-class UpdateRisk:
+class UpdateRisk(Command):
     """Add a risk to the register (description, likelihood, impact) or change its fields."""
 
-    deal: str
-    risk: str
-    by: str
-    description: str | None = None
-    likelihood: str | None = None
-    impact: str | None = None
-    owner: str | None = None
-    mitigation: str | None = None
-    status: str | None = None
-    key: str | None = None
+    action: ClassVar[str] = "risk.update"
+    api: ClassVar[str | None] = "risks"
+    causes: ClassVar[tuple[type[Event], ...]] = (RiskUpdated,)
+    risk: Slug
+    by: Slug
+    description: Annotated[str | None, Field(min_length=3, max_length=2000)] = None
+    likelihood: Literal["low", "medium", "high"] | None = None
+    impact: Literal["low", "medium", "high"] | None = None
+    owner: Slug | None = None
+    mitigation: Annotated[str | None, Field(max_length=2000)] = None
+    status: Literal["open", "mitigated", "realised", "closed"] | None = None
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        given = self.model_dump(exclude={"deal", "key", "risk", "by"})
+        return core.update_risk(c.deal, c.state, risk=self.risk, by=self.by, at=c.at, **given)
 
 
-def _request(command: Any) -> dict[str, Any]:
-    body = asdict(command)
-    body.pop("key")
-    return {"command": type(command).__name__, **body}
+COMMANDS: tuple[type[Command], ...] = (
+    Submit,
+    Accept,
+    Reject,
+    IssueInvoices,
+    RecordPayment,
+    ConfirmPayment,
+    ClaimWork,
+    DecideGate,
+    ProposeChange,
+    ApproveChange,
+    RejectChange,
+    TriggerExit,
+    LogDecision,
+    RecordWindow,
+    UpdateRisk,
+)
+"""Every command, in the order the help and the API document them."""
+
+# -- running one --
 
 
-def _run(
-    command: Any,
-    uow: Workspace,
-    clock: Clock,
-    decide: Callable[[Deal, DealState, list[Event], datetime], list[Event]],
-) -> Outcome:
+def execute(command: Command, *, uow: UnitOfWork, clock: Clock) -> Outcome:
+    """Run ``command`` on its deal now: the guard on the state under the deal's write lock,
+    then its events appended in the same transaction. A deal whose exit has taken effect takes
+    only its settlement (payments ``for: exit`` and their confirmations)."""
+    facts = Facts(
+        evidence=_evidence(uow, command.deal, command.evidence_hashes(), _by(command)),
+        deal_text=uow.deal_text(command.deal) if command.needs_text else None,
+    )
+
     def folded(deal: Deal, history: list[Event], now: datetime) -> list[Event]:
         state = deal_state(deal, history, on=now.date())
         ended = ended_reason(deal, history, state)
         if ended and not isinstance(command, RecordPayment | ConfirmPayment):
             raise RefusedCommand(ended)  # said first: it is why nothing else can happen
-        caused = decide(deal, state, history, now)
+        caused = list(command.decide(Context(deal, state, history, now, facts)))
         refuse_after_exit(deal, history, state, caused)  # after an exit, only its settlement
         return caused
 
     return uow.execute(
-        command.deal, folded, key=command.key, request=_request(command), clock=clock
+        command.deal, folded, key=command.key, request=command.request(), clock=clock
     )
 
 
+_BY_EVENT: dict[type[Event], type[Command]] = {
+    Submitted: Submit,
+    Accepted: Accept,
+    Rejected: Reject,
+    Payment: RecordPayment,
+    PaymentConfirmed: ConfirmPayment,
+    WorkClaimed: ClaimWork,
+    GateDecided: DecideGate,
+    ChangeProposed: ProposeChange,
+    ChangeApproved: ApproveChange,
+    ChangeRejected: RejectChange,
+    ExitInvoked: TriggerExit,
+    DecisionLogged: LogDecision,
+    WindowRecorded: RecordWindow,
+    RiskUpdated: UpdateRisk,
+}
+
+
+def admit(
+    deal: Deal, history: list[Event], event: Event, *, state: DealState | None = None
+) -> None:
+    """Check an event read from outside (an imported journal) against the guard of the command
+    that would have made it, given the events before it; raise :class:`RefusedCommand` if it
+    could not have been. ``state`` is the deal's state on the event's day when the caller keeps
+    a running fold (a long import); else it is folded here."""
+    if event.deal != deal.id:
+        raise RefusedCommand(f"the event is for deal {event.deal!r}, not {deal.id!r}")
+    if state is None:
+        state = deal_state(deal, history, on=event.day)
+    if isinstance(event, Invoice):
+        _admit_invoice(deal, state, event)
+    elif isinstance(event, Signed):
+        for person in event.by:
+            if deal.person(person) is None:
+                raise UnknownName(f"{person!r} is not a person of {deal.id}")
+    else:
+        command = _BY_EVENT[type(event)].from_event(event)
+        refs = {r.sha256: r for r in getattr(event, "evidence", ()) if isinstance(r, EvidenceRef)}
+        facts = Facts(evidence=refs, imported=True)
+        command.decide(Context(deal, state, history, event.at, facts))
+    refuse_after_exit(deal, history, state, [event])
+
+
+def _admit_invoice(deal: Deal, state: DealState, event: Invoice) -> None:
+    for line in event.lines:
+        (expected,) = core.invoice_for(
+            deal, state, milestone=line.for_, number=event.number, at=event.at
+        )
+        if expected.total != line.amount:
+            raise RefusedCommand(
+                f"invoice {event.number} bills {line.amount} for {line.for_}; "
+                f"the deal says {expected.total}"
+            )
+
+
+# -- shared steps --
+
+
+def _day(at: datetime | date) -> date:
+    return at.date() if isinstance(at, datetime) else at
+
+
+def _by(command: Command) -> str | None:
+    by = getattr(command, "by", None)
+    return by if isinstance(by, str) else None
+
+
 def _evidence(
-    uow: Workspace, deal: str, hashes: tuple[str, ...], by: str | None
-) -> list[EvidenceRef]:
+    uow: UnitOfWork, deal: str, hashes: tuple[str, ...], by: str | None
+) -> dict[str, EvidenceRef]:
     """The files named by their hashes, as the party of ``by`` holds them: its own record of
     each (its name and kind), never another party's confidential one."""
+    if not hashes:
+        return {}
     person = uow.deal(deal).person(by) if by else None
     party = person.party if person is not None else None
-    refs = []
+    refs = {}
     for sha in hashes:
         record = uow.evidence_record(deal, sha, party=party)
         if record is None:
-            raise RefusedCommand(
+            raise UnknownName(
                 f"no evidence {sha[:12]}… in this workspace for {deal}; add the file first "
                 "(`copact evidence add`)"
             )
-        refs.append(EvidenceRef(name=record.name, sha256=record.sha256, kind=record.kind))
+        refs[sha] = EvidenceRef(name=record.name, sha256=record.sha256, kind=record.kind)
     return refs
-
-
-def submit(command: Submit, *, uow: Workspace, clock: Clock) -> Outcome:
-    """The payee submits a milestone with evidence files already in the store."""
-    refs = _evidence(uow, command.deal, command.evidence, command.by)
-
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        return list(
-            commands.submit(
-                deal, state, milestone=command.milestone, evidence=refs, by=command.by, at=now
-            )
-        )
-
-    return _run(command, uow, clock, decide)
 
 
 def _next_number(deal: Deal, state: DealState, taken: int = 0) -> str:
@@ -292,258 +731,31 @@ def _next_number(deal: Deal, state: DealState, taken: int = 0) -> str:
 
 
 def _invoice_if_due(
-    deal: Deal, state: DealState, milestone: str, now: datetime, taken: int
+    deal: Deal, state: DealState, milestone: str, at: datetime | date, taken: int
 ) -> list[Event]:
     amounts = invoice_amounts(deal)
     if milestone not in amounts or amounts[milestone].amount <= 0:
         return []
-    return list(
-        commands.invoice_for(
-            deal, state, milestone=milestone, number=_next_number(deal, state, taken), at=now
-        )
-    )
-
-
-def accept(command: Accept, *, uow: Workspace, clock: Clock) -> Outcome:
-    """The sign-off person accepts a submitted milestone; its invoice is issued with it, in the
-    same transaction, so two concurrent acceptances give one acceptance and one invoice."""
-
-    def decide(deal: Deal, state: DealState, history: list[Event], now: datetime) -> list[Event]:
-        accepted = commands.accept(deal, state, milestone=command.milestone, by=command.by, at=now)
-        after = deal_state(deal, [*history, *accepted], on=now.date())
-        return [*accepted, *_invoice_if_due(deal, after, command.milestone, now, 0)]
-
-    return _run(command, uow, clock, decide)
-
-
-def reject(command: Reject, *, uow: Workspace, clock: Clock) -> Outcome:
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        return list(
-            commands.reject(
-                deal,
-                state,
-                milestone=command.milestone,
-                by=command.by,
-                reasons=list(command.reasons),
-                at=now,
-            )
-        )
-
-    return _run(command, uow, clock, decide)
-
-
-def record_payment(command: RecordPayment, *, uow: Workspace, clock: Clock) -> Outcome:
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        return list(
-            commands.pay(
-                deal,
-                state,
-                payer=command.payer,
-                payee=command.payee,
-                amount=command.amount,
-                ref=command.ref,
-                for_=command.for_,
-                at=now,
-                by=_who(command.by, "records the payment"),
-            )
-        )
-
-    return _run(command, uow, clock, decide)
-
-
-def confirm_payment(command: ConfirmPayment, *, uow: Workspace, clock: Clock) -> Outcome:
-    """The payee confirms a recorded payment; from then on it counts."""
-
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        return commands.confirm_payment(deal, state, ref=command.ref, by=command.by, at=now)
-
-    return _run(command, uow, clock, decide)
+    number = _next_number(deal, state, taken)
+    return list(core.invoice_for(deal, state, milestone=milestone, number=number, at=at))
 
 
 def _who(by: str | None, does: str) -> str:
     if not by:
-        raise RefusedCommand(f"say who {does} (`by`, a person of the deal)")
+        raise InvalidCommand(f"say who {does} (`by`, a person of the deal)")
     return by
-
-
-def claim_work(command: ClaimWork, *, uow: Workspace, clock: Clock) -> Outcome:
-    refs = _evidence(uow, command.deal, command.evidence, command.by)
-
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        return list(
-            commands.claim(
-                deal,
-                state,
-                amount=command.amount,
-                for_=command.for_,
-                evidence=refs,
-                at=now,
-                by=_who(command.by, "claims the work"),
-            )
-        )
-
-    return _run(command, uow, clock, decide)
-
-
-def decide_gate(command: DecideGate, *, uow: Workspace, clock: Clock) -> Outcome:
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        return list(
-            commands.decide_gate(
-                deal,
-                state,
-                phase=command.phase,
-                decision=command.decision,
-                by=command.by,
-                at=now,
-                change=command.change,
-            )
-        )
-
-    return _run(command, uow, clock, decide)
-
-
-def propose_change_order(command: ProposeChange, *, uow: Workspace, clock: Clock) -> Outcome:
-    """Propose an amendment; its patch must give a deal that loads and checks, and keep what
-    was accepted, invoiced or paid (checked now, and again at each approval)."""
-    text = uow.deal_text(command.deal) if command.patch else ""
-
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        if command.patch:
-            guard_amendment(text, command.change, command.patch, state)
-        return list(
-            propose_change(
-                deal,
-                state.changes,
-                change=command.change,
-                amount=command.amount,
-                patch=command.patch,
-                by=command.by,
-                at=now,
-            )
-        )
-
-    return _run(command, uow, clock, decide)
-
-
-def approve_change_order(command: ApproveChange, *, uow: Workspace, clock: Clock) -> Outcome:
-    """Approve a change order; the last approval it needs makes the next deal version
-    (``Outcome.version``). Refused when the amendment no longer fits the deal as it now
-    stands (a milestone it drops was accepted since it was proposed, say)."""
-    text = uow.deal_text(command.deal)
-
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        approved = approve_change(deal, state.changes, change=command.change, by=command.by, at=now)
-        patch = state.changes[command.change].patch
-        if patch:
-            guard_amendment(text, command.change, patch, state)
-        return list(approved)
-
-    return _run(command, uow, clock, decide)
-
-
-def reject_change_order(command: RejectChange, *, uow: Workspace, clock: Clock) -> Outcome:
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        return list(
-            reject_change(deal, state.changes, change=command.change, by=command.by, at=now)
-        )
-
-    return _run(command, uow, clock, decide)
-
-
-def trigger_exit(command: TriggerExit, *, uow: Workspace, clock: Clock) -> Outcome:
-    """Invoke an exit; refused unless the trigger is open today for the person's party."""
-
-    def decide(deal: Deal, _: DealState, history: list[Event], now: datetime) -> list[Event]:
-        return list(invoke_exit(deal, history, trigger=command.trigger, by=command.by, at=now))
-
-    return _run(command, uow, clock, decide)
-
-
-def issue_invoices(command: IssueInvoices, *, uow: Workspace, clock: Clock) -> Outcome:
-    """Bill every accepted milestone not yet invoiced, deemed acceptances included (nobody
-    has to remember them: they follow from the clock)."""
-
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        issued: list[Event] = []
-        for ms in state.milestones.values():
-            if ms.state == "accepted" and not ms.invoiced:
-                issued += _invoice_if_due(deal, state, ms.id, now, len(issued))
-        if not issued:
-            raise RefusedCommand("every accepted milestone is already invoiced")
-        return issued
-
-    return _run(command, uow, clock, decide)
-
-
-def log_decision(command: LogDecision, *, uow: Workspace, clock: Clock) -> Outcome:
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        return list(
-            commands.log_decision(
-                deal,
-                state,
-                decision=command.decision,
-                by=list(command.by),
-                topic=command.topic,
-                at=now,
-            )
-        )
-
-    return _run(command, uow, clock, decide)
 
 
 def _instant(text: str, what: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise RefusedCommand(
+        raise InvalidCommand(
             f"{what} {text!r} is not an ISO 8601 instant, e.g. 2027-03-14T02:00:00-04:00"
         ) from None
     if moment.tzinfo is None:
-        raise RefusedCommand(
+        raise InvalidCommand(
             f"{what} {text!r} has no UTC offset: write it as 2027-03-14T02:00:00-04:00 or …Z, "
             "so a daylight-saving night is not ambiguous"
         )
     return moment
-
-
-def record_window(command: RecordWindow, *, uow: Workspace, clock: Clock) -> Outcome:
-    start = _instant(command.start, "start")
-    end = _instant(command.end, "end")
-
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        return list(
-            commands.record_window(
-                deal,
-                state,
-                site=command.site,
-                start=start,
-                end=end,
-                kind=command.kind,
-                by=command.by,
-                note=command.note,
-                at=now,
-            )
-        )
-
-    return _run(command, uow, clock, decide)
-
-
-def update_risk(command: UpdateRisk, *, uow: Workspace, clock: Clock) -> Outcome:
-    def decide(deal: Deal, state: DealState, _: list[Event], now: datetime) -> list[Event]:
-        return list(
-            commands.update_risk(
-                deal,
-                state,
-                risk=command.risk,
-                by=command.by,
-                at=now,
-                description=command.description,
-                likelihood=command.likelihood,
-                impact=command.impact,
-                owner=command.owner,
-                mitigation=command.mitigation,
-                status=command.status,
-            )
-        )
-
-    return _run(command, uow, clock, decide)

@@ -7,43 +7,39 @@ refused with 422. A request the deal's state refuses is a 409 with the reason.
 
 from __future__ import annotations
 
+import inspect
+import re
 from datetime import date
-from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
+from copact.services.views import utc
+from copact.services.views_json import (
+    changes_json,
+    deal_json,
+    exit_preview_json,
+    invoice_json,
+)
 from copact.web import schemas as s
 from copact.web.access import NotFound
+from copact.web.accounts import Principal
+from copact.web.context import Context
 from copact.web.deps import Actor, ApiUser, Ctx, IdempotencyKey, client_ip
 from copact.web.downloads import evidence_download, invoice_pdf
-from copact.web.queries import (
-    changes,
-    exit_preview,
-    invoices,
-    outcome_json,
-    run,
-    scoped_key,
-    view,
-)
+from copact.web.queries import exit_preview, outcome_json, send, view
 from copact.web.uploads import UploadRefused, check_content, receive_upload
-from copact.web.views import deal_view, utc
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1", tags=["api"], responses=s.ERRORS)
 
 Trigger = Literal["missed-milestone", "convenience", "change-of-control", "insolvency"]
-
-
-def _answer(response: Response, outcome: Any) -> dict[str, Any]:
-    if outcome.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return outcome_json(outcome)
 
 
 @router.get("/me", response_model=s.MeOut)
@@ -92,7 +88,7 @@ def deal_state(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> dict[str,
     risks and decisions; payments waiting for the payee's confirmation; its status and the
     recorded exit with its settlement (``null`` while the deal runs)."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    return view(ctx.workspace, d, ctx.clock().date()).json()
+    return deal_json(view(ctx.workspace, d, ctx.clock().date()))
 
 
 @router.get("/deals/{deal}/versions", response_model=list[s.VersionOut])
@@ -139,62 +135,6 @@ def milestone(
         if m.id == milestone:
             return _milestone(m, ctx.workspace.evidence_not_held(d.id))
     raise NotFound(f"{d.id} has no milestone {milestone!r}")
-
-
-@router.post("/deals/{deal}/milestones/{milestone}/submit", response_model=s.OutcomeOut)
-def submit(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    milestone: str,
-    body: s.SubmitIn,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """The payee submits a milestone with evidence already uploaded (by SHA-256)."""
-    d = ctx.guard.deal(who, deal, "milestone.submit", ip=client_ip(request))
-    for sha in body.evidence:
-        ctx.guard.evidence(who, d, sha, ip=client_ip(request))
-    command = ops.Submit(
-        d.id, milestone, ctx.guard.person(who, d), tuple(body.evidence), scoped_key(who, key)
-    )
-    return _answer(response, run(ctx.workspace, ops.submit, command, clock=ctx.clock))
-
-
-@router.post("/deals/{deal}/milestones/{milestone}/accept", response_model=s.OutcomeOut)
-def accept(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    milestone: str,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """The sign-off person accepts; the invoice is issued in the same transaction."""
-    d = ctx.guard.deal(who, deal, "milestone.review", ip=client_ip(request))
-    command = ops.Accept(d.id, milestone, ctx.guard.person(who, d), scoped_key(who, key))
-    return _answer(response, run(ctx.workspace, ops.accept, command, clock=ctx.clock))
-
-
-@router.post("/deals/{deal}/milestones/{milestone}/reject", response_model=s.OutcomeOut)
-def reject(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    milestone: str,
-    body: s.RejectIn,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """The sign-off person rejects, with reasons; the cure period starts."""
-    d = ctx.guard.deal(who, deal, "milestone.review", ip=client_ip(request))
-    command = ops.Reject(
-        d.id, milestone, ctx.guard.person(who, d), tuple(body.reasons), scoped_key(who, key)
-    )
-    return _answer(response, run(ctx.workspace, ops.reject, command, clock=ctx.clock))
 
 
 @router.get("/deals/{deal}/evidence", response_model=list[s.EvidenceOut])
@@ -267,187 +207,17 @@ def evidence_file(
     return evidence_download(ctx.workspace, record)
 
 
-@router.post("/deals/{deal}/payments", response_model=s.OutcomeOut)
-def payment(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    body: s.PaymentIn,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """Record a payment your party made; it counts once the payee confirms it."""
-    d = ctx.guard.deal(who, deal, "payment.record", ip=client_ip(request))
-    ctx.guard.side(
-        who,
-        d,
-        {body.payer},
-        action="payment.record",
-        ip=client_ip(request),
-        why="you record payments your party made; the payee confirms them",
-    )
-    command = ops.RecordPayment(
-        d.id,
-        body.payer,
-        body.payee,
-        body.decimal(),
-        body.ref,
-        body.for_,
-        scoped_key(who, key),
-        ctx.guard.person(who, d),
-    )
-    return _answer(response, run(ctx.workspace, ops.record_payment, command, clock=ctx.clock))
-
-
-@router.post("/deals/{deal}/payments/{ref:path}/confirm", response_model=s.OutcomeOut)
-def payment_confirm(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    ref: str,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """Confirm that a payment recorded by the other party reached yours."""
-    d = ctx.guard.deal(who, deal, "payment.confirm", ip=client_ip(request))
-    command = ops.ConfirmPayment(d.id, ref, ctx.guard.person(who, d), scoped_key(who, key))
-    return _answer(response, run(ctx.workspace, ops.confirm_payment, command, clock=ctx.clock))
-
-
-@router.post("/deals/{deal}/claims", response_model=s.OutcomeOut)
-def claim(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    body: s.ClaimIn,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """The supplier claims the worth of completed but unaccepted work (used at exit)."""
-    d = ctx.guard.deal(who, deal, "work.claim", ip=client_ip(request))
-    ctx.guard.side(
-        who,
-        d,
-        {p.id for p in d.suppliers},
-        action="work.claim",
-        ip=client_ip(request),
-        why="work is claimed by a supplier",
-    )
-    for sha in body.evidence:
-        ctx.guard.evidence(who, d, sha, ip=client_ip(request))
-    command = ops.ClaimWork(
-        d.id,
-        Decimal(body.amount),
-        body.for_,
-        tuple(body.evidence),
-        scoped_key(who, key),
-        ctx.guard.person(who, d),
-    )
-    return _answer(response, run(ctx.workspace, ops.claim_work, command, clock=ctx.clock))
-
-
-@router.post("/deals/{deal}/gates/{phase}", response_model=s.OutcomeOut)
-def gate(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    phase: str,
-    body: s.GateIn,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """Record your own decision on a gate; it is decided when every decider has recorded the
-    same decision (`GET /deals/{deal}` shows the votes so far)."""
-    d = ctx.guard.deal(who, deal, "gate.decide", ip=client_ip(request))
-    by = ctx.guard.person(who, d)
-    command = ops.DecideGate(d.id, phase, body.decision, by, scoped_key(who, key), body.change)
-    return _answer(response, run(ctx.workspace, ops.decide_gate, command, clock=ctx.clock))
-
-
 @router.get("/deals/{deal}/changes", response_model=list[s.ChangeOut])
 def change_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
     """Change orders with each side's approvals and who is still missing."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    return changes(d, view(ctx.workspace, d, ctx.clock().date()).state)
-
-
-@router.post("/deals/{deal}/changes", response_model=s.OutcomeOut)
-def change_propose(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    body: s.ChangeIn,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """Propose a change order: an amount and/or a JSON Merge Patch of the deal file."""
-    d = ctx.guard.deal(who, deal, "change.propose", ip=client_ip(request))
-    command = ops.ProposeChange(
-        d.id,
-        body.change,
-        ctx.guard.person(who, d),
-        Decimal(body.amount) if body.amount is not None else None,
-        body.patch,
-        scoped_key(who, key),
-    )
-    return _answer(response, run(ctx.workspace, ops.propose_change_order, command, clock=ctx.clock))
-
-
-@router.post("/deals/{deal}/changes/{change}/approve", response_model=s.OutcomeOut)
-def change_approve(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    change: str,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """Approve a change order; the last approval it needs makes the next deal version."""
-    d = ctx.guard.deal(who, deal, "change.decide", ip=client_ip(request))
-    command = ops.ApproveChange(d.id, change, ctx.guard.person(who, d), scoped_key(who, key))
-    return _answer(response, run(ctx.workspace, ops.approve_change_order, command, clock=ctx.clock))
-
-
-@router.post("/deals/{deal}/changes/{change}/reject", response_model=s.OutcomeOut)
-def change_reject(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    change: str,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    d = ctx.guard.deal(who, deal, "change.decide", ip=client_ip(request))
-    command = ops.RejectChange(d.id, change, ctx.guard.person(who, d), scoped_key(who, key))
-    return _answer(response, run(ctx.workspace, ops.reject_change_order, command, clock=ctx.clock))
+    return changes_json(view(ctx.workspace, d, ctx.clock().date()).changes)
 
 
 @router.get("/deals/{deal}/invoices", response_model=list[s.InvoiceOut])
 def invoice_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    return invoices(ctx.workspace, d, ctx.clock().date())
-
-
-@router.post("/deals/{deal}/invoices", response_model=s.OutcomeOut)
-def invoices_issue(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """Invoice every accepted milestone not yet invoiced (deemed acceptances included)."""
-    d = ctx.guard.deal(who, deal, "invoices.issue", ip=client_ip(request))
-    command = ops.IssueInvoices(d.id, scoped_key(who, key))
-    return _answer(response, run(ctx.workspace, ops.issue_invoices, command, clock=ctx.clock))
+    return [invoice_json(i) for i in view(ctx.workspace, d, ctx.clock().date()).invoices]
 
 
 @router.get(
@@ -459,7 +229,7 @@ def invoice_document(ctx: Ctx, who: ApiUser, request: Request, deal: str, number
     """The invoice as a PDF."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     events = ctx.workspace.events(d.id)
-    return invoice_pdf(deal_view(d, events, today=ctx.clock().date()), number, list(events))
+    return invoice_pdf(view(ctx.workspace, d, ctx.clock().date()), number, list(events))
 
 
 @router.get("/deals/{deal}/exit-preview", response_model=s.ExitPreviewOut)
@@ -473,69 +243,10 @@ def exit_preview_route(
 ) -> dict[str, Any]:
     """What an exit by this trigger on this date would settle (nothing is recorded)."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    return exit_preview(
+    preview = exit_preview(
         ctx.workspace, d, trigger=trigger, on=on or ctx.clock().date(), party=who.party
     )
-
-
-@router.post("/deals/{deal}/exit", response_model=s.OutcomeOut)
-def exit_invoke(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    body: s.ExitIn,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """Invoke an exit today; refused unless the trigger is open for your party."""
-    d = ctx.guard.deal(who, deal, "exit.invoke", ip=client_ip(request))
-    command = ops.TriggerExit(d.id, body.trigger, ctx.guard.person(who, d), scoped_key(who, key))
-    return _answer(response, run(ctx.workspace, ops.trigger_exit, command, clock=ctx.clock))
-
-
-@router.post("/deals/{deal}/decisions", response_model=s.OutcomeOut)
-def decision(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    body: s.DecisionIn,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """Enter a decision in the deal's log in your own name (each person records their own)."""
-    d = ctx.guard.deal(who, deal, "decision.log", ip=client_ip(request))
-    by = (ctx.guard.person(who, d),)
-    command = ops.LogDecision(d.id, body.decision, by, body.topic, scoped_key(who, key))
-    return _answer(response, run(ctx.workspace, ops.log_decision, command, clock=ctx.clock))
-
-
-@router.post("/deals/{deal}/risks", response_model=s.OutcomeOut)
-def risk(
-    ctx: Ctx,
-    who: Actor,
-    request: Request,
-    response: Response,
-    deal: str,
-    body: s.RiskIn,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
-    """Add a risk to the register (description, likelihood, impact) or change its fields."""
-    d = ctx.guard.deal(who, deal, "risk.update", ip=client_ip(request))
-    command = ops.UpdateRisk(
-        d.id,
-        body.risk,
-        ctx.guard.person(who, d),
-        body.description,
-        body.likelihood,
-        body.impact,
-        body.owner,
-        body.mitigation,
-        body.status,
-        scoped_key(who, key),
-    )
-    return _answer(response, run(ctx.workspace, ops.update_risk, command, clock=ctx.clock))
+    return exit_preview_json(preview)
 
 
 @router.get("/deals/{deal}/journal/verify", response_model=s.VerificationOut)
@@ -587,3 +298,50 @@ def access_log(
         }
         for e in entries
     ]
+
+
+# -- every command of ``copact.services.operations`` with an ``api`` route, made from it --
+
+
+def _command_route(command: type[ops.Command]) -> None:
+    """``POST /deals/{deal}/<command.api>`` with the command's body (:meth:`Command.body`)."""
+    body_model = command.body()
+    names = command.path()
+
+    def endpoint(
+        ctx: Context,
+        who: Principal,
+        request: Request,
+        response: Response,
+        key: str,
+        deal: str,
+        body: BaseModel | None = None,
+        **path: str,
+    ) -> dict[str, Any]:
+        fields = {**path, **(body.model_dump() if body is not None else {})}
+        outcome = send(ctx, who, command, deal, key, fields, ip=client_ip(request))
+        if outcome.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return outcome_json(outcome)
+
+    P = inspect.Parameter
+    params = [
+        P("ctx", P.KEYWORD_ONLY, annotation=Ctx),
+        P("who", P.KEYWORD_ONLY, annotation=Actor),
+        P("request", P.KEYWORD_ONLY, annotation=Request),
+        P("response", P.KEYWORD_ONLY, annotation=Response),
+        P("key", P.KEYWORD_ONLY, annotation=IdempotencyKey),
+        P("deal", P.KEYWORD_ONLY, annotation=str),
+        *(P(name, P.KEYWORD_ONLY, annotation=str) for name in names),
+    ]
+    if body_model.model_fields:
+        params.append(P("body", P.KEYWORD_ONLY, annotation=body_model))
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    endpoint.__doc__ = command.__doc__
+    endpoint.__name__ = re.sub(r"(?<!^)(?=[A-Z])", "_", command.__name__).lower()
+    router.post(f"/deals/{{deal}}/{command.api}", response_model=s.OutcomeOut)(endpoint)
+
+
+for _command in ops.COMMANDS:
+    if _command.api is not None:
+        _command_route(_command)

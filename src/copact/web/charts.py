@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from html import escape
 
-from copact.web.views import DealView
+from copact.services.views import DealView
 
 __all__ = ["money_svg", "timeline_svg"]
 

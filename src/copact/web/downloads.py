@@ -14,9 +14,9 @@ from fastapi.responses import StreamingResponse
 from copact.core.events import Submitted
 from copact.documents.invoice import InvoiceDocument, render_invoice_pdf
 from copact.services.evidence_files import EvidenceRecord
+from copact.services.views import DealView
 from copact.services.workspace import Workspace
 from copact.web.access import NotFound
-from copact.web.views import DealView
 
 __all__ = ["attachment", "evidence_download", "invoice_document", "invoice_pdf"]
 
@@ -45,14 +45,14 @@ def evidence_download(workspace: Workspace, record: EvidenceRecord) -> Streaming
 
 
 def invoice_document(view: DealView, number: str, events: list[object]) -> InvoiceDocument:
-    invoice, standing = view.invoice(number), view.standing(number)
-    if invoice is None or standing is None:
+    found = view.invoice(number)
+    if found is None:
         raise NotFound(f"{view.deal.id} has no invoice {number!r}")
     evidence: dict[str, list[tuple[str, str]]] = {}
     for e in events:
         if isinstance(e, Submitted):
             evidence[e.milestone] = [(r.name, r.sha256) for r in e.evidence]
-    return InvoiceDocument(view.deal, invoice, view.today, evidence, standing)
+    return InvoiceDocument(view.deal, found.issued, view.today, evidence, found.standing)
 
 
 def invoice_pdf(view: DealView, number: str, events: list[object]) -> Response:

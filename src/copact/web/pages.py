@@ -5,22 +5,26 @@ note of what was done."""
 
 from __future__ import annotations
 
+import inspect
+import re
 import secrets
 import uuid
 from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, get_origin
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from copact.core.settlement import TRIGGERS
 from copact.documents.invoice import INVOICE_CSS, render_invoice_html
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
+from copact.services.views import describe, money_text
+from copact.services.workspace import Outcome
 from copact.web.access import PERMISSIONS, NotFound
 from copact.web.accounts import AccountError, Principal, Throttled
 from copact.web.charts import money_svg, timeline_svg
@@ -37,9 +41,8 @@ from copact.web.deps import (
 )
 from copact.web.downloads import evidence_download, invoice_document, invoice_pdf
 from copact.web.flash import drop_flash, pop_flash, set_flash
-from copact.web.queries import changes, exit_preview, run, scoped_key, view
+from copact.web.queries import exit_preview, send, view
 from copact.web.uploads import UploadRefused, check_content, receive_upload
-from copact.web.views import money_text
 
 __all__ = ["install_filters", "router"]
 
@@ -241,7 +244,7 @@ def dashboard(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLRespo
         v=v,
         timeline=Markup(timeline_svg(v)),
         money=Markup(money_svg(v)),
-        changes=changes(d, v.state),
+        changes=v.changes,
     )
 
 
@@ -269,57 +272,6 @@ def milestone(ctx: Ctx, request: Request, who: PageUser, deal: str, milestone: s
         held=ctx.workspace.evidence_held(d.id),
         ended=v.state.ended,
     )
-
-
-@router.post("/deals/{deal}/milestones/{milestone}/submit")
-def submit(
-    ctx: Ctx,
-    request: Request,
-    who: FormUser,
-    deal: str,
-    milestone: str,
-    key: Key,
-    evidence: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
-) -> RedirectResponse:
-    d = ctx.guard.deal(who, deal, "milestone.submit", ip=client_ip(request))
-    for sha in evidence:
-        ctx.guard.evidence(who, d, sha, ip=client_ip(request))
-    command = ops.Submit(
-        d.id, milestone, ctx.guard.person(who, d), tuple(evidence), scoped_key(who, key)
-    )
-    run(ctx.workspace, ops.submit, command, clock=ctx.clock)
-    return _back(
-        request, who, f"/deals/{d.id}/milestones/{milestone}", f"{milestone} submitted for review"
-    )
-
-
-@router.post("/deals/{deal}/milestones/{milestone}/accept")
-def accept(
-    ctx: Ctx, request: Request, who: FormUser, deal: str, milestone: str, key: Key
-) -> RedirectResponse:
-    d = ctx.guard.deal(who, deal, "milestone.review", ip=client_ip(request))
-    command = ops.Accept(d.id, milestone, ctx.guard.person(who, d), scoped_key(who, key))
-    outcome = run(ctx.workspace, ops.accept, command, clock=ctx.clock)
-    numbers = [e.number for e in outcome.events if e.type == "invoice"]
-    note = f"{milestone} accepted" + (f"; invoice {numbers[0]} issued" if numbers else "")
-    return _back(request, who, f"/deals/{d.id}/milestones/{milestone}", note)
-
-
-@router.post("/deals/{deal}/milestones/{milestone}/reject")
-def reject(
-    ctx: Ctx,
-    request: Request,
-    who: FormUser,
-    deal: str,
-    milestone: str,
-    key: Key,
-    reasons: Text,
-) -> RedirectResponse:
-    d = ctx.guard.deal(who, deal, "milestone.review", ip=client_ip(request))
-    lines = tuple(line.strip() for line in reasons.splitlines() if line.strip())
-    command = ops.Reject(d.id, milestone, ctx.guard.person(who, d), lines, scoped_key(who, key))
-    run(ctx.workspace, ops.reject, command, clock=ctx.clock)
-    return _back(request, who, f"/deals/{d.id}/milestones/{milestone}", f"{milestone} rejected")
 
 
 @router.post("/deals/{deal}/evidence")
@@ -374,7 +326,7 @@ def invoices(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLRespon
     v = view(ctx.workspace, d, ctx.clock().date())
     payments = [e for e in ctx.workspace.events(d.id) if e.type == "payment"]
     return _render(
-        ctx, request, "invoices.html", who, deal=d, v=v, rows=v.invoices(), payments=payments
+        ctx, request, "invoices.html", who, deal=d, v=v, rows=v.invoices, payments=payments
     )
 
 
@@ -399,64 +351,6 @@ def invoice_page(ctx: Ctx, request: Request, who: PageUser, deal: str, number: s
     return _render(ctx, request, "invoice.html", who, deal=d, doc=doc, body=body)
 
 
-@router.post("/deals/{deal}/invoices")
-def invoices_issue(
-    ctx: Ctx, request: Request, who: FormUser, deal: str, key: Key
-) -> RedirectResponse:
-    d = ctx.guard.deal(who, deal, "invoices.issue", ip=client_ip(request))
-    command = ops.IssueInvoices(d.id, scoped_key(who, key))
-    outcome = run(ctx.workspace, ops.issue_invoices, command, clock=ctx.clock)
-    return _back(
-        request, who, f"/deals/{d.id}/invoices", f"{len(outcome.events)} invoice(s) issued"
-    )
-
-
-@router.post("/deals/{deal}/payments")
-def payment(
-    ctx: Ctx,
-    request: Request,
-    who: FormUser,
-    deal: str,
-    key: Key,
-    payer: Annotated[str, Form(max_length=64)],
-    payee: Annotated[str, Form(max_length=64)],
-    amount: Annotated[str, Form(max_length=30)],
-    ref: Annotated[str, Form(min_length=1, max_length=100)],
-    for_: Annotated[str, Form(alias="for", max_length=100)] = "",
-) -> RedirectResponse:
-    d = ctx.guard.deal(who, deal, "payment.record", ip=client_ip(request))
-    ctx.guard.side(
-        who,
-        d,
-        {payer},
-        action="payment.record",
-        ip=client_ip(request),
-        why="you record payments your party made; the payee confirms them",
-    )
-    command = ops.RecordPayment(
-        d.id,
-        payer,
-        payee,
-        _decimal(amount),
-        ref.strip(),
-        for_ or None,
-        scoped_key(who, key),
-        ctx.guard.person(who, d),
-    )
-    run(ctx.workspace, ops.record_payment, command, clock=ctx.clock)
-    return _back(request, who, f"/deals/{d.id}/invoices", f"payment {ref} recorded")
-
-
-def _decimal(text: str) -> Decimal:
-    try:
-        value = Decimal(text.replace(",", "").strip())
-    except InvalidOperation:
-        raise RefusedCommand(f"{text!r} is not an amount; write it like 12000.00") from None
-    if not value.is_finite():
-        raise RefusedCommand(f"{text!r} is not an amount")
-    return value
-
-
 # -- change orders and gates --
 
 
@@ -471,54 +365,10 @@ def change_orders(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLR
         "changes.html",
         who,
         deal=d,
-        rows=changes(d, v.state),
+        rows=v.changes,
         versions=versions,
         ended=v.state.ended,
     )
-
-
-@router.post("/deals/{deal}/changes")
-def change_propose(
-    ctx: Ctx,
-    request: Request,
-    who: FormUser,
-    deal: str,
-    key: Key,
-    change: Annotated[str, Form(max_length=64)],
-    amount: Annotated[str, Form(max_length=30)] = "",
-) -> RedirectResponse:
-    d = ctx.guard.deal(who, deal, "change.propose", ip=client_ip(request))
-    command = ops.ProposeChange(
-        d.id,
-        change.strip(),
-        ctx.guard.person(who, d),
-        _decimal(amount) if amount.strip() else None,
-        None,
-        scoped_key(who, key),
-    )
-    run(ctx.workspace, ops.propose_change_order, command, clock=ctx.clock)
-    return _back(request, who, f"/deals/{d.id}/changes", f"change {change} proposed")
-
-
-@router.post("/deals/{deal}/changes/{change}/{decision}")
-def change_decide(
-    ctx: Ctx, request: Request, who: FormUser, deal: str, change: str, decision: str, key: Key
-) -> RedirectResponse:
-    d = ctx.guard.deal(who, deal, "change.decide", ip=client_ip(request))
-    by = ctx.guard.person(who, d)
-    if decision == "approve":
-        approve = ops.ApproveChange(d.id, change, by, scoped_key(who, key))
-        outcome = run(ctx.workspace, ops.approve_change_order, approve, clock=ctx.clock)
-        note = f"change {change} approved" + (
-            f"; the deal is now at version {outcome.version}" if outcome.version else ""
-        )
-    elif decision == "reject":
-        refuse = ops.RejectChange(d.id, change, by, scoped_key(who, key))
-        run(ctx.workspace, ops.reject_change_order, refuse, clock=ctx.clock)
-        note = f"change {change} rejected"
-    else:
-        raise NotFound("a change order is approved or rejected")
-    return _back(request, who, f"/deals/{d.id}/changes", note)
 
 
 @router.get("/deals/{deal}/gates", response_class=HTMLResponse)
@@ -527,86 +377,6 @@ def gates(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLResponse:
     v = view(ctx.workspace, d, ctx.clock().date())
     decided = [e for e in ctx.workspace.events(d.id) if e.type == "gate"]
     return _render(ctx, request, "gates.html", who, deal=d, v=v, decided=decided)
-
-
-@router.post("/deals/{deal}/gates/{phase}")
-def gate(
-    ctx: Ctx,
-    request: Request,
-    who: FormUser,
-    deal: str,
-    phase: str,
-    key: Key,
-    decision: Annotated[str, Form(max_length=10)],
-) -> RedirectResponse:
-    d = ctx.guard.deal(who, deal, "gate.decide", ip=client_ip(request))
-    me = ctx.guard.person(who, d)
-    command = ops.DecideGate(d.id, phase, decision, me, scoped_key(who, key))
-    run(ctx.workspace, ops.decide_gate, command, clock=ctx.clock)
-    return _back(request, who, f"/deals/{d.id}/gates", f"your decision on {phase}: {decision}")
-
-
-@router.post("/deals/{deal}/payments/{ref:path}/confirm")
-def payment_confirm(
-    ctx: Ctx, request: Request, who: FormUser, deal: str, ref: str, key: Key
-) -> RedirectResponse:
-    d = ctx.guard.deal(who, deal, "payment.confirm", ip=client_ip(request))
-    command = ops.ConfirmPayment(d.id, ref, ctx.guard.person(who, d), scoped_key(who, key))
-    run(ctx.workspace, ops.confirm_payment, command, clock=ctx.clock)
-    return _back(request, who, f"/deals/{d.id}/invoices", f"payment {ref} confirmed")
-
-
-# -- decisions and risks --
-
-
-@router.post("/deals/{deal}/decisions")
-def decision(
-    ctx: Ctx,
-    request: Request,
-    who: FormUser,
-    deal: str,
-    key: Key,
-    decision: Annotated[str, Form(min_length=3, max_length=2000)],
-    topic: Annotated[str, Form(max_length=200)] = "",
-) -> RedirectResponse:
-    d = ctx.guard.deal(who, deal, "decision.log", ip=client_ip(request))
-    by = (ctx.guard.person(who, d),)
-    command = ops.LogDecision(
-        d.id, decision.strip(), by, topic.strip() or None, scoped_key(who, key)
-    )
-    run(ctx.workspace, ops.log_decision, command, clock=ctx.clock)
-    return _back(request, who, f"/deals/{d.id}", "decision logged")
-
-
-@router.post("/deals/{deal}/risks")
-def risk(
-    ctx: Ctx,
-    request: Request,
-    who: FormUser,
-    deal: str,
-    key: Key,
-    risk: Annotated[str, Form(max_length=64)],
-    description: Annotated[str, Form(max_length=2000)] = "",
-    likelihood: Annotated[str, Form(max_length=10)] = "",
-    impact: Annotated[str, Form(max_length=10)] = "",
-    mitigation: Annotated[str, Form(max_length=2000)] = "",
-    status: Annotated[str, Form(max_length=10)] = "",
-) -> RedirectResponse:
-    d = ctx.guard.deal(who, deal, "risk.update", ip=client_ip(request))
-    command = ops.UpdateRisk(
-        d.id,
-        risk.strip(),
-        ctx.guard.person(who, d),
-        description.strip() or None,
-        likelihood or None,
-        impact or None,
-        None,
-        mitigation.strip() or None,
-        status or None,
-        scoped_key(who, key),
-    )
-    run(ctx.workspace, ops.update_risk, command, clock=ctx.clock)
-    return _back(request, who, f"/deals/{d.id}", f"risk {risk} recorded")
 
 
 # -- exit, access log, journal --
@@ -654,3 +424,73 @@ def journal(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLRespons
     return _render(
         ctx, request, "journal.html", who, deal=d, result=result, events=list(enumerate(events, 1))
     )
+
+
+# -- every command of ``copact.services.operations`` with a route: its form posts here --
+
+_BACK = {
+    "milestones": "/deals/{deal}/milestones/{milestone}",
+    "payments": "/deals/{deal}/invoices",
+    "invoices": "/deals/{deal}/invoices",
+    "changes": "/deals/{deal}/changes",
+    "gates": "/deals/{deal}/gates",
+}
+"""The page a command's form is on, by the first part of its route (else the dashboard)."""
+
+
+def _form_fields(command: type[ops.Command], form: FormData) -> dict[str, Any]:
+    """The command's body fields from a form: text stripped, empty ones left out (their
+    default), a sequence from repeated fields or the lines of one text area."""
+    fields: dict[str, Any] = {}
+    for name, info in command.body().model_fields.items():
+        given = [v.strip() for v in form.getlist(info.alias or name) if isinstance(v, str)]
+        if get_origin(info.annotation) in (tuple, list):
+            items = [line.strip() for v in given for line in v.splitlines() if line.strip()]
+            if items:
+                fields[name] = items
+        elif given and given[0]:
+            fields[name] = given[0]
+    return fields
+
+
+def _said(outcome: Outcome) -> str:
+    note = "; ".join(describe(e) for e in outcome.events)
+    if outcome.version:
+        note += f"; the deal is now at version {outcome.version}"
+    return note + (" (sent before: nothing new recorded)" if outcome.replayed else "")
+
+
+def _page_route(command: type[ops.Command]) -> None:
+    """``POST /deals/{deal}/<command.api>`` from the command's form, back to its page."""
+    names = command.path()
+    first = (command.api or "").split("/")[0]
+
+    async def endpoint(request: Request, ctx: Context, who: Principal, deal: str, **path: str):  # type: ignore[no-untyped-def]
+        form = await request.form()  # read (and checked for its CSRF token) by FormUser
+        key = form.get("key")
+        if not isinstance(key, str) or not 1 <= len(key) <= 100:
+            raise RefusedCommand("this form has no key; reload the page")
+        fields = {**path, **_form_fields(command, form)}
+        ip = client_ip(request)
+        outcome = await run_in_threadpool(send, ctx, who, command, deal, key, fields, ip=ip)
+        back = _BACK.get(first, "/deals/{deal}").format(deal=outcome.deal, **path)
+        return _back(request, who, back, _said(outcome))
+
+    P = inspect.Parameter
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            P("request", P.KEYWORD_ONLY, annotation=Request),
+            P("ctx", P.KEYWORD_ONLY, annotation=Ctx),
+            P("who", P.KEYWORD_ONLY, annotation=FormUser),
+            P("deal", P.KEYWORD_ONLY, annotation=str),
+            *(P(name, P.KEYWORD_ONLY, annotation=str) for name in names),
+        ],
+        return_annotation=RedirectResponse,
+    )
+    endpoint.__name__ = "page_" + re.sub(r"(?<!^)(?=[A-Z])", "_", command.__name__).lower()
+    router.post(f"/deals/{{deal}}/{command.api}", response_class=RedirectResponse)(endpoint)
+
+
+for _command in ops.COMMANDS:
+    if _command.api is not None:
+        _page_route(_command)

@@ -1,4 +1,5 @@
-"""Read use cases shared by the API and the pages: each takes the guard's deal and answers."""
+"""Read use cases shared by the API and the pages: each takes the guard's deal and answers
+from the read side's views (``copact.services.views``)."""
 
 from __future__ import annotations
 
@@ -6,94 +7,29 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from copact.core.changes import missing_approvals
 from copact.core.deal import Deal
 from copact.core.events import dump_event
-from copact.core.settlement import (
-    TRIGGERS,
-    open_triggers,
-    settle_exit,
-    settlement_of,
-    settlement_to_json,
-)
-from copact.core.state import DealState, deal_state
-from copact.errors import RefusedCommand
+from copact.services import operations as ops
+from copact.services.views import DealView, ExitPreview, deal_view
+from copact.services.views import exit_preview as preview
 from copact.services.workspace import ConcurrentChange, Outcome, Workspace
 from copact.web.accounts import Principal
-from copact.web.views import DealView, deal_view, invoices_json
+from copact.web.context import Context
 
-__all__ = ["changes", "exit_preview", "invoices", "outcome_json", "run", "scoped_key", "view"]
+__all__ = ["exit_preview", "outcome_json", "run", "scoped_key", "send", "view"]
 
 
 def view(workspace: Workspace, deal: Deal, today: date) -> DealView:
+    """The deal as every page and API read shows it today: one fold of its journal."""
     return deal_view(deal, workspace.events(deal.id), today=today)
-
-
-def invoices(workspace: Workspace, deal: Deal, today: date) -> list[dict[str, Any]]:
-    """The deal's invoices with where each stands today (no dashboard figures)."""
-    return invoices_json(deal_state(deal, workspace.events(deal.id), on=today))
-
-
-def changes(deal: Deal, state: DealState) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": c.id,
-            "status": c.status,
-            "proposed_by": c.proposed_by,
-            "proposed_on": c.proposed_on,
-            "amount": str(c.amount) if c.amount is not None else None,
-            "patch": c.patch,
-            "approvals": list(c.approvals),
-            "missing": missing_approvals(deal, c) if c.status == "proposed" else [],
-            "decided_on": c.decided_on,
-        }
-        for c in state.changes.values()
-    ]
 
 
 def exit_preview(
     workspace: Workspace, deal: Deal, *, trigger: str, on: date, party: str
-) -> dict[str, Any]:
+) -> ExitPreview:
     """What an exit by ``trigger`` invoked on ``on`` by ``party`` would settle, or why it is
-    not open then; once the journal records an exit, that exit and its settlement
-    (``recorded``: every trigger is closed from then on)."""
-    if trigger not in TRIGGERS:
-        raise RefusedCommand(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
-    events = workspace.events(deal.id)
-    recorded = settlement_of(deal, events)
-    if recorded is not None:  # the deal has ended (or will, after notice): show its settlement
-        return {
-            "trigger": recorded.trigger,
-            "on": recorded.on,
-            "open": False,
-            "why": f"closed: {recorded.by} invoked {_a(recorded.trigger)} exit on {recorded.on}, "
-            f"effective {recorded.effective}",
-            "settlement": settlement_to_json(recorded),
-            "recorded": True,
-        }
-    why = open_triggers(deal, events, on=on, by=party)[trigger]
-    if not why.startswith("open"):
-        return {
-            "trigger": trigger,
-            "on": on,
-            "open": False,
-            "why": why,
-            "settlement": None,
-            "recorded": False,
-        }
-    settlement = settle_exit(deal, events, trigger=trigger, on=on, by=party)
-    return {
-        "trigger": trigger,
-        "on": on,
-        "open": True,
-        "why": why,
-        "settlement": settlement_to_json(settlement),
-        "recorded": False,
-    }
-
-
-def _a(trigger: str) -> str:
-    return f"{'an' if trigger[0] in 'aeiou' else 'a'} {trigger}"
+    not open then; once the journal records an exit, that exit and its settlement."""
+    return preview(deal, workspace.events(deal.id), trigger=trigger, on=on, party=party)
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
@@ -110,14 +46,9 @@ def outcome_json(outcome: Outcome) -> dict[str, Any]:
 
 
 def run(
-    workspace: Workspace,
-    service: Callable[..., Outcome],
-    command: Any,
-    *,
-    clock: Callable[[], Any],
-    attempts: int = 4,
+    workspace: Workspace, command: ops.Command, *, clock: Callable[[], Any], attempts: int = 4
 ) -> Outcome:
-    """Call one service of ``copact.services.operations`` (the same functions as the CLI).
+    """Run one command of ``copact.services.operations`` (the same as the command line).
 
     Two changes to one deal at the same moment (say, accepts of two different milestones)
     collide on the journal's sequence number and the later one is refused having recorded
@@ -125,12 +56,50 @@ def run(
     refuses (the same milestone accepted twice) is refused with its own reason."""
     for attempt in range(attempts):
         try:
-            outcome: Outcome = service(command, uow=workspace, clock=clock)
-            return outcome
+            return ops.execute(command, uow=workspace, clock=clock)
         except ConcurrentChange:
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+_SIDES: dict[type[ops.Command], tuple[Callable[[Deal, Any], set[str]], str]] = {
+    ops.RecordPayment: (
+        lambda d, c: {c.payer},
+        "you record payments your party made; the payee confirms them",
+    ),
+    ops.ClaimWork: (lambda d, c: {p.id for p in d.suppliers}, "work is claimed by a supplier"),
+}
+"""Commands only one side's users may send, beyond their role (a refusal is logged)."""
+
+
+def send(
+    ctx: Context,
+    who: Principal,
+    command: type[ops.Command],
+    deal: str,
+    key: str,
+    fields: dict[str, Any],
+    *,
+    ip: str,
+) -> Outcome:
+    """One command from the web (the API or a page form): the deal as the guard hands it to
+    the user, the role's access to the command's action, the signed-in person as its actor,
+    the side it is for and the evidence it names, then the service."""
+    d = ctx.guard.deal(who, deal, command.action, ip=ip)
+    person = ctx.guard.person(who, d) if command.actor is not None else None
+    made = command(
+        **fields,
+        deal=d.id,
+        key=scoped_key(who, key),
+        **(command.acted_by(person) if person is not None else {}),
+    )
+    if command in _SIDES:
+        parties, why = _SIDES[command]
+        ctx.guard.side(who, d, parties(d, made), action=command.action, ip=ip, why=why)
+    for sha in made.evidence_hashes():
+        ctx.guard.evidence(who, d, sha, ip=ip)
+    return run(ctx.workspace, made, clock=ctx.clock)
 
 
 def scoped_key(who: Principal, key: str) -> str:

@@ -1,5 +1,11 @@
-"""What the pages and the API show of a deal: the state folded today, put in the words and
-figures a person checks (read side; every change goes through ``copact.services``).
+"""The read side: what every edge shows of a deal (web pages, the JSON API, the command
+line's tables, the documents), built from one fold of its journal and put in the words and
+figures a person checks. Every change goes through ``copact.services.operations``; the JSON
+shapes of these views are in ``copact.services.views_json``.
+
+An invoice has one meaning of due, paid and overdue everywhere (:class:`InvoiceView`): its
+total, what the advance settled, what confirmed payments settled, what is outstanding, and
+overdue when something is outstanding after its due date.
 
 Money committed vs contributed, per party:
 
@@ -25,8 +31,27 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from copact.core.changes import missing_approvals
 from copact.core.deal import Deal
-from copact.core.events import Event, Invoice, Payment
+from copact.core.events import (
+    Accepted,
+    ChangeApproved,
+    ChangeProposed,
+    ChangeRejected,
+    DecisionLogged,
+    Event,
+    ExitInvoked,
+    GateDecided,
+    Invoice,
+    Payment,
+    PaymentConfirmed,
+    Rejected,
+    RiskUpdated,
+    Signed,
+    Submitted,
+    WindowRecorded,
+    WorkClaimed,
+)
 from copact.core.invoicing import (
     InvoiceStanding,
     buyer_of,
@@ -35,26 +60,30 @@ from copact.core.invoicing import (
     milestone_amounts,
 )
 from copact.core.money import Money, allocate
-from copact.core.settlement import ExitSettlement, settlement_of, settlement_to_json
-from copact.core.state import (
-    DealState,
-    MilestoneState,
-    deal_state,
-    invoice_to_json,
-    state_to_json,
+from copact.core.settlement import (
+    TRIGGERS,
+    ExitSettlement,
+    open_triggers,
+    settle_exit,
+    settlement_of,
 )
+from copact.core.state import DealState, MilestoneState, RiskEntry, deal_state
+from copact.errors import UnknownName
 
 __all__ = [
+    "BalanceRow",
+    "ChangeRow",
     "DealView",
+    "ExitPreview",
     "ExitView",
+    "InvoiceView",
     "MilestoneRow",
     "PartyMoney",
     "deal_view",
+    "describe",
+    "exit_preview",
     "exit_view",
-    "invoice_json",
-    "invoices_json",
     "money_text",
-    "payment_json",
     "utc",
 ]
 
@@ -129,16 +158,6 @@ class ExitView:
         when = "Ended" if self.ended else "Ends"
         return f"{when} on {self.effective} by {article} {self.trigger} exit: {self.owed}"
 
-    def json(self) -> dict[str, Any]:
-        return {
-            "trigger": self.trigger,
-            "by": self.by,
-            "on": self.on.isoformat(),
-            "effective": self.effective.isoformat(),
-            "ended": self.ended,
-            "settlement": settlement_to_json(self.settlement),
-        }
-
 
 def exit_view(deal: Deal, state: DealState, events: list[Event]) -> ExitView | None:
     """The exit recorded by ``state``'s day, settled on the journal up to that day; ``None``
@@ -158,16 +177,92 @@ def exit_view(deal: Deal, state: DealState, events: list[Event]) -> ExitView | N
     )
 
 
-def payment_json(p: Payment) -> dict[str, Any]:
-    return {
-        "ref": p.ref,
-        "on": p.day.isoformat(),
-        "from": p.from_,
-        "to": p.to,
-        "amount": str(p.amount),
-        "for": p.for_,
-        "by": p.by,
-    }
+@dataclass(frozen=True)
+class InvoiceView:
+    """An invoice as issued and where it stands on ``on``: ``total`` = ``from_advance`` +
+    ``paid`` + ``outstanding``; ``due_in_cash`` = ``total`` − ``from_advance``; overdue when
+    something is outstanding after ``due``."""
+
+    issued: Invoice
+    standing: InvoiceStanding
+    on: date
+
+    @property
+    def number(self) -> str:
+        return self.issued.number
+
+    @property
+    def day(self) -> date:
+        return self.issued.day
+
+    @property
+    def from_(self) -> str:
+        return self.issued.from_
+
+    @property
+    def to(self) -> str:
+        return self.issued.to
+
+    @property
+    def milestones(self) -> tuple[str, ...]:
+        return self.standing.milestones
+
+    @property
+    def due(self) -> date:
+        return self.issued.due
+
+    @property
+    def total(self) -> Money:
+        return self.standing.total
+
+    @property
+    def from_advance(self) -> Money:
+        return self.standing.from_advance
+
+    @property
+    def due_in_cash(self) -> Money:
+        return self.standing.cash_due
+
+    @property
+    def paid(self) -> Money:
+        return self.standing.paid
+
+    @property
+    def outstanding(self) -> Money:
+        return self.standing.outstanding
+
+    @property
+    def status(self) -> str:
+        """``open``, ``part-paid`` or ``paid``."""
+        return self.standing.status
+
+    @property
+    def overdue(self) -> bool:
+        return self.standing.overdue(self.on)
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    """What a party paid and received in confirmed payments."""
+
+    party: str
+    paid: Money
+    received: Money
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """A change order with each side's approvals and who is still missing."""
+
+    id: str
+    status: str
+    proposed_by: str
+    proposed_on: date
+    amount: Decimal | None
+    patch: dict[str, Any] | None
+    approvals: list[str]
+    missing: list[str]
+    decided_on: date | None
 
 
 @dataclass(frozen=True)
@@ -180,6 +275,9 @@ class DealView:
     planned_to_date: Money
     earned: Money
     paid: Money
+    invoices: list[InvoiceView]
+    balances: list[BalanceRow]
+    changes: list[ChangeRow]
     exit: ExitView | None = None
 
     @property
@@ -214,38 +312,12 @@ class DealView:
     def late(self) -> list[MilestoneRow]:
         return [m for m in self.milestones if m.late_days > 0]
 
-    def invoices(self) -> list[dict[str, Any]]:
-        return invoices_json(self.state)
+    def invoice(self, number: str) -> InvoiceView | None:
+        return next((i for i in self.invoices if i.number == number), None)
 
-    def invoice(self, number: str) -> Invoice | None:
-        return next((i for i in self.state.invoices if i.number == number), None)
-
-    def standing(self, number: str) -> InvoiceStanding | None:
-        """Where invoice ``number`` stands today: from the advance, paid, outstanding."""
-        return next((i for i in self.state.book.invoices if i.number == number), None)
-
-    def json(self) -> dict[str, Any]:
-        body = state_to_json(self.state)
-        body["title"] = self.deal.title
-        body["currency"] = self.deal.currency
-        body["money"] = {
-            p.party: {
-                "committed": str(p.committed.quantize().amount),
-                "contributed": str(p.contributed.quantize().amount),
-            }
-            for p in self.money
-        }
-        body["deviation"] = {
-            "planned_to_date": str(self.planned_to_date.quantize().amount),
-            "earned": str(self.earned.quantize().amount),
-            "paid": str(self.paid.quantize().amount),
-            "schedule_variance": str(self.schedule_variance.quantize().amount),
-            "cost_variance": str(self.cost_variance.quantize().amount),
-        }
-        body["status"] = self.status
-        body["exit"] = self.exit.json() if self.exit is not None else None
-        body["pending_payments"] = [payment_json(p) for p in self.pending_payments]
-        return body
+    @property
+    def risks(self) -> list[RiskEntry]:
+        return list(self.state.risks.values())
 
 
 def _late(ms: MilestoneState, due: date | None, today: date) -> int:
@@ -334,33 +406,132 @@ def deal_view(deal: Deal, events: list[Event], *, today: date) -> DealView:
     bal = state.balances.get(buyer)
     paid = bal.paid if bal else zero
     return DealView(
-        deal, state, today, rows, money, planned, earned, paid, exit_view(deal, state, events)
+        deal,
+        state,
+        today,
+        rows,
+        money,
+        planned,
+        earned,
+        paid,
+        invoices=_invoices(state),
+        balances=[BalanceRow(p, b.paid, b.received) for p, b in state.balances.items()],
+        changes=_changes(deal, state),
+        exit=exit_view(deal, state, events),
     )
 
 
-def invoice_json(invoice: Invoice, standing: InvoiceStanding, *, on: date) -> dict[str, Any]:
-    """An invoice as issued and where it stands on ``on`` (``status``, ``from_advance``,
-    ``due_in_cash``, ``paid``, ``outstanding``, ``overdue``: see ``core.state.invoice_to_json``)."""
-    figures = invoice_to_json(standing, on=on)
-    return {
-        "number": invoice.number,
-        "date": invoice.day.isoformat(),
-        "from": invoice.from_,
-        "to": invoice.to,
-        "lines": [
-            {"for": line.for_, "amount": str(line.amount), "evidence": list(line.evidence)}
-            for line in invoice.lines
-        ],
-        "total": str(invoice.total),
-        "due": invoice.due.isoformat(),
-        **{
-            k: figures[k]
-            for k in ("overdue", "status", "from_advance", "due_in_cash", "paid", "outstanding")
-        },
-    }
-
-
-def invoices_json(state: DealState) -> list[dict[str, Any]]:
-    """Every invoice of the deal, in the order issued, on the state's day."""
+def _invoices(state: DealState) -> list[InvoiceView]:
     standing = {i.number: i for i in state.book.invoices}
-    return [invoice_json(i, standing[i.number], on=state.on) for i in state.invoices]
+    return [InvoiceView(i, standing[i.number], state.on) for i in state.invoices]
+
+
+def _changes(deal: Deal, state: DealState) -> list[ChangeRow]:
+    return [
+        ChangeRow(
+            id=c.id,
+            status=c.status,
+            proposed_by=c.proposed_by,
+            proposed_on=c.proposed_on,
+            amount=c.amount,
+            patch=c.patch,
+            approvals=list(c.approvals),
+            missing=missing_approvals(deal, c) if c.status == "proposed" else [],
+            decided_on=c.decided_on,
+        )
+        for c in state.changes.values()
+    ]
+
+
+@dataclass(frozen=True)
+class ExitPreview:
+    """What an exit by ``trigger`` invoked on ``on`` would settle, or why it is not open;
+    once the journal records an exit, that one (``recorded``: every trigger is closed)."""
+
+    trigger: str
+    on: date
+    open: bool
+    why: str
+    settlement: ExitSettlement | None
+    recorded: bool
+
+
+def exit_preview(
+    deal: Deal, events: list[Event], *, trigger: str, on: date, party: str
+) -> ExitPreview:
+    if trigger not in TRIGGERS:
+        raise UnknownName(f"unknown trigger {trigger!r}; one of {', '.join(TRIGGERS)}")
+    recorded = settlement_of(deal, events)
+    if recorded is not None:  # the deal has ended (or will, after notice): show its settlement
+        why = (
+            f"closed: {recorded.by} invoked {_a(recorded.trigger)} exit on {recorded.on}, "
+            f"effective {recorded.effective}"
+        )
+        return ExitPreview(recorded.trigger, recorded.on, False, why, recorded, True)
+    why = open_triggers(deal, events, on=on, by=party)[trigger]
+    if not why.startswith("open"):
+        return ExitPreview(trigger, on, False, why, None, False)
+    settlement = settle_exit(deal, events, trigger=trigger, on=on, by=party)
+    return ExitPreview(trigger, on, True, why, settlement, False)
+
+
+def _a(trigger: str) -> str:
+    return f"{'an' if trigger[0] in 'aeiou' else 'a'} {trigger}"
+
+
+def describe(event: Event) -> str:
+    """One line a person reads: what happened, to what, by whom."""
+    if isinstance(event, Invoice):
+        return (
+            f"invoice {event.number}: {event.from_} → {event.to} {event.total:,.2f} for "
+            f"{', '.join(line.for_ for line in event.lines)}, due {event.due}"
+        )
+    if isinstance(event, Payment):
+        what = f" for {event.for_}" if event.for_ else ""
+        by = f", recorded by {event.by}; it counts once {event.to} confirms it" if event.by else ""
+        return f"payment {event.ref}: {event.from_} → {event.to} {event.amount:,.2f}{what}{by}"
+    if isinstance(event, PaymentConfirmed):
+        return f"payment {event.ref} confirmed by {event.by}: it counts from now on"
+    if isinstance(event, Submitted):
+        return (
+            f"{event.milestone} submitted for review by {event.by} with "
+            f"{len(event.evidence)} evidence files"
+        )
+    if isinstance(event, Accepted):
+        return f"{event.milestone} accepted by {event.by}"
+    if isinstance(event, Rejected):
+        return f"{event.milestone} rejected by {event.by}: {'; '.join(event.reasons)}"
+    if isinstance(event, WorkClaimed):
+        by = f" by {event.by}" if event.by else ""
+        return f"work claimed{by}: {event.amount:,.2f} for {event.for_}"
+    if isinstance(event, GateDecided):
+        return f"gate of {event.phase}: {', '.join(event.by)} decided {event.decision}"
+    if isinstance(event, ChangeProposed | ChangeApproved | ChangeRejected):
+        cost = f" ({event.amount:,.2f})" if event.amount is not None else ""
+        verb = event.type.removeprefix("change-")
+        return f"change {event.change}{cost} {verb} by {event.by}"
+    if isinstance(event, ExitInvoked):
+        return f"{event.trigger} exit invoked by {event.by}"
+    if isinstance(event, DecisionLogged):
+        topic = f" on {event.topic}" if event.topic else ""
+        return f"decision{topic} logged by {', '.join(event.by)}: {event.decision}"
+    if isinstance(event, WindowRecorded):
+        start, end = (t.isoformat(timespec="minutes") for t in (event.start, event.end))
+        return f"{event.kind} window of {event.site}, {start} to {end}, approved by {event.by}"
+    if isinstance(event, RiskUpdated):
+        changed = [
+            f"{name} {value}"
+            for name, value in (
+                ("likelihood", event.likelihood),
+                ("impact", event.impact),
+                ("owner", event.owner),
+                ("status", event.status),
+            )
+            if value is not None
+        ]
+        return f"risk {event.risk} recorded by {event.by}" + (
+            f": {', '.join(changed)}" if changed else ""
+        )
+    if isinstance(event, Signed):
+        return f"signed by {', '.join(event.by)}"
+    return event.type

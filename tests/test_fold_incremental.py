@@ -55,9 +55,11 @@ from copact.core.state import (
     deal_state,
     exit_takes_effect,
     ordered,
-    state_to_json,
 )
 from copact.errors import CopactError
+from copact.services.operations import admit
+from copact.services.views import view_of
+from copact.services.views_json import state_json
 from tests.conftest import load_example
 
 HYBRID = load_example("hybrid-dc1.yaml")
@@ -257,7 +259,7 @@ def _plain(value: Any) -> Any:
 def plain(state: DealState) -> dict[str, Any]:
     """Every field as lists in iteration order, and what is read off the book."""
     read = {f.name: _plain(getattr(state, f.name)) for f in fields(state)}
-    read["json"] = state_to_json(state)
+    read["json"] = state_json(view_of(state, None))
     read["book_once_confirmed"] = state.book_once_confirmed
     read["reads"] = (
         len(state.claims),
@@ -498,7 +500,7 @@ def journal_of(deal: Deal, plan: list[Step]) -> list[Event]:
         try:
             made = _made(deal, state, journal, step, n, day)
             if made and step[0] != "as-written":
-                commands.admit(deal, journal, made[0], state=state)
+                admit(deal, journal, made[0], state=state)
         except CopactError:
             continue
         journal.extend(made)

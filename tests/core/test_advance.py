@@ -11,13 +11,14 @@ from datetime import date
 
 import pytest
 
-from copact.core.state import state_to_json
 from copact.errors import RefusedCommand
+from copact.services.views import view_of
+from copact.services.views_json import state_json
 from tests.core.money_deals import Journal
 
 
 def _invoice(journal: Journal, number: str, on: date) -> dict[str, object]:
-    doc = state_to_json(journal.state(on))
+    doc = state_json(view_of(journal.state(on), journal.events))
     return next(i for i in doc["invoices"] if i["number"] == number)
 
 

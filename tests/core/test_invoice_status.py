@@ -18,13 +18,14 @@ from copact.core import commands
 from copact.core.events import Invoice, InvoiceLine, Payment
 from copact.core.invoicing import Receivables
 from copact.core.money import Money
-from copact.core.state import state_to_json
 from copact.errors import RefusedCommand
+from copact.services.views import view_of
+from copact.services.views_json import state_json
 from tests.core.money_deals import PUMP, Journal
 
 
 def _shown(j: Journal, on: date) -> dict[str, dict[str, object]]:
-    return {i["number"]: i for i in state_to_json(j.state(on))["invoices"]}
+    return {i["number"]: i for i in state_json(view_of(j.state(on), j.events))["invoices"]}
 
 
 def test_an_invoice_is_open_then_part_paid_then_paid_by_payments_that_name_it() -> None:

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from copact.core import commands
 from copact.core.events import EvidenceRef, Payment, WorkClaimed, canonical_json, parse_events
-from copact.core.settlement import open_triggers, settle_exit, settlement_to_json
-from copact.core.state import deal_state, state_to_json
+from copact.core.settlement import open_triggers, settle_exit
+from copact.core.state import deal_state
 from copact.errors import RefusedCommand
+from copact.services.views import deal_view, view_of
+from copact.services.views_json import settlement_json, state_json
 from tests.conftest import load_example
 
 HEAT = load_example("heat-sensor-housing.yaml")
@@ -98,7 +100,7 @@ def test_custom_component_exit_recovers_unused_prepaid_less_the_capped_deduction
     # earned: design-freeze 20% × 185,000 = 37,000 × Ridgeline's 40% share = 14,800
     # unused = 30,000 − 14,800 = 15,200; claimed since the last acceptance = 9,000
     # deduction = min(9,000, 15% × 15,200 = 2,280) = 2,280; refund = 12,920 from Kestrel
-    doc = settlement_to_json(s)
+    doc = settlement_json(s)
     assert (doc["paid"], doc["earned"], doc["unused"]) == ("30000.00", "14800.00", "15200.00")
     assert (doc["claimed"], doc["deduction"], doc["refund"]) == ("9000.00", "2280.00", "12920.00")
     assert doc["owed"] == {"from": "kestrel", "to": "ridgeline", "amount": "12920.00"}
@@ -235,7 +237,7 @@ def test_one_invoice_per_accepted_milestone_at_the_buyers_share() -> None:
         commands.invoice_for(
             HEAT, state, milestone="design-freeze", number="K-2", at=date(2026, 9, 21)
         )
-    doc = state_to_json(state)
+    doc = state_json(view_of(state, None))
     (due,) = doc["invoices"]
     assert due == {
         "number": "K-1",
@@ -251,7 +253,7 @@ def test_one_invoice_per_accepted_milestone_at_the_buyers_share() -> None:
         "paid": "0.00",
         "outstanding": "0.00",
     }
-    later = state_to_json(deal_state(HEAT, [*journal, invoice], on=date(2026, 11, 1)))
+    later = state_json(deal_view(HEAT, [*journal, invoice], today=date(2026, 11, 1)))
     assert later["invoices"][0]["overdue"] is False  # the 30,000 advance covers it
     design = next(m for m in doc["milestones"] if m["id"] == "design-freeze")
     assert design["state"] == "accepted" and design["invoice_amount"] == "14800.00"
@@ -308,8 +310,8 @@ def test_an_unpaid_invoice_is_overdue_after_its_payment_terms() -> None:
         at=day,
     )
     # 126,000 × 70 % = 88,200, due 30 days later
-    on_due = state_to_json(deal_state(HYBRID, journal, on=date(2026, 10, 31)))["invoices"][0]
-    after = state_to_json(deal_state(HYBRID, journal, on=date(2026, 11, 1)))["invoices"][0]
+    on_due = state_json(deal_view(HYBRID, journal, today=date(2026, 10, 31)))["invoices"][0]
+    after = state_json(deal_view(HYBRID, journal, today=date(2026, 11, 1)))["invoices"][0]
     assert (on_due["amount"], on_due["due"], on_due["overdue"]) == ("88200.00", "2026-10-31", False)
     assert after["overdue"] is True
     journal += commands.pay(
@@ -321,7 +323,7 @@ def test_an_unpaid_invoice_is_overdue_after_its_payment_terms() -> None:
         ref="ACH-1",
         at=date(2026, 11, 2),
     )
-    paid = state_to_json(deal_state(HYBRID, journal, on=date(2026, 11, 2)))["invoices"][0]
+    paid = state_json(deal_view(HYBRID, journal, today=date(2026, 11, 2)))["invoices"][0]
     assert paid["overdue"] is False
 
 

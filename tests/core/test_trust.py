@@ -28,8 +28,10 @@ from copact.core.events import (
 )
 from copact.core.money import Money
 from copact.core.settlement import open_triggers, refuse_after_exit, settle_exit, settlement_of
-from copact.core.state import deal_state, state_to_json
+from copact.core.state import deal_state
 from copact.errors import RefusedCommand
+from copact.services.views import view_of
+from copact.services.views_json import state_json
 from tests.conftest import load_example
 
 DEAL = load_example("heat-sensor-housing.yaml")
@@ -264,7 +266,7 @@ def test_a_journal_holding_an_absurd_amount_still_folds_and_settles() -> None:
         at=DAY, deal=DEAL.id, from_="ridgeline", to="kestrel", amount=Decimal("1E+26"), ref="X"
     )
     state = deal_state(DEAL, [huge], on=DAY)
-    doc = state_to_json(state)
+    doc = state_json(view_of(state, [huge]))
     assert doc["balances"]["ridgeline"]["paid"] == "100000000000000000000000000.00"
     settled = settle_exit(DEAL, [huge], trigger="insolvency", on=DAY, by="ridgeline")
     assert settled.refund.amount == Decimal("1E+26")

@@ -16,17 +16,12 @@ from decimal import Decimal
 from pydantic import ValidationError
 
 from copact.core.bounds import check_amount
-from copact.core.changes import approve_change, propose_change, reject_change
 from copact.core.deal import Deal, Milestone
 from copact.core.events import (
     Accepted,
-    ChangeApproved,
-    ChangeProposed,
-    ChangeRejected,
     DecisionLogged,
     Event,
     EvidenceRef,
-    ExitInvoked,
     GateDecided,
     Invoice,
     InvoiceLine,
@@ -34,19 +29,16 @@ from copact.core.events import (
     PaymentConfirmed,
     Rejected,
     RiskUpdated,
-    Signed,
     Submitted,
     WindowRecorded,
     WorkClaimed,
 )
 from copact.core.invoicing import buyer_of, check_payment_target, invoice_amount, payee_of
-from copact.core.settlement import invoke_exit, refuse_after_exit
-from copact.core.state import DealState, deal_state
+from copact.core.state import DealState
 from copact.errors import RefusedCommand
 
 __all__ = [
     "accept",
-    "admit",
     "claim",
     "confirm_payment",
     "decide_gate",
@@ -368,113 +360,3 @@ def update_risk(
         where = ".".join(str(p) for p in first["loc"]) or "risk"
         raise RefusedCommand(f"risk {risk}: {where}: {first['msg']}") from None
     return [event]
-
-
-def admit(
-    deal: Deal, history: list[Event], event: Event, *, state: DealState | None = None
-) -> None:
-    """Check an event read from outside (an imported journal) against the same guards as the
-    command that would have made it, given the events before it; raise
-    :class:`RefusedCommand` if it could not have been. ``state`` is the deal's state on the
-    event's day when the caller keeps a running fold (a long import); else it is folded here."""
-    if state is None:
-        state = deal_state(deal, history, on=event.day)
-    at = event.at
-    if isinstance(event, Submitted):
-        submit(deal, state, milestone=event.milestone, evidence=event.evidence, by=event.by, at=at)
-    elif isinstance(event, Accepted):
-        accept(deal, state, milestone=event.milestone, by=event.by, at=at)
-    elif isinstance(event, Rejected):
-        reject(deal, state, milestone=event.milestone, by=event.by, reasons=event.reasons, at=at)
-    elif isinstance(event, Payment):
-        pay(
-            deal,
-            state,
-            payer=event.from_,
-            payee=event.to,
-            amount=event.amount,
-            ref=event.ref,
-            at=at,
-            for_=event.for_,
-            by=event.by,
-        )
-    elif isinstance(event, PaymentConfirmed):
-        confirm_payment(deal, state, ref=event.ref, by=event.by, at=at)
-    elif isinstance(event, WorkClaimed):
-        claim(
-            deal,
-            state,
-            amount=event.amount,
-            for_=event.for_,
-            evidence=event.evidence,
-            at=at,
-            by=event.by,
-        )
-    elif isinstance(event, GateDecided):
-        decide_gate(
-            deal,
-            state,
-            phase=event.phase,
-            decision=event.decision,
-            by=event.by,
-            at=at,
-            change=event.change,
-        )
-    elif isinstance(event, Invoice):
-        for line in event.lines:
-            (expected,) = invoice_for(deal, state, milestone=line.for_, number=event.number, at=at)
-            if expected.total != line.amount:
-                raise RefusedCommand(
-                    f"invoice {event.number} bills {line.amount} for {line.for_}; "
-                    f"the deal says {expected.total}"
-                )
-    elif isinstance(event, ChangeProposed):
-        propose_change(
-            deal,
-            state.changes,
-            change=event.change,
-            amount=event.amount,
-            patch=event.patch,
-            by=event.by,
-            at=at,
-        )
-    elif isinstance(event, ChangeApproved):
-        approve_change(deal, state.changes, change=event.change, by=event.by, at=at)
-    elif isinstance(event, ChangeRejected):
-        reject_change(deal, state.changes, change=event.change, by=event.by, at=at)
-    elif isinstance(event, ExitInvoked):
-        invoke_exit(deal, history, trigger=event.trigger, by=event.by, at=at)
-    elif isinstance(event, Signed):
-        for person in event.by:
-            _person_of(deal, person)
-    elif isinstance(event, DecisionLogged):
-        log_decision(deal, state, decision=event.decision, by=event.by, topic=event.topic, at=at)
-    elif isinstance(event, WindowRecorded):
-        record_window(
-            deal,
-            state,
-            site=event.site,
-            start=event.start,
-            end=event.end,
-            kind=event.kind,
-            by=event.by,
-            note=event.note,
-            at=at,
-        )
-    elif isinstance(event, RiskUpdated):
-        update_risk(
-            deal,
-            state,
-            risk=event.risk,
-            by=event.by,
-            at=at,
-            description=event.description,
-            likelihood=event.likelihood,
-            impact=event.impact,
-            owner=event.owner,
-            mitigation=event.mitigation,
-            status=event.status,
-        )
-    if event.deal != deal.id:
-        raise RefusedCommand(f"the event is for deal {event.deal!r}, not {deal.id!r}")
-    refuse_after_exit(deal, history, state, [event])

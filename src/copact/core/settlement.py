@@ -50,7 +50,6 @@ __all__ = [
     "refuse_after_exit",
     "settle_exit",
     "settlement_of",
-    "settlement_to_json",
 ]
 
 TRIGGERS = ("missed-milestone", "convenience", "change-of-control", "insolvency")
@@ -250,29 +249,6 @@ def _settle(
         owed_to=buyer if owes_buyer else supplier,
         on_exit=_on_exit(deal),
     )
-
-
-def _amount(m: Money) -> str:
-    return str(m.quantize().amount)
-
-
-def settlement_to_json(s: ExitSettlement) -> dict[str, Any]:
-    """The ``copact exit --format json`` shape of DESIGN §11."""
-    return {
-        "deal": s.deal,
-        "trigger": s.trigger,
-        "by": s.by,
-        "on": s.on.isoformat(),
-        "effective": s.effective.isoformat(),
-        "paid": _amount(s.paid),
-        "earned": _amount(s.earned),
-        "unused": _amount(s.unused),
-        "claimed": _amount(s.claimed),
-        "deduction": _amount(s.deduction),
-        "refund": _amount(s.refund),
-        "owed": {"from": s.owed_from, "to": s.owed_to, "amount": _amount(s.owed)},
-        "on_exit": s.on_exit,
-    }
 
 
 def invoke_exit(

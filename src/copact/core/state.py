@@ -49,7 +49,7 @@ from copact.core.events import (
     WindowRecorded,
     WorkClaimed,
 )
-from copact.core.invoicing import InvoiceStanding, Receivables, invoice_amounts
+from copact.core.invoicing import Receivables
 from copact.core.money import Money
 from copact.core.persistent import KeysWriter, LogWriter, MapWriter
 
@@ -61,8 +61,6 @@ __all__ = [
     "RunningFold",
     "deal_state",
     "exit_takes_effect",
-    "invoice_to_json",
-    "state_to_json",
 ]
 
 Status = Literal["planned", "submitted", "accepted", "rejected", "missed"]
@@ -513,90 +511,3 @@ class RunningFold:
         if on < self._on:
             raise ValueError(f"the fold is already at {self._on}, after {on}")
         return self._fold.state(on)
-
-
-def _amount(m: Money) -> str:
-    return str(m.quantize().amount)
-
-
-def invoice_to_json(standing: InvoiceStanding, *, on: date) -> dict[str, Any]:
-    """One invoice of ``copact state --format json``: its figures and where it stands on ``on``
-    (``amount`` = ``from_advance`` + ``paid`` + ``outstanding``; ``due_in_cash`` = ``amount``
-    − ``from_advance``)."""
-    return {
-        "number": standing.number,
-        "for": list(standing.milestones),
-        "from": standing.from_,
-        "to": standing.to,
-        "amount": _amount(standing.total),
-        "due": standing.due.isoformat(),
-        "overdue": standing.overdue(on),
-        "status": standing.status,
-        "from_advance": _amount(standing.from_advance),
-        "due_in_cash": _amount(standing.cash_due),
-        "paid": _amount(standing.paid),
-        "outstanding": _amount(standing.outstanding),
-    }
-
-
-def state_to_json(state: DealState) -> dict[str, Any]:
-    """The ``copact state --format json`` shape of DESIGN §11."""
-    amounts = invoice_amounts(state.deal) if state.deal.milestones else {}
-
-    def iso(d: date | None) -> str | None:
-        return d.isoformat() if d else None
-
-    return {
-        "deal": state.deal.id,
-        "on": state.on.isoformat(),
-        "milestones": [
-            {
-                "id": m.id,
-                "state": m.state,
-                "accepted_on": iso(m.accepted_on),
-                "deemed": m.deemed,
-                "cure_until": iso(m.cure_until),
-                "review_until": iso(m.review_until),
-                "invoice_amount": str(amounts[m.id].amount) if m.id in amounts else None,
-                "invoiced": m.invoiced,
-            }
-            for m in state.milestones.values()
-        ],
-        "invoices": [invoice_to_json(i, on=state.on) for i in state.book.invoices],
-        "balances": {
-            party: {
-                "paid": str(b.paid.quantize().amount),
-                "received": str(b.received.quantize().amount),
-            }
-            for party, b in state.balances.items()
-        },
-        "risks": [
-            {
-                "id": r.id,
-                "risk": r.description,
-                "likelihood": r.likelihood,
-                "impact": r.impact,
-                "owner": r.owner,
-                "mitigation": r.mitigation,
-                "status": r.status,
-                "updated_on": iso(r.updated_on),
-            }
-            for r in state.risks.values()
-        ],
-        "decisions": [
-            {"on": d.day.isoformat(), "decision": d.decision, "by": d.by, "topic": d.topic}
-            for d in state.decisions
-        ],
-        "windows": [
-            {
-                "site": w.site,
-                "start": w.start.isoformat(),
-                "end": w.end.isoformat(),
-                "kind": w.kind,
-                "by": w.by,
-                "note": w.note,
-                "recorded_on": w.day.isoformat(),
-            }
-            for w in state.windows
-        ],
-    }

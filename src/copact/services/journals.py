@@ -19,11 +19,11 @@ from dataclasses import replace
 from sqlalchemy.exc import IntegrityError
 
 from copact.core.bounds import check_day
-from copact.core.commands import admit
 from copact.core.events import ChangeProposed, Event, canonical_json, dumps_events, parse_events
 from copact.core.state import RunningFold
 from copact.errors import CopactError, RefusedCommand
 from copact.services.amendment import guard_amendment
+from copact.services.operations import admit
 from copact.services.sql import SqlUnitOfWork
 from copact.services.uow import UnitOfWork, no_deal
 from copact.store import journal

@@ -85,6 +85,7 @@ __all__ = [
     "exit_view",
     "money_text",
     "utc",
+    "view_of",
 ]
 
 
@@ -346,7 +347,14 @@ def _supplier_costs(deal: Deal) -> dict[str, Money]:
 
 
 def deal_view(deal: Deal, events: list[Event], *, today: date) -> DealView:
-    state = deal_state(deal, events, on=today)
+    """The deal as every edge shows it at the end of ``today``: one fold of its journal."""
+    return view_of(deal_state(deal, events, on=today), events)
+
+
+def view_of(state: DealState, events: list[Event] | None) -> DealView:
+    """The view of a state already folded; ``events`` is the journal it was folded from (for
+    the recorded exit's settlement; ``None`` shows no exit)."""
+    deal, today = state.deal, state.on
     amounts = milestone_amounts(deal)
     invoiced = invoice_amounts(deal)
     costs = _supplier_costs(deal)
@@ -417,7 +425,7 @@ def deal_view(deal: Deal, events: list[Event], *, today: date) -> DealView:
         invoices=_invoices(state),
         balances=[BalanceRow(p, b.paid, b.received) for p, b in state.balances.items()],
         changes=_changes(deal, state),
-        exit=exit_view(deal, state, events),
+        exit=exit_view(deal, state, events) if events is not None else None,
     )
 
 

@@ -4,13 +4,14 @@ choice and the one clock of the command line (the machine's, in UTC)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 
+from copact.services.uow import system_clock
 from copact.store.engine import is_disk_full, is_read_only
 
 __all__ = ["OutputFormat", "err", "fail", "now", "out", "unwritable"]
@@ -25,7 +26,7 @@ class OutputFormat(StrEnum):
 
 def now() -> datetime:
     """Now, in UTC: the clock every command of the command line runs on."""
-    return datetime.now(UTC)
+    return system_clock()
 
 
 def out() -> Console:

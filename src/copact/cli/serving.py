@@ -3,7 +3,6 @@ who sign in to it, and their API tokens."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +11,7 @@ import typer
 from copact.cli.console import fail, out
 from copact.cli.workspace import WorkspaceOption
 from copact.errors import CopactError
+from copact.services.uow import system_clock
 from copact.services.workspace import default_workspace
 
 if TYPE_CHECKING:
@@ -25,10 +25,6 @@ user_app = typer.Typer(
 )
 
 _EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def serve(
@@ -119,7 +115,7 @@ def _accounts(workspace: Path | None) -> Accounts:
 
     root = workspace or default_workspace()
     try:
-        ws = open_for_serving(root, None, clock=_now, pool_size=1)
+        ws = open_for_serving(root, None, clock=system_clock, pool_size=1)
     except CopactError as exc:
         fail(str(exc))
     return Accounts(ws.engine, AccountSettings(), ws.clock)

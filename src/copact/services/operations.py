@@ -19,8 +19,8 @@ clock when the state is folded. :class:`IssueInvoices` bills the deemed ones.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Self, cast, get_origin
@@ -125,7 +125,7 @@ class Facts:
     ``imported``: the event was read from a journal, so fields older journals lack are taken
     as they are."""
 
-    evidence: Mapping[str, EvidenceRef] = field(default_factory=dict)
+    evidence: tuple[EvidenceRef, ...] = ()  # one per hash the command names, in its order
     deal_text: str | None = None
     imported: bool = False
 
@@ -253,7 +253,7 @@ class Submit(Command):
         return self.evidence
 
     def decide(self, c: Context) -> Sequence[Event]:
-        refs = [c.facts.evidence[sha] for sha in self.evidence]
+        refs = list(c.facts.evidence)
         return core.submit(
             c.deal, c.state, milestone=self.milestone, evidence=refs, by=self.by, at=c.at
         )
@@ -403,7 +403,7 @@ class ClaimWork(Command):
             c.state,
             amount=self.amount,
             for_=self.for_,
-            evidence=[c.facts.evidence[sha] for sha in self.evidence],
+            evidence=list(c.facts.evidence),
             at=c.at,
             by=self.by if c.facts.imported else _who(self.by, "claims the work"),
         )
@@ -670,7 +670,7 @@ def admit(
                 raise UnknownName(f"{person!r} is not a person of {deal.id}")
     else:
         command = _BY_EVENT[type(event)].from_event(event)
-        refs = {r.sha256: r for r in getattr(event, "evidence", ()) if isinstance(r, EvidenceRef)}
+        refs = tuple(r for r in getattr(event, "evidence", ()) if isinstance(r, EvidenceRef))
         facts = Facts(evidence=refs, imported=True)
         command.decide(Context(deal, state, history, event.at, facts))
     refuse_after_exit(deal, history, state, [event])
@@ -702,14 +702,14 @@ def _by(command: Command) -> str | None:
 
 def _evidence(
     uow: UnitOfWork, deal: str, hashes: tuple[str, ...], by: str | None
-) -> dict[str, EvidenceRef]:
+) -> tuple[EvidenceRef, ...]:
     """The files named by their hashes, as the party of ``by`` holds them: its own record of
     each (its name and kind), never another party's confidential one."""
     if not hashes:
-        return {}
+        return ()
     person = uow.deal(deal).person(by) if by else None
     party = person.party if person is not None else None
-    refs = {}
+    refs = []
     for sha in hashes:
         record = uow.evidence_record(deal, sha, party=party)
         if record is None:
@@ -717,8 +717,8 @@ def _evidence(
                 f"no evidence {sha[:12]}… in this workspace for {deal}; add the file first "
                 "(`copact evidence add`)"
             )
-        refs[sha] = EvidenceRef(name=record.name, sha256=record.sha256, kind=record.kind)
-    return refs
+        refs.append(EvidenceRef(name=record.name, sha256=record.sha256, kind=record.kind))
+    return tuple(refs)
 
 
 def _next_number(deal: Deal, state: DealState, taken: int = 0) -> str:

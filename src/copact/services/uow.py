@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from copact.core.deal import Deal
@@ -45,6 +45,13 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The machine's clock, in UTC: the one every edge (command line, web server) runs on;
+    tests give their own."""
+    return datetime.now(UTC)
+
 
 Decide = Callable[[Deal, list[Event], datetime], list[Event]]
 """What a command does given the deal's latest version, its journal and now: the events it

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from copact import __version__
 from copact.errors import CopactError, RefusedCommand
 from copact.services.access_log import AccessLog
+from copact.services.uow import system_clock
 from copact.services.workspace import IdempotencyConflict, Workspace, WorkspaceError
 from copact.web import api, metering, pages
 from copact.web.access import Forbidden, Guard, NotFound
@@ -114,6 +115,22 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class RequestScope:
+    """Each HTTP request is one scope of the workspace: a deal's text is read (and parsed) once
+    per version in it, however many reads the request makes."""
+
+    def __init__(self, app: ASGIApp, workspace: Workspace) -> None:
+        self.app = app
+        self.workspace = workspace
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with self.workspace.request():
+            await self.app(scope, receive, send)
+
+
 def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 
@@ -125,7 +142,7 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The web app on ``settings.workspace`` (opened, and migrated, here unless given)."""
-    now = clock or (lambda: datetime.now(UTC))
+    now = clock or system_clock
     ws = workspace or Workspace.open(settings.workspace, clock=now)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.globals["version"] = __version__
@@ -156,6 +173,7 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
     )
     app.state.ctx = ctx
+    app.add_middleware(RequestScope, workspace=ws)
     app.add_middleware(SecurityHeaders)
     if settings.trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.trusted_hosts))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -16,6 +15,7 @@ from fastapi import FastAPI
 from copact.services import serving
 from copact.services.accounts import AccountError, Accounts
 from copact.services.passwords import new_password
+from copact.services.uow import system_clock
 from copact.services.workspace import Workspace
 from copact.web.app import create_app
 from copact.web.settings import WebSettings
@@ -35,14 +35,10 @@ _ENV = "COPACT_SERVE"
 _THREADS = WebSettings.threads + 8  # the handlers' threads, and the dependencies' lookups
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def open_for_serving(root: Path, database: str | None) -> Workspace:
     """The workspace at ``root`` (created when missing), on ``database`` when given, migrated;
     on PostgreSQL with a pool as large as the server's thread pool."""
-    return serving.open_for_serving(root, database, clock=_now, pool_size=_THREADS)
+    return serving.open_for_serving(root, database, clock=system_clock, pool_size=_THREADS)
 
 
 @dataclass(frozen=True)
@@ -76,7 +72,7 @@ def load_demo(ws: Workspace, examples: Path, settings: WebSettings) -> list[tupl
         deal_id = path.stem
         if deal_id in {d for d, *_ in ws.deals()} and not ws.events(deal_id):
             ws.import_journal(deal_id, path.read_text(encoding="utf-8"), str(path))
-    accounts = Accounts(ws.engine, settings.accounts, _now)
+    accounts = Accounts(ws.engine, settings.accounts, system_clock)
     issued = []
     for user in DEMO_USERS:
         password = new_password()

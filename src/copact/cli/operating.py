@@ -9,13 +9,15 @@ returns the first outcome instead of doing it twice. Without ``--key`` a fresh o
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_origin
 
 import typer
 from rich.table import Table
@@ -51,16 +53,6 @@ Key = Annotated[
 ]
 Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="text or json.")]
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def _amount(text: str, option: str) -> Decimal:
-    try:
-        value = Decimal(text.replace(",", ""))
-    except InvalidOperation:
-        fail(f"{option} must be a decimal amount like 12000.00, got {text!r}")
-    if not value.is_finite():
-        fail(f"{option} must be a finite amount, got {text!r}")
-    return value
 
 
 def _call(
@@ -658,7 +650,77 @@ def deal_show(
         console.print(f"  decided {d.day}: {d.decision} [dim]({', '.join(d.by)})[/]")
 
 
+#: the command of the command line that sends each command of ``copact.services.operations``
+#: (written by hand for its help and examples; a test checks its options cover the fields)
+WRITTEN: dict[type[ops.Command], str] = {
+    ops.Submit: "submit",
+    ops.Accept: "accept",
+    ops.Reject: "reject",
+    ops.IssueInvoices: "invoices",
+    ops.RecordPayment: "pay",
+    ops.ConfirmPayment: "confirm",
+    ops.ClaimWork: "claim",
+    ops.DecideGate: "gate",
+    ops.ProposeChange: "change propose",
+    ops.ApproveChange: "change approve",
+    ops.RejectChange: "change reject",
+    ops.TriggerExit: "exit",
+    ops.LogDecision: "decide",
+    ops.RecordWindow: "window",
+    ops.UpdateRisk: "risk",
+}
+
+
+def cli_name(command: type[ops.Command]) -> str:
+    """``RecordPayment`` → ``record-payment``: the name of a command made from its definition."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", command.__name__).lower()
+
+
+def derived(command: type[ops.Command]) -> Callable[..., None]:
+    """A command of the command line made from a command's definition: ``DEAL`` and the
+    fields of its API path as arguments, every other field an option (a repeatable one for a
+    list), ``--key``, ``--format`` and ``--workspace``; its help is the command's docstring."""
+    P = inspect.Parameter
+    path = command.path()
+    params = [P("deal", P.KEYWORD_ONLY, annotation=DealId)]
+    for name in path:
+        params.append(
+            P(name, P.KEYWORD_ONLY, annotation=Annotated[str, typer.Argument(help=f"The {name}.")])
+        )
+    for name, info in command.model_fields.items():
+        if name in ("deal", "key", *path):
+            continue
+        flag = "--" + name.rstrip("_").replace("_", "-")
+        many = get_origin(info.annotation) is tuple
+        kind: Any = list[str] if many else str
+        option = typer.Option(flag, help=info.description or name.rstrip("_").replace("_", " "))
+        if info.is_required() and not many:
+            params.append(P(name, P.KEYWORD_ONLY, annotation=Annotated[kind, option]))
+        else:
+            optional = Annotated[kind | None, option]
+            params.append(P(name, P.KEYWORD_ONLY, annotation=optional, default=None))
+    params += [
+        P("key", P.KEYWORD_ONLY, annotation=Key, default=None),
+        P("format", P.KEYWORD_ONLY, annotation=Format, default=OutputFormat.text),
+        P("workspace", P.KEYWORD_ONLY, annotation=WorkspaceOption, default=None),
+    ]
+
+    def run(**given: Any) -> None:
+        ws = open_workspace(given.pop("workspace"))
+        format = given.pop("format")
+        fields = {k: v for k, v in given.items() if v is not None}
+        _call(ws, format, command, **fields)
+
+    run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    run.__doc__ = command.__doc__
+    run.__name__ = cli_name(command).replace("-", "_")
+    return run
+
+
 def register(app: typer.Typer) -> None:
+    for made in ops.COMMANDS:
+        if made not in WRITTEN:
+            app.command(cli_name(made))(derived(made))
     for command in (
         submit,
         accept,

@@ -143,11 +143,11 @@ class Context:
 
 
 class Command(BaseModel):
-    """A request to change one deal. Subclasses declare their fields, the web access
-    ``action`` they need, the events they may cause (``causes``), their JSON API route
-    (``api``, ``None`` for a command of the command line only), the fields that route takes
-    from the URL are its ``{names}`` and which field names the acting person (``actor``: on the web,
-    always the signed-in user's person)."""
+    """A request to change one deal. Subclasses declare their fields; the web access
+    ``action`` they need and the ``roles`` that have it; the events they may cause
+    (``causes``); their JSON API route (``api``, ``None`` for a command of the command line
+    only), whose ``{names}`` are the fields it takes from the URL; and the field that names the
+    acting person (``actor``: on the web, always the signed-in user's person)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -155,6 +155,7 @@ class Command(BaseModel):
     key: Annotated[str | None, Field(max_length=300)] = None
 
     action: ClassVar[str]
+    roles: ClassVar[frozenset[str]]  # the web roles that may send it (within their own deal)
     causes: ClassVar[tuple[type[Event], ...]]
     api: ClassVar[str | None] = None  # its JSON API route under /api/v1/deals/{deal}/
     actor: ClassVar[str | None] = "by"
@@ -237,6 +238,7 @@ class Submit(Command):
     """The payee submits a milestone with evidence files already in the workspace."""
 
     action: ClassVar[str] = "milestone.submit"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "account", "engineer"})
     api: ClassVar[str | None] = "milestones/{milestone}/submit"
     causes: ClassVar[tuple[type[Event], ...]] = (Submitted,)
     milestone: Slug
@@ -264,6 +266,7 @@ class Accept(Command):
     same transaction, so two concurrent acceptances give one acceptance and one invoice."""
 
     action: ClassVar[str] = "milestone.review"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "acceptor"})
     api: ClassVar[str | None] = "milestones/{milestone}/accept"
     causes: ClassVar[tuple[type[Event], ...]] = (Accepted, Invoice)
     milestone: Slug
@@ -279,6 +282,7 @@ class Reject(Command):
     """The sign-off person rejects a submitted milestone, with reasons; the cure period starts."""
 
     action: ClassVar[str] = "milestone.review"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "acceptor"})
     api: ClassVar[str | None] = "milestones/{milestone}/reject"
     causes: ClassVar[tuple[type[Event], ...]] = (Rejected,)
     milestone: Slug
@@ -301,6 +305,7 @@ class IssueInvoices(Command):
     nobody has to remember the deemed ones, they follow from the clock."""
 
     action: ClassVar[str] = "invoices.issue"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
     api: ClassVar[str | None] = "invoices"
     causes: ClassVar[tuple[type[Event], ...]] = (Invoice,)
     actor: ClassVar[str | None] = None
@@ -323,6 +328,7 @@ class RecordPayment(Command):
     confirms it."""
 
     action: ClassVar[str] = "payment.record"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
     api: ClassVar[str | None] = "payments"
     causes: ClassVar[tuple[type[Event], ...]] = (Payment,)
     payer: Slug
@@ -363,6 +369,7 @@ class ConfirmPayment(Command):
     """A person of the payee confirms that a payment recorded by the other party arrived."""
 
     action: ClassVar[str] = "payment.confirm"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
     api: ClassVar[str | None] = "payments/{ref:path}/confirm"
     causes: ClassVar[tuple[type[Event], ...]] = (PaymentConfirmed,)
     ref: Ref
@@ -376,6 +383,7 @@ class ClaimWork(Command):
     """A supplier claims the worth of completed but unaccepted work (it counts at exit)."""
 
     action: ClassVar[str] = "work.claim"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "account", "billing"})
     api: ClassVar[str | None] = "claims"
     causes: ClassVar[tuple[type[Event], ...]] = (WorkClaimed,)
     amount: Amount
@@ -417,6 +425,7 @@ class DecideGate(Command):
     decider has recorded the same one."""
 
     action: ClassVar[str] = "gate.decide"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "account"})
     api: ClassVar[str | None] = "gates/{phase}"
     causes: ClassVar[tuple[type[Event], ...]] = (GateDecided,)
     phase: Slug
@@ -443,6 +452,7 @@ class ProposeChange(Command):
     give a deal that loads and checks and keep what was accepted, invoiced or paid."""
 
     action: ClassVar[str] = "change.propose"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "account"})
     api: ClassVar[str | None] = "changes"
     causes: ClassVar[tuple[type[Event], ...]] = (ChangeProposed,)
     needs_text: ClassVar[bool] = True
@@ -471,6 +481,7 @@ class ApproveChange(Command):
     stands (a milestone it drops was accepted since it was proposed, say)."""
 
     action: ClassVar[str] = "change.decide"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "account", "acceptor"})
     api: ClassVar[str | None] = "changes/{change}/approve"
     causes: ClassVar[tuple[type[Event], ...]] = (ChangeApproved,)
     needs_text: ClassVar[bool] = True
@@ -489,6 +500,7 @@ class RejectChange(Command):
     """Turn down a pending change order (or withdraw your own proposal)."""
 
     action: ClassVar[str] = "change.decide"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "account", "acceptor"})
     api: ClassVar[str | None] = "changes/{change}/reject"
     causes: ClassVar[tuple[type[Event], ...]] = (ChangeRejected,)
     change: Slug
@@ -502,6 +514,7 @@ class TriggerExit(Command):
     """Invoke an exit; refused unless the trigger is open today for the person's party."""
 
     action: ClassVar[str] = "exit.invoke"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner"})
     api: ClassVar[str | None] = "exit"
     causes: ClassVar[tuple[type[Event], ...]] = (ExitInvoked,)
     trigger: Literal["missed-milestone", "convenience", "change-of-control", "insolvency"]
@@ -516,6 +529,7 @@ class LogDecision(Command):
     each person records their own)."""
 
     action: ClassVar[str] = "decision.log"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "account"})
     api: ClassVar[str | None] = "decisions"
     causes: ClassVar[tuple[type[Event], ...]] = (DecisionLogged,)
     decision: Annotated[str, Field(min_length=3, max_length=2000)]
@@ -533,6 +547,7 @@ class RecordWindow(Command):
     or an exclusion (``excluded``). ``start`` and ``end`` are ISO 8601 with their offset."""
 
     action: ClassVar[str] = "window.record"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations"})
     causes: ClassVar[tuple[type[Event], ...]] = (WindowRecorded,)
     site: Slug
     start: Instant
@@ -572,6 +587,7 @@ class UpdateRisk(Command):
     """Add a risk to the register (description, likelihood, impact) or change its fields."""
 
     action: ClassVar[str] = "risk.update"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "account"})
     api: ClassVar[str | None] = "risks"
     causes: ClassVar[tuple[type[Event], ...]] = (RiskUpdated,)
     risk: Slug

@@ -20,6 +20,7 @@ from typing import Literal
 from copact.core.deal import Deal
 from copact.core.events import Submitted
 from copact.errors import CopactError
+from copact.services import operations as ops
 from copact.services.access_log import AccessEntry, AccessLog, to_csv
 from copact.services.evidence_files import EvidenceRecord
 from copact.services.workspace import Workspace, WorkspaceError
@@ -34,43 +35,28 @@ __all__ = [
     "NotFound",
 ]
 
-Action = Literal[
-    "deal.read",
-    "evidence.upload",
-    "milestone.submit",
-    "milestone.review",
-    "payment.record",
-    "payment.confirm",
-    "work.claim",
-    "gate.decide",
-    "change.propose",
-    "change.decide",
-    "exit.invoke",
-    "invoices.issue",
-    "decision.log",
-    "risk.update",
-    "access-log.read",
-]
-
 _ALL = frozenset(ROLES)
+
+
+def _permissions() -> dict[str, frozenset[str]]:
+    """The reads, and each command's action with the roles its definition names (commands
+    that share an action must agree on its roles)."""
+    table = {
+        "deal.read": _ALL,
+        "evidence.upload": frozenset({"owner", "acceptor", "operations", "account", "engineer"}),
+        "access-log.read": frozenset({"owner", "auditor"}),
+    }
+    for command in ops.COMMANDS:
+        if command.api is None:
+            continue
+        known = table.setdefault(command.action, command.roles)
+        if known != command.roles:
+            raise AssertionError(f"{command.__name__} gives {command.action} other roles")
+    return table
+
+
 #: action → the roles that may take it (within a deal of their party)
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "deal.read": _ALL,
-    "evidence.upload": frozenset({"owner", "acceptor", "operations", "account", "engineer"}),
-    "milestone.submit": frozenset({"owner", "account", "engineer"}),
-    "milestone.review": frozenset({"owner", "acceptor"}),
-    "payment.record": frozenset({"owner", "finance", "billing"}),
-    "payment.confirm": frozenset({"owner", "finance", "billing"}),
-    "work.claim": frozenset({"owner", "account", "billing"}),
-    "gate.decide": frozenset({"owner", "operations", "account"}),
-    "change.propose": frozenset({"owner", "operations", "account"}),
-    "change.decide": frozenset({"owner", "operations", "account", "acceptor"}),
-    "exit.invoke": frozenset({"owner"}),
-    "invoices.issue": frozenset({"owner", "finance", "billing"}),
-    "decision.log": frozenset({"owner", "operations", "account"}),
-    "risk.update": frozenset({"owner", "operations", "account"}),
-    "access-log.read": frozenset({"owner", "auditor"}),
-}
+PERMISSIONS: dict[str, frozenset[str]] = _permissions()
 ACTIONS = tuple(PERMISSIONS)
 
 

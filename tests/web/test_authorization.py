@@ -99,6 +99,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
         "deal", "risk.update", json={"risk": "battery-lead-time", "status": "mitigated"}
     ),
     ("POST", "/api/v1/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
+    ("POST", "/api/v1/deals/{deal}/sign"): Rule("deal", "deal.sign", json={}),
     # the pages
     ("GET", "/deals/{deal}"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/milestones/{milestone}"): Rule("deal", "deal.read"),
@@ -133,6 +134,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/deals/{deal}/exit"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/meter"): Rule("deal", "deal.read"),
+    ("POST", "/deals/{deal}/sign"): Rule("deal", "deal.sign"),
     ("POST", "/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
     ("GET", "/deals/{deal}/access-log"): Rule("deal", "access-log.read"),
     ("GET", "/deals/{deal}/access-log.csv"): Rule("deal", "access-log.read"),

@@ -29,6 +29,7 @@ from copact.core.events import (
     PaymentConfirmed,
     Rejected,
     RiskUpdated,
+    Signed,
     Submitted,
     WindowRecorded,
     WorkClaimed,
@@ -47,6 +48,7 @@ __all__ = [
     "pay",
     "record_window",
     "reject",
+    "sign",
     "submit",
     "update_risk",
 ]
@@ -67,6 +69,18 @@ def _person_of(deal: Deal, person: str) -> str:
     if found is None:
         raise RefusedCommand(f"{person!r} is not a person of {deal.id}")
     return found.party
+
+
+def sign(deal: Deal, state: DealState, *, by: str | list[str], at: At) -> list[Signed]:
+    """A person signs the deal for their party, once per party (a list of several people is
+    taken only from journals written before each person signed on their own)."""
+    people = [by] if isinstance(by, str) else list(by)
+    signed = {_person_of(deal, p) for p in state.signed_by}
+    for person in people:
+        party = _person_of(deal, person)
+        if party in signed:
+            raise RefusedCommand(f"{party} has already signed {deal.id}")
+    return [Signed(at=at, deal=deal.id, by=people)]
 
 
 def submit(

@@ -231,6 +231,22 @@ class Command(BaseModel):
         raise NotImplementedError
 
 
+# -- the deal --
+
+
+class Sign(Command):
+    """A person signs the deal, as it stands today, for their party; each party signs once."""
+
+    action: ClassVar[str] = "deal.sign"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner"})
+    api: ClassVar[str | None] = "sign"
+    causes: ClassVar[tuple[type[Event], ...]] = (Signed,)
+    by: Annotated[Slug, Field(description="The person signing, for their own party.")]
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return core.sign(c.deal, c.state, by=self.by, at=c.at)
+
+
 # -- milestones --
 
 
@@ -605,6 +621,7 @@ class UpdateRisk(Command):
 
 
 COMMANDS: tuple[type[Command], ...] = (
+    Sign,
     Submit,
     Accept,
     Reject,
@@ -650,6 +667,7 @@ def execute(command: Command, *, uow: UnitOfWork, clock: Clock) -> Outcome:
 
 
 _BY_EVENT: dict[type[Event], type[Command]] = {
+    Signed: Sign,
     Submitted: Submit,
     Accepted: Accept,
     Rejected: Reject,
@@ -680,10 +698,6 @@ def admit(
         state = deal_state(deal, history, on=event.day)
     if isinstance(event, Invoice):
         _admit_invoice(deal, state, event)
-    elif isinstance(event, Signed):
-        for person in event.by:
-            if deal.person(person) is None:
-                raise UnknownName(f"{person!r} is not a person of {deal.id}")
     else:
         command = _BY_EVENT[type(event)].from_event(event)
         refs = tuple(r for r in getattr(event, "evidence", ()) if isinstance(r, EvidenceRef))

@@ -48,8 +48,26 @@ _FLOOR_UNITS = 1_000_000
 _PER_YEAR = {"once": 1, "month": 12, "quarter": 4, "year": 1}
 
 
+_KEPT = 16
+_CEILINGS: dict[int, tuple[Deal, Money]] = {}
+"""The ceilings of the deals asked about last, by the deal object's identity: an import checks
+the amount of every payment and claim against the same deal. A deal is frozen, and each entry
+holds its deal, so an id cannot be reused while its entry is kept."""
+
+
 def ceiling(deal: Deal) -> Money:
     """The largest amount one entry of ``deal`` may carry (see the module's worked example)."""
+    kept = _CEILINGS.get(id(deal))
+    if kept is not None and kept[0] is deal:
+        return kept[1]
+    limit = _ceiling(deal)
+    if len(_CEILINGS) >= _KEPT:
+        _CEILINGS.clear()
+    _CEILINGS[id(deal)] = (deal, limit)
+    return limit
+
+
+def _ceiling(deal: Deal) -> Money:
     total = Decimal(0)
     total += deal.value or 0
     if deal.prepaid is not None:

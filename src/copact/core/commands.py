@@ -65,10 +65,10 @@ def _milestone(deal: Deal, milestone_id: str) -> Milestone:
 
 
 def _person_of(deal: Deal, person: str) -> str:
-    found = deal.person(person)
-    if found is None:
-        raise RefusedCommand(f"{person!r} is not a person of {deal.id}")
-    return found.party
+    for found in deal.people:  # Deal.person, without its generator: a guard asks it per event
+        if found.id == person:
+            return found.party
+    raise RefusedCommand(f"{person!r} is not a person of {deal.id}")
 
 
 def sign(deal: Deal, state: DealState, *, by: str | list[str], at: At) -> list[Signed]:

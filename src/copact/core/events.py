@@ -93,7 +93,8 @@ class _Base(BaseModel):
 
     @property
     def day(self) -> date:
-        return day_of(self.at)
+        at = self.at  # day_of, inlined: the fold and an import ask every event its day
+        return at.date() if isinstance(at, datetime) else at
 
 
 class EvidenceRef(BaseModel):
@@ -305,14 +306,23 @@ KINDS = [
 ]
 
 
+_KINDS = frozenset(KINDS)
+_validate = _EVENT.validator.validate_python  # without TypeAdapter's wrapper, per line
+
+
 def dump_event(event: Event) -> dict[str, Any]:
     """The event as JSON-ready values: amounts as decimal strings, dates ISO, no empty keys."""
     return event.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+"""What ``json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` makes,
+made once: ``json.dumps`` builds a new encoder on every call, and an import calls it per event."""
+
+
 def canonical_json(event: Event) -> str:
     """Sorted keys, no spaces, UTF-8 as is: the text whose SHA-256 the journal chains."""
-    return json.dumps(dump_event(event), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(dump_event(event))
 
 
 def dumps_events(events: Iterable[Event]) -> str:
@@ -352,6 +362,23 @@ def _too_deep(raw: str) -> int | None:
     return None
 
 
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def _json_object(raw: str) -> Any:
+    """``json.loads(raw, parse_float=Decimal)`` with one decoder for every line (``json.loads``
+    builds a new one per call when given ``parse_float``), refusing a BOM as it does. A line
+    that is one JSON value and nothing else skips the decoder's two whitespace matches; any
+    other goes through ``decode``, which says what ``json.loads`` says of it."""
+    if raw.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", raw, 0)
+    try:
+        data, end = _DECODER.raw_decode(raw)
+    except json.JSONDecodeError:
+        end = -1
+    return data if end == len(raw) else _DECODER.decode(raw)
+
+
 def _problem(line: int, message: str, hint: str, code: str = "J002") -> Diagnostic:
     return Diagnostic(code, Severity.ERROR, message, hint, line=line, column=1)
 
@@ -378,7 +405,7 @@ def parse_events(text: str, path: str = "<events>") -> tuple[list[Event], list[D
             )
             continue
         try:
-            data = json.loads(raw, parse_float=Decimal)
+            data = _json_object(raw)
         except (json.JSONDecodeError, RecursionError) as exc:
             problems.append(
                 _problem(number, f"not JSON: {exc}", "one JSON object a line", "J001").at(
@@ -389,7 +416,7 @@ def parse_events(text: str, path: str = "<events>") -> tuple[list[Event], list[D
         if not isinstance(data, dict):
             problems.append(_problem(number, "an event is a JSON object", "{...}", "J001"))
             continue
-        if data.get("type") not in KINDS:
+        if data.get("type") not in _KINDS:
             problems.append(
                 _problem(
                     number,
@@ -399,7 +426,7 @@ def parse_events(text: str, path: str = "<events>") -> tuple[list[Event], list[D
             )
             continue
         try:
-            events.append(_EVENT.validate_python(data))
+            events.append(_validate(data))
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"][1:]) or "event"

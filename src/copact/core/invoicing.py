@@ -57,7 +57,7 @@ Those are the planned figures (the schedule, the cash flows). What the journal s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -281,6 +281,24 @@ class InvoiceStanding:
                 f"paid do not fit its total of {self.total}"
             )
 
+    def _but(
+        self, *, from_advance: Money | None = None, paid: Money | None = None
+    ) -> InvoiceStanding:
+        """This invoice with more settled: :func:`dataclasses.replace` without its cost per
+        field (the fold settles an invoice on every payment for it); the constructor still
+        checks the parts."""
+        return InvoiceStanding(
+            self.number,
+            self.milestones,
+            self.from_,
+            self.to,
+            self.issued,
+            self.due,
+            self.total,
+            self.from_advance if from_advance is None else from_advance,
+            self.paid if paid is None else paid,
+        )
+
     @property
     def outstanding(self) -> Money:
         return self.total - self.from_advance - self.paid
@@ -402,7 +420,7 @@ class Receivables:
             take = min(book.advance_left, invoice.outstanding)
             if take.is_zero:
                 break
-            book = book._set(replace(invoice, from_advance=invoice.from_advance + take))._but(
+            book = book._set(invoice._but(from_advance=invoice.from_advance + take))._but(
                 advance_drawn=book.advance_drawn + take
             )
         return book
@@ -430,7 +448,7 @@ class Receivables:
         credit = book.on_account.get(pair, zero)
         take = min(credit, standing.outstanding)
         if take > zero:
-            book = book._set(replace(standing, paid=standing.paid + take))._but(
+            book = book._set(standing._but(paid=standing.paid + take))._but(
                 on_account={**book.on_account, pair: credit - take}
             )
         return book
@@ -445,7 +463,7 @@ class Receivables:
         named = book.find(payment.for_) if payment.for_ else None
         if named is not None and (named.to, named.from_) == pair:
             take = min(amount, named.outstanding)
-            book = book._set(replace(named, paid=named.paid + take))
+            book = book._set(named._but(paid=named.paid + take))
             amount -= take
         return book._unallocated(pair, amount)
 
@@ -470,7 +488,7 @@ class Receivables:
                 if amount.amount <= 0:
                     break
                 take = min(amount, invoice.outstanding)
-                book = book._set(replace(invoice, paid=invoice.paid + take))
+                book = book._set(invoice._but(paid=invoice.paid + take))
                 amount -= take
         if amount.amount > 0:
             credit = book.on_account.get(pair)

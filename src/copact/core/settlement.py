@@ -276,7 +276,12 @@ def ended_reason(deal: Deal, journal: Iterable[Event], state: DealState) -> str 
         return None
     settlement = settlement_of(deal, journal)
     assert settlement is not None
+    return _ended(deal, state, settlement)
+
+
+def _ended(deal: Deal, state: DealState, settlement: ExitSettlement) -> str:
     exit_ = state.exit
+    assert exit_ is not None
     return (
         f"the deal ended on {state.exit_effective}: {exit_.by} invoked {_a(exit_.trigger)} exit "
         f"on {exit_.day}; only its settlement moves money now ({settlement.owed_from} owes "
@@ -293,12 +298,12 @@ def refuse_after_exit(
     owed, and their confirmations. Anything else is refused, saying why."""
     if not state.ended:  # a running deal: nothing to refuse, and no copy of a long journal
         return
-    history = list(journal)
-    ended = ended_reason(deal, history, state)
-    if ended is None:
+    if state.exit is None:
         return
-    settlement = settlement_of(deal, history)
+    history = list(journal)
+    settlement = settlement_of(deal, history)  # once: it folds the journal to the exit's day
     assert settlement is not None
+    ended = _ended(deal, state, settlement)
     owed = settlement.owed
     settled = Money.zero(deal.currency)
     for e in history:

@@ -12,9 +12,10 @@ version, in the same transaction as the approval::
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from copact.core.changes import protected_changes
+from copact.core.changes import ChangeState, protected_changes
 from copact.core.diagnostic import Diagnostic, Severity
 from copact.core.events import ChangeApproved, Event
 from copact.core.state import DealState, deal_state
@@ -24,7 +25,7 @@ from copact.errors import RefusedCommand
 from copact.rules.runner import check_deal
 from copact.services.deal_cache import parsed_deal
 
-__all__ = ["amended_texts", "guard_amendment", "patch_problem"]
+__all__ = ["amended_texts", "guard_amendment", "patch_problem", "texts_of_approvals"]
 
 
 def guard_amendment(text: str, change: str, patch: dict[str, Any], state: DealState) -> None:
@@ -86,15 +87,29 @@ def amended_texts(text: str, deal_id: str, before: list[Event], caused: list[Eve
     each change order with a patch that ``caused`` completes (its last approval). ``text`` is
     the deal's latest version. A patch that no longer applies is refused
     (:class:`RefusedCommand`) and nothing of the command is kept."""
-    approved = [e for e in caused if isinstance(e, ChangeApproved)]
-    if not approved:
+    if not any(isinstance(e, ChangeApproved) for e in caused):
         return []
     deal = parsed_deal(text, deal_id)
     last = max(e.day for e in caused)
     was = deal_state(deal, before, on=last).changes
     now = deal_state(deal, [*before, *caused], on=last).changes
+    return texts_of_approvals(text, deal_id, caused, was=was, now=now)
+
+
+def texts_of_approvals(
+    text: str,
+    deal_id: str,
+    caused: Iterable[Event],
+    *,
+    was: Mapping[str, ChangeState],
+    now: Mapping[str, ChangeState],
+) -> list[str]:
+    """:func:`amended_texts` given the change orders as they stood before ``caused``
+    (``was``) and after (``now``): what a caller that keeps a running fold (an import) has
+    without folding the journal twice more."""
     texts = []
-    for change_id in dict.fromkeys(e.change for e in approved):
+    approved = [e.change for e in caused if isinstance(e, ChangeApproved)]
+    for change_id in dict.fromkeys(approved):
         change = now.get(change_id)
         if change is None or change.status != "approved":
             continue

@@ -13,16 +13,27 @@ journal still extends it::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from datetime import date, datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from copact.core.bounds import check_day
-from copact.core.events import ChangeProposed, Event, canonical_json, dumps_events, parse_events
+from copact.core.changes import ChangeState
+from copact.core.events import (
+    ChangeApproved,
+    ChangeProposed,
+    Event,
+    canonical_json,
+    dumps_events,
+    parse_events,
+)
 from copact.core.state import RunningFold
 from copact.errors import CopactError, RefusedCommand
-from copact.services.amendment import guard_amendment
+from copact.services.amendment import guard_amendment, texts_of_approvals
+from copact.services.deal_cache import parsed_deal
 from copact.services.operations import admit
 from copact.services.sql import SqlUnitOfWork
 from copact.services.uow import UnitOfWork, no_deal
@@ -64,13 +75,19 @@ def _common_prefix(held: list[Event], incoming: list[Event]) -> int:
 def import_journal(uow: SqlUnitOfWork, deal_id: str, text: str, path: str) -> int:
     """Append a JSON Lines file through the guards, all or nothing; returns how many events
     were appended. Events the journal already holds as its first lines are skipped, so a
-    re-import after a crash or a retry completes exactly instead of doubling up."""
+    re-import after a crash or a retry completes exactly instead of doubling up.
+
+    One pass, linear in the file: each event is checked on the state of its day from a
+    running fold, the whole file is appended in one statement, and the change orders it
+    approves amend the deal from the fold's change orders before and after it (nothing is
+    folded again)."""
     uow.deal(deal_id)
     parsed, problems = parse_events(text, path)
     if problems:
         raise ImportRefused(problems[0].line, f"{problems[0].code} {problems[0].message}")
     lines = [n for n, raw in enumerate(text.split("\n"), start=1) if raw.strip()]
     now = uow.clock()  # read once: the day bound of every line and the versions' time
+    today = now.date()
     with uow.engine.begin() as conn:
         if not journal.lock_deal(conn, deal_id):  # the guards run on the head appended to
             raise no_deal(deal_id, uow.where)
@@ -78,33 +95,64 @@ def import_journal(uow: SqlUnitOfWork, deal_id: str, text: str, path: str) -> in
         history = journal.read_events(conn, deal_id)
         base = len(history)
         held = _common_prefix(history, parsed)
+        new = parsed[held:]
         running = RunningFold(deal, history)
-        for line, event in zip(lines[held:], parsed[held:], strict=True):
-            if history and event.day < history[-1].day:
+        last = history[-1].day if history else None
+        was = running.state_on(last or date.min).changes  # the change orders before the file
+        current: str | None = None  # the deal's text, read for the first patch
+        for line, event in zip(lines[held:], new, strict=True):
+            day = event.day
+            if last is not None and day < last:
                 raise ImportRefused(line, "events must come in date order")
+            state = running.state_on(day)
             try:
-                check_day(deal, event.day, today=now.date())
-                admit(deal, history, event, state=running.state_on(event.day))
+                check_day(deal, day, today=today)
+                admit(deal, history, event, state=state)
             except RefusedCommand as exc:
                 raise ImportRefused(line, str(exc)) from None
             if isinstance(event, ChangeProposed) and event.patch:
-                current = journal.deal_text(conn, deal_id)
-                assert current is not None
+                if current is None:  # no version is added before the end of the import
+                    current = journal.deal_text(conn, deal_id)
+                    assert current is not None
                 try:  # the same guard as the command: it loads, checks, takes nothing back
-                    guard_amendment(current, event.change, event.patch, running.state_on(event.day))
+                    guard_amendment(current, event.change, event.patch, state)
                 except RefusedCommand as exc:
                     raise ImportRefused(line, str(exc)) from None
             history.append(event)
             running.push(event)
+            last = day
         try:
-            journal.append(conn, deal_id, parsed[held:], expected=base)
-            uow.amend_in(conn, deal_id, history[:base], parsed[held:], now)
+            journal.append(conn, deal_id, new, expected=base)
+            if last is not None and any(isinstance(e, ChangeApproved) for e in new):
+                after = running.state_on(last).changes
+                _amend(uow, conn, deal_id, new, now, was=was, after=after)
         except IntegrityError:
             raise ImportRefused(
                 lines[held] if held < len(lines) else 1,
                 "another writer appended at the same time; retry",
             ) from None
     return len(parsed) - held
+
+
+def _amend(
+    uow: SqlUnitOfWork,
+    conn: Connection,
+    deal_id: str,
+    new: list[Event],
+    now: datetime,
+    *,
+    was: Mapping[str, ChangeState],
+    after: Mapping[str, ChangeState],
+) -> None:
+    """Store the next deal version for each change order ``new`` completed, as
+    ``SqlUnitOfWork.amend_in`` does, from the running fold's change orders before the import
+    (``was``) and after it."""
+    text = journal.deal_text(conn, deal_id)
+    if text is None:
+        raise no_deal(deal_id, uow.where)
+    title = parsed_deal(text, deal_id).title
+    for amended in texts_of_approvals(text, deal_id, new, was=was, now=after):
+        journal.add_deal(conn, deal_id=deal_id, title=title, text=amended, now=now)
 
 
 def export_journal(uow: UnitOfWork, deal_id: str) -> str:

@@ -210,36 +210,40 @@ def append(
     """Append events after the current head; returns their sequence numbers. ``expected`` is
     the sequence number of the last event the caller's guard saw: when the head is elsewhere
     nothing is written (:class:`StaleHead`). A second 'once' event still fails on the unique
-    constraints, inside the caller's transaction."""
+    constraints, inside the caller's transaction.
+
+    The head is read once and the whole chain hashed in one pass; an import's events then go
+    in as one ``executemany`` (on SQLite straight to the driver: SQLAlchemy's processing of
+    each row's parameters costs as much as SQLite's insert of it)."""
     seq, prev = head(conn, deal_id)
     if expected is not None and seq != expected:
         raise StaleHead(f"{deal_id}: the guard saw event {expected}, the journal is at {seq}")
-    rows, seqs = [], []
+    first = seq + 1
+    rows: list[tuple[str, int, str, str, str, str, str | None]] = []
+    sha256 = hashlib.sha256
     for event in new:
         seq += 1
         body = canonical_json(event)
-        digest = chain_hash(prev, body)
-        rows.append(
-            {
-                "deal": deal_id,
-                "seq": seq,
-                "type": event.type,
-                "body": body,
-                "prev_hash": prev,
-                "hash": digest,
-                "once": once_key(event),
-            }
-        )
-        seqs.append(seq)
+        digest = sha256((prev + body).encode("utf-8")).hexdigest()  # chain_hash, inlined
+        rows.append((deal_id, seq, event.type, body, prev, digest, once_key(event)))
         prev = digest
-    if len(rows) > _ONE_STATEMENT:
-        conn.execute(insert(events), rows)  # an import: executemany, batched by the driver
+    if len(rows) > _ONE_STATEMENT and conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(_INSERT_EVENTS, rows)  # one transaction, one prepared statement
+    elif len(rows) > _ONE_STATEMENT:
+        conn.execute(insert(events), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
     elif rows:
         # a command's few events as one INSERT: on PostgreSQL executemany runs in psycopg's
         # pipeline mode, which prints "pipeline aborted" noise whenever the unique keys refuse
         # the loser of a race, though nothing is wrong
-        conn.execute(insert(events).values(rows))
-    return seqs
+        conn.execute(insert(events).values([dict(zip(_COLUMNS, row, strict=True)) for row in rows]))
+    return list(range(first, seq + 1))
+
+
+_COLUMNS = ("deal", "seq", "type", "body", "prev_hash", "hash", "once")
+_INSERT_EVENTS = "INSERT INTO {} ({}) VALUES ({})".format(
+    events.name, ", ".join(_COLUMNS), ", ".join(["?"] * len(_COLUMNS))
+)
+"""The events' INSERT in SQLite's parameter style (``qmark``), for the driver's executemany."""
 
 
 def read_events(

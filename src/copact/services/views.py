@@ -502,8 +502,7 @@ def describe(event: Event) -> str:
         return f"payment {event.ref} confirmed by {event.by}: it counts from now on"
     if isinstance(event, Submitted):
         return (
-            f"{event.milestone} submitted for review by {event.by} with "
-            f"{len(event.evidence)} evidence files"
+            f"{event.milestone} submitted by {event.by} with {len(event.evidence)} evidence files"
         )
     if isinstance(event, Accepted):
         return f"{event.milestone} accepted by {event.by}"
@@ -522,7 +521,7 @@ def describe(event: Event) -> str:
         return f"{event.trigger} exit invoked by {event.by}"
     if isinstance(event, DecisionLogged):
         topic = f" on {event.topic}" if event.topic else ""
-        return f"decision{topic} logged by {', '.join(event.by)}: {event.decision}"
+        return f"decision{topic} by {', '.join(event.by)}: {event.decision}"
     if isinstance(event, WindowRecorded):
         start, end = (t.isoformat(timespec="minutes") for t in (event.start, event.end))
         return f"{event.kind} window of {event.site}, {start} to {end}, approved by {event.by}"

@@ -1,113 +1,30 @@
-"""The JSON API's request and response bodies (they make its OpenAPI document). Amounts are
-decimal strings, never floats; dates are ISO."""
+"""The JSON API's response bodies (they make its OpenAPI document; the request bodies are
+the commands' own, ``copact.services.operations.Command.body``). Amounts are decimal strings,
+never floats; dates are ISO."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "ERRORS",
     "AccessEntryOut",
-    "AmountText",
-    "ChangeIn",
     "ChangeOut",
-    "ClaimIn",
     "DealOut",
-    "DecisionIn",
     "ErrorOut",
     "EvidenceOut",
     "EvidenceProblemOut",
-    "ExitIn",
     "ExitPreviewOut",
-    "GateIn",
     "InvoiceOut",
     "MeOut",
     "MilestoneOut",
     "OutcomeOut",
-    "PaymentIn",
-    "RejectIn",
-    "RiskIn",
-    "SubmitIn",
     "VerificationOut",
     "VersionOut",
 ]
-
-AmountText = Annotated[
-    str,
-    Field(
-        pattern=r"^-?[0-9]{1,12}(\.[0-9]{1,6})?$",
-        description="A decimal amount as a string",
-        examples=["12000.00"],
-    ),
-]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-Line = Annotated[str, Field(min_length=1, max_length=2000)]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SubmitIn(_In):
-    evidence: Annotated[list[Sha256], Field(max_length=50)] = []
-
-
-class RejectIn(_In):
-    reasons: Annotated[list[Line], Field(min_length=1, max_length=20)]
-
-
-class PaymentIn(_In):
-    payer: Slug
-    payee: Slug
-    amount: AmountText
-    ref: Annotated[str, Field(min_length=1, max_length=100)]
-    for_: Annotated[str | None, Field(alias="for", max_length=100)] = None
-
-    def decimal(self) -> Decimal:
-        return Decimal(self.amount)
-
-
-class ClaimIn(_In):
-    amount: AmountText
-    for_: Annotated[str, Field(alias="for", min_length=1, max_length=500)]
-    evidence: Annotated[list[Sha256], Field(max_length=50)] = []
-
-
-class GateIn(_In):
-    """Your own decision on the gate: nobody records another person's."""
-
-    decision: Literal["proceed", "adjust", "pause"]
-    change: Slug | None = Field(default=None, description="With adjust: the change order it awaits")
-
-
-class ChangeIn(_In):
-    change: Slug
-    amount: AmountText | None = None
-    patch: dict[str, Any] | None = None
-
-
-class ExitIn(_In):
-    trigger: Literal["missed-milestone", "convenience", "change-of-control", "insolvency"]
-
-
-class DecisionIn(_In):
-    decision: Annotated[str, Field(min_length=3, max_length=2000)]
-    topic: Annotated[str | None, Field(max_length=200)] = None
-
-
-class RiskIn(_In):
-    risk: Slug
-    description: Annotated[str | None, Field(min_length=3, max_length=2000)] = None
-    likelihood: Literal["low", "medium", "high"] | None = None
-    impact: Literal["low", "medium", "high"] | None = None
-    owner: Slug | None = None
-    mitigation: Annotated[str | None, Field(max_length=2000)] = None
-    status: Literal["open", "mitigated", "realised", "closed"] | None = None
 
 
 class OutcomeOut(BaseModel):

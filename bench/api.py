@@ -16,6 +16,11 @@ load; without it, 32 clients go as fast as answers come (closed loop), which mea
 the server does, and a latency that is necessarily 32 / throughput (Little's law).
 
     .venv/bin/python bench/api.py [--deals 200] [--clients 32] [--workers 2] [--rate 300]
+
+``--before REV`` (say ``--before 4bc1865``) measures the same load on that commit too, in the
+same run: its tree is checked out as a git worktree in a temp folder and its own
+``bench/api.py`` runs with its ``src`` first on the path, alternating with this tree's
+``--rounds`` times; the figures of each round are printed, then the medians side by side.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import argparse
 import asyncio
 import io
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -32,7 +38,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from statistics import quantiles
+from statistics import median, quantiles
 
 import httpx
 import sqlalchemy as sa
@@ -220,8 +226,68 @@ def main() -> None:
         default=None,
         help="offered requests/s (open loop); default: as fast as the clients go",
     )
+    parser.add_argument("--before", metavar="REV", help="also measure this commit, alternating")
+    parser.add_argument("--rounds", type=int, default=3, help="with --before: rounds of each")
     args = parser.parse_args()
+    if args.before:
+        compare(args)
+        return
+    measure(args)
 
+
+def compare(args: argparse.Namespace) -> None:
+    """This tree against ``args.before``, alternating, each a whole ``bench/api.py`` run."""
+    passed = ["--deals", str(args.deals), "--clients", str(args.clients)]
+    passed += ["--workers", str(args.workers), "--port", str(args.port)]
+    if args.rate:
+        passed += ["--rate", str(args.rate)]
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "before"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), args.before],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        try:
+            runs: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
+            for n in range(args.rounds):
+                for name, where in (("before", tree), ("after", ROOT)):
+                    env = {**os.environ, "PYTHONPATH": str(where / "src")}
+                    done = subprocess.run(
+                        [sys.executable, str(where / "bench" / "api.py"), *passed],
+                        env=env,
+                        capture_output=True,
+                        text=True,
+                        check=False,
+                    )
+                    if done.returncode != 0:
+                        raise SystemExit(f"{name} failed:\n{done.stdout}{done.stderr}")
+                    rate = float(_figure(done.stdout, r"throughput ([\d,]+) requests/s"))
+                    p99 = float(_figure(done.stdout, r"p99 ([\d.]+) ms"))
+                    runs[name].append((rate, p99))
+                    print(f"round {n + 1} {name:6}  {rate:,.0f} requests/s  p99 {p99:,.1f} ms")
+        finally:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False
+            )
+    before = [r for r, _ in runs["before"]], [p for _, p in runs["before"]]
+    after = [r for r, _ in runs["after"]], [p for _, p in runs["after"]]
+    print(
+        f"median of {args.rounds}: before ({args.before}) {median(before[0]):,.0f} requests/s, "
+        f"p99 {median(before[1]):,.1f} ms; after {median(after[0]):,.0f} requests/s, "
+        f"p99 {median(after[1]):,.1f} ms; ratio {median(after[0]) / median(before[0]):.2f}"
+    )
+
+
+def _figure(text: str, pattern: str) -> str:
+    found = re.search(pattern, text)
+    if found is None:
+        raise SystemExit(f"no {pattern!r} in:\n{text}")
+    return found.group(1).replace(",", "")
+
+
+def measure(args: argparse.Namespace) -> None:
     engine = sa.create_engine(PG)
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     with engine.begin() as conn:

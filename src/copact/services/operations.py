@@ -18,9 +18,10 @@ clock when the state is folded. :class:`IssueInvoices` bills the deemed ones.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Self, cast, get_origin
@@ -216,7 +217,7 @@ class Command(BaseModel):
     def fields_of(cls, event: Event) -> dict[str, Any]:
         """The command's fields in ``event``: those of the same name, unless a command says
         otherwise."""
-        return {n: getattr(event, n) for n in cls.model_fields if hasattr(event, n)}
+        return {n: getattr(event, n) for n in _shared(cls, type(event))}
 
     def evidence_hashes(self) -> tuple[str, ...]:
         return ()
@@ -290,7 +291,11 @@ class Accept(Command):
 
     def decide(self, c: Context) -> Sequence[Event]:
         accepted = core.accept(c.deal, c.state, milestone=self.milestone, by=self.by, at=c.at)
-        after = deal_state(c.deal, [*c.history, *accepted], on=_day(c.at))
+        # the state with the acceptance applied as the fold applies it (the guard has made
+        # sure the milestone was submitted), without folding the journal again
+        ms = c.state.milestones[self.milestone]
+        now = replace(ms, state="accepted", accepted_on=_day(c.at), deemed=False)
+        after = replace(c.state, milestones={**c.state.milestones, self.milestone: now})
         return [*accepted, *_invoice_if_due(c.deal, after, self.milestone, c.at, 0)]
 
 
@@ -700,7 +705,7 @@ def admit(
         _admit_invoice(deal, state, event)
     else:
         command = _BY_EVENT[type(event)].from_event(event)
-        refs = tuple(r for r in getattr(event, "evidence", ()) if isinstance(r, EvidenceRef))
+        refs = tuple(event.evidence) if isinstance(event, Submitted | WorkClaimed) else ()
         facts = Facts(evidence=refs, imported=True)
         command.decide(Context(deal, state, history, event.at, facts))
     refuse_after_exit(deal, history, state, [event])
@@ -719,6 +724,12 @@ def _admit_invoice(deal: Deal, state: DealState, event: Invoice) -> None:
 
 
 # -- shared steps --
+
+
+@functools.cache
+def _shared(command: type[Command], event: type[Event]) -> tuple[str, ...]:
+    """The fields a command and an event type both have (what an event says of its command)."""
+    return tuple(n for n in command.model_fields if n in event.model_fields)
 
 
 def _day(at: datetime | date) -> date:

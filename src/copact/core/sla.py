@@ -32,7 +32,6 @@ __all__ = [
     "Unit",
     "period_fee",
     "settle_period",
-    "settlement_to_json",
 ]
 
 Unit = Literal["ratio", "s", "kW", "kWh/l", "cycles"]
@@ -174,15 +173,3 @@ def settle_period(
         flags=tuple(flags),
         terms=terms,
     )
-
-
-def settlement_to_json(s: SlaSettlement) -> dict[str, object]:
-    """DESIGN §11 ``meter`` settlement: ``fee``, ``credits``, ``bonuses`` and ``amount`` as
-    decimal strings, and the ``flags`` for review."""
-    return {
-        "fee": f"{s.fee.amount:f}",
-        "credits": f"{s.credits.amount:f}",
-        "bonuses": f"{s.bonuses.amount:f}",
-        "amount": f"{s.amount.amount:f}",
-        "flags": list(s.flags),
-    }

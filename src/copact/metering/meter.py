@@ -18,7 +18,7 @@ from pathlib import Path
 from copact.core.deal import Deal
 from copact.core.mechanisms import Metric, Sla
 from copact.core.money import allocate
-from copact.core.sla import Measured, SlaSettlement, period_fee, settle_period, settlement_to_json
+from copact.core.sla import Measured, SlaSettlement, period_fee, settle_period
 from copact.metering.engines import Engine
 from copact.metering.metrics import (
     SitePeriod,
@@ -243,8 +243,20 @@ def report_to_json(report: MeterReport) -> dict[str, object]:
             {
                 "site": s.site,
                 "metrics": metrics,
-                "settlement": settlement_to_json(s.settlement),
+                "settlement": _settlement_json(s.settlement),
                 "duplicates": repeated.to_json(),
             }
         )
     return {"deal": report.deal, "period": report.month, "sites": sites}
+
+
+def _settlement_json(s: SlaSettlement) -> dict[str, object]:
+    """DESIGN §11 ``meter`` settlement: ``fee``, ``credits``, ``bonuses`` and ``amount`` as
+    decimal strings, and the ``flags`` for review."""
+    return {
+        "fee": f"{s.fee.amount:f}",
+        "credits": f"{s.credits.amount:f}",
+        "bonuses": f"{s.bonuses.amount:f}",
+        "amount": f"{s.amount.amount:f}",
+        "flags": list(s.flags),
+    }

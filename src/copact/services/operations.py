@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -226,10 +227,10 @@ class Command(BaseModel):
         """What the idempotency key is bound to: the command and its fields, not the key."""
         return {"command": type(self).__name__, **self.model_dump(exclude={"key"})}
 
+    @abstractmethod
     def decide(self, c: Context) -> Sequence[Event]:
         """The guard, on the deal's state when the command runs: the events it causes, or
         :class:`RefusedCommand` saying why not."""
-        raise NotImplementedError
 
 
 # -- the deal --

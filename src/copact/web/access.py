@@ -15,8 +15,6 @@ services' guards, the same for the command line and the web.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from copact.core.deal import Deal
 from copact.core.events import Submitted
 from copact.errors import CopactError
@@ -76,31 +74,9 @@ class Guard:
     def __init__(self, workspace: Workspace, access_log: AccessLog) -> None:
         self.workspace = workspace
         self.access_log = access_log
+        self.log = access_log.log  # who did what to which object, now
 
     # -- the access log --
-
-    def log(
-        self,
-        who: Principal | None,
-        *,
-        action: str,
-        obj: str,
-        outcome: Literal["read", "refused"],
-        ip: str | None,
-        deal: str | None = None,
-        concerns: str | None = None,
-        detail: str = "",
-    ) -> None:
-        self.access_log.log(
-            who,
-            action=action,
-            obj=obj,
-            outcome=outcome,
-            ip=ip,
-            deal=deal,
-            concerns=concerns,
-            detail=detail,
-        )
 
     def entries(self, who: Principal, deal: str | None = None) -> list[AccessEntry]:
         """The entries ``who`` may read (owners and auditors): what concerns their party, or

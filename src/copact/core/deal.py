@@ -29,7 +29,17 @@ from copact.core.mechanisms import (
     Sla,
     Volume,
 )
-from copact.core.model import Amount, Duty, Model, Slug, Text, check_calendar, check_currency
+from copact.core.model import (
+    Amount,
+    Duty,
+    Model,
+    Slug,
+    Text,
+    check_calendar,
+    check_country,
+    check_currency,
+    check_iban,
+)
 from copact.core.money import Currency, Money
 from copact.core.quantities import Percent
 from copact.core.terms import ChangeControl, Exit, Governance, Ignore, Ip, Risk, RiskControls
@@ -39,13 +49,17 @@ __all__ = [
     "MECHANISMS",
     "STRUCTURE_NEEDS",
     "Acceptance",
+    "Address",
     "Amount",
     "Deal",
     "Milestone",
     "Party",
+    "PaymentInstructions",
     "Person",
     "Phase",
     "Structure",
+    "Tax",
+    "VatCategory",
 ]
 
 
@@ -101,10 +115,64 @@ STRUCTURE_NEEDS: dict[Structure, tuple[frozenset[str], ...]] = {
 # --- parties and people ---------------------------------------------------------------------
 
 
+class Address(Model):
+    """A postal address, as an invoice prints it (EN 16931 BG-5 / BG-8)."""
+
+    lines: Annotated[list[Text], Field(min_length=1, max_length=3)]
+    city: Text
+    postcode: str | None = None
+    region: str | None = None
+    country: Annotated[str, AfterValidator(check_country)]
+
+
+class PaymentInstructions(Model):
+    """Where a party is paid: an IBAN (with its BIC), or an account described in words."""
+
+    iban: Annotated[str, AfterValidator(check_iban)] | None = None
+    bic: Annotated[str, Field(pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")] | None = None
+    account: Text | None = None  # e.g. "ABA 021000021, account 000123456789"
+
+
 class Party(Model):
+    """A party to the deal; what an invoice needs of it is optional here and linted (P8xx)."""
+
     id: Slug
     name: Text
     role: Literal["buyer", "supplier", "financier"]
+    legal_name: Text | None = None  # when it differs from ``name``
+    address: Address | None = None
+    vat_id: Annotated[str, Field(pattern=r"^[A-Z]{2}[0-9A-Za-z+*.]{2,13}$")] | None = None
+    tax_id: Text | None = None  # a tax registration that is not a VAT id (e.g. a US EIN)
+    registration: Text | None = None  # the company register's id
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    payment: PaymentInstructions | None = None
+    invoice_series: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,19}$")] | None = (
+        None  # the prefix of the numbers this party's invoices take: ``VW-2026-`` → VW-2026-0001
+    )
+
+    @property
+    def legal(self) -> str:
+        return self.legal_name or self.name
+
+
+VatCategory = Literal[
+    "standard",  # S
+    "zero-rated",  # Z
+    "exempt",  # E
+    "reverse-charge",  # AE
+    "intra-community",  # K: intra-community supply of goods and services
+    "export",  # G: export outside the EU
+    "outside-scope",  # O: not subject to VAT
+]
+"""The VAT categories of EN 16931 (UNCL 5305), as a deal file spells them."""
+
+
+class Tax(Model):
+    """The deal's tax rule for its invoices: one VAT category and rate for every line."""
+
+    category: VatCategory
+    rate: Percent = Percent(Decimal(0))
+    exemption_reason: Text | None = None  # required when exempt, reverse-charge, export, …
 
 
 class Person(Model):
@@ -134,6 +202,7 @@ class Deal(Model):
     business_case: BusinessCase | None = None
     value: Amount | None = None
     payment_terms: Annotated[int, Field(ge=0, le=365)] = 30
+    tax: Tax | None = None
     phases: list[Phase] = []
     funding: list[Funding] = []
     milestones: list[Milestone] = []

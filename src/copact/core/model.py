@@ -7,6 +7,7 @@ a float); ``Slug`` is a lower-case id; ``Threshold`` a percentage, a duration or
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,7 +28,9 @@ __all__ = [
     "Text",
     "Threshold",
     "check_calendar",
+    "check_country",
     "check_currency",
+    "check_iban",
     "check_timezone",
 ]
 
@@ -68,6 +71,38 @@ def check_calendar(code: str) -> str:
             f"unknown calendar {code!r}: use an ISO 3166 country code such as US or DE"
         )
     return code
+
+
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+
+
+@cache
+def _countries() -> frozenset[str]:
+    from babel import Locale
+
+    names = Locale.parse("en").territories
+    codes = {k for k in names if isinstance(k, str) and len(k) == 2 and k.isalpha()}
+    return frozenset(codes) - _NOT_COUNTRIES
+
+
+def check_country(code: str) -> str:
+    """An ISO 3166-1 alpha-2 country code, as invoices name countries."""
+    if code not in _countries():
+        raise ValueError(f"unknown country {code!r}: use an ISO 3166 alpha-2 code such as DE or US")
+    return code
+
+
+def check_iban(text: str) -> str:
+    """An IBAN, spaces allowed as printed; its ISO 13616 check digits must hold (mod 97)."""
+    iban = text.replace(" ", "").upper()
+    if not (
+        15 <= len(iban) <= 34 and iban[:2].isalpha() and iban[2:4].isdigit() and iban.isalnum()
+    ):
+        raise ValueError(f"{text!r} is not an IBAN (two letters, two check digits, the account)")
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    if int(digits) % 97 != 1:
+        raise ValueError(f"IBAN {text!r}: its check digits do not match (a typo?)")
+    return iban
 
 
 def check_timezone(name: str) -> str:

@@ -60,7 +60,7 @@ from copact.core.events import (
     WindowRecorded,
     WorkClaimed,
 )
-from copact.core.invoicing import invoice_amounts
+from copact.core.invoicing import invoice_amounts, payee_of
 from copact.core.settlement import ended_reason, invoke_exit, refuse_after_exit
 from copact.core.state import DealState, deal_state
 from copact.errors import InvalidCommand, NothingToDo, RefusedCommand, UnknownName
@@ -763,13 +763,16 @@ def _evidence(
     return tuple(refs)
 
 
-def _next_number(deal: Deal, state: DealState, taken: int = 0) -> str:
-    n = len(state.invoice_numbers) + 1 + taken
-    number = f"{deal.id}-{n:03d}"
-    while number in state.invoice_numbers:
+def _next_number(deal: Deal, state: DealState, payee: str, taken: int = 0) -> str:
+    """The next free number of the payee's series (``invoice-series``), else ``DEAL-001``."""
+    party = deal.party(payee)
+    series = party.invoice_series if party else None
+    prefix, width = (series, 4) if series else (f"{deal.id}-", 3)
+    used = sum(1 for number in state.invoice_numbers if number.startswith(prefix))
+    n = used + 1 + taken
+    while f"{prefix}{n:0{width}d}" in state.invoice_numbers:
         n += 1
-        number = f"{deal.id}-{n:03d}"
-    return number
+    return f"{prefix}{n:0{width}d}"
 
 
 def _invoice_if_due(
@@ -778,7 +781,8 @@ def _invoice_if_due(
     amounts = invoice_amounts(deal)
     if milestone not in amounts or amounts[milestone].amount <= 0:
         return []
-    number = _next_number(deal, state, taken)
+    spec = next(m for m in deal.milestones if m.id == milestone)
+    number = _next_number(deal, state, payee_of(deal, spec), taken)
     return list(core.invoice_for(deal, state, milestone=milestone, number=number, at=at))
 
 

@@ -16,6 +16,7 @@ from copact import __version__
 from copact.cli import (
     authoring,
     baselines,
+    exporting,
     lint,
     metering,
     operating,
@@ -82,6 +83,7 @@ operating.register(app)
 metering.register(app)
 baselines.register(app)
 serving.register(app)
+exporting.register(app)
 
 
 def main() -> None:

@@ -138,6 +138,8 @@ class LegalInvoice:
     payment_terms: str  # e.g. "30 days net, due 2026-08-14"
     buyer_reference: str  # BT-10: the deal id (Peppol requires a buyer reference)
     supporting: tuple[tuple[str, str], ...]  # (sha256, evidence name) for BG-24
+    preceding: str | None = None  # BT-25: the invoice a credit note (381) corrects
+    preceding_issued: date | None = None  # BT-26: its issue date
 
     @property
     def vat_ids_shown(self) -> bool:

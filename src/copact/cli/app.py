@@ -16,7 +16,9 @@ from copact import __version__
 from copact.cli import (
     authoring,
     baselines,
+    documents,
     exporting,
+    invoicing,
     lint,
     metering,
     operating,
@@ -83,7 +85,9 @@ operating.register(app)
 metering.register(app)
 baselines.register(app)
 serving.register(app)
+documents.register(app)
 exporting.register(app)
+invoicing.register(app)
 
 
 def main() -> None:

@@ -355,3 +355,40 @@ def test_a_naive_published_moment_is_refused() -> None:
         release_package(
             deal, [], deal_state(deal, [], on=deal.effective), published=datetime(2027, 1, 4)
         )
+
+
+def test_a_deemed_acceptance_is_met_at_the_end_of_its_review_period() -> None:
+    """Nobody answers design-freeze's submission of 2026-09-15: after 10 Oregon business days
+    it is deemed accepted, met at the end of the last one."""
+    deal = load_example("heat-sensor-housing.yaml")
+    unanswered = heat_journal()[:2]  # the advance and the submission
+    state = deal_state(deal, unanswered, on=date(2026, 10, 31))
+    review_until = state.milestones["design-freeze"].review_until
+    assert review_until is not None and state.milestones["design-freeze"].deemed
+    package = release_package(deal, unanswered, state, published=PUBLISHED)
+    assert schema_errors(package) == []
+    met = milestones(package)["design-freeze"]
+    assert met["status"] == "met"
+    assert met["dateMet"] == f"{review_until.isoformat()}T23:59:59Z"
+
+
+def test_a_vat_id_is_an_additional_identifier_and_the_country_is_named() -> None:
+    deal = load_example("seasonal-packaging.yaml")
+    supplier = deal.parties[1].model_copy(
+        update={
+            "vat_id": "NL123456789B01",
+            "registration": "KvK 12345678",
+            "address": Address(
+                lines=["Havenweg 12"], city="Tiel", postcode="4004 JJ", country="NL"
+            ),
+        }
+    )
+    deal = deal.model_copy(update={"parties": [deal.parties[0], supplier]})
+    package = package_on(deal, [], deal.effective)
+    assert schema_errors(package) == []
+    party = package["releases"][0]["parties"][1]
+    assert party["identifier"]["id"] == "KvK 12345678"
+    assert party["additionalIdentifiers"] == [
+        {"scheme": "VAT", "id": "NL123456789B01", "legalName": supplier.legal}
+    ]
+    assert party["address"]["countryName"] == "Netherlands"

@@ -237,7 +237,10 @@ def _milestones(
     found: list[dict[str, Any]] = []
     if deal.prepaid is not None:
         found.append(_advance(deal, state, paid))
-    accepted = {e.milestone: e.at for e in journal if isinstance(e, Accepted)}
+    # the acceptance the fold took: the milestone's accepted event of its acceptance day
+    accepted: dict[tuple[str, date | None], date | datetime] = {
+        (e.milestone, e.day): e.at for e in journal if isinstance(e, Accepted)
+    }
     amounts = invoice_amounts(deal)
     for spec in deal.milestones:
         ms = state.milestones[spec.id]
@@ -248,7 +251,7 @@ def _milestones(
         item["type"] = "delivery"
         if spec.due is not None:
             item["dueDate"] = _at_end(spec.due)
-        item.update(_status(ms, state, accepted.get(spec.id)))
+        item.update(_status(ms, state, accepted.get((spec.id, ms.accepted_on))))
         item["value"] = _value(deal, amounts[spec.id])
         found.append(item)
     return found

@@ -86,6 +86,8 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/deals/{deal}/invoices"): Rule("deal", "deal.read"),
     ("POST", "/api/v1/deals/{deal}/invoices"): Rule("deal", "invoices.issue", json={}),
     ("GET", "/api/v1/deals/{deal}/invoices/{number}/pdf"): Rule("deal", "deal.read"),
+    ("GET", "/api/v1/deals/{deal}/invoices/{number}/facturx"): Rule("deal", "deal.read"),
+    ("GET", "/api/v1/deals/{deal}/invoices/{number}/ubl"): Rule("deal", "deal.read"),
     ("GET", "/api/v1/deals/{deal}/exit-preview"): Rule("deal", "deal.read"),
     ("POST", "/api/v1/deals/{deal}/exit"): Rule(
         "deal", "exit.invoke", json={"trigger": "convenience"}
@@ -114,6 +116,8 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/deals/{deal}/evidence/{sha256}"): Rule("evidence", "deal.read"),
     ("GET", "/deals/{deal}/invoices"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/invoices/{number}.pdf"): Rule("deal", "deal.read"),
+    ("GET", "/deals/{deal}/invoices/{number}/facturx.pdf"): Rule("deal", "deal.read"),
+    ("GET", "/deals/{deal}/invoices/{number}/ubl.xml"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/invoices/{number}"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/invoices"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/payments"): Rule("deal", "payment.record", form=PAY),

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from copact.cli import invoice_export
 from copact.cli.console import OutputFormat, err, out
 from copact.documents.einvoice_check import CheckReport, UnreadableInvoice, check_einvoice
 
@@ -116,4 +117,5 @@ def check(
 
 
 def register(app: typer.Typer) -> None:
+    invoice_export.register(invoice_app)  # show, export
     app.add_typer(invoice_app, name="invoice")

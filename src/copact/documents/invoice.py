@@ -1,19 +1,24 @@
-"""An invoice as a document: HTML for the screen, PDF (WeasyPrint) for people to file.
+"""An invoice as a document: HTML for the screen, PDF (WeasyPrint, PDF/A-3b) for people to
+file and for Factur-X to embed its XML in.
 
-The figures are the journal's invoice event as it was issued; the deal supplies names,
-addresses of the parties and the milestone descriptions; each line lists the SHA-256 of the
-evidence it was accepted on, so the PDF can be checked against the journal later.
+The document prints the legal invoice (``documents.legal.LegalInvoice``, EN 16931): seller and
+buyer with their addresses and tax registrations, the number from the seller's series, the
+issue and due dates, the lines with quantity, unit price, net and VAT, the VAT breakdown per
+category and rate, the totals, how to pay (the number as the payment reference) and the
+evidence each line was accepted on as supporting documents (SHA-256), so the PDF can be checked
+against the journal later.
 
-Below the lines the document says where the invoice stands on the day it is printed, from the
-state fold (``core.invoicing.InvoiceStanding``): what the prepaid advance settled, what is due
-in cash, what was paid and what is outstanding, and open / part-paid / paid. It is overdue only
-when something is outstanding after the due date::
+Below the totals it says where the invoice stands on the day it is printed, from the state
+fold (``core.invoicing.InvoiceStanding``): what the prepaid advance settled, what was paid,
+what is outstanding, open / part-paid / paid, overdue only when something is outstanding after
+the due date. The journal settles invoices in the amounts it issued them in; where those are
+net of VAT the section says so, and the one *amount due* is the legal one::
 
-    Total                       60,000.00
-    From the prepaid advance   −10,000.00
-    Due in cash                 50,000.00
-    Paid                             0.00
-    Outstanding                 50,000.00   part-paid
+    Total net                   60,000.00
+    VAT 19% on 60,000.00        11,400.00
+    Total incl. VAT             71,400.00
+    Prepaid advance deducted   −10,000.00
+    Amount due                  61,400.00
 """
 
 from __future__ import annotations
@@ -21,16 +26,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
+from babel import Locale
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
-from copact.core.deal import Deal
+from copact.core.deal import Address, Deal
 from copact.core.events import Invoice
 from copact.core.invoicing import InvoiceStanding
 from copact.core.money import Money
+from copact.documents.legal import LegalInvoice, legal_invoice
 
-__all__ = ["INVOICE_CSS", "InvoiceDocument", "render_invoice_html", "render_invoice_pdf"]
+__all__ = [
+    "INVOICE_CSS",
+    "TYPE_TITLES",
+    "VAT_CATEGORIES",
+    "InvoiceDocument",
+    "address_lines",
+    "iban_groups",
+    "rate_text",
+    "render_invoice_html",
+    "render_invoice_pdf",
+]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: the invoice's styles: inlined in the PDF, linked from the web page (whose CSP allows no
@@ -40,6 +59,19 @@ _ENV = Environment(
     loader=FileSystemLoader(_TEMPLATES),
     autoescape=select_autoescape(["html"]),
 )
+
+#: UNCL 1001 document type → the document's title
+TYPE_TITLES = {380: "Invoice", 381: "Credit note", 386: "Prepayment invoice"}
+#: UNCL 5305 VAT category → what it means, as the breakdown prints it
+VAT_CATEGORIES = {
+    "S": "Standard rate",
+    "Z": "Zero rated",
+    "E": "Exempt from VAT",
+    "AE": "Reverse charge",
+    "K": "Intra-community supply",
+    "G": "Export outside the EU",
+    "O": "Not subject to VAT",
+}
 
 
 @dataclass(frozen=True)
@@ -54,33 +86,94 @@ class InvoiceDocument:
     def overdue(self) -> bool:
         return self.standing.overdue(self.on)
 
+    @cached_property
+    def legal(self) -> LegalInvoice:
+        """The invoice as EN 16931 has it: what the PDF, the CII and the UBL all print."""
+        return legal_invoice(self.deal, self.invoice, self.standing, self.evidence)
+
+    @property
+    def title(self) -> str:
+        return TYPE_TITLES.get(self.legal.type_code, "Invoice")
+
+    @property
+    def standing_basis(self) -> str:
+        """What the journal's figures below the totals are: ``gross`` when they include the
+        VAT charged (or none is), else ``net`` (of VAT)."""
+        legal = self.legal
+        if legal.tax_total == 0 or self.standing.total.amount == legal.tax_inclusive:
+            return "gross"
+        return "net"
+
 
 def _amount(value: Decimal | Money) -> str:
     amount = value.quantize().amount if isinstance(value, Money) else value
     return f"{amount:,.2f}"
 
 
+def rate_text(value: Decimal) -> str:
+    """``Decimal("19.00")`` → ``19%``, ``Decimal("5.5")`` → ``5.5%``."""
+    text = f"{value.normalize():f}"
+    return f"{text}%"
+
+
+def _country(code: str) -> str:
+    name = Locale.parse("en").territories.get(code)
+    return str(name) if name else code
+
+
+def address_lines(address: Address | None) -> list[str]:
+    """The address as printed on an envelope: its lines, postcode and city, region, country."""
+    if address is None:
+        return []
+    place = " ".join(p for p in (address.postcode, address.city) if p)
+    rows = [*address.lines, place]
+    if address.region:
+        rows.append(address.region)
+    rows.append(_country(address.country))
+    return rows
+
+
+def iban_groups(iban: str) -> str:
+    """An IBAN in groups of four, as it is read out and typed."""
+    compact = iban.replace(" ", "").upper()
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def _quantity(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string that cannot end the string or the ``<style>``."""
+    escaped = "".join(c if c.isalnum() or c in " .,-·/:()" else f"\\{ord(c):x} " for c in text)
+    return Markup(f'"{escaped}"')
+
+
 def render_invoice_html(doc: InvoiceDocument, *, standalone: bool = True) -> str:
-    deal = doc.deal
-    supplier = deal.party(doc.invoice.from_)
-    buyer = deal.party(doc.invoice.to)
-    descriptions = {m.id: m.description for m in deal.milestones if m.description}
     return _ENV.get_template("invoice.html").render(
         doc=doc,
-        deal=deal,
-        invoice=doc.invoice,
-        supplier=supplier,
-        buyer=buyer,
-        descriptions=descriptions,
+        deal=doc.deal,
+        inv=doc.legal,
+        st=doc.standing,
         amount=_amount,
+        rate=rate_text,
+        address=address_lines,
+        iban=iban_groups,
+        quantity=_quantity,
+        vat_names=VAT_CATEGORIES,
         standalone=standalone,
         css=INVOICE_CSS,
+        css_string=_css_string,
     )
 
 
 def render_invoice_pdf(doc: InvoiceDocument) -> bytes:
+    """The invoice as a PDF/A-3b file (so Factur-X can embed its XML in it)."""
     from weasyprint import HTML  # heavy: only for a PDF
 
-    pdf = HTML(string=render_invoice_html(doc), base_url=None).write_pdf()
+    pdf = HTML(string=render_invoice_html(doc), base_url=None).write_pdf(
+        pdf_variant="pdf/a-3b",
+        pdf_identifier=doc.legal.number.encode(),
+    )
     assert pdf is not None
     return bytes(pdf)

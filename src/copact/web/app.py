@@ -44,7 +44,7 @@ from copact.errors import CopactError, RefusedCommand
 from copact.services.access_log import AccessLog
 from copact.services.uow import system_clock
 from copact.services.workspace import IdempotencyConflict, Workspace, WorkspaceError
-from copact.web import api, metering, pages
+from copact.web import api, downloads, metering, pages
 from copact.web.access import Forbidden, Guard, NotFound
 from copact.web.accounts import Accounts, Throttled
 from copact.web.context import TEMPLATES, Context
@@ -187,6 +187,7 @@ def create_app(
         name="static",
     )
     app.include_router(api.router)
+    app.include_router(downloads.router)
     app.include_router(pages.router)
     app.include_router(metering.router)
 

@@ -1,24 +1,51 @@
-"""Files handed to a browser: evidence (as an attachment, its type never sniffed) and
-invoice PDFs. A stored file name is metadata: it is reduced to safe characters for the
-``Content-Disposition`` header, with the exact name in RFC 5987's ``filename*``."""
+"""Files handed to a browser: evidence (as an attachment, its type never sniffed) and an
+invoice as a PDF, a Factur-X PDF (the CII XML embedded, EN 16931) or a UBL 2.1 XML. A stored
+file name is metadata: it is reduced to safe characters for the ``Content-Disposition``
+header, with the exact name in RFC 5987's ``filename*``.
+
+The e-invoice routes are this module's own ``router``, for the invoice page and the API, under
+the same rule as the PDF: a user of a party of the deal (``deal.read``)::
+
+    GET /deals/{deal}/invoices/{number}/facturx.pdf    the page's links
+    GET /deals/{deal}/invoices/{number}/ubl.xml
+    GET /api/v1/deals/{deal}/invoices/{number}/facturx the API
+    GET /api/v1/deals/{deal}/invoices/{number}/ubl
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
-from copact.core.events import Submitted
+from copact.documents.facturx import facturx_pdf
 from copact.documents.invoice import InvoiceDocument, render_invoice_pdf
+from copact.documents.ubl import ubl_xml
+from copact.errors import UnknownName
+from copact.services import invoice_documents
 from copact.services.evidence_files import EvidenceRecord
 from copact.services.views import DealView
 from copact.services.workspace import Workspace
 from copact.web.access import NotFound
+from copact.web.accounts import Principal
+from copact.web.deps import ApiUser, Ctx, PageUser, client_ip
+from copact.web.queries import view
 
-__all__ = ["attachment", "evidence_download", "invoice_document", "invoice_pdf"]
+__all__ = [
+    "attachment",
+    "evidence_download",
+    "invoice_document",
+    "invoice_facturx",
+    "invoice_pdf",
+    "invoice_ubl",
+    "router",
+]
+
+router = APIRouter()
 
 
 def attachment(name: str) -> str:
@@ -44,25 +71,82 @@ def evidence_download(workspace: Workspace, record: EvidenceRecord) -> Streaming
     )
 
 
-def invoice_document(view: DealView, number: str, events: list[object]) -> InvoiceDocument:
-    found = view.invoice(number)
-    if found is None:
-        raise NotFound(f"{view.deal.id} has no invoice {number!r}")
-    evidence: dict[str, list[tuple[str, str]]] = {}
-    for e in events:
-        if isinstance(e, Submitted):
-            evidence[e.milestone] = [(r.name, r.sha256) for r in e.evidence]
-    return InvoiceDocument(view.deal, found.issued, view.today, evidence, found.standing)
+def invoice_document(shown: DealView, number: str, events: list[object]) -> InvoiceDocument:
+    """The invoice as the documents render it (404 when the deal has no such invoice)."""
+    try:
+        return invoice_documents.invoice_document(shown, number, events)
+    except UnknownName as exc:
+        raise NotFound(f"{shown.deal.id} has no invoice {number!r}") from exc
 
 
-def invoice_pdf(view: DealView, number: str, events: list[object]) -> Response:
-    doc = invoice_document(view, number, events)
+def _file(data: bytes, media_type: str, name: str) -> Response:
     return Response(
-        render_invoice_pdf(doc),
-        media_type="application/pdf",
+        data,
+        media_type=media_type,
         headers={
-            "Content-Disposition": attachment(f"invoice-{number}.pdf"),
+            "Content-Disposition": attachment(name),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },
     )
+
+
+def invoice_pdf(shown: DealView, number: str, events: list[object]) -> Response:
+    doc = invoice_document(shown, number, events)
+    return _file(render_invoice_pdf(doc), "application/pdf", f"invoice-{number}.pdf")
+
+
+def invoice_facturx(shown: DealView, number: str, events: list[object]) -> Response:
+    doc = invoice_document(shown, number, events)
+    return _file(facturx_pdf(doc), "application/pdf", f"{number}.facturx.pdf")
+
+
+def invoice_ubl(shown: DealView, number: str, events: list[object]) -> Response:
+    doc = invoice_document(shown, number, events)
+    return _file(ubl_xml(doc.legal), "application/xml", f"{number}.ubl.xml")
+
+
+def _shown(ctx: Ctx, request: Request, who: Principal, deal: str) -> tuple[DealView, list[object]]:
+    """The deal as ``who`` may read it today, and its journal (404/403 through the guard)."""
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    return view(ctx.workspace, d, ctx.clock().date()), list(ctx.workspace.events(d.id))
+
+
+_PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}}}
+_XML: dict[int | str, dict[str, Any]] = {200: {"content": {"application/xml": {}}}}
+
+
+@router.get(
+    "/api/v1/deals/{deal}/invoices/{number}/facturx",
+    tags=["api"],
+    response_class=Response,
+    responses=_PDF,
+)
+def api_facturx(ctx: Ctx, who: ApiUser, request: Request, deal: str, number: str) -> Response:
+    """The invoice as a Factur-X PDF/A-3 (its EN 16931 CII XML embedded in the PDF)."""
+    shown, events = _shown(ctx, request, who, deal)
+    return invoice_facturx(shown, number, events)
+
+
+@router.get(
+    "/api/v1/deals/{deal}/invoices/{number}/ubl",
+    tags=["api"],
+    response_class=Response,
+    responses=_XML,
+)
+def api_ubl(ctx: Ctx, who: ApiUser, request: Request, deal: str, number: str) -> Response:
+    """The invoice as a UBL 2.1 invoice (Peppol BIS Billing 3.0)."""
+    shown, events = _shown(ctx, request, who, deal)
+    return invoice_ubl(shown, number, events)
+
+
+@router.get("/deals/{deal}/invoices/{number}/facturx.pdf", include_in_schema=False)
+def page_facturx(ctx: Ctx, request: Request, who: PageUser, deal: str, number: str) -> Response:
+    shown, events = _shown(ctx, request, who, deal)
+    return invoice_facturx(shown, number, events)
+
+
+@router.get("/deals/{deal}/invoices/{number}/ubl.xml", include_in_schema=False)
+def page_ubl(ctx: Ctx, request: Request, who: PageUser, deal: str, number: str) -> Response:
+    shown, events = _shown(ctx, request, who, deal)
+    return invoice_ubl(shown, number, events)

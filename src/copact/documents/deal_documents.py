@@ -75,12 +75,14 @@ def scope_memo(deal: Deal, *, version: str | None = None) -> Document:
     timeline and what success looks like, with the milestones and upside at a glance."""
     w = Words(deal)
     by_role = tuple(
-        Fact(role, w.parties(p.id for p in deal.parties_with_role(role)))
+        Fact(role.capitalize(), w.parties(p.id for p in deal.parties_with_role(role)))
         for role in ("buyer", "supplier", "financier")
         if deal.parties_with_role(role)
     )
     owners = tuple(
-        Fact(duty.replace("-", " "), w.people(p.id for p in deal.people_with_duty(duty)))
+        Fact(
+            duty.replace("-", " ").capitalize(), w.people(p.id for p in deal.people_with_duty(duty))
+        )
         for duty in ("owner", "vendor-contact")
         if deal.people_with_duty(duty)
     )

@@ -105,12 +105,16 @@ def yes_no(flag: bool | None) -> str:
 
 
 def address_lines(party: Party) -> tuple[str, ...]:
+    """The postal address as printed: ``Reston, VA 20191, US`` where there is a region,
+    ``5038 EA Tilburg, NL`` where there is none."""
     if party.address is None:
         return ()
     a = party.address
-    town = " ".join(x for x in (a.postcode, a.city) if x)
-    last = ", ".join(x for x in (town, a.region, a.country) if x)
-    return (*a.lines, last)
+    if a.region:
+        town = f"{a.city}, {a.region}" + (f" {a.postcode}" if a.postcode else "")
+    else:
+        town = f"{a.postcode} {a.city}" if a.postcode else a.city
+    return (*a.lines, f"{town}, {a.country}")
 
 
 def party_cell(party: Party) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from copact.store.blobs import BlobStore
 from copact.store.engine import is_disk_full
 from copact.store.journal import EvidenceRecord
 
-__all__ = ["add_evidence", "evidence", "evidence_held", "evidence_not_held"]
+__all__ = ["EvidenceRecord", "add_evidence", "evidence", "evidence_held", "evidence_not_held"]
 
 
 def add_evidence(

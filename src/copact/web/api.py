@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import re
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
@@ -19,7 +19,8 @@ from starlette.concurrency import run_in_threadpool
 
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
-from copact.services.views import utc
+from copact.services.evidence import EvidenceRecord
+from copact.services.views import MilestoneRow, money_text, utc
 from copact.services.views_json import (
     changes_json,
     deal_json,
@@ -33,7 +34,7 @@ from copact.web.context import Context
 from copact.web.deps import Actor, ApiUser, Ctx, IdempotencyKey, client_ip
 from copact.web.downloads import evidence_download, invoice_pdf
 from copact.web.queries import exit_preview, outcome_json, send, view
-from copact.web.uploads import UploadRefused, check_content, receive_upload
+from copact.web.uploads import Upload, UploadRefused, check_content, receive_upload
 
 __all__ = ["router"]
 
@@ -43,19 +44,15 @@ Trigger = Literal["missed-milestone", "convenience", "change-of-control", "insol
 
 
 @router.get("/me", response_model=s.MeOut)
-def me(who: ApiUser) -> dict[str, Any]:
+def me(who: ApiUser) -> s.MeOut:
     """Who you are signed in as: your party and role."""
-    return {
-        "username": who.username,
-        "name": who.name,
-        "party": who.party,
-        "role": who.role,
-        "person": who.person,
-    }
+    return s.MeOut(
+        username=who.username, name=who.name, party=who.party, role=who.role, person=who.person
+    )
 
 
 @router.get("/deals", response_model=list[s.DealOut])
-def deals(ctx: Ctx, who: ApiUser) -> list[dict[str, Any]]:
+def deals(ctx: Ctx, who: ApiUser) -> list[s.DealOut]:
     """The deals your party is in, each running, ending (an exit in its notice period) or
     ended."""
     mine = set(ctx.guard.deal_ids(who))
@@ -66,37 +63,37 @@ def deals(ctx: Ctx, who: ApiUser) -> list[dict[str, Any]]:
             deal = ctx.workspace.deal(deal_id)
             v = view(ctx.workspace, deal, today)
             out.append(
-                {
-                    "id": deal_id,
-                    "title": title,
-                    "version": version,
-                    "events": count,
-                    "currency": deal.currency,
-                    "parties": [
-                        {"id": p.id, "name": str(p.name), "role": p.role} for p in deal.parties
-                    ],
-                    "status": v.status,
-                    "exit_effective": v.exit.effective if v.exit is not None else None,
-                }
+                s.DealOut(
+                    id=deal_id,
+                    title=title,
+                    version=version,
+                    events=count,
+                    currency=deal.currency,
+                    parties=[s.PartyOut(id=p.id, name=p.name, role=p.role) for p in deal.parties],
+                    status=v.status,
+                    exit_effective=v.exit.effective if v.exit is not None else None,
+                )
             )
     return out
 
 
 @router.get("/deals/{deal}")
-def deal_state(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> dict[str, Any]:
+def deal_state(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> s.StateJson:
     """The deal's state today: milestones, invoices, balances, money per party, deviations,
     risks and decisions; payments waiting for the payee's confirmation; its status and the
-    recorded exit with its settlement (``null`` while the deal runs)."""
+    recorded exit with its settlement (``null`` while the deal runs). The shape is
+    ``copact state --format json``'s (DESIGN §11) and more, rendered once, in
+    ``services.views_json``, for both."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     return deal_json(view(ctx.workspace, d, ctx.clock().date()))
 
 
 @router.get("/deals/{deal}/versions", response_model=list[s.VersionOut])
-def versions(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
+def versions(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[s.VersionOut]:
     """Every version of the deal file (the first, then one per approved change order)."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     return [
-        {"version": v, "sha256": h, "created": utc(c)}
+        s.VersionOut(version=v, sha256=h, created=utc(c))
         for v, h, _, c in ctx.workspace.versions(d.id)
     ]
 
@@ -112,24 +109,27 @@ def version_text(ctx: Ctx, who: ApiUser, request: Request, deal: str, version: i
 
 
 @router.get("/deals/{deal}/milestones", response_model=list[s.MilestoneOut])
-def milestones(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
+def milestones(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[s.MilestoneOut]:
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     not_held = ctx.workspace.evidence_not_held(d.id)
     return [_milestone(m, not_held) for m in view(ctx.workspace, d, ctx.clock().date()).milestones]
 
 
-def _milestone(m: Any, not_held: dict[str, list[str]]) -> dict[str, Any]:
-    body = dict(m.__dict__)
-    body["amount"] = str(m.amount.quantize().amount)
-    body["invoice_amount"] = str(m.invoice_amount.quantize().amount)
-    body["evidence_not_held"] = not_held.get(m.id, [])
-    return body
+def _milestone(m: MilestoneRow, not_held: dict[str, list[str]]) -> s.MilestoneOut:
+    return s.MilestoneOut.model_validate(
+        {
+            **m.__dict__,
+            "amount": money_text(m.amount),
+            "invoice_amount": money_text(m.invoice_amount),
+            "evidence_not_held": not_held.get(m.id, []),
+        }
+    )
 
 
 @router.get("/deals/{deal}/milestones/{milestone}", response_model=s.MilestoneOut)
 def milestone(
     ctx: Ctx, who: ApiUser, request: Request, deal: str, milestone: str
-) -> dict[str, Any]:
+) -> s.MilestoneOut:
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     for m in view(ctx.workspace, d, ctx.clock().date()).milestones:
         if m.id == milestone:
@@ -138,10 +138,10 @@ def milestone(
 
 
 @router.get("/deals/{deal}/evidence", response_model=list[s.EvidenceOut])
-def evidence_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
+def evidence_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[s.EvidenceOut]:
     """The evidence files you may see: shared ones and your own party's confidential ones."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    return [r.__dict__ for r in ctx.guard.evidence_list(who, d)]
+    return [s.EvidenceOut.model_validate(r) for r in ctx.guard.evidence_list(who, d)]
 
 
 @router.post(
@@ -167,7 +167,7 @@ def evidence_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[d
         }
     },
 )
-async def evidence_upload(ctx: Ctx, who: Actor, request: Request, deal: str) -> dict[str, Any]:
+async def evidence_upload(ctx: Ctx, who: Actor, request: Request, deal: str) -> s.EvidenceOut:
     """Upload an evidence file (multipart: ``file``, ``kind``, ``confidential``). It streams
     to disk with a size limit, its kind is checked against its content, and it is stored by
     its SHA-256; the file name is kept as metadata only."""
@@ -176,10 +176,10 @@ async def evidence_upload(ctx: Ctx, who: Actor, request: Request, deal: str) -> 
     by = ctx.guard.person(who, d)
     upload = await receive_upload(request, limit=ctx.upload_limit)
     record = await run_in_threadpool(store_upload, ctx, d.id, upload, by)
-    return dict(record.__dict__)
+    return s.EvidenceOut.model_validate(record)
 
 
-def store_upload(ctx: Any, deal: str, upload: Any, by: str) -> Any:
+def store_upload(ctx: Context, deal: str, upload: Upload, by: str) -> EvidenceRecord:
     kind = upload.fields.get("kind", "")
     confidential = upload.fields.get("confidential", "false").lower() in ("true", "on", "1")
     try:
@@ -208,16 +208,18 @@ def evidence_file(
 
 
 @router.get("/deals/{deal}/changes", response_model=list[s.ChangeOut])
-def change_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
+def change_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[s.ChangeOut]:
     """Change orders with each side's approvals and who is still missing."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    return changes_json(view(ctx.workspace, d, ctx.clock().date()).changes)
+    rows = changes_json(view(ctx.workspace, d, ctx.clock().date()).changes)
+    return [s.ChangeOut.model_validate(row) for row in rows]
 
 
 @router.get("/deals/{deal}/invoices", response_model=list[s.InvoiceOut])
-def invoice_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[dict[str, Any]]:
+def invoice_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[s.InvoiceOut]:
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    return [invoice_json(i) for i in view(ctx.workspace, d, ctx.clock().date()).invoices]
+    invoices = view(ctx.workspace, d, ctx.clock().date()).invoices
+    return [s.InvoiceOut.model_validate(invoice_json(i)) for i in invoices]
 
 
 @router.get(
@@ -240,30 +242,26 @@ def exit_preview_route(
     deal: str,
     trigger: Trigger,
     on: date | None = None,
-) -> dict[str, Any]:
+) -> s.ExitPreviewOut:
     """What an exit by this trigger on this date would settle (nothing is recorded)."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     preview = exit_preview(
         ctx.workspace, d, trigger=trigger, on=on or ctx.clock().date(), party=who.party
     )
-    return exit_preview_json(preview)
+    return s.ExitPreviewOut.model_validate(exit_preview_json(preview))
 
 
 @router.get("/deals/{deal}/journal/verify", response_model=s.VerificationOut)
 def journal_verify(
     ctx: Ctx, who: ApiUser, request: Request, deal: str, evidence: bool = True
-) -> dict[str, Any]:
+) -> s.VerificationOut:
     """Recompute the journal's hash chain (names the first event that does not match),
     re-hash every deal version and, unless ``evidence=false``, every evidence file: each one
     missing, altered or not held is listed (another party's confidential files are counted in
     ``reason``, not named)."""
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     result = ctx.workspace.verify(d.id, evidence=evidence, party=who.party)
-    return {
-        **{k: v for k, v in result.__dict__.items() if k != "evidence_problems"},
-        "not_held": result.not_held,
-        "evidence_problems": [p.__dict__ for p in result.evidence_problems],
-    }
+    return s.VerificationOut.model_validate(result)
 
 
 @router.get("/deals/{deal}/access-log", response_model=list[s.AccessEntryOut])
@@ -273,7 +271,7 @@ def access_log(
     request: Request,
     deal: str,
     format: Literal["json", "csv"] = "json",
-) -> Any:
+) -> list[s.AccessEntryOut] | PlainTextResponse:
     """Reads of confidential items and refused accesses (owners and auditors); ``format=csv``
     for a spreadsheet."""
     d = ctx.guard.deal(who, deal, "access-log.read", ip=client_ip(request))
@@ -285,17 +283,17 @@ def access_log(
             headers={"Content-Disposition": f'attachment; filename="access-log-{d.id}.csv"'},
         )
     return [
-        {
-            "at": utc(e.at),
-            "user": e.username,
-            "party": e.party,
-            "deal": e.deal,
-            "action": e.action,
-            "object": e.object,
-            "outcome": e.outcome,
-            "ip": e.ip,
-            "detail": e.detail,
-        }
+        s.AccessEntryOut(
+            at=utc(e.at),
+            user=e.username,
+            party=e.party,
+            deal=e.deal,
+            action=e.action,
+            object=e.object,
+            outcome=e.outcome,
+            ip=e.ip,
+            detail=e.detail,
+        )
         for e in entries
     ]
 
@@ -317,12 +315,12 @@ def _command_route(command: type[ops.Command]) -> None:
         deal: str,
         body: BaseModel | None = None,
         **path: str,
-    ) -> dict[str, Any]:
+    ) -> s.OutcomeOut:
         fields = {**path, **(body.model_dump() if body is not None else {})}
         outcome = send(ctx, who, command, deal, key, fields, ip=client_ip(request))
         if outcome.replayed:
             response.headers["Idempotent-Replayed"] = "true"
-        return outcome_json(outcome)
+        return s.OutcomeOut.model_validate(outcome_json(outcome))
 
     P = inspect.Parameter
     params = [

@@ -22,9 +22,16 @@ __all__ = [
     "MeOut",
     "MilestoneOut",
     "OutcomeOut",
+    "PartyOut",
+    "StateJson",
     "VerificationOut",
     "VersionOut",
 ]
+
+
+StateJson = dict[str, Any]
+"""A deal's state as ``copact state --format json`` prints it (DESIGN §11) with the dashboard's
+figures: rendered from the read side's views once, by ``copact.services.views_json``."""
 
 
 class OutcomeOut(BaseModel):
@@ -92,6 +99,7 @@ class MilestoneOut(BaseModel):
 
 
 class EvidenceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     sha256: str
     name: str
     kind: str
@@ -148,6 +156,7 @@ class ExitPreviewOut(BaseModel):
 
 
 class EvidenceProblemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     sha256: str
     name: str
     problem: Literal["missing", "altered", "not held"]
@@ -155,6 +164,7 @@ class EvidenceProblemOut(BaseModel):
 
 
 class VerificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     ok: bool
     count: int
     head: str

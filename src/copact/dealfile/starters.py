@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from string import Template
 
 from copact.core.deal import Structure
+from copact.core.model import check_country
 from copact.core.money import Currency
 
 __all__ = ["party_slug", "starter_deal"]
@@ -253,9 +254,26 @@ currency: $currency
 effective: $start
 # calendar: US               # optional: a country whose public holidays review periods skip
 
+# What an invoice prints of each party. TODO the address, the tax number (or a VAT id as
+# `vat-id`, with its country prefix), the company register's id and the invoice e-mail.
 parties:
-  - {id: $b, name: $buyer_name, role: buyer}
-  - {id: $s, name: $supplier_name, role: supplier}
+  - id: $b
+    name: $buyer_name
+    role: buyer
+    address: {lines: [TODO street and number], city: TODO city, postcode: TODO, country: $country}
+    tax-id: TODO tax number, or a VAT id under vat-id instead
+    registration: TODO company register and number
+    email: invoices@$b.example.com
+  - id: $s
+    name: $supplier_name
+    role: supplier
+    address: {lines: [TODO street and number], city: TODO city, postcode: TODO, country: $country}
+    tax-id: TODO tax number, or a VAT id under vat-id instead
+    registration: TODO company register and number
+    email: billing@$s.example.com
+    payment:                 # where the buyer pays the invoices
+      account: TODO bank and account number, or an iban and bic instead
+    invoice-series: $series  # its invoices are ${series}0001, …
 
 # TODO the names. `owner` runs the deal for the buyer, `technical-acceptance` signs off
 # milestones, `invoice-approval` approves invoices, `vendor-contact` answers for the supplier.
@@ -287,7 +305,7 @@ business-case:
 
 value: $value                # the contract value milestone payments are shares of
 payment-terms: 30            # days from invoice to payment
-
+$tax
 # Stages of the work. A gate is a proceed / adjust / pause decision by both sides; cost is
 # the supplier's estimate of its cost to deliver the phase.
 phases:
@@ -343,6 +361,45 @@ risks:                       # TODO one line per risk that could sink the deal
   - {id: schedule-slip, risk: TODO e.g. a key part ships 8 weeks late, likelihood: medium,
      impact: high, owner: account-lead, mitigation: TODO e.g. order long-lead parts early}
 """)
+
+
+_VAT_RATES = {
+    "DE": "19%", "GB": "20%", "CH": "8.1%", "SE": "25%", "DK": "25%", "NO": "25%",
+    "PL": "23%", "CZ": "21%", "HU": "27%", "JP": "10%", "AU": "10%", "NZ": "15%",
+}  # fmt: skip
+"""Standard rates of VAT (GST, consumption tax) in the countries a starter guesses from its
+currency; the comment beside the rule asks the user to check it."""
+
+
+def _home_country(currency: Currency) -> str | None:
+    """The country a starter's parties are placed in until the user says: the currency's
+    (its code starts with the country's, USD → US), Germany for the euro, else none."""
+    if currency.code == "EUR":
+        return "DE"
+    try:
+        return check_country(currency.code[:2])
+    except ValueError:
+        return None  # XOF, XAF…: shared by several countries
+
+
+def _tax_rule(country: str | None) -> str:
+    if country == "US":
+        return (
+            "tax: {category: outside-scope, exemption-reason: Not subject to VAT}"
+            "  # TODO check: no VAT on a US supply\n"
+        )
+    rate = _VAT_RATES.get(country or "")
+    if rate is None:
+        return (
+            "# TODO the VAT category and rate of the invoices, e.g.\n"
+            "# tax: {category: standard, rate: 20%}\n"
+        )
+    return f"tax: {{category: standard, rate: {rate}}}  # TODO check the VAT category and rate\n"
+
+
+def _invoice_series(slug: str, year: int) -> str:
+    """A number prefix from the supplier's id: ``voltworks`` in 2026 gives ``VOLTWORKS-2026-``."""
+    return f"{slug[:10].rstrip('-').upper()}-{year}-"
 
 
 @dataclass(frozen=True)
@@ -445,6 +502,8 @@ def starter_deal(
         "buyer_comment": buyer_name,
         "supplier_comment": supplier_name,
         "currency": money.currency.code,
+        "country": _home_country(money.currency) or "US",
+        "series": _invoice_series(s, start.year),
         "start": start.isoformat(),
         "start_2w": (start + timedelta(days=14)).isoformat(),
         "end": (_add_months(start, 12) - timedelta(days=1)).isoformat(),
@@ -475,6 +534,7 @@ def starter_deal(
             else ""
         ),
     }
+    fields["tax"] = _tax_rule(_home_country(money.currency))
     mechanism = _MECHANISMS.get(structure, "")
     fields["mechanisms"] = Template(mechanism).substitute(fields) if mechanism else ""
     fields["foreground"] = Template(_FOREGROUND.get(structure, _SOLE)).substitute(fields)

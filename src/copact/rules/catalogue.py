@@ -7,6 +7,7 @@ from copact.rules import (  # noqa: F401  (each module registers its rules on im
     exit_terms,
     format,
     governance,
+    invoicing,
     ip,
     milestones,
     payments,

@@ -61,6 +61,7 @@ _FAMILIES = {
     "P": "payment mechanisms",
     "G": "governance",
     "Q": "selection",
+    "V": "invoicing",
 }
 
 REGISTRY: dict[str, Rule] = {}

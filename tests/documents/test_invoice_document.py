@@ -186,3 +186,14 @@ def test_the_printed_amount_due_is_net_plus_vat_to_the_cent(value: Decimal, rate
     assert f"EUR {_money(net + vat)}</td>" in html  # the amount due
     assert html.count("Amount due") == 1
     assert f'<td class="num">{_money(vat)}</td>' in html  # the VAT, in the breakdown and totals
+
+
+def test_addresses_print_as_the_post_of_their_country_writes_them() -> None:
+    from copact.core.deal import Address
+    from copact.documents.invoice import address_lines
+
+    us = Address(lines=["2500 Industrial Parkway"], city="Dayton", postcode="45414",
+                 region="OH", country="US")  # fmt: skip
+    de = Address(lines=["Hafenstraße 12"], city="Hamburg", postcode="20457", country="DE")
+    assert address_lines(us) == ["2500 Industrial Parkway", "Dayton, OH 45414", "United States"]
+    assert address_lines(de) == ["Hafenstraße 12", "20457 Hamburg", "Germany"]

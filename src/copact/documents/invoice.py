@@ -116,19 +116,31 @@ def rate_text(value: Decimal) -> str:
     return f"{text}%"
 
 
+#: countries whose post writes ``City, REGION POSTCODE`` on one line
+_CITY_REGION_CODE = frozenset({"US", "CA", "AU"})
+
+
 def _country(code: str) -> str:
     name = Locale.parse("en").territories.get(code)
     return str(name) if name else code
 
 
 def address_lines(address: Address | None) -> list[str]:
-    """The address as printed on an envelope: its lines, postcode and city, region, country."""
+    """The address as the post of its country prints it: its lines, then the place (``Dayton,
+    OH 45414`` in North America and Australia, the town then the postcode in the UK, else
+    ``20457 Hamburg`` and the region), then the country."""
     if address is None:
         return []
-    place = " ".join(p for p in (address.postcode, address.city) if p)
-    rows = [*address.lines, place]
-    if address.region:
-        rows.append(address.region)
+    city, code, region = address.city, address.postcode, address.region
+    rows = list(address.lines)
+    if address.country in _CITY_REGION_CODE:
+        rows.append(f"{city}, {' '.join(p for p in (region, code) if p)}".rstrip(", "))
+    elif address.country == "GB":
+        rows += [p for p in (city, region, code) if p]
+    else:
+        rows.append(" ".join(p for p in (code, city) if p))
+        if region:
+            rows.append(region)
     rows.append(_country(address.country))
     return rows
 

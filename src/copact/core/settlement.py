@@ -172,16 +172,22 @@ def settle_exit(
     return _settle(deal, journal, trigger=trigger, on=on, invoker=invoker)
 
 
-def settlement_of(deal: Deal, events: Iterable[Event]) -> ExitSettlement | None:
+def settlement_of(
+    deal: Deal, events: Iterable[Event], *, state: DealState | None = None
+) -> ExitSettlement | None:
     """The settlement of the exit the journal records (its trigger was checked when it was
-    invoked), or ``None`` while the deal runs."""
+    invoked), or ``None`` while the deal runs.
+
+    ``state`` is the deal's state, folded from the same ``events``, on the day the exit takes
+    effect or later (from then on its milestones no longer move), when the caller has one:
+    the journal is then not folded a second time."""
     journal = list(events)
     first = next((e for e in journal if isinstance(e, ExitInvoked)), None)
     if first is None:
         return None
     person = deal.person(first.by)
     party = person.party if person is not None else first.by
-    return _settle(deal, journal, trigger=first.trigger, on=first.day, invoker=party)
+    return _settle(deal, journal, trigger=first.trigger, on=first.day, invoker=party, state=state)
 
 
 def _confirmed(journal: list[Event], until: date) -> set[str]:
@@ -189,7 +195,13 @@ def _confirmed(journal: list[Event], until: date) -> set[str]:
 
 
 def _settle(
-    deal: Deal, journal: list[Event], *, trigger: str, on: date, invoker: str
+    deal: Deal,
+    journal: list[Event],
+    *,
+    trigger: str,
+    on: date,
+    invoker: str,
+    state: DealState | None = None,
 ) -> ExitSettlement:
     buyer = buyer_of(deal)
     supplier = advance_payee(deal)
@@ -201,7 +213,8 @@ def _settle(
             else None
         )
         effective = on + timedelta(days=notice or 0)
-    state = deal_state(deal, journal, on=effective)
+    if state is None or state.on < effective:
+        state = deal_state(deal, journal, on=effective)
     zero = Money.zero(deal.currency)
     paid = zero
     confirmed = _confirmed(journal, effective)

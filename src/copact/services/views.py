@@ -67,7 +67,7 @@ from copact.core.settlement import (
     settle_exit,
     settlement_of,
 )
-from copact.core.state import DealState, MilestoneState, RiskEntry, deal_state
+from copact.core.state import DealState, MilestoneState, RiskEntry, RunningFold
 from copact.errors import UnknownName
 
 __all__ = [
@@ -160,13 +160,18 @@ class ExitView:
         return f"{when} on {self.effective} by {article} {self.trigger} exit: {self.owed}"
 
 
-def exit_view(deal: Deal, state: DealState, events: list[Event]) -> ExitView | None:
+def exit_view(
+    deal: Deal, state: DealState, events: list[Event], *, effective: DealState | None = None
+) -> ExitView | None:
     """The exit recorded by ``state``'s day, settled on the journal up to that day; ``None``
-    while the deal runs."""
+    while the deal runs. ``effective`` is the state of the same events on the day the exit
+    takes effect, when it is still to come (``deal_view`` has it from its one fold); once the
+    exit has taken effect ``state`` itself is that state."""
     invoked = state.exit
     if invoked is None or state.exit_effective is None:
         return None
-    settlement = settlement_of(deal, [e for e in events if e.day <= state.on])
+    at = state if state.on >= state.exit_effective else effective
+    settlement = settlement_of(deal, [e for e in events if e.day <= state.on], state=at)
     assert settlement is not None  # the state folded an exit from the same events
     return ExitView(
         trigger=invoked.trigger,
@@ -347,13 +352,22 @@ def _supplier_costs(deal: Deal) -> dict[str, Money]:
 
 
 def deal_view(deal: Deal, events: list[Event], *, today: date) -> DealView:
-    """The deal as every edge shows it at the end of ``today``: one fold of its journal."""
-    return view_of(deal_state(deal, events, on=today), events)
+    """The deal as every edge shows it at the end of ``today``: one fold of its journal (an
+    exit in its notice period is settled on the same fold, run on to the day it takes
+    effect)."""
+    fold = RunningFold(deal, [e for e in events if e.day <= today])
+    state = fold.state_on(today)
+    effective = state.exit_effective
+    later = fold.state_on(effective) if effective is not None and effective > today else None
+    return view_of(state, events, effective=later)
 
 
-def view_of(state: DealState, events: list[Event] | None) -> DealView:
+def view_of(
+    state: DealState, events: list[Event] | None, *, effective: DealState | None = None
+) -> DealView:
     """The view of a state already folded; ``events`` is the journal it was folded from (for
-    the recorded exit's settlement; ``None`` shows no exit)."""
+    the recorded exit's settlement; ``None`` shows no exit), ``effective`` the same fold's
+    state on the day a recorded exit takes effect, if that is after ``state``'s day."""
     deal, today = state.deal, state.on
     amounts = milestone_amounts(deal)
     invoiced = invoice_amounts(deal)
@@ -425,7 +439,7 @@ def view_of(state: DealState, events: list[Event] | None) -> DealView:
         invoices=_invoices(state),
         balances=[BalanceRow(p, b.paid, b.received) for p, b in state.balances.items()],
         changes=_changes(deal, state),
-        exit=exit_view(deal, state, events) if events is not None else None,
+        exit=exit_view(deal, state, events, effective=effective) if events is not None else None,
     )
 
 

@@ -303,8 +303,8 @@ def vat_id_country_mismatch(deal: Deal) -> Iterator[Finding]:
             expected = " or ".join(sorted(allowed))
             yield Finding(
                 f"/parties/{i}/vat-id",
-                f"the VAT id of {party.id} starts {prefix} but its address is in {country} "
-                f"(expected {expected})",
+                f"the VAT id of {party.id} starts {prefix}; one registered in {country} "
+                f"starts {expected}",
             )
 
 

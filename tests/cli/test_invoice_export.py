@@ -73,8 +73,9 @@ def test_show_prints_the_legal_invoice(ws: str) -> None:
     assert lines["Total net"] == "40,000.00"
     assert lines["VAT"] == "7,600.00"
     assert lines["Total incl. VAT"] == "47,600.00"
-    assert lines["Prepaid advance deducted"] == "−40,000.00"
-    assert lines["Amount due"] == "7,600.00"  # EUR 7,600.00: the VAT the advance did not cover
+    # the advance settles what the buyer is billed, VAT and all: nothing is left to pay
+    assert lines["Prepaid advance deducted"] == "−47,600.00"
+    assert lines["Amount due"] == "0.00"
     assert shown.count("Amount due") == 1
 
 
@@ -90,7 +91,7 @@ def test_export_writes_the_pdf_named_after_the_number(
         text = subprocess.run(
             ["pdftotext", "-layout", str(written), "-"], capture_output=True, text=True, check=True
         ).stdout
-        assert "Mill Company GmbH" in text and "EUR 7,600.00" in text
+        assert "Mill Company GmbH" in text and "47,600.00" in text
 
 
 def test_the_facturx_pdf_embeds_its_cii_xml_and_passes_en16931(
@@ -105,7 +106,8 @@ def test_the_facturx_pdf_embeds_its_cii_xml_and_passes_en16931(
     ram = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
     guideline = root.findtext(".//{*}GuidelineSpecifiedDocumentContextParameter/{*}ID")
     assert guideline == "urn:cen.eu:en16931:2017"
-    assert root.findtext(f".//{{{ram}}}DuePayableAmount") == "7600.00"
+    assert root.findtext(f".//{{{ram}}}GrandTotalAmount") == "47600.00"
+    assert root.findtext(f".//{{{ram}}}DuePayableAmount") == "0.00"  # all from the advance
     report = check_einvoice(data)
     assert report.from_pdf and report.ok, (report.xsd_errors, report.fatal)
     checked = _ok("invoice", "check", str(tmp_path / f"{NUMBER}.facturx.pdf"))
@@ -120,7 +122,8 @@ def test_the_ubl_xml_is_written_where_asked_and_passes_en16931(ws: str, tmp_path
     root = etree.fromstring(data)
     assert etree.QName(root).localname == "Invoice"
     assert root.findtext("{*}ID") == NUMBER
-    assert root.findtext(".//{*}LegalMonetaryTotal/{*}PayableAmount") == "7600.00"
+    assert root.findtext(".//{*}LegalMonetaryTotal/{*}PrepaidAmount") == "47600.00"
+    assert root.findtext(".//{*}LegalMonetaryTotal/{*}PayableAmount") == "0.00"
     report = check_einvoice(data)
     assert report.ok, (report.xsd_errors, report.fatal)
 

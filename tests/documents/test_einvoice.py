@@ -108,8 +108,11 @@ def test_every_invoice_of_the_full_details_deal_passes_with_the_advance_deducted
     advance = Journal(deal)
     advance.pay("50000", "PP-1", date(2026, 1, 15), for_="prepaid")
     invoices = _invoices_of_journal(deal, advance.events)
-    assert [i.prepaid for i in invoices] == [Decimal("40000.00"), Decimal("10000.00"), 0]
-    assert invoices[1].payable == Decimal("61400.00")  # 71,400.00 less 10,000.00 prepaid
+    # the advance settles what the buyer is billed, VAT included (the journal's invoice total):
+    # 40,000.00 + 19% = 47,600.00 from it, then 2,400.00 of the second's 71,400.00
+    assert [i.prepaid for i in invoices] == [Decimal("47600.00"), Decimal("2400.00"), 0]
+    assert invoices[0].payable == 0
+    assert invoices[1].payable == Decimal("69000.00")  # 71,400.00 less 2,400.00 prepaid
     for inv in invoices:
         _assert_valid(checker, inv)
 

@@ -125,31 +125,33 @@ def test_the_pdf_names_seller_and_buyer_with_their_addresses_and_tax_ids(tmp_pat
 
 
 def test_the_amount_due_is_the_journal_total_plus_vat_less_the_advance(tmp_path: Path) -> None:
-    """install: 60,000.00 net in the journal; VAT 19% = 11,400.00; 71,400.00 gross; the advance
-    of 50,000.00 has 10,000.00 left after design's 40,000.00: 61,400.00 due."""
+    """install: 60,000.00 net; VAT 19% = 11,400.00, carried by the journal's invoice, so its
+    total is 71,400.00; the advance of 50,000.00 settled design's 47,600.00 (40,000.00 + VAT)
+    and has 2,400.00 left for install: 69,000.00 due, and the state says the same."""
     j = Journal(VAT_DEAL)
     j.pay("50000", "PP-1", date(2026, 1, 15), for_="prepaid")
     j.deliver("design", date(2026, 3, 1))
     install = j.deliver("install", date(2026, 6, 1))
     doc = _doc(j, install, date(2026, 6, 2))
+    assert doc.invoice.net == Decimal("60000.00") and doc.invoice.tax == Decimal("11400.00")
     journal_total = doc.invoice.total
-    assert journal_total == Decimal("60000.00")
+    assert journal_total == Decimal("71400.00")
     pdf = render_invoice_pdf(doc)
     text = _text(pdf, tmp_path)
     assert re.search(r"S · Standard rate 19% 60,000.00 11,400.00", text)  # the VAT breakdown
     assert re.search(r"Total net 60,000.00", text)
     assert re.search(r"Total incl. VAT 71,400.00", text)
-    assert re.search(r"Prepaid advance deducted −10,000.00", text)
-    due = journal_total + journal_total * Decimal("0.19") - Decimal("10000.00")
-    assert due == Decimal("61400.00")
+    assert re.search(r"Prepaid advance deducted −2,400.00", text)
+    due = journal_total - Decimal("2400.00")
+    assert due == Decimal("69000.00") == doc.standing.outstanding.amount
     assert re.search(rf"Amount due EUR {_money(due)}", text)
     assert text.count("Amount due") == 1  # one amount due, however the journal settles it
     assert re.search(r"IBAN DE89 3704 0044 0532 0130 00", text)
-    assert re.search(r"Outstanding \(net\) 50,000.00", text)  # where it stands: net, and said
+    assert re.search(rf"Outstanding {_money(due)}", text)  # where it stands: the same figure
     flow = _text(pdf, tmp_path, layout=False)
     assert f"Please pay EUR {_money(due)} by 2026-07-01" in flow
     assert "quoting the payment reference PC-2" in flow
-    assert "the figures below are net of VAT" in flow
+    assert "net of VAT" not in flow  # the journal carries the VAT: nothing to explain
 
 
 def test_the_pdf_is_pdf_a_3b_and_lists_the_evidence_hashes(tmp_path: Path) -> None:
@@ -180,8 +182,9 @@ def test_the_printed_amount_due_is_net_plus_vat_to_the_cent(value: Decimal, rate
     j = Journal(fixture_deal(text))
     design = j.deliver("design", date(2026, 3, 1))
     doc = _doc(j, design, date(2026, 3, 2))
-    net = doc.invoice.total
+    net = doc.invoice.net
     vat = (net * Decimal(rate) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    assert doc.invoice.total == net + vat  # the journal's invoice carries the same VAT
     html = render_invoice_html(doc)
     assert f"EUR {_money(net + vat)}</td>" in html  # the amount due
     assert html.count("Amount due") == 1

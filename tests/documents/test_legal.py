@@ -59,10 +59,11 @@ def test_what_the_paid_advance_settled_is_prepaid_and_the_rest_is_payable() -> N
     j.deliver("design", date(2026, 3, 1))
     install = j.deliver("install", date(2026, 6, 1))
     inv = legal_of(j, install, date(2026, 6, 1))
-    # the advance settled 40,000.00 of design and the remaining 10,000.00 of install
-    assert inv.prepaid == Decimal("10000.00")
+    # the advance settled design's 47,600.00 (40,000.00 + 19% VAT) and the remaining 2,400.00
+    # of install's 71,400.00
+    assert inv.prepaid == Decimal("2400.00")
     assert inv.tax_inclusive == Decimal("71400.00")
-    assert inv.payable == Decimal("61400.00")
+    assert inv.payable == Decimal("69000.00")
 
 
 def test_a_deal_without_a_tax_rule_invoices_outside_the_scope_of_vat() -> None:

@@ -34,7 +34,13 @@ from copact.core.events import (
     WindowRecorded,
     WorkClaimed,
 )
-from copact.core.invoicing import buyer_of, check_payment_target, invoice_amount, payee_of
+from copact.core.invoicing import (
+    buyer_of,
+    check_payment_target,
+    invoice_amount,
+    payee_of,
+    vat_on,
+)
 from copact.core.state import DealState
 from copact.errors import RefusedCommand
 
@@ -150,6 +156,7 @@ def invoice_for(
     if number in state.invoice_numbers:
         raise RefusedCommand(f"invoice number {number} is already used")
     amount = invoice_amount(deal, milestone)
+    tax = vat_on(deal, amount)
     evidence = list(spec.acceptance.evidence) if spec.acceptance else []
     day = at.date() if isinstance(at, datetime) else at
     return [
@@ -161,6 +168,7 @@ def invoice_for(
             to=buyer_of(deal),
             lines=[InvoiceLine(for_=milestone, amount=amount.amount, evidence=evidence)],
             due=day + timedelta(days=deal.payment_terms),
+            tax=tax.amount if tax.amount else None,
         )
     ]
 

@@ -213,10 +213,17 @@ class Invoice(_Base):
     to: Slug
     lines: Annotated[list[InvoiceLine], Field(min_length=1)]
     due: date
+    tax: Amount | None = None  # the VAT charged on the lines (EN 16931 BT-110); none: no VAT
+
+    @property
+    def net(self) -> Decimal:
+        """The lines' sum, before VAT."""
+        return sum((line.amount for line in self.lines), Decimal(0))
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal(0))
+        """What the buyer owes: the lines and the VAT on them."""
+        return self.net + (self.tax or Decimal(0))
 
 
 class ExitInvoked(_Base):

@@ -86,6 +86,7 @@ __all__ = [
     "prepaid_drawdown",
     "settlement_order",
     "unused_advance",
+    "vat_on",
 ]
 
 _WHOLE = Percent(Decimal(1))
@@ -172,6 +173,18 @@ def invoice_amounts(deal: Deal) -> dict[str, Money]:
     """
     amounts = milestone_amounts(deal)
     return {m.id: amounts[m.id].times(buyer_share(deal, m).fraction) for m in deal.milestones}
+
+
+def vat_on(deal: Deal, net: Money) -> Money:
+    """The VAT an invoice of ``net`` charges under the deal's tax rule: ``net × rate / 100``
+    rounded half-even to the minor unit, once per invoice (its lines share the deal's one VAT
+    category, EN 16931 BR-CO-17); nothing unless the rule is ``standard``. The journal's
+    invoice carries it (``tax``), so the buyer's payments, the advance and the exit settlement
+    count what the buyer is billed, VAT included."""
+    rule = deal.tax
+    if rule is None or rule.category != "standard" or rule.rate.points == 0:
+        return Money.zero(net.currency)
+    return Money.of(net.amount * rule.rate.points / 100, net.currency).quantize()
 
 
 def invoice_amount(deal: Deal, milestone_id: str) -> Money:

@@ -36,7 +36,7 @@ from copact.core.events import (
     WorkClaimed,
     day_of,
 )
-from copact.core.invoicing import advance_payee, buyer_of, invoice_amounts
+from copact.core.invoicing import advance_payee, buyer_of, invoice_amounts, vat_on
 from copact.core.money import Money
 from copact.core.state import DealState, deal_state, ordered
 from copact.errors import RefusedCommand
@@ -231,8 +231,8 @@ def _settle(
     amounts = invoice_amounts(deal)
     earned = zero
     for ms in state.milestones.values():
-        if ms.state == "accepted":
-            earned = earned + amounts[ms.id]
+        if ms.state == "accepted":  # as invoiced: with its VAT, as the buyer's payments are
+            earned = earned + amounts[ms.id] + vat_on(deal, amounts[ms.id])
     unused = max(paid - earned, zero)
     claimed = zero
     for e in _claims_since_last_acceptance(journal, state, effective):

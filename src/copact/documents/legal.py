@@ -17,8 +17,9 @@ currency's minor unit **half-even**; it is never computed per line and summed. T
     payable       (BT-115) = tax_inclusive − prepaid (BT-113)
 
 ``prepaid`` is what the prepaid advance settled of the invoice (``standing.from_advance``).
-Should the journal's invoice event one day carry its VAT (a ``tax`` amount), that figure is
-used rather than recomputed.
+The journal's invoice carries the VAT it charged (``tax``, from the deal's rule the day it was
+issued, ``core.invoicing.vat_on``): that figure is the document's, never recomputed, so the
+document, the buyer's payments and the advance all count the same gross total.
 
 Pure: no I/O, no clock.
 """
@@ -259,8 +260,8 @@ def legal_invoice(
     legal_lines = tuple(lines)
     reason = deal.tax.exemption_reason if deal.tax is not None else None
     groups = vat_groups(legal_lines, reason, minor)
-    carried = getattr(invoice, "tax", None)  # the journal's own VAT figure, if it ever has one
-    if isinstance(carried, Decimal) and len(groups) == 1:
+    carried = invoice.tax  # the journal's own VAT figure (the deal's rule when it was issued)
+    if carried is not None and len(groups) == 1:
         g = groups[0]
         groups = (
             VatGroup(g.category, g.rate, g.taxable, _cents(carried, minor), g.exemption_reason),

@@ -60,7 +60,7 @@ from copact.core.events import (
     WindowRecorded,
     WorkClaimed,
 )
-from copact.core.invoicing import invoice_amounts, payee_of
+from copact.core.invoicing import invoice_amounts, payee_of, vat_on
 from copact.core.settlement import ended_reason, invoke_exit, refuse_after_exit
 from copact.core.state import DealState, deal_state
 from copact.errors import InvalidCommand, NothingToDo, RefusedCommand, UnknownName
@@ -717,11 +717,17 @@ def _admit_invoice(deal: Deal, state: DealState, event: Invoice) -> None:
         (expected,) = core.invoice_for(
             deal, state, milestone=line.for_, number=event.number, at=event.at
         )
-        if expected.total != line.amount:
+        if expected.net != line.amount:
             raise RefusedCommand(
                 f"invoice {event.number} bills {line.amount} for {line.for_}; "
-                f"the deal says {expected.total}"
+                f"the deal says {expected.net}"
             )
+    tax = vat_on(deal, deal.money(event.net)).amount
+    if (event.tax or 0) != tax:
+        raise RefusedCommand(
+            f"invoice {event.number} charges {event.tax or 0} VAT on {event.net}; "
+            f"the deal's tax rule says {tax}"
+        )
 
 
 # -- shared steps --

@@ -48,6 +48,7 @@ def invoice_json(i: InvoiceView) -> dict[str, Any]:
         ],
         "amount": _amount(i.total),
         "total": str(i.issued.total),
+        "tax": _amount(Money.of(i.issued.tax or 0, i.total.currency)),
         "due": i.due.isoformat(),
         "overdue": i.overdue,
         "status": i.status,

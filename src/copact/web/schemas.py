@@ -122,7 +122,8 @@ class InvoiceOut(BaseModel):
     from_: str = Field(alias="from")
     to: str
     lines: list[InvoiceLineOut]
-    total: str
+    total: str = Field(description="What the buyer owes: the lines plus the VAT")
+    tax: str = Field(description="The VAT charged on the lines (0 when none)")
     due: str
     overdue: bool
     status: Literal["open", "part-paid", "paid"]

@@ -41,14 +41,21 @@ def _invoices(deal: Deal) -> bool:
     return priced or any(m != "milestones" for m in deal.mechanisms)
 
 
-def _payee_ids(deal: Deal) -> set[str]:
-    """The ids of the parties that will issue invoices (be paid) under the deal."""
+def _milestone_payee_ids(deal: Deal) -> set[str]:
+    """The ids of the parties copact issues milestone invoices for, and so numbers."""
     suppliers = {p.id for p in deal.suppliers}
     ids: set[str] = set()
     for m in deal.milestones:
         if m.payment is None and m.amount is None:
             continue
         ids |= {m.payee} if m.payee is not None else suppliers
+    return ids
+
+
+def _payee_ids(deal: Deal) -> set[str]:
+    """The ids of the parties that will issue invoices (be paid) under the deal."""
+    suppliers = {p.id for p in deal.suppliers}
+    ids = _milestone_payee_ids(deal)
     if any(m not in ("milestones", "revenue-share") for m in deal.mechanisms):
         ids |= suppliers
     if deal.revenue_share is not None:
@@ -62,6 +69,10 @@ def _indexed(deal: Deal, ids: set[str]) -> Iterator[tuple[int, Party]]:
 
 def _payees(deal: Deal) -> list[tuple[int, Party]]:
     return list(_indexed(deal, _payee_ids(deal))) if _invoices(deal) else []
+
+
+def _numbered(deal: Deal) -> list[tuple[int, Party]]:
+    return list(_indexed(deal, _milestone_payee_ids(deal)))
 
 
 def _buyers(deal: Deal) -> list[tuple[int, Party]]:
@@ -312,13 +323,14 @@ def vat_id_country_mismatch(deal: Deal) -> Iterator[Finding]:
     "V907",
     "payee-without-invoice-series",
     Severity.INFO,
-    "a party that issues invoices has no `invoice-series` of its own",
+    "a milestone's payee has no `invoice-series` of its own",
     hint="set `invoice-series`, e.g. VW-2026- (its invoices are then VW-2026-0001, …)",
 )
 def payee_without_invoice_series(deal: Deal) -> Iterator[Finding]:
     """
-    **What it checks.** Every party that issues invoices under the deal has an
-    `invoice-series`: the prefix of its invoice numbers.
+    **What it checks.** Every party that copact issues milestone invoices for (the
+    milestones' payees, else the supplier) has an `invoice-series`: the prefix of its invoice
+    numbers.
 
     **Why.** Invoice numbers must run in one unbroken series per seller. Without a series,
     copact numbers the deal's invoices `DEAL-001`, `DEAL-002`…, which is unique but is not the
@@ -330,7 +342,7 @@ def payee_without_invoice_series(deal: Deal) -> Iterator[Finding]:
     **Use instead.** `invoice-series: VW-2026-`: invoices VW-2026-0001, VW-2026-0002…, or
     keep the deal's numbers and say so with `ignore: [{code: V907, reason: ...}]`.
     """
-    for i, party in _payees(deal):
+    for i, party in _numbered(deal):
         if party.invoice_series is None:
             yield Finding(
                 f"/parties/{i}",
@@ -349,7 +361,7 @@ def shared_invoice_series(deal: Deal) -> Iterator[Finding]:
     """
     **What it checks.** No two parties have the same `invoice-series` (ignoring case), and
     none is the start of another's (`K-` and `K-2026-`), the deal's own numbering `DEAL-`
-    included when a paid party has no series.
+    included when a milestone's payee has no series.
 
     **Why.** A series counts the numbers that start with it. Two parties on one series share
     one run of numbers, so each seller's own series has gaps, which tax auditors read as
@@ -363,7 +375,7 @@ def shared_invoice_series(deal: Deal) -> Iterator[Finding]:
     **Use instead.** `invoice-series: VW-2026-` and `invoice-series: GP-2026-`.
     """
     seen: list[tuple[str, str]] = []  # (series, who)
-    if any(p.invoice_series is None for _, p in _payees(deal)):
+    if any(p.invoice_series is None for _, p in _numbered(deal)):
         seen.append((f"{deal.id}-", "the deal (its own numbering)"))
     for i, party in enumerate(deal.parties):
         series = party.invoice_series

@@ -46,7 +46,10 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEAL_FILE = ROOT / "examples" / "hybrid-dc1.yaml"
+DEAL_FILE = Path(os.environ.get("COPACT_BENCH_DEAL", ROOT / "examples" / "hybrid-dc1.yaml"))
+"""The deal: hybrid-dc1 as the baseline commit has it, for before and after alike (main sets
+``COPACT_BENCH_DEAL``), so both import the same journal of the same deal and the before can
+read the file (the example gained party details and a tax rule the baseline does not know)."""
 CLOCK = datetime(2027, 6, 30, 12, 0, tzinfo=UTC)  # the workspace's clock: after the journal
 FIRST = date(2026, 6, 1)
 DAYS = 365
@@ -346,6 +349,9 @@ def main() -> None:
             ["git", "worktree", "add", "--detach", str(tree), args.baseline],
             cwd=ROOT, check=True, capture_output=True,
         )  # fmt: skip
+        global DEAL_FILE
+        DEAL_FILE = tree / "examples" / "hybrid-dc1.yaml"
+        os.environ["COPACT_BENCH_DEAL"] = str(DEAL_FILE)  # for the measuring processes
         try:
             rows = _compare(sizes, tmp, tree / "src", args.cap)
         finally:

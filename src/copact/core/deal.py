@@ -134,7 +134,7 @@ class PaymentInstructions(Model):
 
 
 class Party(Model):
-    """A party to the deal; what an invoice needs of it is optional here and linted (P8xx)."""
+    """A party to the deal; what an invoice needs of it is optional here and linted (V9xx)."""
 
     id: Slug
     name: Text

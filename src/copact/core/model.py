@@ -101,7 +101,7 @@ def check_iban(text: str) -> str:
         raise ValueError(f"{text!r} is not an IBAN (two letters, two check digits, the account)")
     digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
     if int(digits) % 97 != 1:
-        raise ValueError(f"IBAN {text!r}: its check digits do not match (a typo?)")
+        raise ValueError(f"{text!r}: the IBAN's check digits do not match (a typo?)")
     return iban
 
 

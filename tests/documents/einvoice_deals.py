@@ -9,8 +9,8 @@ from pathlib import Path
 
 from copact.core import commands
 from copact.core.deal import Deal
-from copact.core.events import Event, EvidenceRef, Submitted
-from copact.core.invoicing import payee_of, settlement_order
+from copact.core.events import Event, EvidenceRef, Invoice, Submitted
+from copact.core.invoicing import InvoiceStanding, payee_of, settlement_order
 from copact.core.state import DealState, deal_state
 from copact.dealfile.loader import load_text
 from copact.documents.legal import LegalInvoice, legal_invoice
@@ -25,8 +25,11 @@ def fixture_deal(text: str | None = None) -> Deal:
     return deal
 
 
-def legal_of(j: Journal, number: str, on: date) -> LegalInvoice:
-    """The legal invoice ``number`` of journal ``j`` as it stands on ``on``."""
+def invoice_inputs(
+    j: Journal, number: str, on: date
+) -> tuple[Invoice, InvoiceStanding, dict[str, list[tuple[str, str]]]]:
+    """Invoice ``number`` of journal ``j``, where it stands on ``on`` and the evidence (name,
+    sha256) each milestone was submitted with: what a document of it is built from."""
     state = j.state(on)
     invoice = next(i for i in state.invoices if i.number == number)
     standing = state.book.find(number)
@@ -36,7 +39,12 @@ def legal_of(j: Journal, number: str, on: date) -> LegalInvoice:
         for e in j.events
         if isinstance(e, Submitted)
     }
-    return legal_invoice(j.deal, invoice, standing, evidence)
+    return invoice, standing, evidence
+
+
+def legal_of(j: Journal, number: str, on: date) -> LegalInvoice:
+    """The legal invoice ``number`` of journal ``j`` as it stands on ``on``."""
+    return legal_invoice(j.deal, *invoice_inputs(j, number, on))
 
 
 def _number(deal: Deal, state: DealState, payee: str) -> str:

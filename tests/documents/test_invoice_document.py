@@ -25,21 +25,13 @@ from pypdf import PdfReader
 
 from copact.documents.invoice import InvoiceDocument, render_invoice_html, render_invoice_pdf
 from tests.core.money_deals import Journal
-from tests.documents.einvoice_deals import FIXTURE, fixture_deal
+from tests.documents.einvoice_deals import FIXTURE, fixture_deal, invoice_inputs
 
 VAT_DEAL = fixture_deal()
 
 
 def _doc(j: Journal, number: str, on: date) -> InvoiceDocument:
-    state = j.state(on)
-    invoice = next(i for i in state.invoices if i.number == number)
-    standing = state.book.find(number)
-    assert standing is not None
-    evidence = {
-        e.milestone: [(r.name, r.sha256) for r in e.evidence]
-        for e in j.events
-        if e.type == "submitted"
-    }
+    invoice, standing, evidence = invoice_inputs(j, number, on)
     return InvoiceDocument(j.deal, invoice, on, evidence, standing)
 
 

@@ -206,6 +206,40 @@ def test_payment_means_follow_the_sellers_instructions(checker: Check) -> None:
     assert codes == ["58", "30", "1"]
 
 
+def test_several_supporting_documents_keep_every_hash_and_raise_no_warning(
+    checker: Check,
+) -> None:
+    """CII-SR-475 (a warning) allows one description (BT-123) among all the invoice's type 916
+    documents: with several evidence files each is a reference by its hash and none has a
+    description; one note names each file beside its hash. A single file keeps its name."""
+    # hybrid-dc1's milestones ask for two or three kinds of evidence, the pump deal's for one
+    several = _invoices_of(_load(EXAMPLES / "hybrid-dc1.yaml"))
+    single = _invoices_of_journal(fixture_deal(), [])[:1]
+    assert all(len(inv.supporting) >= 2 for inv in several) and len(single[0].supporting) == 1
+    for inv in several + single:
+        xml = cii_xml(inv)
+        report = checker(xml)
+        assert report.ok and not report.findings, [
+            f"{f.flag} {f.rule} {f.message}" for f in report.findings
+        ]
+        refs = etree.fromstring(xml).findall(
+            ".//ram:ApplicableHeaderTradeAgreement/ram:AdditionalReferencedDocument", NS
+        )
+        assert [r.findtext("ram:IssuerAssignedID", namespaces=NS) for r in refs] == [
+            sha for sha, _ in inv.supporting
+        ]
+        assert {r.findtext("ram:TypeCode", namespaces=NS) for r in refs} == {"916"}
+        names = [r.findtext("ram:Name", namespaces=NS) for r in refs]
+        note = etree.fromstring(xml).findtext(
+            ".//rsm:ExchangedDocument/ram:IncludedNote/ram:Content", "", NS
+        )
+        if len(inv.supporting) == 1:
+            assert names == [inv.supporting[0][1]] and not note
+        else:
+            assert names == [None] * len(refs)
+            assert note.splitlines()[1:] == [f"{sha} {name}" for sha, name in inv.supporting]
+
+
 def _cii_amounts(xml: bytes) -> tuple[list[Decimal], dict[str, Decimal]]:
     root = etree.fromstring(xml)
     lines = [Decimal(t) for t in root.xpath(".//ram:LineTotalAmount/text()", namespaces=NS)]

@@ -9,8 +9,9 @@ elements follow the Factur-X EN 16931 XSD's order. What goes in, by EN 16931 bus
 - seller (BG-4) and buyer (BG-7): legal name, trading name, company registration, postal
   address, e-mail (scheme ``EM``), VAT id (scheme ``VA``: left out for category O, as BR-O-02 …
   BR-O-04 ask) and the seller's other tax registration (scheme ``FC``);
-- BG-24 supporting documents: per evidence file, its SHA-256 as the reference, its name as
-  the description (type code 916, "related document");
+- BG-24 supporting documents: per evidence file, its SHA-256 as the reference (BT-122, type
+  code 916, "related document"); the name of a single file is its description (BT-123), the
+  names of several go in one note (BT-22) beside their hashes (see :func:`_supporting`);
 - payment means: 58 SEPA credit transfer to the seller's IBAN (with BIC) when there is one,
   else 30 credit transfer to the account in words, else 1 (not defined); the terms and the due
   date; the VAT breakdown per category and rate; the totals BT-106 … BT-115;
@@ -20,6 +21,7 @@ elements follow the Factur-X EN 16931 XSD's order. What goes in, by EN 16931 bus
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -105,6 +107,31 @@ def _header_tax(parent: etree._Element, group: VatGroup) -> None:
         _sub(tax, "ram:RateApplicablePercent", _percent(group.rate))
 
 
+def _supporting_note(supporting: Sequence[tuple[str, str]]) -> str:
+    """The note (BT-22) naming each supporting document of an invoice that has several."""
+    lines = (f"{sha} {name}" for sha, name in supporting)
+    return "Supporting documents (SHA-256 and file name):\n" + "\n".join(lines)
+
+
+def _supporting(agreement: etree._Element, supporting: Sequence[tuple[str, str]]) -> None:
+    """BG-24, one per evidence file: its SHA-256 is the reference (BT-122), type code 916.
+
+    The file's name is the description (BT-123) only when it is the invoice's one supporting
+    document. CII-SR-475 (a warning) counts the BT-123 of every 916 document of the invoice
+    and allows one: it is meant as BT-123's 0..1 within each BG-24, but its context is the
+    header agreement, not the document (reported upstream as ConnectingEurope/eInvoicing-EN16931
+    issue 508). So with several files no document has a description and one note
+    (:func:`_supporting_note`) names each file beside its hash: every hash stays a BG-24
+    reference, and the Schematron finds nothing to warn of.
+    """
+    for sha, name in supporting:
+        ref = _sub(agreement, "ram:AdditionalReferencedDocument")
+        _sub(ref, "ram:IssuerAssignedID", sha)
+        _sub(ref, "ram:TypeCode", "916")
+        if len(supporting) == 1:
+            _sub(ref, "ram:Name", name)
+
+
 def cii_xml(inv: LegalInvoice) -> bytes:
     """The CII XML of ``inv`` (UTF-8, with its XML declaration)."""
     root = etree.Element(_q("rsm:CrossIndustryInvoice"), nsmap=NS)
@@ -114,6 +141,8 @@ def cii_xml(inv: LegalInvoice) -> bytes:
     _sub(doc, "ram:ID", inv.number)
     _sub(doc, "ram:TypeCode", str(inv.type_code))
     _date(doc, "ram:IssueDateTime", inv.issued)
+    if len(inv.supporting) > 1:
+        _sub(_sub(doc, "ram:IncludedNote"), "ram:Content", _supporting_note(inv.supporting))
 
     trade = _sub(root, "rsm:SupplyChainTradeTransaction")
     for n, line in enumerate(inv.lines, start=1):
@@ -141,11 +170,7 @@ def cii_xml(inv: LegalInvoice) -> bytes:
     shown = inv.vat_ids_shown
     _party(agreement, "ram:SellerTradeParty", inv.seller, vat_id=shown)
     _party(agreement, "ram:BuyerTradeParty", inv.buyer, vat_id=shown)
-    for sha, name in inv.supporting:
-        ref = _sub(agreement, "ram:AdditionalReferencedDocument")
-        _sub(ref, "ram:IssuerAssignedID", sha)
-        _sub(ref, "ram:TypeCode", "916")
-        _sub(ref, "ram:Name", name)
+    _supporting(agreement, inv.supporting)
 
     delivery = _sub(trade, "ram:ApplicableHeaderTradeDelivery")
     if any(g.category == "K" for g in inv.vat) and inv.buyer.address is not None:

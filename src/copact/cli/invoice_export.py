@@ -32,7 +32,7 @@ from copact.documents.invoice import (
     iban_groups,
     rate_text,
 )
-from copact.documents.legal import PartyDetails
+from copact.documents.legal import PREPAYMENT_INVOICE, PartyDetails
 from copact.errors import CopactError
 from copact.services.invoice_documents import invoice_document
 from copact.services.views import deal_view
@@ -171,8 +171,11 @@ def _layout(doc: InvoiceDocument) -> Group:
     net = " (net of VAT)" if doc.standing_basis == "net" else ""
     standing = Text()
     standing.append(f"Where it stands on {doc.on}{net}: ", style="dim")
+    advance = (
+        "" if doc.type_code == PREPAYMENT_INVOICE else f"advance {_money(st.from_advance.amount)}, "
+    )
     standing.append(
-        f"advance {_money(st.from_advance.amount)}, paid {_money(st.paid.amount)}, "
+        f"{advance}paid {_money(st.paid.amount)}, "
         f"outstanding {_money(st.outstanding.amount)}, {st.status}"
     )
     if doc.overdue:

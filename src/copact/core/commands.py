@@ -27,6 +27,7 @@ from copact.core.events import (
     InvoiceLine,
     Payment,
     PaymentConfirmed,
+    PrepaymentInvoice,
     Rejected,
     RiskUpdated,
     Signed,
@@ -35,6 +36,8 @@ from copact.core.events import (
     WorkClaimed,
 )
 from copact.core.invoicing import (
+    advance_payee,
+    advance_split,
     buyer_of,
     check_payment_target,
     invoice_amount,
@@ -49,6 +52,7 @@ __all__ = [
     "claim",
     "confirm_payment",
     "decide_gate",
+    "invoice_advance",
     "invoice_for",
     "log_decision",
     "pay",
@@ -173,6 +177,36 @@ def invoice_for(
     ]
 
 
+def invoice_advance(
+    deal: Deal, state: DealState, *, number: str, at: At
+) -> list[PrepaymentInvoice]:
+    """The prepayment invoice (type 386) of the deal's prepaid advance, once: from the
+    advance's payee to the buyer, its net and VAT adding up to the advance
+    (:func:`copact.core.invoicing.advance_split`), due on the advance's ``due`` date (the issue
+    day if that has passed, the payment terms after it if the deal gives none)."""
+    if deal.prepaid is None:
+        raise RefusedCommand(f"{deal.id} has no prepaid advance to invoice")
+    if state.prepayment is not None:
+        raise RefusedCommand(f"the prepaid advance is already invoiced ({state.prepayment.number})")
+    if number in state.invoice_numbers:
+        raise RefusedCommand(f"invoice number {number} is already used")
+    net, tax = advance_split(deal)
+    day = at.date() if isinstance(at, datetime) else at
+    due = deal.prepaid.due or day + timedelta(days=deal.payment_terms)
+    return [
+        PrepaymentInvoice(
+            at=at,
+            deal=deal.id,
+            number=number,
+            from_=advance_payee(deal),
+            to=buyer_of(deal),
+            amount=net.amount,
+            tax=tax.amount if tax.amount else None,
+            due=max(due, day),
+        )
+    ]
+
+
 def pay(
     deal: Deal,
     state: DealState,
@@ -202,6 +236,8 @@ def pay(
     check_amount(deal, amount, what="a payment")
     if ref in state.payment_refs:
         raise RefusedCommand(f"payment reference {ref} was already recorded")
+    if state.prepayment is not None and for_ == state.prepayment.number:
+        for_ = "prepaid"  # the advance's invoice is paid as the advance: the books count that
     if for_ == "exit":
         if not state.ended:
             raise RefusedCommand("no exit has taken effect: nothing is paid `for: exit` yet")

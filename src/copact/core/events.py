@@ -46,6 +46,7 @@ __all__ = [
     "InvoiceLine",
     "Payment",
     "PaymentConfirmed",
+    "PrepaymentInvoice",
     "Rejected",
     "RiskUpdated",
     "Signed",
@@ -226,6 +227,29 @@ class Invoice(_Base):
         return self.net + (self.tax or Decimal(0))
 
 
+class PrepaymentInvoice(_Base):
+    """The supplier's invoice for the deal's prepaid advance (EN 16931 type 386): what the
+    buyer is asked to pay before the work, VAT included. ``amount`` is its net and ``tax`` the
+    VAT on it; together they are the advance (``prepaid.amount``), which the advance's
+    ``payment for: prepaid`` pays and which later milestone invoices deduct (BT-113). Issued
+    once per deal; it bills nothing the milestone invoices do not bill again, so the books
+    count the advance, not this invoice."""
+
+    KIND = "prepayment-invoice"
+    type: Literal["prepayment-invoice"] = "prepayment-invoice"
+    number: Annotated[str, Field(min_length=1)]
+    from_: Slug = Field(alias="from")
+    to: Slug
+    amount: Amount
+    tax: Amount | None = None
+    due: date
+
+    @property
+    def total(self) -> Decimal:
+        """The advance asked for: the net and its VAT."""
+        return self.amount + (self.tax or Decimal(0))
+
+
 class ExitInvoked(_Base):
     KIND = "exit"
     type: Literal["exit"] = "exit"
@@ -286,6 +310,7 @@ Event = Annotated[
     | ChangeApproved
     | ChangeRejected
     | Invoice
+    | PrepaymentInvoice
     | ExitInvoked
     | DecisionLogged
     | RiskUpdated
@@ -306,6 +331,7 @@ KINDS = [
     "change-approved",
     "change-rejected",
     "invoice",
+    "prepayment-invoice",
     "exit",
     "decision",
     "risk",

@@ -76,6 +76,7 @@ __all__ = [
     "Receivables",
     "advance_amount",
     "advance_payee",
+    "advance_split",
     "buyer_of",
     "buyer_share",
     "check_payment_target",
@@ -224,6 +225,32 @@ def advance_amount(deal: Deal) -> Money:
     if deal.prepaid is None:
         return Money.zero(deal.money_currency).quantize()
     return Money.of(deal.prepaid.amount, deal.money_currency).quantize()
+
+
+def advance_split(deal: Deal) -> tuple[Money, Money]:
+    """The advance as its prepayment invoice bills it: ``(net, VAT)`` adding up to the advance
+    exactly, the VAT being the deal's rule on that net (:func:`vat_on`).
+
+    The advance is what the buyer pays (the ``payment for: prepaid`` that settles milestone
+    invoices' gross totals), so the VAT is inside it: ``net = advance × 100 / (100 + rate)``,
+    half-even to the minor unit, then the nearest net whose VAT makes the sum exact. Where no
+    net does (a rate's VAT steps over a minor unit now and then) the VAT is the rest, one
+    minor unit from the rule's, which EN 16931's rounding tolerance admits. Without VAT the
+    net is the advance.
+
+    At 21%: an advance of 30,000.00 is 24,793.39 net and 5,206.61 VAT."""
+    advance = advance_amount(deal)
+    rule = deal.tax
+    if rule is None or rule.category != "standard" or rule.rate.points == 0:
+        return advance, Money.zero(advance.currency).quantize()
+    points = rule.rate.points
+    guess = Money.of(advance.amount * 100 / (100 + points), advance.currency).quantize()
+    unit = Money.of(advance.currency.minor_unit, advance.currency)
+    for step in (0, -1, 1, -2, 2):
+        net = guess + Money.of(unit.amount * step, advance.currency)
+        if net + vat_on(deal, net) == advance:
+            return net, advance - net
+    return guess, advance - guess
 
 
 def settlement_order(deal: Deal) -> list[Milestone]:

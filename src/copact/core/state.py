@@ -42,6 +42,7 @@ from copact.core.events import (
     Invoice,
     Payment,
     PaymentConfirmed,
+    PrepaymentInvoice,
     Rejected,
     RiskUpdated,
     Signed,
@@ -122,6 +123,7 @@ class DealState:
     confirmed_by: Mapping[str, str] = field(default_factory=dict)  # payment ref → who confirmed
     gate_votes: dict[str, dict[str, str]] = field(default_factory=dict)  # phase → person → vote
     gate_changes: dict[str, str] = field(default_factory=dict)  # phase → change an adjust awaits
+    prepayment: PrepaymentInvoice | None = None  # the advance's invoice (type 386), once issued
 
     def phase_stop(self, phase: str | None) -> str | None:
         """Why work on ``phase`` cannot go on now, or ``None``: its gate is paused (until a
@@ -261,6 +263,7 @@ class _Fold:
         self.signed_by: frozenset[str] = frozenset()
         self.exits: tuple[ExitInvoked, ...] = ()
         self.exit_effective: date | None = None
+        self.prepayment: PrepaymentInvoice | None = None
         self._deadline: date | None = None  # the first day time moves a milestone
         self._handlers: dict[str, Callable[[Any], None]] = {}
 
@@ -312,6 +315,7 @@ class _Fold:
             confirmed_by=self.confirmed_by.view(),
             gate_votes={k: dict(v) for k, v in self.gate_votes.items()},
             gate_changes=dict(self.gate_changes),
+            prepayment=self.prepayment,
             decisions=self.decisions.view(),
             windows=self.windows.view(),
             risks=self.risks.view(),
@@ -424,6 +428,10 @@ class _Fold:
         self.invoices.append(e)
         self.invoice_numbers.add(e.number)
         self.receivables = self.receivables.with_invoice(e)
+
+    def on_prepayment_invoice(self, e: PrepaymentInvoice) -> None:
+        self.prepayment = e  # the guard issues one; the books count the advance's payment
+        self.invoice_numbers.add(e.number)
 
     def on_exit(self, e: ExitInvoked) -> None:
         if not self.exits:  # the guard allows one exit; a second in a journal changes nothing

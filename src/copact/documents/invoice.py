@@ -81,6 +81,7 @@ class InvoiceDocument:
     on: date  # the day the document is printed (for "overdue")
     evidence: dict[str, list[tuple[str, str]]]  # milestone → (name, sha256) of its evidence
     standing: InvoiceStanding  # what settled it by ``on``: the advance, payments
+    type_code: int = 380  # UNCL 1001: 380 invoice, 386 prepayment invoice (the advance's)
 
     @property
     def overdue(self) -> bool:
@@ -89,7 +90,9 @@ class InvoiceDocument:
     @cached_property
     def legal(self) -> LegalInvoice:
         """The invoice as EN 16931 has it: what the PDF, the CII and the UBL all print."""
-        return legal_invoice(self.deal, self.invoice, self.standing, self.evidence)
+        return legal_invoice(
+            self.deal, self.invoice, self.standing, self.evidence, type_code=self.type_code
+        )
 
     @property
     def title(self) -> str:

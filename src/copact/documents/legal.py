@@ -36,7 +36,10 @@ from copact.core.events import Invoice
 from copact.core.invoicing import InvoiceStanding
 
 __all__ = [
+    "CREDIT_NOTE",
     "EXEMPTION_DEFAULTS",
+    "INVOICE",
+    "PREPAYMENT_INVOICE",
     "VAT_CODES",
     "LegalInvoice",
     "LegalLine",
@@ -234,6 +237,8 @@ def legal_invoice(
     category, rate = _rate_points(deal)
     rate = _plain(rate)
     descriptions = {m.id: m.description for m in deal.milestones if m.description}
+    if type_code == PREPAYMENT_INVOICE:
+        descriptions["prepaid"] = f"Prepaid advance: {deal.title}"
     names: dict[str, str] = {}
     for refs in evidence.values():
         for name, sha in refs:
@@ -292,7 +297,11 @@ def legal_invoice(
         prepaid=prepaid,
         payable=tax_inclusive - prepaid,
         payment=seller_party.payment,
-        payment_terms=f"{deal.payment_terms} days net, due {invoice.due.isoformat()}",
+        payment_terms=(
+            f"advance payment, due {invoice.due.isoformat()}"
+            if type_code == PREPAYMENT_INVOICE
+            else f"{deal.payment_terms} days net, due {invoice.due.isoformat()}"
+        ),
         buyer_reference=deal.id,
         supporting=tuple(supporting),
     )

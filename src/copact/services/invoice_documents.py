@@ -35,6 +35,13 @@ def invoice_document(view: DealView, number: str, events: Iterable[object]) -> I
     the deal has issued no invoice of that number."""
     found = view.invoice(number)
     if found is None:
-        known = ", ".join(i.number for i in view.invoices) or "none yet"
+        known = ", ".join(i.number for i in view.documents) or "none yet"
         raise UnknownName(f"{view.deal.id} has no invoice {number!r} (its invoices: {known})")
-    return InvoiceDocument(view.deal, found.issued, view.today, evidence_of(events), found.standing)
+    return InvoiceDocument(
+        view.deal,
+        found.issued,
+        view.today,
+        evidence_of(events),
+        found.standing,
+        found.type_code,
+    )

@@ -53,6 +53,7 @@ from copact.core.events import (
     Invoice,
     Payment,
     PaymentConfirmed,
+    PrepaymentInvoice,
     Rejected,
     RiskUpdated,
     Signed,
@@ -60,7 +61,7 @@ from copact.core.events import (
     WindowRecorded,
     WorkClaimed,
 )
-from copact.core.invoicing import invoice_amounts, payee_of, vat_on
+from copact.core.invoicing import advance_payee, invoice_amounts, payee_of, vat_on
 from copact.core.settlement import ended_reason, invoke_exit, refuse_after_exit
 from copact.core.state import DealState, deal_state
 from copact.errors import InvalidCommand, NothingToDo, RefusedCommand, UnknownName
@@ -76,6 +77,7 @@ __all__ = [
     "ConfirmPayment",
     "DecideGate",
     "Facts",
+    "IssueAdvanceInvoice",
     "IssueInvoices",
     "LogDecision",
     "ProposeChange",
@@ -349,6 +351,27 @@ class IssueInvoices(Command):
         if not issued:
             raise NothingToDo("every accepted milestone is already invoiced")
         return issued
+
+
+class IssueAdvanceInvoice(Command):
+    """Invoice the deal's prepaid advance (a prepayment invoice, EN 16931 type 386): net and
+    VAT adding up to the advance, numbered in the supplier's series, once. Later milestone
+    invoices deduct what the advance paid of them."""
+
+    action: ClassVar[str] = "invoices.issue"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
+    api: ClassVar[str | None] = "invoices/advance"
+    causes: ClassVar[tuple[type[Event], ...]] = (PrepaymentInvoice,)
+    actor: ClassVar[str | None] = None
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        if c.deal.prepaid is not None and c.state.prepayment is not None:
+            raise NothingToDo(
+                f"the prepaid advance is already invoiced ({c.state.prepayment.number})"
+            )
+        payee = advance_payee(c.deal) if c.deal.prepaid is not None else ""
+        number = _next_number(c.deal, c.state, payee)
+        return core.invoice_advance(c.deal, c.state, number=number, at=c.at)
 
 
 # -- money --
@@ -641,6 +664,7 @@ COMMANDS: tuple[type[Command], ...] = (
     Accept,
     Reject,
     IssueInvoices,
+    IssueAdvanceInvoice,
     RecordPayment,
     ConfirmPayment,
     ClaimWork,
@@ -713,6 +737,8 @@ def admit(
         state = deal_state(deal, history, on=event.day)
     if isinstance(event, Invoice):
         _admit_invoice(deal, state, event)
+    elif isinstance(event, PrepaymentInvoice):
+        _admit_prepayment(deal, state, event)
     else:
         command = _BY_EVENT[type(event)].from_event(event)
         refs = tuple(event.evidence) if isinstance(event, Submitted | WorkClaimed) else ()
@@ -737,6 +763,24 @@ def _admit_invoice(deal: Deal, state: DealState, event: Invoice) -> None:
             f"invoice {event.number} charges {event.tax or 0} VAT on {event.net}; "
             f"the deal's tax rule says {tax}"
         )
+
+
+def _admit_prepayment(deal: Deal, state: DealState, event: PrepaymentInvoice) -> None:
+    """An imported prepayment invoice is the one the command would issue under its number,
+    to the cent: who bills whom, the net, the VAT and the due date."""
+    (expected,) = core.invoice_advance(deal, state, number=event.number, at=event.at)
+    for name, label in (
+        ("from_", "is from"),
+        ("to", "is to"),
+        ("amount", "bills"),
+        ("tax", "charges VAT of"),
+        ("due", "is due"),
+    ):
+        said, ours = getattr(event, name), getattr(expected, name)
+        if said != ours:
+            raise RefusedCommand(
+                f"prepayment invoice {event.number} {label} {said}; the deal says {ours}"
+            )
 
 
 # -- shared steps --

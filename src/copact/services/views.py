@@ -43,8 +43,10 @@ from copact.core.events import (
     ExitInvoked,
     GateDecided,
     Invoice,
+    InvoiceLine,
     Payment,
     PaymentConfirmed,
+    PrepaymentInvoice,
     Rejected,
     RiskUpdated,
     Signed,
@@ -192,6 +194,12 @@ class InvoiceView:
     issued: Invoice
     standing: InvoiceStanding
     on: date
+    type_code: int = 380  # UNCL 1001: 380 an invoice, 386 the prepaid advance's invoice
+
+    @property
+    def prepayment(self) -> bool:
+        """The advance's invoice: it asks for the advance, which milestone invoices deduct."""
+        return self.type_code == PREPAYMENT
 
     @property
     def number(self) -> str:
@@ -285,6 +293,7 @@ class DealView:
     balances: list[BalanceRow]
     changes: list[ChangeRow]
     exit: ExitView | None = None
+    prepayment: InvoiceView | None = None  # the prepaid advance's invoice, once issued
 
     @property
     def ended(self) -> bool:
@@ -319,7 +328,16 @@ class DealView:
         return [m for m in self.milestones if m.late_days > 0]
 
     def invoice(self, number: str) -> InvoiceView | None:
-        return next((i for i in self.invoices if i.number == number), None)
+        """The invoice of that number: a milestone invoice or the advance's."""
+        found = next((i for i in self.invoices if i.number == number), None)
+        if found is None and self.prepayment is not None and self.prepayment.number == number:
+            return self.prepayment
+        return found
+
+    @property
+    def documents(self) -> list[InvoiceView]:
+        """Every invoice the deal issued, the advance's first: what its documents list shows."""
+        return ([self.prepayment] if self.prepayment else []) + self.invoices
 
     @property
     def risks(self) -> list[RiskEntry]:
@@ -440,12 +458,40 @@ def view_of(
         balances=[BalanceRow(p, b.paid, b.received) for p, b in state.balances.items()],
         changes=_changes(deal, state),
         exit=exit_view(deal, state, events, effective=effective) if events is not None else None,
+        prepayment=_prepayment(state),
     )
 
 
 def _invoices(state: DealState) -> list[InvoiceView]:
     standing = {i.number: i for i in state.book.invoices}
     return [InvoiceView(i, standing[i.number], state.on) for i in state.invoices]
+
+
+PREPAYMENT = 386
+
+
+def _prepayment(state: DealState) -> InvoiceView | None:
+    """The advance's invoice as an invoice of one line (``for: prepaid``), paid as far as the
+    advance was (confirmed payments ``for: prepaid``, up to its total)."""
+    e = state.prepayment
+    if e is None:
+        return None
+    issued = Invoice(
+        at=e.at,
+        deal=e.deal,
+        number=e.number,
+        from_=e.from_,
+        to=e.to,
+        lines=[InvoiceLine(for_="prepaid", amount=e.amount)],
+        due=e.due,
+        tax=e.tax,
+    )
+    total = Money.of(e.total, state.deal.currency)
+    paid = min(state.book.advance_paid, total)
+    standing = InvoiceStanding(
+        e.number, ("prepaid",), e.from_, e.to, e.day, e.due, total, total - total, paid
+    )
+    return InvoiceView(issued, standing, state.on, PREPAYMENT)
 
 
 def _changes(deal: Deal, state: DealState) -> list[ChangeRow]:
@@ -507,6 +553,12 @@ def describe(event: Event) -> str:
         return (
             f"invoice {event.number}: {event.from_} → {event.to} {event.total:,.2f} for "
             f"{', '.join(line.for_ for line in event.lines)}, due {event.due}"
+        )
+    if isinstance(event, PrepaymentInvoice):
+        vat = f" ({event.tax:,.2f} of it VAT)" if event.tax else ""
+        return (
+            f"prepayment invoice {event.number}: {event.from_} → {event.to} {event.total:,.2f} "
+            f"for the prepaid advance{vat}, due {event.due}"
         )
     if isinstance(event, Payment):
         what = f" for {event.for_}" if event.for_ else ""

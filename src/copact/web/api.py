@@ -218,7 +218,7 @@ def change_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[s.C
 @router.get("/deals/{deal}/invoices", response_model=list[s.InvoiceOut])
 def invoice_list(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> list[s.InvoiceOut]:
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    invoices = view(ctx.workspace, d, ctx.clock().date()).invoices
+    invoices = view(ctx.workspace, d, ctx.clock().date()).documents  # the advance's first
     return [s.InvoiceOut.model_validate(invoice_json(i)) for i in invoices]
 
 

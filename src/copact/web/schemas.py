@@ -118,6 +118,10 @@ class InvoiceLineOut(BaseModel):
 class InvoiceOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     number: str
+    kind: Literal["invoice", "prepayment"] = Field(
+        description="invoice: a milestone's (type 380); prepayment: the prepaid advance's "
+        "(type 386, one line for: prepaid), which milestone invoices deduct"
+    )
     date: str
     from_: str = Field(alias="from")
     to: str

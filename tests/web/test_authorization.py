@@ -88,6 +88,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/deals/{deal}/invoices/{number}/pdf"): Rule("deal", "deal.read"),
     ("GET", "/api/v1/deals/{deal}/invoices/{number}/facturx"): Rule("deal", "deal.read"),
     ("GET", "/api/v1/deals/{deal}/invoices/{number}/ubl"): Rule("deal", "deal.read"),
+    ("GET", "/api/v1/deals/{deal}/documents/{kind}"): Rule("deal", "deal.read"),
     ("GET", "/api/v1/deals/{deal}/exit-preview"): Rule("deal", "deal.read"),
     ("POST", "/api/v1/deals/{deal}/exit"): Rule(
         "deal", "exit.invoke", json={"trigger": "convenience"}
@@ -119,6 +120,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/deals/{deal}/invoices/{number}/facturx.pdf"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/invoices/{number}/ubl.xml"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/invoices/{number}"): Rule("deal", "deal.read"),
+    ("GET", "/deals/{deal}/documents/{kind}.{fmt}"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/invoices"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/payments"): Rule("deal", "payment.record", form=PAY),
     ("POST", "/deals/{deal}/payments/{ref:path}/confirm"): Rule("deal", "payment.confirm"),
@@ -159,6 +161,8 @@ PARAMS = {
     "version": "1",
     "decision": "approve",
     "ref": "M-1",
+    "kind": "scope-memo",
+    "fmt": "md",
 }
 
 

@@ -85,6 +85,10 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/deals/{deal}/invoices"): Rule("deal", "deal.read"),
     ("POST", "/api/v1/deals/{deal}/invoices"): Rule("deal", "invoices.issue", json={}),
+    ("POST", "/api/v1/deals/{deal}/invoices/advance"): Rule("deal", "invoices.issue", json={}),
+    ("POST", "/api/v1/deals/{deal}/invoices/exit-credit-note"): Rule(
+        "deal", "invoices.issue", json={}
+    ),
     ("GET", "/api/v1/deals/{deal}/invoices/{number}/pdf"): Rule("deal", "deal.read"),
     ("GET", "/api/v1/deals/{deal}/invoices/{number}/facturx"): Rule("deal", "deal.read"),
     ("GET", "/api/v1/deals/{deal}/invoices/{number}/ubl"): Rule("deal", "deal.read"),
@@ -122,6 +126,8 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/deals/{deal}/invoices/{number}"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/documents/{kind}.{fmt}"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/invoices"): Rule("deal", "invoices.issue"),
+    ("POST", "/deals/{deal}/invoices/advance"): Rule("deal", "invoices.issue"),
+    ("POST", "/deals/{deal}/invoices/exit-credit-note"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/payments"): Rule("deal", "payment.record", form=PAY),
     ("POST", "/deals/{deal}/payments/{ref:path}/confirm"): Rule("deal", "payment.confirm"),
     ("GET", "/deals/{deal}/changes"): Rule("deal", "deal.read"),

@@ -1,14 +1,18 @@
-"""The advance's invoice on the web: heat-sensor-housing's 30,000.00 advance (a US deal,
-outside the scope of VAT). Kestrel's billing person issues it from the invoices page (once:
-the button goes), Ridgeline's finance person sees it listed and downloads its UBL (type 386),
-the API lists it as a prepayment, and a second issue through the API is nothing to do."""
+"""The advance's invoice and the exit refund's credit note on the web, on heat-sensor-housing
+(a US deal, outside the scope of VAT). Its 30,000.00 advance: Kestrel's billing person
+invoices it from the invoices page (once: the button goes), Ridgeline's finance person sees it
+listed and downloads its UBL (type 386), the API lists it as a prepayment, and a second issue
+through the API is nothing to do. After an exit, the refund is credited from the same page."""
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 from lxml import etree
 
+from copact.services import operations as ops
+from tests.conftest import EXAMPLES
 from tests.web.conftest import FOREIGN as DEAL
 from tests.web.conftest import PASSWORD, User, World, bearer, client_for, sign_in
 
@@ -64,3 +68,31 @@ def test_the_advance_is_invoiced_from_the_invoices_page(fresh: World) -> None:
         headers={**bearer(fresh.users[supplier]), "Idempotency-Key": "advance-again"},
     )
     assert again.status_code == 409 and "already invoiced" in again.text, again.text
+
+
+def test_the_exit_refund_is_credited_from_the_invoices_page(fresh: World) -> None:
+    """The scenario journal, then Ridgeline's missed-milestone exit on 2026-12-28: Kestrel owes
+    12,920.00 back (tests/services/test_credit_note.py works it out) and credits it."""
+    journal = EXAMPLES / "journals" / "heat-sensor-housing.jsonl"
+    fresh.clock.now = datetime(2026, 12, 28, 10, 0, tzinfo=UTC)
+    fresh.workspace.import_journal(DEAL, journal.read_text(encoding="utf-8"), str(journal))
+    exit_ = ops.TriggerExit(deal=DEAL, trigger="missed-milestone", by="hannah")
+    ops.execute(exit_, uow=fresh.workspace, clock=fresh.clock)
+    supplier = _user(fresh, "kestrel", "billing")
+    billing = client_for(fresh)
+    csrf = sign_in(billing, supplier)
+    page = billing.get(f"/deals/{DEAL}/invoices").text
+    assert "Credit the exit refund" in page and "12,920.00" in page
+    assert BUTTON not in page  # the deal has ended: no advance is invoiced any more
+    key = hashlib.sha256(b"credit").hexdigest()
+    answer = billing.post(
+        f"/deals/{DEAL}/invoices/exit-credit-note", data={"csrf": csrf, "key": key}
+    )
+    assert answer.status_code == 303, answer.text
+    page = billing.get(answer.headers["location"]).text
+    assert "credit note heat-sensor-housing-001" in page
+    assert "Credit the exit refund" not in page
+    ubl = billing.get(f"/deals/{DEAL}/invoices/heat-sensor-housing-001/ubl.xml")
+    root = etree.fromstring(ubl.content)
+    assert etree.QName(root).localname == "CreditNote"
+    assert root.findtext(".//{*}LegalMonetaryTotal/{*}PayableAmount") == "12920.00"

@@ -37,6 +37,7 @@ __all__ = [
     "ChangeApproved",
     "ChangeProposed",
     "ChangeRejected",
+    "CreditNote",
     "DecisionLogged",
     "Event",
     "EvidenceRef",
@@ -250,6 +251,30 @@ class PrepaymentInvoice(_Base):
         return self.amount + (self.tax or Decimal(0))
 
 
+class CreditNote(_Base):
+    """The supplier's credit note (EN 16931 type 381) for money it gives back: for an exit
+    (``for: exit``), the refund the exit settlement owes the buyer, VAT inside it as in the
+    advance it returns. ``preceding`` is the invoice it corrects (the advance's, when one was
+    issued). Like the advance's invoice it is the document of a payment, not a payment: the
+    settlement's ``payment for: exit`` moves the money."""
+
+    KIND = "credit-note"
+    type: Literal["credit-note"] = "credit-note"
+    number: Annotated[str, Field(min_length=1)]
+    from_: Slug = Field(alias="from")
+    to: Slug
+    for_: Literal["exit"] = Field(alias="for")
+    amount: Amount
+    tax: Amount | None = None
+    preceding: str | None = None
+    due: date
+
+    @property
+    def total(self) -> Decimal:
+        """What is credited: the net and its VAT."""
+        return self.amount + (self.tax or Decimal(0))
+
+
 class ExitInvoked(_Base):
     KIND = "exit"
     type: Literal["exit"] = "exit"
@@ -311,6 +336,7 @@ Event = Annotated[
     | ChangeRejected
     | Invoice
     | PrepaymentInvoice
+    | CreditNote
     | ExitInvoked
     | DecisionLogged
     | RiskUpdated
@@ -332,6 +358,7 @@ KINDS = [
     "change-rejected",
     "invoice",
     "prepayment-invoice",
+    "credit-note",
     "exit",
     "decision",
     "risk",

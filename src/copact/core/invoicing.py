@@ -80,6 +80,7 @@ __all__ = [
     "buyer_of",
     "buyer_share",
     "check_payment_target",
+    "gross_split",
     "invoice_amount",
     "invoice_amounts",
     "milestone_amounts",
@@ -229,28 +230,32 @@ def advance_amount(deal: Deal) -> Money:
 
 def advance_split(deal: Deal) -> tuple[Money, Money]:
     """The advance as its prepayment invoice bills it: ``(net, VAT)`` adding up to the advance
-    exactly, the VAT being the deal's rule on that net (:func:`vat_on`).
-
-    The advance is what the buyer pays (the ``payment for: prepaid`` that settles milestone
-    invoices' gross totals), so the VAT is inside it: ``net = advance × 100 / (100 + rate)``,
-    half-even to the minor unit, then the nearest net whose VAT makes the sum exact. Where no
-    net does (a rate's VAT steps over a minor unit now and then) the VAT is the rest, one
-    minor unit from the rule's, which EN 16931's rounding tolerance admits. Without VAT the
-    net is the advance.
+    exactly (:func:`gross_split`). The advance is what the buyer pays (the ``payment for:
+    prepaid`` that settles milestone invoices' gross totals), so the VAT is inside it.
 
     At 21%: an advance of 30,000.00 is 24,793.39 net and 5,206.61 VAT."""
-    advance = advance_amount(deal)
+    return gross_split(deal, advance_amount(deal))
+
+
+def gross_split(deal: Deal, gross: Money) -> tuple[Money, Money]:
+    """``gross`` (an amount paid VAT included: the advance, a refund of it) as ``(net, VAT)``
+    adding up to it exactly, the VAT being the deal's rule on that net (:func:`vat_on`):
+    ``net = gross × 100 / (100 + rate)``, half-even to the minor unit, then the nearest net
+    whose VAT makes the sum exact. Where no net does (a rate's VAT steps over a minor unit now
+    and then) the VAT is the rest, one minor unit from the rule's, which EN 16931's rounding
+    tolerance admits. Without VAT the net is the whole."""
+    gross = gross.quantize()
     rule = deal.tax
     if rule is None or rule.category != "standard" or rule.rate.points == 0:
-        return advance, Money.zero(advance.currency).quantize()
+        return gross, Money.zero(gross.currency).quantize()
     points = rule.rate.points
-    guess = Money.of(advance.amount * 100 / (100 + points), advance.currency).quantize()
-    unit = Money.of(advance.currency.minor_unit, advance.currency)
+    guess = Money.of(gross.amount * 100 / (100 + points), gross.currency).quantize()
+    unit = gross.currency.minor_unit
     for step in (0, -1, 1, -2, 2):
-        net = guess + Money.of(unit.amount * step, advance.currency)
-        if net + vat_on(deal, net) == advance:
-            return net, advance - net
-    return guess, advance - guess
+        net = guess + Money.of(unit * step, gross.currency)
+        if net + vat_on(deal, net) == gross:
+            return net, gross - net
+    return guess, gross - guess
 
 
 def settlement_order(deal: Deal) -> list[Milestone]:

@@ -29,6 +29,7 @@ from typing import Any
 from copact.core.deal import Deal
 from copact.core.events import (
     Accepted,
+    CreditNote,
     Event,
     ExitInvoked,
     Payment,
@@ -36,7 +37,7 @@ from copact.core.events import (
     WorkClaimed,
     day_of,
 )
-from copact.core.invoicing import advance_payee, buyer_of, invoice_amounts, vat_on
+from copact.core.invoicing import advance_payee, buyer_of, gross_split, invoice_amounts, vat_on
 from copact.core.money import Money
 from copact.core.state import DealState, deal_state, ordered
 from copact.errors import RefusedCommand
@@ -44,6 +45,7 @@ from copact.errors import RefusedCommand
 __all__ = [
     "TRIGGERS",
     "ExitSettlement",
+    "credit_exit_refund",
     "ended_reason",
     "invoke_exit",
     "open_triggers",
@@ -323,6 +325,8 @@ def refuse_after_exit(
         if isinstance(e, Payment) and e.for_ == "exit":
             settled = settled + Money.of(e.amount, deal.currency)
     for event in caused:
+        if isinstance(event, CreditNote) and event.for_ == "exit":
+            continue  # the settlement's own document (its guard checked it)
         if isinstance(event, PaymentConfirmed):
             pending = state.pending_payments.get(event.ref)
             if pending is not None and pending.for_ == "exit":
@@ -341,3 +345,46 @@ def refuse_after_exit(
                 f"the exit settlement leaves {left.quantize().amount:,} {deal.currency} to pay, "
                 f"not {event.amount:,}"
             )
+
+
+def credit_exit_refund(
+    deal: Deal, journal: Iterable[Event], state: DealState, *, number: str, at: date | datetime
+) -> list[CreditNote]:
+    """The credit note (type 381) of the refund an exit settlement owes the buyer, once the
+    exit has taken effect: from the supplier to the buyer, for the refund (net and VAT adding
+    up to it, :func:`copact.core.invoicing.gross_split`), correcting the advance's invoice if
+    one was issued, due the day it is issued. Refused while the deal runs, when the
+    settlement owes the buyer nothing, and a second time."""
+    if not state.ended:
+        raise RefusedCommand("no exit has taken effect: there is no settlement to credit yet")
+    if any(c.for_ == "exit" for c in state.credit_notes):
+        done = next(c.number for c in state.credit_notes if c.for_ == "exit")
+        raise RefusedCommand(f"the exit refund is already credited ({done})")
+    if number in state.invoice_numbers:
+        raise RefusedCommand(f"invoice number {number} is already used")
+    history = list(journal)
+    settlement = settlement_of(deal, history, state=state)
+    assert settlement is not None
+    buyer = buyer_of(deal)
+    if settlement.refund.amount <= 0 or settlement.owed_to != buyer:
+        raise RefusedCommand(
+            f"the exit settlement owes {buyer} nothing back ({settlement.owed_from} owes "
+            f"{settlement.owed_to} {settlement.owed.quantize().amount:,}): a credit note is "
+            "for money the supplier returns"
+        )
+    net, tax = gross_split(deal, settlement.owed)
+    day = at.date() if isinstance(at, datetime) else at
+    return [
+        CreditNote(
+            at=at,
+            deal=deal.id,
+            number=number,
+            from_=settlement.owed_from,
+            to=buyer,
+            for_="exit",
+            amount=net.amount,
+            tax=tax.amount if tax.amount else None,
+            preceding=state.prepayment.number if state.prepayment is not None else None,
+            due=day,
+        )
+    ]

@@ -35,6 +35,7 @@ from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
+    CreditNote,
     DecisionLogged,
     Event,
     ExitInvoked,
@@ -124,6 +125,7 @@ class DealState:
     gate_votes: dict[str, dict[str, str]] = field(default_factory=dict)  # phase → person → vote
     gate_changes: dict[str, str] = field(default_factory=dict)  # phase → change an adjust awaits
     prepayment: PrepaymentInvoice | None = None  # the advance's invoice (type 386), once issued
+    credit_notes: tuple[CreditNote, ...] = ()  # type 381: money the supplier gives back
 
     def phase_stop(self, phase: str | None) -> str | None:
         """Why work on ``phase`` cannot go on now, or ``None``: its gate is paused (until a
@@ -264,6 +266,7 @@ class _Fold:
         self.exits: tuple[ExitInvoked, ...] = ()
         self.exit_effective: date | None = None
         self.prepayment: PrepaymentInvoice | None = None
+        self.credit_notes: tuple[CreditNote, ...] = ()
         self._deadline: date | None = None  # the first day time moves a milestone
         self._handlers: dict[str, Callable[[Any], None]] = {}
 
@@ -316,6 +319,7 @@ class _Fold:
             gate_votes={k: dict(v) for k, v in self.gate_votes.items()},
             gate_changes=dict(self.gate_changes),
             prepayment=self.prepayment,
+            credit_notes=self.credit_notes,
             decisions=self.decisions.view(),
             windows=self.windows.view(),
             risks=self.risks.view(),
@@ -431,6 +435,10 @@ class _Fold:
 
     def on_prepayment_invoice(self, e: PrepaymentInvoice) -> None:
         self.prepayment = e  # the guard issues one; the books count the advance's payment
+        self.invoice_numbers.add(e.number)
+
+    def on_credit_note(self, e: CreditNote) -> None:
+        self.credit_notes = (*self.credit_notes, e)  # rare: one per exit, a few true-ups
         self.invoice_numbers.add(e.number)
 
     def on_exit(self, e: ExitInvoked) -> None:

@@ -81,7 +81,8 @@ class InvoiceDocument:
     on: date  # the day the document is printed (for "overdue")
     evidence: dict[str, list[tuple[str, str]]]  # milestone → (name, sha256) of its evidence
     standing: InvoiceStanding  # what settled it by ``on``: the advance, payments
-    type_code: int = 380  # UNCL 1001: 380 invoice, 386 prepayment invoice (the advance's)
+    type_code: int = 380  # UNCL 1001: 380 invoice, 386 prepayment invoice, 381 credit note
+    preceding: Invoice | None = None  # the invoice a credit note corrects (BT-25, BT-26)
 
     @property
     def overdue(self) -> bool:
@@ -91,7 +92,12 @@ class InvoiceDocument:
     def legal(self) -> LegalInvoice:
         """The invoice as EN 16931 has it: what the PDF, the CII and the UBL all print."""
         return legal_invoice(
-            self.deal, self.invoice, self.standing, self.evidence, type_code=self.type_code
+            self.deal,
+            self.invoice,
+            self.standing,
+            self.evidence,
+            type_code=self.type_code,
+            preceding=self.preceding,
         )
 
     @property

@@ -218,6 +218,7 @@ def legal_invoice(
     evidence: dict[str, list[tuple[str, str]]],
     *,
     type_code: int = INVOICE,
+    preceding: Invoice | None = None,
 ) -> LegalInvoice:
     """The legal invoice of ``invoice`` (a journal event of ``deal``).
 
@@ -239,6 +240,8 @@ def legal_invoice(
     descriptions = {m.id: m.description for m in deal.milestones if m.description}
     if type_code == PREPAYMENT_INVOICE:
         descriptions["prepaid"] = f"Prepaid advance: {deal.title}"
+    if type_code == CREDIT_NOTE:
+        descriptions["exit"] = f"Refund on exit: {deal.title}"
     names: dict[str, str] = {}
     for refs in evidence.values():
         for name, sha in refs:
@@ -300,8 +303,12 @@ def legal_invoice(
         payment_terms=(
             f"advance payment, due {invoice.due.isoformat()}"
             if type_code == PREPAYMENT_INVOICE
+            else f"refunded by the seller, due {invoice.due.isoformat()}"
+            if type_code == CREDIT_NOTE
             else f"{deal.payment_terms} days net, due {invoice.due.isoformat()}"
         ),
         buyer_reference=deal.id,
         supporting=tuple(supporting),
+        preceding=preceding.number if preceding is not None else None,
+        preceding_issued=preceding.day if preceding is not None else None,
     )

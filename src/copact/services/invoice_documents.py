@@ -44,4 +44,5 @@ def invoice_document(view: DealView, number: str, events: Iterable[object]) -> I
         evidence_of(events),
         found.standing,
         found.type_code,
+        found.preceding,
     )

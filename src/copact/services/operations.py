@@ -45,6 +45,7 @@ from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
+    CreditNote,
     DecisionLogged,
     Event,
     EvidenceRef,
@@ -62,7 +63,13 @@ from copact.core.events import (
     WorkClaimed,
 )
 from copact.core.invoicing import advance_payee, invoice_amounts, payee_of, vat_on
-from copact.core.settlement import ended_reason, invoke_exit, refuse_after_exit
+from copact.core.settlement import (
+    credit_exit_refund,
+    ended_reason,
+    invoke_exit,
+    refuse_after_exit,
+    settlement_of,
+)
 from copact.core.state import DealState, deal_state
 from copact.errors import InvalidCommand, NothingToDo, RefusedCommand, UnknownName
 from copact.services.amendment import guard_amendment
@@ -75,6 +82,7 @@ __all__ = [
     "ClaimWork",
     "Command",
     "ConfirmPayment",
+    "CreditExitRefund",
     "DecideGate",
     "Facts",
     "IssueAdvanceInvoice",
@@ -374,6 +382,28 @@ class IssueAdvanceInvoice(Command):
         return core.invoice_advance(c.deal, c.state, number=number, at=c.at)
 
 
+class CreditExitRefund(Command):
+    """Issue the credit note (EN 16931 type 381) of the refund an exit settlement owes the
+    buyer, once the exit has taken effect: numbered in the supplier's series, VAT inside the
+    refund as in the advance it returns, correcting the advance's invoice if there is one.
+    The refund itself is then paid `for: exit`."""
+
+    action: ClassVar[str] = "invoices.issue"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
+    api: ClassVar[str | None] = "invoices/exit-credit-note"
+    causes: ClassVar[tuple[type[Event], ...]] = (CreditNote,)
+    actor: ClassVar[str | None] = None
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        done = [n.number for n in c.state.credit_notes if n.for_ == "exit"]
+        if done:
+            raise NothingToDo(f"the exit refund is already credited ({done[0]})")
+        settlement = settlement_of(c.deal, c.history, state=c.state) if c.state.ended else None
+        supplier = settlement.owed_from if settlement is not None else ""
+        number = _next_number(c.deal, c.state, supplier)
+        return credit_exit_refund(c.deal, c.history, c.state, number=number, at=c.at)
+
+
 # -- money --
 
 
@@ -665,6 +695,7 @@ COMMANDS: tuple[type[Command], ...] = (
     Reject,
     IssueInvoices,
     IssueAdvanceInvoice,
+    CreditExitRefund,
     RecordPayment,
     ConfirmPayment,
     ClaimWork,
@@ -694,7 +725,7 @@ def execute(command: Command, *, uow: UnitOfWork, clock: Clock) -> Outcome:
     def folded(deal: Deal, history: list[Event], now: datetime) -> list[Event]:
         state = deal_state(deal, history, on=now.date())
         ended = ended_reason(deal, history, state)
-        if ended and not isinstance(command, RecordPayment | ConfirmPayment):
+        if ended and not isinstance(command, RecordPayment | ConfirmPayment | CreditExitRefund):
             raise RefusedCommand(ended)  # said first: it is why nothing else can happen
         caused = list(command.decide(Context(deal, state, history, now, facts)))
         refuse_after_exit(deal, history, state, caused)  # after an exit, only its settlement
@@ -739,6 +770,9 @@ def admit(
         _admit_invoice(deal, state, event)
     elif isinstance(event, PrepaymentInvoice):
         _admit_prepayment(deal, state, event)
+    elif isinstance(event, CreditNote):
+        (expected,) = credit_exit_refund(deal, history, state, number=event.number, at=event.at)
+        _same_document(event, expected, "credit note")
     else:
         command = _BY_EVENT[type(event)].from_event(event)
         refs = tuple(event.evidence) if isinstance(event, Submitted | WorkClaimed) else ()
@@ -769,18 +803,24 @@ def _admit_prepayment(deal: Deal, state: DealState, event: PrepaymentInvoice) ->
     """An imported prepayment invoice is the one the command would issue under its number,
     to the cent: who bills whom, the net, the VAT and the due date."""
     (expected,) = core.invoice_advance(deal, state, number=event.number, at=event.at)
+    _same_document(event, expected, "prepayment invoice")
+
+
+def _same_document(
+    event: PrepaymentInvoice | CreditNote, expected: PrepaymentInvoice | CreditNote, what: str
+) -> None:
+    """Refuse an imported document that is not, to the cent, the one its command issues."""
     for name, label in (
         ("from_", "is from"),
         ("to", "is to"),
         ("amount", "bills"),
         ("tax", "charges VAT of"),
+        ("preceding", "corrects"),
         ("due", "is due"),
     ):
-        said, ours = getattr(event, name), getattr(expected, name)
+        said, ours = getattr(event, name, None), getattr(expected, name, None)
         if said != ours:
-            raise RefusedCommand(
-                f"prepayment invoice {event.number} {label} {said}; the deal says {ours}"
-            )
+            raise RefusedCommand(f"{what} {event.number} {label} {said}; the deal says {ours}")
 
 
 # -- shared steps --

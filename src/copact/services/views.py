@@ -26,7 +26,7 @@ they do not count in balances or invoices until then.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -38,6 +38,7 @@ from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
+    CreditNote,
     DecisionLogged,
     Event,
     ExitInvoked,
@@ -194,12 +195,18 @@ class InvoiceView:
     issued: Invoice
     standing: InvoiceStanding
     on: date
-    type_code: int = 380  # UNCL 1001: 380 an invoice, 386 the prepaid advance's invoice
+    type_code: int = 380  # UNCL 1001: 380 invoice, 386 the advance's, 381 a credit note
+    preceding: Invoice | None = None  # what a credit note corrects (the advance's invoice)
 
     @property
     def prepayment(self) -> bool:
         """The advance's invoice: it asks for the advance, which milestone invoices deduct."""
         return self.type_code == PREPAYMENT
+
+    @property
+    def credit_note(self) -> bool:
+        """A credit note: money the supplier gives back (an exit's refund)."""
+        return self.type_code == CREDIT_NOTE
 
     @property
     def number(self) -> str:
@@ -294,6 +301,7 @@ class DealView:
     changes: list[ChangeRow]
     exit: ExitView | None = None
     prepayment: InvoiceView | None = None  # the prepaid advance's invoice, once issued
+    credit_notes: list[InvoiceView] = field(default_factory=list)  # type 381, in order
 
     @property
     def ended(self) -> bool:
@@ -329,15 +337,14 @@ class DealView:
 
     def invoice(self, number: str) -> InvoiceView | None:
         """The invoice of that number: a milestone invoice or the advance's."""
-        found = next((i for i in self.invoices if i.number == number), None)
-        if found is None and self.prepayment is not None and self.prepayment.number == number:
-            return self.prepayment
-        return found
+        return next((i for i in self.documents if i.number == number), None)
 
     @property
     def documents(self) -> list[InvoiceView]:
-        """Every invoice the deal issued, the advance's first: what its documents list shows."""
-        return ([self.prepayment] if self.prepayment else []) + self.invoices
+        """Every invoice and credit note the deal issued: the advance's first, then the
+        milestones', then the credit notes; what its documents list shows."""
+        first = [self.prepayment] if self.prepayment else []
+        return first + self.invoices + self.credit_notes
 
     @property
     def risks(self) -> list[RiskEntry]:
@@ -458,7 +465,8 @@ def view_of(
         balances=[BalanceRow(p, b.paid, b.received) for p, b in state.balances.items()],
         changes=_changes(deal, state),
         exit=exit_view(deal, state, events, effective=effective) if events is not None else None,
-        prepayment=_prepayment(state),
+        prepayment=(advance := _prepayment(state)),
+        credit_notes=_credit_notes(state, events or [], advance),
     )
 
 
@@ -492,6 +500,48 @@ def _prepayment(state: DealState) -> InvoiceView | None:
         e.number, ("prepaid",), e.from_, e.to, e.day, e.due, total, total - total, paid
     )
     return InvoiceView(issued, standing, state.on, PREPAYMENT)
+
+
+CREDIT_NOTE = 381
+
+
+def _credit_notes(
+    state: DealState, events: list[Event], advance: InvoiceView | None
+) -> list[InvoiceView]:
+    """Each credit note as a document of one line (``for: exit``), paid as far as the
+    confirmed payments ``for: exit`` from its issuer to its addressee go (up to its total)."""
+    notes = []
+    for e in state.credit_notes:
+        total = Money.of(e.total, state.deal.currency)
+        refunded = sum(
+            (
+                p.amount
+                for p in events
+                if isinstance(p, Payment)
+                and p.for_ == e.for_
+                and (p.from_, p.to) == (e.from_, e.to)
+                and p.day <= state.on
+                and (p.by is None or p.ref in state.confirmed_by)
+            ),
+            Decimal(0),
+        )
+        paid = min(Money.of(refunded, total.currency), total)
+        issued = Invoice(
+            at=e.at,
+            deal=e.deal,
+            number=e.number,
+            from_=e.from_,
+            to=e.to,
+            lines=[InvoiceLine(for_=e.for_, amount=e.amount)],
+            due=e.due,
+            tax=e.tax,
+        )
+        standing = InvoiceStanding(
+            e.number, (e.for_,), e.from_, e.to, e.day, e.due, total, total - total, paid
+        )
+        corrects = advance.issued if advance is not None and e.preceding == advance.number else None
+        notes.append(InvoiceView(issued, standing, state.on, CREDIT_NOTE, corrects))
+    return notes
 
 
 def _changes(deal: Deal, state: DealState) -> list[ChangeRow]:
@@ -559,6 +609,12 @@ def describe(event: Event) -> str:
         return (
             f"prepayment invoice {event.number}: {event.from_} → {event.to} {event.total:,.2f} "
             f"for the prepaid advance{vat}, due {event.due}"
+        )
+    if isinstance(event, CreditNote):
+        corrects = f", correcting {event.preceding}" if event.preceding else ""
+        return (
+            f"credit note {event.number}: {event.from_} → {event.to} {event.total:,.2f} for the "
+            f"{event.for_} refund{corrects}"
         )
     if isinstance(event, Payment):
         what = f" for {event.for_}" if event.for_ else ""

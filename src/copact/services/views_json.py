@@ -38,7 +38,7 @@ def invoice_json(i: InvoiceView) -> dict[str, Any]:
     ``outstanding``; ``due_in_cash`` = ``amount`` − ``from_advance``)."""
     return {
         "number": i.number,
-        "kind": "prepayment" if i.prepayment else "invoice",
+        "kind": "prepayment" if i.prepayment else "credit-note" if i.credit_note else "invoice",
         "date": i.day.isoformat(),
         "for": list(i.milestones),
         "from": i.from_,

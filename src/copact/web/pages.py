@@ -325,9 +325,7 @@ def invoices(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLRespon
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     v = view(ctx.workspace, d, ctx.clock().date())
     payments = [e for e in ctx.workspace.events(d.id) if e.type == "payment"]
-    return _render(
-        ctx, request, "invoices.html", who, deal=d, v=v, rows=v.invoices, payments=payments
-    )
+    return _render(ctx, request, "invoices.html", who, deal=d, v=v, payments=payments)
 
 
 @router.get("/assets/invoice.css")

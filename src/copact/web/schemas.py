@@ -118,9 +118,10 @@ class InvoiceLineOut(BaseModel):
 class InvoiceOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
     number: str
-    kind: Literal["invoice", "prepayment"] = Field(
+    kind: Literal["invoice", "prepayment", "credit-note"] = Field(
         description="invoice: a milestone's (type 380); prepayment: the prepaid advance's "
-        "(type 386, one line for: prepaid), which milestone invoices deduct"
+        "(type 386, one line for: prepaid), which milestone invoices deduct; credit-note: "
+        "money the supplier gives back (type 381, one line for: exit, the exit's refund)"
     )
     date: str
     from_: str = Field(alias="from")

@@ -86,6 +86,12 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/deals/{deal}/invoices"): Rule("deal", "deal.read"),
     ("POST", "/api/v1/deals/{deal}/invoices"): Rule("deal", "invoices.issue", json={}),
     ("POST", "/api/v1/deals/{deal}/invoices/advance"): Rule("deal", "invoices.issue", json={}),
+    ("POST", "/api/v1/deals/{deal}/service-periods/{period}/review"): Rule(
+        "deal", "service.review", json={}
+    ),
+    ("POST", "/api/v1/deals/{deal}/service-periods/{period}/invoice"): Rule(
+        "deal", "invoices.issue", json={}
+    ),
     ("POST", "/api/v1/deals/{deal}/invoices/exit-credit-note"): Rule(
         "deal", "invoices.issue", json={}
     ),
@@ -127,6 +133,8 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/deals/{deal}/documents/{kind}.{fmt}"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/invoices"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/invoices/advance"): Rule("deal", "invoices.issue"),
+    ("POST", "/deals/{deal}/service-periods/{period}/review"): Rule("deal", "service.review"),
+    ("POST", "/deals/{deal}/service-periods/{period}/invoice"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/invoices/exit-credit-note"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/payments"): Rule("deal", "payment.record", form=PAY),
     ("POST", "/deals/{deal}/payments/{ref:path}/confirm"): Rule("deal", "payment.confirm"),
@@ -168,6 +176,7 @@ PARAMS = {
     "decision": "approve",
     "ref": "M-1",
     "kind": "scope-memo",
+    "period": "2027-03",
     "fmt": "md",
 }
 

@@ -50,7 +50,10 @@ __all__ = [
     "PrepaymentInvoice",
     "Rejected",
     "RiskUpdated",
+    "ServiceReviewed",
+    "ServiceSettled",
     "Signed",
+    "SiteSettlement",
     "Submitted",
     "WindowRecorded",
     "WorkClaimed",
@@ -275,6 +278,51 @@ class CreditNote(_Base):
         return self.amount + (self.tax or Decimal(0))
 
 
+class SiteSettlement(BaseModel):
+    """One site's part of a settled service period: its share of the fee, the credits the
+    metrics earned the buyer, the bonuses they earned the supplier, and what is billed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    site: Slug
+    fee: Amount
+    credits: Amount
+    bonuses: Amount
+    amount: Amount
+
+
+class ServiceSettled(_Base):
+    """A period of the SLA settled from metering (``copact meter --record``): per site the fee,
+    credits, bonuses and amount, the flags of the run, and ``inputs``, the hash of every input
+    it read (telemetry, windows, tickets, deliveries), so the other party can meter the same
+    files and get the same figures. ``by`` is the person who recorded it. A period is settled
+    once; one whose flags ask for review is invoiced after a person of the other party has
+    reviewed it (:class:`ServiceReviewed`)."""
+
+    KIND = "service-settled"
+    type: Literal["service-settled"] = "service-settled"
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")]
+    sites: Annotated[list[SiteSettlement], Field(min_length=1, max_length=100)]
+    inputs: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+    flags: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=100)] = []
+    by: Slug
+
+    @property
+    def amount(self) -> Decimal:
+        """What the period bills: every site's amount."""
+        return sum((s.amount for s in self.sites), Decimal(0))
+
+
+class ServiceReviewed(_Base):
+    """A person of the party that did not record a flagged settlement has looked at it and
+    lets it be invoiced."""
+
+    KIND = "service-reviewed"
+    type: Literal["service-reviewed"] = "service-reviewed"
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")]
+    inputs: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+    by: Slug
+
+
 class ExitInvoked(_Base):
     KIND = "exit"
     type: Literal["exit"] = "exit"
@@ -337,6 +385,8 @@ Event = Annotated[
     | Invoice
     | PrepaymentInvoice
     | CreditNote
+    | ServiceSettled
+    | ServiceReviewed
     | ExitInvoked
     | DecisionLogged
     | RiskUpdated
@@ -359,6 +409,8 @@ KINDS = [
     "invoice",
     "prepayment-invoice",
     "credit-note",
+    "service-settled",
+    "service-reviewed",
     "exit",
     "decision",
     "risk",

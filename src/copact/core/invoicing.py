@@ -349,6 +349,11 @@ class InvoiceStanding:
         return self.total - self.from_advance - self.paid
 
     @property
+    def service(self) -> bool:
+        """A managed service's period invoice (its lines ``for: sla:PERIOD:SITE``)."""
+        return bool(self.milestones) and all(m.startswith("sla:") for m in self.milestones)
+
+    @property
     def cash_due(self) -> Money:
         """What the invoice asks for in cash: its total less what the advance settled."""
         return self.total - self.from_advance
@@ -462,6 +467,8 @@ class Receivables:
         if pair is None:
             return book
         for invoice in self._oldest_open(pair):
+            if invoice.service:
+                continue  # the advance funds the milestones, not a managed service's fees
             take = min(book.advance_left, invoice.outstanding)
             if take.is_zero:
                 break

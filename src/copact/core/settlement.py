@@ -235,6 +235,9 @@ def _settle(
     for ms in state.milestones.values():
         if ms.state == "accepted":  # as invoiced: with its VAT, as the buyer's payments are
             earned = earned + amounts[ms.id] + vat_on(deal, amounts[ms.id])
+    for standing in state.book.invoices:  # a managed service's periods, as billed
+        if standing.service and standing.to == buyer and standing.from_ == supplier:
+            earned = earned + standing.total
     unused = max(paid - earned, zero)
     claimed = zero
     for e in _claims_since_last_acceptance(journal, state, effective):

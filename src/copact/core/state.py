@@ -46,6 +46,8 @@ from copact.core.events import (
     PrepaymentInvoice,
     Rejected,
     RiskUpdated,
+    ServiceReviewed,
+    ServiceSettled,
     Signed,
     Submitted,
     WindowRecorded,
@@ -126,6 +128,9 @@ class DealState:
     gate_changes: dict[str, str] = field(default_factory=dict)  # phase → change an adjust awaits
     prepayment: PrepaymentInvoice | None = None  # the advance's invoice (type 386), once issued
     credit_notes: tuple[CreditNote, ...] = ()  # type 381: money the supplier gives back
+    services: Mapping[str, ServiceSettled] = field(default_factory=dict)  # period → settled
+    services_reviewed: frozenset[str] = frozenset()  # flagged periods the other party reviewed
+    services_invoiced: Mapping[str, str] = field(default_factory=dict)  # period → invoice no.
 
     def phase_stop(self, phase: str | None) -> str | None:
         """Why work on ``phase`` cannot go on now, or ``None``: its gate is paused (until a
@@ -185,6 +190,13 @@ class DealState:
     def last_acceptance(self) -> date | None:
         days = [m.accepted_on for m in self.milestones.values() if m.accepted_on is not None]
         return max(days) if days else None
+
+
+def _service_period(line_for: str) -> str | None:
+    """``2027-03`` of a service invoice's line ``sla:2027-03:dc1``, else ``None``."""
+    if not line_for.startswith("sla:"):
+        return None
+    return line_for.split(":")[1]
 
 
 def _zero(deal: Deal) -> Money:
@@ -267,6 +279,9 @@ class _Fold:
         self.exit_effective: date | None = None
         self.prepayment: PrepaymentInvoice | None = None
         self.credit_notes: tuple[CreditNote, ...] = ()
+        self.services: dict[str, ServiceSettled] = {}
+        self.services_reviewed: frozenset[str] = frozenset()
+        self.services_invoiced: dict[str, str] = {}
         self._deadline: date | None = None  # the first day time moves a milestone
         self._handlers: dict[str, Callable[[Any], None]] = {}
 
@@ -320,6 +335,9 @@ class _Fold:
             gate_changes=dict(self.gate_changes),
             prepayment=self.prepayment,
             credit_notes=self.credit_notes,
+            services=self.services,
+            services_reviewed=self.services_reviewed,
+            services_invoiced=self.services_invoiced,
             decisions=self.decisions.view(),
             windows=self.windows.view(),
             risks=self.risks.view(),
@@ -432,10 +450,20 @@ class _Fold:
         self.invoices.append(e)
         self.invoice_numbers.add(e.number)
         self.receivables = self.receivables.with_invoice(e)
+        periods = [p for line in e.lines if (p := _service_period(line.for_)) is not None]
+        if periods:
+            self.services_invoiced = {**self.services_invoiced, **dict.fromkeys(periods, e.number)}
 
     def on_prepayment_invoice(self, e: PrepaymentInvoice) -> None:
         self.prepayment = e  # the guard issues one; the books count the advance's payment
         self.invoice_numbers.add(e.number)
+
+    def on_service_settled(self, e: ServiceSettled) -> None:
+        if e.period not in self.services:  # the guard settles a period once
+            self.services = {**self.services, e.period: e}
+
+    def on_service_reviewed(self, e: ServiceReviewed) -> None:
+        self.services_reviewed = self.services_reviewed | {e.period}
 
     def on_credit_note(self, e: CreditNote) -> None:
         self.credit_notes = (*self.credit_notes, e)  # rare: one per exit, a few true-ups

@@ -198,6 +198,14 @@ def vat_groups(
     return tuple(groups)
 
 
+def _service_name(line_for: str) -> str | None:
+    """``SLA service 2027-03, site dc1: fee less credits plus bonuses`` for a service line."""
+    parts = line_for.split(":")
+    if len(parts) != 3 or parts[0] != "sla":
+        return None
+    return f"SLA service {parts[1]}, site {parts[2]}: fee less credits plus bonuses"
+
+
 def _rate_points(deal: Deal) -> tuple[str, Decimal]:
     if deal.tax is None:
         return "O", Decimal(0)
@@ -255,7 +263,7 @@ def legal_invoice(
         lines.append(
             LegalLine(
                 id=line.for_,
-                name=descriptions.get(line.for_, line.for_),
+                name=descriptions.get(line.for_) or _service_name(line.for_) or line.for_,
                 quantity=Decimal(1),
                 unit_code="C62",
                 unit_price=net,

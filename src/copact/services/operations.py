@@ -57,12 +57,16 @@ from copact.core.events import (
     PrepaymentInvoice,
     Rejected,
     RiskUpdated,
+    ServiceReviewed,
+    ServiceSettled,
     Signed,
+    SiteSettlement,
     Submitted,
     WindowRecorded,
     WorkClaimed,
 )
 from copact.core.invoicing import advance_payee, invoice_amounts, payee_of, vat_on
+from copact.core.service import invoice_service, review_service, settle_service
 from copact.core.settlement import (
     credit_exit_refund,
     ended_reason,
@@ -76,6 +80,7 @@ from copact.services.amendment import guard_amendment
 from copact.services.uow import Outcome, UnitOfWork
 
 __all__ = [
+    "BUILT",
     "COMMANDS",
     "Accept",
     "ApproveChange",
@@ -87,12 +92,15 @@ __all__ = [
     "Facts",
     "IssueAdvanceInvoice",
     "IssueInvoices",
+    "IssueServiceInvoice",
     "LogDecision",
     "ProposeChange",
     "RecordPayment",
     "RecordWindow",
     "Reject",
     "RejectChange",
+    "ReviewServicePeriod",
+    "SettleServicePeriod",
     "Submit",
     "TriggerExit",
     "UpdateRisk",
@@ -404,6 +412,71 @@ class CreditExitRefund(Command):
         return credit_exit_refund(c.deal, c.history, c.state, number=number, at=c.at)
 
 
+# -- a managed service's periods --
+
+
+class SettleServicePeriod(Command):
+    """Record the settlement of an SLA period as metered: per site the fee, credits, bonuses
+    and amount, the run's flags and the hash of its inputs. Built by the metering use case
+    (`copact meter --record`) from what it computed, never typed in."""
+
+    action: ClassVar[str] = "service.settle"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "finance", "billing"})
+    api: ClassVar[str | None] = None
+    causes: ClassVar[tuple[type[Event], ...]] = (ServiceSettled,)
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")]
+    sites: Annotated[tuple[SiteSettlement, ...], Field(min_length=1, max_length=100)]
+    inputs: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+    flags: Annotated[tuple[Annotated[str, Field(max_length=500)], ...], Field(max_length=100)] = ()
+    by: Slug
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return settle_service(
+            c.deal,
+            c.state,
+            period=self.period,
+            sites=list(self.sites),
+            inputs=self.inputs,
+            flags=list(self.flags),
+            by=self.by,
+            at=c.at,
+        )
+
+
+class ReviewServicePeriod(Command):
+    """Review a settled SLA period whose flags ask for it (telemetry unknown for more than 10%
+    of it, a metric with no value), so it can be invoiced: a person of the party other than
+    the one who recorded it. Example: `copact review-service-period hybrid-dc1 2027-03 --by ana`"""
+
+    action: ClassVar[str] = "service.review"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "finance"})
+    api: ClassVar[str | None] = "service-periods/{period}/review"
+    causes: ClassVar[tuple[type[Event], ...]] = (ServiceReviewed,)
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")]
+    by: Slug
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return review_service(c.deal, c.state, period=self.period, by=self.by, at=c.at)
+
+
+class IssueServiceInvoice(Command):
+    """Invoice a settled SLA period (fee less credits plus bonuses, a line per site), once, in
+    the supplier's series. Example: `copact issue-service-invoice hybrid-dc1 2027-03`"""
+
+    action: ClassVar[str] = "invoices.issue"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
+    api: ClassVar[str | None] = "service-periods/{period}/invoice"
+    causes: ClassVar[tuple[type[Event], ...]] = (Invoice,)
+    actor: ClassVar[str | None] = None
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")]
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        suppliers = c.deal.suppliers
+        payee = suppliers[0].id if len(suppliers) == 1 else ""
+        number = _next_number(c.deal, c.state, payee)
+        return invoice_service(c.deal, c.state, period=self.period, number=number, at=c.at)
+
+
 # -- money --
 
 
@@ -707,8 +780,15 @@ COMMANDS: tuple[type[Command], ...] = (
     LogDecision,
     RecordWindow,
     UpdateRisk,
+    ReviewServicePeriod,
+    IssueServiceInvoice,
 )
-"""Every command, in the order the help and the API document them."""
+"""Every command with a route or a command of its own, in the order the help and the API
+document them."""
+
+BUILT: tuple[type[Command], ...] = (SettleServicePeriod,)
+"""Commands a use case builds from what it computed (a metered period), with no route and no
+command line of their own: the guard is the same, the fields come from the computation."""
 
 # -- running one --
 
@@ -752,6 +832,8 @@ _BY_EVENT: dict[type[Event], type[Command]] = {
     DecisionLogged: LogDecision,
     WindowRecorded: RecordWindow,
     RiskUpdated: UpdateRisk,
+    ServiceSettled: SettleServicePeriod,
+    ServiceReviewed: ReviewServicePeriod,
 }
 
 
@@ -782,6 +864,22 @@ def admit(
 
 
 def _admit_invoice(deal: Deal, state: DealState, event: Invoice) -> None:
+    services = {line.for_.split(":")[1] for line in event.lines if line.for_.startswith("sla:")}
+    if services:
+        every = all(line.for_.startswith("sla:") for line in event.lines)
+        if len(services) > 1 or not every:
+            raise RefusedCommand(f"invoice {event.number} mixes service periods and milestones")
+        (expected,) = invoice_service(
+            deal, state, period=services.pop(), number=event.number, at=event.at
+        )
+        said = [(line.for_, line.amount) for line in event.lines]
+        ours = [(line.for_, line.amount) for line in expected.lines]
+        if said != ours or (event.tax, event.due) != (expected.tax, expected.due):
+            raise RefusedCommand(
+                f"invoice {event.number} bills {said} (VAT {event.tax}, due {event.due}); the "
+                f"settlement says {ours} (VAT {expected.tax}, due {expected.due})"
+            )
+        return
     for line in event.lines:
         (expected,) = core.invoice_for(
             deal, state, milestone=line.for_, number=event.number, at=event.at

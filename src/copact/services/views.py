@@ -50,6 +50,8 @@ from copact.core.events import (
     PrepaymentInvoice,
     Rejected,
     RiskUpdated,
+    ServiceReviewed,
+    ServiceSettled,
     Signed,
     Submitted,
     WindowRecorded,
@@ -63,6 +65,7 @@ from copact.core.invoicing import (
     milestone_amounts,
 )
 from copact.core.money import Money, allocate
+from copact.core.service import needs_review
 from copact.core.settlement import (
     TRIGGERS,
     ExitSettlement,
@@ -287,6 +290,32 @@ class ChangeRow:
 
 
 @dataclass(frozen=True)
+class ServicePeriodRow:
+    """A settled period of the SLA: what it bills, whether it waits for a review, its invoice."""
+
+    period: str
+    settled_on: date
+    by: str
+    amount: Money
+    credits: Money
+    bonuses: Money
+    flags: list[str]
+    inputs: str
+    needs_review: bool
+    reviewed: bool
+    invoice: str | None
+
+    @property
+    def waiting(self) -> str | None:
+        """What the period waits for before it is invoiced, or ``None``."""
+        if self.invoice is not None:
+            return None
+        if self.needs_review and not self.reviewed:
+            return f"a review by the party other than {self.by}'s"
+        return "its invoice"
+
+
+@dataclass(frozen=True)
 class DealView:
     deal: Deal
     state: DealState
@@ -302,6 +331,7 @@ class DealView:
     exit: ExitView | None = None
     prepayment: InvoiceView | None = None  # the prepaid advance's invoice, once issued
     credit_notes: list[InvoiceView] = field(default_factory=list)  # type 381, in order
+    service_periods: list[ServicePeriodRow] = field(default_factory=list)  # settled, in order
 
     @property
     def ended(self) -> bool:
@@ -467,6 +497,7 @@ def view_of(
         exit=exit_view(deal, state, events, effective=effective) if events is not None else None,
         prepayment=(advance := _prepayment(state)),
         credit_notes=_credit_notes(state, events or [], advance),
+        service_periods=_service_periods(state),
     )
 
 
@@ -503,6 +534,28 @@ def _prepayment(state: DealState) -> InvoiceView | None:
 
 
 CREDIT_NOTE = 381
+
+
+def _service_periods(state: DealState) -> list[ServicePeriodRow]:
+    rows = []
+    currency = state.deal.currency
+    for period, e in sorted(state.services.items()):
+        rows.append(
+            ServicePeriodRow(
+                period=period,
+                settled_on=e.day,
+                by=e.by,
+                amount=Money.of(e.amount, currency),
+                credits=Money.of(sum((s.credits for s in e.sites), Decimal(0)), currency),
+                bonuses=Money.of(sum((s.bonuses for s in e.sites), Decimal(0)), currency),
+                flags=list(e.flags),
+                inputs=e.inputs,
+                needs_review=needs_review(e.flags),
+                reviewed=period in state.services_reviewed,
+                invoice=state.services_invoiced.get(period),
+            )
+        )
+    return rows
 
 
 def _credit_notes(
@@ -610,6 +663,14 @@ def describe(event: Event) -> str:
             f"prepayment invoice {event.number}: {event.from_} → {event.to} {event.total:,.2f} "
             f"for the prepaid advance{vat}, due {event.due}"
         )
+    if isinstance(event, ServiceSettled):
+        review = "; flagged for review" if needs_review(event.flags) else ""
+        return (
+            f"service period {event.period} settled by {event.by}: {event.amount:,.2f} to bill "
+            f"({len(event.sites)} site{'s' if len(event.sites) != 1 else ''}){review}"
+        )
+    if isinstance(event, ServiceReviewed):
+        return f"service period {event.period} reviewed by {event.by}: it may be invoiced"
     if isinstance(event, CreditNote):
         corrects = f", correcting {event.preceding}" if event.preceding else ""
         return (

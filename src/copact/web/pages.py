@@ -430,6 +430,7 @@ _BACK = {
     "milestones": "/deals/{deal}/milestones/{milestone}",
     "payments": "/deals/{deal}/invoices",
     "invoices": "/deals/{deal}/invoices",
+    "service-periods": "/deals/{deal}/invoices",
     "changes": "/deals/{deal}/changes",
     "gates": "/deals/{deal}/gates",
 }

@@ -1,0 +1,175 @@
+"""A managed service's period from metering to invoice, on a real workspace (SQLite always,
+PostgreSQL when it answers). hybrid-dc1, March 2027, one site: the fee is 4,000.00 a month;
+availability 99.567% is below the 99.95% target and earns Acme a 5% credit, 200.00; so
+VoltWorks bills 3,800.00 (no VAT: a US supply). The settlement is recorded once with the hash
+of its inputs, invoiced once, a flagged one only after the other party reviewed it, and an
+imported journal is held to the same guards."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from copact.core.events import Invoice, ServiceSettled, SiteSettlement
+from copact.errors import NothingToDo, RefusedCommand
+from copact.services import operations as ops
+from copact.services.metering import MeterRequest
+from copact.services.service_periods import record_period
+from copact.services.views import deal_view
+from copact.services.workspace import ImportRefused, Workspace
+from tests.conftest import EXAMPLES
+from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
+
+DEAL = EXAMPLES / "hybrid-dc1.yaml"
+DEAL_ID = "hybrid-dc1"
+TELEMETRY = EXAMPLES / "telemetry"
+REQUEST = MeterRequest(
+    telemetry=(TELEMETRY / "dc1-2027-03.parquet",),
+    period="2027-03",
+    windows=TELEMETRY / "dc1-2027-03-windows.csv",
+    tickets=TELEMETRY / "dc1-2027-03-tickets.csv",
+)
+HASH = "sha256:" + "0" * 64
+
+
+class Clock:
+    def __init__(self, day: date) -> None:
+        self.now = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def ws(workspace: Workspace) -> Workspace:  # noqa: F811
+    workspace.clock = Clock(date(2027, 4, 2))
+    workspace.add_deal(DEAL.read_text(), str(DEAL))
+    return workspace
+
+
+def _run(ws: Workspace, command: ops.Command) -> list[object]:
+    return list(ops.execute(command, uow=ws, clock=ws.clock).events)
+
+
+def _settle(ws: Workspace, **changes: object) -> list[object]:
+    fields: dict[str, object] = {
+        "deal": DEAL_ID,
+        "period": "2027-03",
+        "sites": (
+            SiteSettlement(
+                site="dc1",
+                fee=Decimal("4000.00"),
+                credits=Decimal("200.00"),
+                bonuses=Decimal(0),
+                amount=Decimal("3800.00"),
+            ),
+        ),
+        "inputs": HASH,
+        "by": "sam",
+    }
+    return _run(ws, ops.SettleServicePeriod(**{**fields, **changes}))  # type: ignore[arg-type]
+
+
+def test_a_metered_period_is_recorded_once_and_invoiced_once(ws: Workspace) -> None:
+    metered, outcome = record_period(ws, DEAL_ID, REQUEST, by="sam", clock=ws.clock)
+    (settled,) = outcome.events
+    assert isinstance(settled, ServiceSettled)
+    assert settled.sites == [
+        SiteSettlement(
+            site="dc1",
+            fee=Decimal("4000.00"),
+            credits=Decimal("200.00"),
+            bonuses=Decimal("0.00"),
+            amount=Decimal("3800.00"),
+        )
+    ]
+    assert settled.inputs == metered.inputs_hash and settled.by == "sam"
+    with pytest.raises(NothingToDo, match="already settled from these inputs"):
+        record_period(ws, DEAL_ID, REQUEST, by="sam", clock=ws.clock)
+    with pytest.raises(RefusedCommand, match="settled once"):
+        _settle(ws, inputs="sha256:" + "1" * 64)  # other figures for the same month
+
+    (invoice,) = _run(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
+    assert isinstance(invoice, Invoice)
+    assert [(line.for_, line.amount) for line in invoice.lines] == [
+        ("sla:2027-03:dc1", Decimal("3800.00"))
+    ]
+    assert (invoice.from_, invoice.to, invoice.tax) == ("voltworks", "acme", None)
+    assert invoice.due == date(2027, 5, 2)  # 30 days
+    with pytest.raises(NothingToDo, match="already invoiced"):
+        _run(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
+    view = deal_view(ws.deal(DEAL_ID), list(ws.events(DEAL_ID)), today=date(2027, 4, 2))
+    (shown,) = view.invoices
+    assert shown.total.amount == Decimal("3800.00") and shown.outstanding == shown.total
+
+
+@pytest.mark.parametrize(
+    ("changes", "refusal"),
+    [
+        ({"period": "2027-04"}, "runs until 2027-04-30: settle it after"),
+        ({"period": "2026-12"}, "runs from 2027-01-01"),
+        ({"period": "2027-Q1"}, "settles per month"),
+        ({"by": "nobody"}, "not a person"),
+    ],
+)
+def test_a_period_that_cannot_be_settled_is_refused(
+    ws: Workspace, changes: dict[str, object], refusal: str
+) -> None:
+    with pytest.raises(RefusedCommand, match=re.escape(refusal)):
+        _settle(ws, **changes)
+    assert list(ws.events(DEAL_ID)) == []
+
+
+@pytest.mark.parametrize(
+    ("site", "refusal"),
+    [
+        (("dc1", "4000.00", "200.00", "0", "3900.00"), "is not the fee 4000.00 less credits"),
+        (("dc1", "4000.00", "1200.00", "0", "2800.00"), "exceed the SLA's credit cap"),
+        (("dc1", "3000.00", "0", "0", "3000.00"), "the SLA's fee for 2027-03 is 4000.00"),
+        (("dc2", "4000.00", "0", "0", "4000.00"), "the SLA's are dc1"),
+        (("dc1", "4000.001", "0", "0", "4000.001"), "whole minor units"),
+    ],
+)
+def test_figures_that_do_not_add_up_are_refused(
+    ws: Workspace, site: tuple[str, ...], refusal: str
+) -> None:
+    name, *money = site
+    fee, credits, bonuses, amount = (Decimal(m) for m in money)
+    row = SiteSettlement(site=name, fee=fee, credits=credits, bonuses=bonuses, amount=amount)
+    with pytest.raises(RefusedCommand, match=re.escape(refusal)):
+        _settle(ws, sites=(row,))
+
+
+def test_a_flagged_period_is_invoiced_once_the_other_party_reviewed_it(ws: Workspace) -> None:
+    flag = "dc1: review: telemetry is unknown for 12.0% of the period (more than 10%)"
+    _settle(ws, flags=(flag,))
+    with pytest.raises(RefusedCommand, match="flagged for review"):
+        _run(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
+    with pytest.raises(RefusedCommand, match="a person of the other party reviews it"):
+        _run(ws, ops.ReviewServicePeriod(deal=DEAL_ID, period="2027-03", by="sam"))
+    _run(ws, ops.ReviewServicePeriod(deal=DEAL_ID, period="2027-03", by="ana"))
+    (invoice,) = _run(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
+    assert isinstance(invoice, Invoice) and invoice.total == Decimal("3800.00")
+
+
+def test_an_imported_service_invoice_must_be_the_settlements(ws: Workspace, tmp_path: Path) -> None:
+    _settle(ws)
+    _run(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
+    text = ws.export_journal(DEAL_ID)
+    copy = Workspace.init(tmp_path / "copy", database=None, clock=ws.clock)
+    copy.add_deal(DEAL.read_text(), str(DEAL))
+    assert copy.import_journal(DEAL_ID, text, "copy.jsonl") == 2
+    forged = Workspace.init(tmp_path / "forged", database=None, clock=ws.clock)
+    forged.add_deal(DEAL.read_text(), str(DEAL))
+    lines = text.splitlines()
+    lines[1] = lines[1].replace('"3800.00"', '"4000.00"')
+    with pytest.raises(ImportRefused, match="the settlement says"):
+        forged.import_journal(DEAL_ID, "\n".join(lines) + "\n", "forged.jsonl")
+    lines = text.splitlines()
+    lines[0] = lines[0].replace('"credits":"200.00"', '"credits":"0.00"')
+    with pytest.raises(ImportRefused, match="is not the fee"):
+        forged.import_journal(DEAL_ID, "\n".join(lines) + "\n", "forged.jsonl")

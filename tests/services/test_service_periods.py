@@ -88,6 +88,17 @@ def test_a_metered_period_is_recorded_once_and_invoiced_once(ws: Workspace) -> N
         )
     ]
     assert settled.inputs == metered.inputs_hash and settled.by == "sam"
+    # the input files are kept as the settlement's evidence, the very bytes that were metered
+    assert [(e.kind, "sha256:" + e.sha256) for e in settled.evidence] == [
+        (role, "sha256:" + digest) for role, digest in metered.inputs if role != "journal-windows"
+    ]
+    checked = ws.verify(DEAL_ID, evidence=True)
+    assert checked.ok and checked.evidence_checked == 3, checked.reason
+    tickets = ws.blobs.path(settled.evidence[-1].sha256)
+    tickets.chmod(0o644)
+    tickets.write_bytes(tickets.read_bytes().replace(b"dc1", b"dc2", 1))  # a ticket moved away
+    altered = ws.verify(DEAL_ID, evidence=True)
+    assert not altered.ok and "service-settled 2027-03" in str(altered.evidence_problems)
     with pytest.raises(NothingToDo, match="already settled from these inputs"):
         record_period(ws, DEAL_ID, REQUEST, by="sam", clock=ws.clock)
     with pytest.raises(RefusedCommand, match="settled once"):

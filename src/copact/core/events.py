@@ -294,9 +294,9 @@ class ServiceSettled(_Base):
     """A period of the SLA settled from metering (``copact meter --record``): per site the fee,
     credits, bonuses and amount, the flags of the run, and ``inputs``, the hash of every input
     it read (telemetry, windows, tickets, deliveries), so the other party can meter the same
-    files and get the same figures. ``by`` is the person who recorded it. A period is settled
-    once; one whose flags ask for review is invoiced after a person of the other party has
-    reviewed it (:class:`ServiceReviewed`)."""
+    files and get the same figures; the files themselves are its ``evidence``. ``by`` is the
+    person who recorded it. A period is settled once; one whose flags ask for review is
+    invoiced after a person of the other party has reviewed it (:class:`ServiceReviewed`)."""
 
     KIND = "service-settled"
     type: Literal["service-settled"] = "service-settled"
@@ -305,6 +305,9 @@ class ServiceSettled(_Base):
     inputs: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     flags: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=100)] = []
     by: Slug
+    evidence: Annotated[list[EvidenceRef], Field(max_length=100)] = []
+    """The input files, kept in the evidence store (kind: telemetry, windows, tickets,
+    deliveries), so ``journal verify --evidence`` finds each one and checks its bytes."""
 
     @property
     def amount(self) -> Decimal:

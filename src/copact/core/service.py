@@ -33,7 +33,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from copact.core.deal import Deal
-from copact.core.events import Invoice, InvoiceLine, ServiceReviewed, ServiceSettled, SiteSettlement
+from copact.core.events import (
+    EvidenceRef,
+    Invoice,
+    InvoiceLine,
+    ServiceReviewed,
+    ServiceSettled,
+    SiteSettlement,
+)
 from copact.core.invoicing import buyer_of, vat_on
 from copact.core.mechanisms import Sla
 from copact.core.money import Money
@@ -42,6 +49,7 @@ from copact.core.state import DealState
 from copact.errors import NothingToDo, RefusedCommand
 
 __all__ = [
+    "INPUT_KINDS",
     "SERVICE_PREFIX",
     "invoice_service",
     "needs_review",
@@ -50,6 +58,9 @@ __all__ = [
     "service_line",
     "settle_service",
 ]
+
+INPUT_KINDS = ("telemetry", "windows", "tickets", "deliveries")
+"""What the evidence of a settlement is: the files metering read."""
 
 SERVICE_PREFIX = "sla:"
 """An invoice line ``for`` a service period starts so: ``sla:2027-03:dc1``."""
@@ -61,8 +72,9 @@ def service_line(period: str, site: str) -> str:
 
 def needs_review(flags: list[str] | tuple[str, ...]) -> bool:
     """Whether a settlement's flags ask a person to look before it is invoiced: ``review: …``
-    (each flag may start with its site, ``dc1: review: …``; telemetry unknown for more than 10% of the period, conflicting samples) or a metric that
-    had no value (no credit could be earned on it)."""
+    (each flag may start with its site, ``dc1: review: …``; telemetry unknown for more than 10%
+    of the period, conflicting samples) or a metric that had no value (no credit could be
+    earned on it)."""
     return any("review:" in f or "no value this period" in f for f in flags)
 
 
@@ -115,10 +127,17 @@ def settle_service(
     flags: list[str],
     by: str,
     at: date | datetime,
+    evidence: list[EvidenceRef] | None = None,
 ) -> list[ServiceSettled]:
-    """Record the settlement of ``period`` (see the module docstring for what is checked)."""
+    """Record the settlement of ``period`` (see the module docstring for what is checked);
+    ``evidence`` are its input files as the evidence store holds them."""
     sla = _sla(deal)
     _party(deal, by)
+    odd = [e.kind for e in evidence or [] if e.kind not in INPUT_KINDS]
+    if odd:
+        raise RefusedCommand(
+            f"a settlement's evidence is its inputs ({', '.join(INPUT_KINDS)}), not {odd[0]}"
+        )
     quarter = "Q" in period
     if quarter != (sla.period == "quarter"):
         raise RefusedCommand(
@@ -165,7 +184,14 @@ def settle_service(
         )
     return [
         ServiceSettled(
-            at=at, deal=deal.id, period=period, sites=sites, inputs=inputs, flags=flags, by=by
+            at=at,
+            deal=deal.id,
+            period=period,
+            sites=sites,
+            inputs=inputs,
+            flags=flags,
+            by=by,
+            evidence=evidence or [],
         )
     ]
 

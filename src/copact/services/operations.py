@@ -429,6 +429,17 @@ class SettleServicePeriod(Command):
     inputs: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     flags: Annotated[tuple[Annotated[str, Field(max_length=500)], ...], Field(max_length=100)] = ()
     by: Slug
+    evidence: Annotated[tuple[Sha256, ...], Field(max_length=100)] = ()  # the input files
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        assert isinstance(event, ServiceSettled)
+        fields = dict(super().fields_of(event))
+        fields["evidence"] = tuple(r.sha256 for r in event.evidence)
+        return fields
+
+    def evidence_hashes(self) -> tuple[str, ...]:
+        return self.evidence
 
     def decide(self, c: Context) -> Sequence[Event]:
         return settle_service(
@@ -440,6 +451,7 @@ class SettleServicePeriod(Command):
             flags=list(self.flags),
             by=self.by,
             at=c.at,
+            evidence=list(c.facts.evidence),
         )
 
 
@@ -857,7 +869,11 @@ def admit(
         _same_document(event, expected, "credit note")
     else:
         command = _BY_EVENT[type(event)].from_event(event)
-        refs = tuple(event.evidence) if isinstance(event, Submitted | WorkClaimed) else ()
+        refs = (
+            tuple(event.evidence)
+            if isinstance(event, Submitted | WorkClaimed | ServiceSettled)
+            else ()
+        )
         facts = Facts(evidence=refs, imported=True)
         command.decide(Context(deal, state, history, event.at, facts))
     refuse_after_exit(deal, history, state, [event])

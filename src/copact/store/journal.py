@@ -476,13 +476,16 @@ def evidence_uses(conn: Connection, deal_id: str) -> dict[str, tuple[str, list[s
     ``submitted design-freeze (event 2)``)."""
     rows = conn.execute(
         select(events.c.seq, events.c.body)
-        .where(events.c.deal == deal_id, events.c.type.in_(["submitted", "work-claimed"]))
+        .where(
+            events.c.deal == deal_id,
+            events.c.type.in_(["submitted", "work-claimed", "service-settled"]),
+        )
         .order_by(events.c.seq)
     ).all()
     uses: dict[str, tuple[str, list[str]]] = {}
     for seq, body in rows:
         data = json.loads(body)
-        what = data.get("milestone") or data.get("for") or ""
+        what = data.get("milestone") or data.get("for") or data.get("period") or ""
         use = f"{data['type']} {what} (event {seq})"
         for ref in data.get("evidence") or ():
             _, used = uses.setdefault(ref["sha256"], (str(ref.get("name", "")), []))

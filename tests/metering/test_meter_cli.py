@@ -116,6 +116,82 @@ def test_meter_help_has_an_example_that_names_the_sample_files() -> None:
         assert name in result.stdout and (SAMPLE / name).is_file()
 
 
+SEASONAL = str(EXAMPLES / "seasonal-packaging.yaml")
+DELIVERIES = str(SAMPLE / "tilburg-2026-10-deliveries.csv")
+
+
+def test_on_time_delivery_settles_from_the_deliveries_alone() -> None:
+    # no telemetry: the seasonal-packaging SLA has one metric, on-time delivery
+    args = ["meter", SEASONAL, "--deliveries", DELIVERIES, "--period", "2026-10"]
+    result = runner.invoke(app, args, terminal_width=120)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "seasonal-packaging · tilburg-dc · 2026-10 (Europe/Amsterdam, 745 h)"
+    row = next(line for line in lines if "on-time-delivery" in line)
+    assert "95.0000%" in row and "10%" in row
+    assert "  fee 6,000.00 − credits 600.00 + bonuses 0.00 = 5,400.00 EUR" in lines
+    said = "  on-time: 38 of 40 deliveries due on time (1 late, 1 open at the period's end)"
+    assert said in lines
+    assert result.stderr == ""
+    doc = json.loads(runner.invoke(app, [*args, "-f", "json"]).stdout)
+    (site,) = doc["sites"]
+    m = site["metrics"]["on-time"]
+    assert (m["value"], m["numerator"], m["denominator"], m["unit"]) == (0.95, 38, 40, "ratio")
+    assert (m["due"], m["on_time"], m["late"], m["open"], m["credit_rate"]) == (40, 38, 1, 1, 0.1)
+    assert site["settlement"] == {
+        "fee": "6000.00",
+        "credits": "600.00",
+        "bonuses": "0.00",
+        "amount": "5400.00",
+        "flags": [],
+    }
+
+
+REFUSAL = (
+    "copact: on-time: on-time-delivery needs --deliveries (a CSV of site,id,due,delivered); "
+    "nothing was settled"
+)
+
+
+def test_without_the_deliveries_it_refuses_and_prints_no_settlement() -> None:
+    for extra in ([], ["-f", "json"]):
+        result = runner.invoke(app, ["meter", SEASONAL, "--period", "2026-10", *extra])
+        assert result.exit_code == 2
+        assert result.stdout == ""  # no figures that could pass for a settlement
+        assert " ".join(result.stderr.split()) == REFUSAL
+    # telemetry for a deal that needs it is refused the same way, before anything is read
+    no_telemetry = runner.invoke(app, ["meter", DEAL, "--period", "2027-03"])
+    assert no_telemetry.exit_code == 2 and no_telemetry.stdout == ""
+    assert "availability: availability needs --telemetry" in no_telemetry.stderr
+
+
+def test_a_bad_delivery_row_is_named_by_file_and_line_and_nothing_settles(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "oct.csv"
+    bad.write_text(
+        "site,id,due,delivered\n"
+        "tilburg-dc,CO-1,2026-10-05,2026-10-05T09:00:00+02:00\n"
+        "tilburg-dc,CO-1,2026-10-06,2026-10-06T09:00:00\n"
+    )
+    args = ["meter", SEASONAL, "--deliveries", str(bad), "--period", "2026-10"]
+    result = runner.invoke(app, args, terminal_width=200)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert f"{bad}:3:2: M401 error: delivery 'CO-1' of tilburg-dc also appears on line 2" in (
+        result.stderr
+    )
+    assert f"{bad}:3:4: M102" in result.stderr and "nothing was settled" in result.stderr
+    missing = runner.invoke(app, [*args[:3], "nope.csv", *args[4:]])
+    assert missing.exit_code == 2 and "nope.csv: no such file (--deliveries)" in missing.stderr
+
+
+def test_meter_help_shows_the_deliveries_example() -> None:
+    result = runner.invoke(app, ["meter", "--help"], terminal_width=200)
+    assert "--deliveries" in result.stdout and "site,id,due,delivered" in result.stdout
+    assert "tilburg-2026-10-deliveries.csv --period 2026-10" in result.stdout
+    assert (SAMPLE / "tilburg-2026-10-deliveries.csv").is_file()
+
+
 def test_demo_data_is_seeded(tmp_path: Path) -> None:
     args = ["demo-data", "--sites", "2", "--days", "3", "--format", "csv", "--interval", "300"]
     for name, seed in (("a", "5"), ("b", "5"), ("c", "6")):

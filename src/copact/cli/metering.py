@@ -1,4 +1,5 @@
-"""copact meter and copact demo-data: telemetry into SLA metrics and settlements (DESIGN §6)."""
+"""copact meter and copact demo-data: telemetry, tickets and deliveries into SLA metrics and
+settlements (DESIGN §6)."""
 
 from __future__ import annotations
 
@@ -98,6 +99,14 @@ def _print_report(report: MeterReport, currency: str) -> None:
             f"  fee {s.fee.amount:,.2f} − credits {s.credits.amount:,.2f} "
             f"+ bonuses {s.bonuses.amount:,.2f} = [bold]{s.amount.amount:,.2f} {currency}[/]"
         )
+        for metric_id, r in site.metrics.items():
+            if r.measure == "on-time-delivery" and r.details.get("due"):
+                d = r.details
+                console.print(
+                    f"  {metric_id}: {d['on_time']} of {d['due']} deliveries due on time "
+                    f"({d['late']} late, {d['open']} open at the period's end)",
+                    markup=False,
+                )
         for flag in s.flags:
             console.print(f"  [yellow]![/] {flag}")
         repeated = site.duplicates
@@ -107,14 +116,6 @@ def _print_report(report: MeterReport, currency: str) -> None:
 
 def meter(
     deal_path: Annotated[Path, typer.Argument(metavar="DEAL", help="A deal file with an sla.")],
-    telemetry: Annotated[
-        list[Path],
-        typer.Option(
-            "--telemetry",
-            "-t",
-            help="Telemetry CSV or Parquet (site, ts, signal, value); repeat for several files.",
-        ),
-    ],
     period: Annotated[
         str,
         typer.Option(
@@ -122,12 +123,28 @@ def meter(
             "per quarter."
         ),
     ],
+    telemetry: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--telemetry",
+            "-t",
+            help="Telemetry CSV or Parquet (site, ts, signal, value); repeat for several files. "
+            "Needed when a metric comes from telemetry.",
+        ),
+    ] = None,
     windows: Annotated[
         Path | None, typer.Option(help="Maintenance windows CSV: site,start,end,kind.")
     ] = None,
     tickets: Annotated[
         Path | None,
         typer.Option(help="Tickets CSV: site,id,fault_start,alert,ack,restored,hold_minutes."),
+    ] = None,
+    deliveries: Annotated[
+        Path | None,
+        typer.Option(
+            help="Deliveries CSV: site,id,due,delivered (dates or instants with their offset; "
+            "delivered empty while not delivered). Needed for on-time-delivery."
+        ),
     ] = None,
     engine: Annotated[
         str, typer.Option(help=f"Where the metrics run: {' or '.join(ENGINES)}.")
@@ -149,19 +166,27 @@ def meter(
     """SLA metrics of a month (or quarter) per site and the settlement of the fee (DESIGN §6).
 
     Availability, ride-through, peak demand, monitoring uptime, battery cycles and fuel
-    efficiency come from the telemetry; time-to-repair and response-time from the tickets.
-    A malformed row in any input is reported with its file and line and nothing is settled
+    efficiency come from the telemetry; time-to-repair and response-time from the tickets;
+    on-time-delivery from the deliveries (on time: delivered by its due instant, a due date
+    meaning the end of that local day; counted in the period it is due in). A metric whose
+    telemetry or deliveries are not given is refused and nothing is settled (exit 2). A
+    malformed row in any input is reported with its file and line and nothing is settled
     (exit 1). Unknown signals and sites are ignored with a warning.
 
     Example: `copact meter examples/hybrid-dc1.yaml --telemetry
     examples/telemetry/dc1-2027-03.parquet --windows examples/telemetry/dc1-2027-03-windows.csv
     --tickets examples/telemetry/dc1-2027-03-tickets.csv --period 2027-03`
+
+    Example: `copact meter examples/seasonal-packaging.yaml --deliveries
+    examples/telemetry/tilburg-2026-10-deliveries.csv --period 2026-10`
     """
+    files = tuple(telemetry or ())
     request = MeterRequest(
-        telemetry=tuple(telemetry),
+        telemetry=files,
         period=period,
         windows=windows,
         tickets=tickets,
+        deliveries=deliveries,
         engine=engine,
         plot=plot,
     )
@@ -171,7 +196,7 @@ def meter(
         check_deal(deal, request)
         # options, then the deal, then the workspace: each refused before the next is read
         ws = open_workspace(workspace) if workspace is not None else None
-        size = sum(p.stat().st_size for p in telemetry)
+        size = sum(p.stat().st_size for p in files)
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -181,8 +206,8 @@ def meter(
             transient=True,
             disable=size < LARGE_INPUT_BYTES,
         ) as progress:
-            task = progress.add_task("reading telemetry", total=len(telemetry) + 3)
-            steps = iter(range(len(telemetry) + 4))
+            task = progress.add_task("reading telemetry", total=len(files) + 3)
+            steps = iter(range(len(files) + 4))
 
             def on_step(description: str) -> None:
                 progress.update(task, description=description, completed=next(steps, 0))

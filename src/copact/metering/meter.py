@@ -1,7 +1,11 @@
 """One month of an SLA deal metered: the use case behind ``copact meter`` (DESIGN §6).
 
-Telemetry, windows and tickets go in; per site, every metric of the deal's ``sla`` section and
-its settlement come out. Each result carries the SHA-256 of what it was computed from (the
+Telemetry, windows, tickets and deliveries go in; per site, every metric of the deal's ``sla``
+section and its settlement come out. Each measure is computed from one input
+(:data:`MEASURE_INPUTS`); a metric whose input was not given is never settled as if it had
+no value: the caller refuses first (:mod:`copact.services.metering`), and here it is a
+``ValueError``, except tickets, whose absence is flagged for review (a month without faults
+has no tickets). Each result carries the SHA-256 of what it was computed from (the
 input files' digests, the site, the month and the metric's definition), so an invoice can be
 recomputed later and shown to rest on the same data.
 """
@@ -10,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +23,7 @@ from copact.core.deal import Deal
 from copact.core.mechanisms import Metric, Sla
 from copact.core.money import allocate
 from copact.core.sla import Measured, SlaSettlement, period_fee, settle_period
+from copact.metering.deliveries import Delivery, delivery_metric
 from copact.metering.engines import Engine
 from copact.metering.metrics import (
     SitePeriod,
@@ -39,6 +44,7 @@ from copact.metering.windows import Window
 
 __all__ = [
     "DEFAULT_GAP_TOLERANCE_S",
+    "MEASURE_INPUTS",
     "MeterReport",
     "SiteReport",
     "file_digest",
@@ -47,6 +53,20 @@ __all__ = [
 ]
 
 DEFAULT_GAP_TOLERANCE_S = 300
+
+MEASURE_INPUTS: Mapping[str, str] = {
+    "availability": "telemetry",
+    "ride-through": "telemetry",
+    "peak-demand": "telemetry",
+    "monitoring-uptime": "telemetry",
+    "fuel-efficiency": "telemetry",
+    "battery-cycles": "telemetry",
+    "time-to-repair": "tickets",
+    "response-time": "tickets",
+    "on-time-delivery": "deliveries",
+}
+"""The input each measure copact meter computes is computed from; a measure not listed is
+not computed, and a deal that names one cannot be metered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +109,13 @@ def _inputs_hash(files: str, site: str, month: str, metric: Metric, sla: Sla) ->
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _not_computed(metric: Metric, site: str, period: Period, why: str) -> MetricResult:
+def _not_measured(metric: Metric, site: str, period: Period, why: str) -> MetricResult:
     return MetricResult(
         metric=metric.id,
         measure=metric.measure,
         site=site,
         period=period.month,
-        unit="ratio",
+        unit="s",
         value=None,
         numerator=Fraction(0),
         denominator=Fraction(0),
@@ -105,21 +125,48 @@ def _not_computed(metric: Metric, site: str, period: Period, why: str) -> Metric
     )
 
 
+def _ticket_result(
+    tickets: Sequence[Ticket] | None, metric: Metric, sp: SitePeriod
+) -> MetricResult:
+    if tickets is None:
+        why = f"review: no tickets were given, so {metric.measure} was not measured"
+        return _not_measured(metric, sp.site, sp.period, why)
+    return ticket_metric(
+        tickets,
+        metric=metric.id,
+        measure=metric.measure,
+        site=sp.site,
+        period=sp.period,
+        stat=metric.stat or "mean",
+    )
+
+
 def meter_month(
     deal: Deal,
     *,
     telemetry: Telemetry,
     windows: Sequence[Window],
-    tickets: Sequence[Ticket],
+    tickets: Sequence[Ticket] | None,
     month: str,
     engine: Engine,
+    deliveries: Sequence[Delivery] | None = None,
     file_digests: Sequence[tuple[str, str]] = (),
 ) -> MeterReport:
     """Meter every site of ``deal`` over the local month ``month`` (``YYYY-MM``) or, for an SLA
-    that settles per quarter, the local quarter (``YYYY-Qn``)."""
+    that settles per quarter, the local quarter (``YYYY-Qn``).
+
+    ``tickets`` or ``deliveries`` ``None`` means the input was not given (``[]``: given, and
+    empty). Raises ``ValueError`` for a metric copact does not compute and for on-time
+    delivery without deliveries; ticket metrics without tickets have no value and are flagged
+    for review."""
     sla = deal.sla
     if sla is None or not sla.sites:
         raise ValueError(f"{deal.id} has no sla section with sites to meter")
+    for m in sla.metrics:
+        if m.measure not in MEASURE_INPUTS:
+            raise ValueError(f"{m.id}: copact meter does not compute {m.measure}")
+        if MEASURE_INPUTS[m.measure] == "deliveries" and deliveries is None:
+            raise ValueError(f"{m.id}: {m.measure} needs the deliveries; none were given")
     periods = [SitePeriod(s.id, local_period(s.timezone, month)) for s in sla.sites]
     quarter = periods[0].period.quarter
     if quarter and sla.period != "quarter":
@@ -168,21 +215,14 @@ def meter_month(
         results: dict[str, MetricResult] = {}
         for metric in sla.metrics:
             if metric.measure in ("time-to-repair", "response-time"):
-                result = ticket_metric(
-                    tickets,
-                    metric=metric.id,
-                    measure=metric.measure,
-                    site=sp.site,
-                    period=sp.period,
-                    stat=metric.stat or "mean",
-                )
-            elif metric.measure in by_measure:
-                result = replace(
-                    by_measure[metric.measure][(sp.site, sp.period.month)], metric=metric.id
+                result = _ticket_result(tickets, metric, sp)
+            elif metric.measure == "on-time-delivery":
+                result = delivery_metric(
+                    deliveries or (), metric=metric.id, site=sp.site, period=sp.period
                 )
             else:
-                result = _not_computed(
-                    metric, sp.site, sp.period, f"{metric.measure} is not computed by copact meter"
+                result = replace(
+                    by_measure[metric.measure][(sp.site, sp.period.month)], metric=metric.id
                 )
             results[metric.id] = replace(
                 result, inputs=_inputs_hash(files, sp.site, month, metric, sla)

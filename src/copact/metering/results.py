@@ -69,6 +69,8 @@ class MetricResult:
 
 
 _ADDITIVE_UNITS = ("ratio", "s", "kWh/l", "cycles")
+_COUNTS = ("tickets", "censored", "due", "on_time", "late", "open")
+"""Details that are counts, summed when results combine (tickets, deliveries)."""
 
 
 def combine(results: Sequence[MetricResult], *, site: str, period: str) -> MetricResult:
@@ -89,7 +91,7 @@ def combine(results: Sequence[MetricResult], *, site: str, period: str) -> Metri
     details: dict[str, Figure] = {}
     for r in results:
         for key, v in r.details.items():
-            if key.endswith("_s") or key.endswith("_count") or key in ("tickets", "censored"):
+            if key.endswith("_s") or key.endswith("_count") or key in _COUNTS:
                 before = details.get(key) or 0
                 if not isinstance(v, str) and not isinstance(before, str):
                     details[key] = before + (v or 0)

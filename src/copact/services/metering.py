@@ -2,6 +2,18 @@
 metrics run on an engine, the settlement of each site returned. ``copact meter``, the API and
 the meter page all call :func:`meter_period`; each only renders what it returns.
 
+Every metric the deal's SLA names is computed from an input (telemetry, tickets or deliveries,
+:data:`~copact.metering.meter.MEASURE_INPUTS`); a request without the telemetry or the
+deliveries a metric needs is refused before anything is read (:class:`InputNeeded`), so no
+fee is ever settled as if the metric had no value. Tickets are the exception: a month without
+faults has none, so without them a ticket metric has no value and the run is flagged for review.
+An SLA with delivery metrics only needs no telemetry::
+
+    request = MeterRequest(
+        period="2026-10", deliveries=Path("examples/telemetry/tilburg-2026-10-deliveries.csv")
+    )
+    meter_period(seasonal_packaging, request)   # 38 of 40 on time: 95%, a 10% credit, 5,400.00
+
 Nothing is recorded: a settlement goes into the journal by another use case::
 
     request = MeterRequest(
@@ -30,9 +42,11 @@ from typing import TYPE_CHECKING
 from copact.core.deal import Deal
 from copact.core.diagnostic import Diagnostic, Severity
 from copact.core.mechanisms import Sla
+from copact.metering.deliveries import DELIVERY_COLUMNS, Delivery, read_deliveries
 from copact.metering.engines import ENGINES, make_engine, spark_missing
 from copact.metering.meter import (
     DEFAULT_GAP_TOLERANCE_S,
+    MEASURE_INPUTS,
     MeterReport,
     file_digest,
     meter_month,
@@ -60,6 +74,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PLOT_SUFFIXES",
+    "InputNeeded",
     "MeterRequest",
     "MeterResult",
     "check_deal",
@@ -69,17 +84,44 @@ __all__ = [
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
+_WHAT = {
+    "telemetry": "CSV or Parquet of site,ts,signal,value",
+    "deliveries": f"a CSV of {','.join(DELIVERY_COLUMNS)}",
+}
+"""What each input a request must give is, as the refusal says it."""
 
-@dataclass(frozen=True, slots=True)
+
+class InputNeeded(BadOption):
+    """A metric of the deal's SLA is computed from an input the request does not give (the
+    deliveries of on-time delivery, the telemetry of availability): refused before anything is
+    read, so nothing is settled as if the metric had no value. ``needs`` holds (metric,
+    measure, input) of each such metric; ``option`` is the first one's input::
+
+        on-time: on-time-delivery needs --deliveries (a CSV of site,id,due,delivered);
+        nothing was settled
+    """
+
+    def __init__(self, needs: Sequence[tuple[str, str, str]]) -> None:
+        parts, values = [], {}
+        for i, (metric, measure, role) in enumerate(needs):
+            parts.append(f"{{m{i}}}: {{x{i}}} needs {{{role}}} ({{w{i}}})")
+            values.update({f"m{i}": metric, f"x{i}": measure, f"w{i}": _WHAT[role]})
+        super().__init__(needs[0][2], "; ".join(parts) + "; nothing was settled", **values)
+        self.needs = tuple(needs)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MeterRequest:
-    """What to meter: telemetry (one file or several), the local month ``YYYY-MM`` (or quarter
-    ``YYYY-Qn`` for an SLA that settles per quarter), maintenance windows and tickets, where the
-    metrics run, and where to draw each site's state timeline."""
+    """What to meter: telemetry (one file or several; none for an SLA that needs none), the
+    local month ``YYYY-MM`` (or quarter ``YYYY-Qn`` for an SLA that settles per quarter),
+    maintenance windows, tickets and deliveries, where the metrics run, and where to draw each
+    site's state timeline."""
 
-    telemetry: tuple[Source, ...]
+    telemetry: tuple[Source, ...] = ()
     period: str
     windows: Source | None = None
     tickets: Source | None = None
+    deliveries: Source | None = None
     engine: str = "duckdb"
     plot: Path | None = None
 
@@ -95,7 +137,7 @@ class MeterResult:
     warnings: tuple[Diagnostic, ...]
     inputs: tuple[tuple[str, str], ...]
     """(role, SHA-256) of each input in the order hashed: ``telemetry`` per file, then
-    ``windows``, ``tickets`` and ``journal-windows`` when given."""
+    ``windows``, ``tickets``, ``deliveries`` and ``journal-windows`` when given."""
 
     @property
     def inputs_hash(self) -> str:
@@ -127,11 +169,10 @@ def check_request(request: MeterRequest) -> None:
             given=repr(request.engine),
         )
     _months(request.period)
-    if not request.telemetry:
-        raise BadOption("telemetry", "{telemetry}: give at least one telemetry file")
     require_files(request.telemetry, "telemetry")
-    require_files([request.windows] if request.windows is not None else [], "windows")
-    require_files([request.tickets] if request.tickets is not None else [], "tickets")
+    for role in ("windows", "tickets", "deliveries"):
+        source = getattr(request, role)
+        require_files([source] if source is not None else [], role)
     plot = request.plot
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
         raise BadOption(
@@ -144,18 +185,34 @@ def check_request(request: MeterRequest) -> None:
 
 
 def check_deal(deal: Deal, request: MeterRequest) -> Sla:
-    """The deal's SLA, when it can meter ``request.period``: refused for a deal without an
-    ``sla`` with sites (:class:`~copact.services.inputs.MissingTerms`) and for a quarter when
-    the SLA settles per month (:class:`~copact.services.inputs.BadOption`)."""
+    """The deal's SLA, when ``request`` can settle its ``period``: refused for a deal without
+    an ``sla`` with sites or with a metric copact does not compute
+    (:class:`~copact.services.inputs.MissingTerms`), for a quarter when the SLA settles per
+    month (:class:`~copact.services.inputs.BadOption`) and when a metric's telemetry or
+    deliveries are not given (:class:`InputNeeded`)."""
     sla = deal.sla
     if sla is None or not sla.sites:
         raise MissingTerms(deal.id, "the deal has no sla section with sites to meter")
+    for metric in sla.metrics:
+        if metric.measure not in MEASURE_INPUTS:
+            raise MissingTerms(
+                deal.id,
+                f"{metric.id}: copact meter does not compute {metric.measure}; nothing was settled",
+            )
     if _months(request.period) == 3 and sla.period != "quarter":
         raise BadOption(
             "period",
             "{period} {given}: the deal's SLA settles per month; give a month, YYYY-MM",
             given=request.period,
         )
+    given = {"telemetry": bool(request.telemetry), "deliveries": request.deliveries is not None}
+    needs: dict[str, tuple[str, str, str]] = {}
+    for metric in sla.metrics:
+        role = MEASURE_INPUTS[metric.measure]
+        if not given.get(role, True):
+            needs.setdefault(role, (metric.id, metric.measure, role))
+    if needs:
+        raise InputNeeded(list(needs.values()))
     return sla
 
 
@@ -196,7 +253,8 @@ def meter_period(
     (``copact window``), besides ``request.windows``. ``on_step`` hears of each step as it
     starts (``reading dc1.csv``, ``hashing inputs``, ``metering on duckdb``, ``drawing``).
 
-    Raises :class:`~copact.services.inputs.BadOption` for an option that cannot run,
+    Raises :class:`~copact.services.inputs.BadOption` for an option that cannot run (its
+    :class:`InputNeeded` for a metric whose telemetry or deliveries are not given),
     :class:`~copact.services.inputs.MissingTerms` for a deal without an ``sla`` with sites,
     :class:`~copact.services.inputs.MalformedInput` when a row of an input is wrong (nothing
     is settled then), and ``WorkspaceError`` when ``workspace`` does not hold the deal."""
@@ -219,15 +277,22 @@ def meter_period(
         tickets = stack.enter_context(
             spooled([request.tickets] if request.tickets is not None else [], "tickets")
         )
+        deliveries = stack.enter_context(
+            spooled([request.deliveries] if request.deliveries is not None else [], "deliveries")
+        )
         data, problems = _telemetry(telemetry, sites, step)
         window_list: list[Window] = []
-        ticket_list: list[Ticket] = []
+        ticket_list: list[Ticket] | None = None
+        delivery_list: list[Delivery] | None = None
         for f in windows:
             window_list, found = read_windows(f.path, sites)
             problems.extend(relabelled(found, windows))
         for f in tickets:
             ticket_list, found = read_tickets(f.path, sites)
             problems.extend(relabelled(found, tickets))
+        for f in deliveries:
+            delivery_list, found = read_deliveries(f.path, sites)
+            problems.extend(relabelled(found, deliveries))
         window_list.extend(recorded)
         errors = sum(1 for d in problems if d.severity is Severity.ERROR)
         if errors:
@@ -238,6 +303,7 @@ def meter_period(
         digests = [("telemetry", file_digest(f.path)) for f in telemetry]
         digests += [("windows", file_digest(f.path)) for f in windows]
         digests += [("tickets", file_digest(f.path)) for f in tickets]
+        digests += [("deliveries", file_digest(f.path)) for f in deliveries]
         if journal_digest is not None:
             digests.append(("journal-windows", journal_digest))
         step(f"metering on {request.engine}")
@@ -248,6 +314,7 @@ def meter_period(
             telemetry=data,
             windows=window_list,
             tickets=ticket_list,
+            deliveries=delivery_list,
             month=request.period,
             engine=runner,
             file_digests=digests,

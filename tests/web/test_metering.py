@@ -1,19 +1,37 @@
 """Metering a period over the API and on its page: the buyer uploads the sample month of
 hybrid-dc1 and gets the settlement `copact meter` prints for the same files and workspace
 (3,800.00 USD: a 5% availability credit on the 4,000 fee); a bad row is a 422 naming the
-uploaded file and the line; nothing is appended to the journal."""
+uploaded file and the line; nothing is appended to the journal. seasonal-packaging settles its
+October from the deliveries alone (38 of 40 on time: 95%, a 10% credit, 5,400.00 EUR) and
+without them is refused, naming the metric and the input."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from copact.cli.app import app
+from copact.services.workspace import Workspace
+from copact.web.accounts import Accounts
+from copact.web.settings import WebSettings
 from tests.conftest import EXAMPLES
-from tests.web.conftest import DEAL, FOREIGN, World, bearer, client_for, sign_in
+from tests.web.conftest import (
+    DEAL,
+    FOREIGN,
+    PASSWORD,
+    Clock,
+    User,
+    World,
+    bearer,
+    client_for,
+    sign_in,
+)
 
 SAMPLE = EXAMPLES / "telemetry"
 TELEMETRY = SAMPLE / "dc1-2027-03.parquet"
@@ -135,3 +153,100 @@ def test_the_page_meters_an_upload_and_shows_the_settlement(world: World) -> Non
         f"/deals/{DEAL}/meter", files=_files(), data={"csrf": "forged", "period": "2027-03"}
     )
     assert forged.status_code == 403
+
+
+# -- on-time delivery: seasonal-packaging, settled from its deliveries alone --
+
+SEASONAL = "seasonal-packaging"
+DELIVERIES = SAMPLE / "tilburg-2026-10-deliveries.csv"
+
+
+@pytest.fixture(scope="module")
+def packaging(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """A workspace with seasonal-packaging, Sanne of Van Dijk (the buyer) signed up."""
+    root = tmp_path_factory.mktemp("packaging") / "ws"
+    clock = Clock(datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
+    ws = Workspace.init(root, database=None, clock=clock)
+    ws.add_deal((EXAMPLES / f"{SEASONAL}.yaml").read_text(), f"{SEASONAL}.yaml")
+    settings = WebSettings(workspace=root, upload_limit=256 * 1024)
+    accounts = Accounts(ws.engine, settings.accounts, clock)
+    w = World(root, ws, settings, clock, accounts)
+    accounts.create_user(
+        username="vandijk-owner",
+        name="Sanne de Vries",
+        party="van-dijk",
+        role="owner",
+        password=PASSWORD,
+        person="sanne",
+        one_time=False,
+    )
+    user = User("vandijk-owner", "van-dijk", "owner", "sanne")
+    user.token = accounts.create_token("vandijk-owner", "tests")
+    w.users[user.username] = user
+    yield w
+    ws.engine.dispose()
+
+
+def test_the_api_settles_on_time_delivery_from_uploaded_deliveries(packaging: World) -> None:
+    client = client_for(packaging)
+    sanne = bearer(packaging.users["vandijk-owner"])
+    path = f"/api/v1/deals/{SEASONAL}/meter"
+    upload = {"deliveries": ("october.csv", DELIVERIES.read_bytes(), "text/csv")}
+    answer = client.post(path, headers=sanne, files=upload, data={"period": "2026-10"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    printed = CliRunner().invoke(
+        app,
+        [
+            *("meter", str(EXAMPLES / f"{SEASONAL}.yaml"), "--deliveries", str(DELIVERIES)),
+            *("--period", "2026-10", "--workspace", str(packaging.root), "-f", "json"),
+        ],
+    )
+    assert printed.exit_code == 0, printed.output
+    assert {k: body[k] for k in ("deal", "period", "sites")} == json.loads(printed.stdout)
+    (site,) = body["sites"]
+    assert site["metrics"]["on-time"]["value"] == 0.95
+    assert site["settlement"]["amount"] == "5400.00"
+    # without them: refused, naming the metric and the input; nothing is settled
+    refused = client.post(
+        path, headers=sanne, files={"other": ("x", b"", "")}, data={"period": "2026-10"}
+    )
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "detail": "on-time: on-time-delivery needs deliveries (a CSV of site,id,due,delivered); "
+        "nothing was settled",
+        "needs": [{"metric": "on-time", "measure": "on-time-delivery", "input": "deliveries"}],
+    }
+    bad = {"deliveries": ("october.csv", b"site,id,due,delivered\ntilburg-dc,,x,\n", "text/csv")}
+    malformed = client.post(path, headers=sanne, files=bad, data={"period": "2026-10"})
+    assert malformed.status_code == 422
+    assert [(p["path"], p["line"], p["code"]) for p in malformed.json()["problems"]] == [
+        ("october.csv", 2, "M104"),  # no id
+        ("october.csv", 2, "M101"),  # x is no date
+    ]
+
+
+def test_the_page_takes_the_deliveries_and_shows_the_settlement(packaging: World) -> None:
+    client = client_for(packaging)
+    csrf = sign_in(client, "vandijk-owner")
+    form = client.get(f"/deals/{SEASONAL}/meter").text
+    # the deal's one metric comes from the deliveries: that file is required, telemetry is not
+    assert re.search(r'name="deliveries" accept="\.csv" required', form)
+    assert re.search(r'name="telemetry" accept="[^"]*" multiple>', form)
+    upload = {"deliveries": ("october.csv", DELIVERIES.read_bytes(), "text/csv")}
+    page = client.post(
+        f"/deals/{SEASONAL}/meter", files=upload, data={"csrf": csrf, "period": "2026-10"}
+    )
+    assert page.status_code == 200, page.text
+    assert "EUR 5,400.00" in page.text and "745 h" in page.text
+    assert '<td>on-time-delivery</td><td class="num">95.0000%</td>' in page.text
+    assert "on-time: 38 of 40 deliveries due on time (1 late, 1 open at the period&#39;s end)" in (
+        page.text
+    )
+    empty = {"deliveries": ("", b"", "application/octet-stream")}  # the input left empty
+    refused = client.post(
+        f"/deals/{SEASONAL}/meter", files=empty, data={"csrf": csrf, "period": "2026-10"}
+    )
+    assert refused.status_code == 422
+    assert "on-time: on-time-delivery needs deliveries" in refused.text
+    assert "nothing was settled" in refused.text and "Amount due" not in refused.text

@@ -7,11 +7,13 @@ on the deal of the workspace, so the maintenance windows its journal records cou
 ``copact meter --workspace``. Nothing is recorded: this is a preview of a settlement.
 
 The body is multipart, limited like an evidence upload (the whole body, every file in it):
-``telemetry`` (a file, or several: CSV or Parquet, ``site,ts,signal,value``), ``windows`` and
-``tickets`` (CSV, optional) and ``period`` (``YYYY-MM``, or ``YYYY-Qn`` for an SLA that settles
-per quarter). File names are labels of the problems only (``march.csv:3:2: M102 …``), never
-paths. A malformed row is 422 with every problem and its file and line; a deal without an
-``sla`` is 409.
+``telemetry`` (a file, or several: CSV or Parquet, ``site,ts,signal,value``), ``windows``,
+``tickets`` and ``deliveries`` (CSV, ``site,id,due,delivered``) and ``period`` (``YYYY-MM``, or
+``YYYY-Qn`` for an SLA that settles per quarter). Each file is optional unless a metric of the
+deal's SLA is computed from it: without the telemetry or the deliveries a metric needs the
+answer is 422 and names them (``needs``), and nothing is settled. File names are labels of the
+problems only (``march.csv:3:2: M102 …``), never paths. A malformed row is 422 with every
+problem and its file and line; a deal without an ``sla`` is 409.
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from copact.core.deal import Deal
 from copact.core.diagnostic import Diagnostic
-from copact.metering.meter import MeterReport
+from copact.metering.meter import MEASURE_INPUTS, MeterReport
 from copact.metering.results import MetricResult
 from copact.services.inputs import BadOption, InputFile, MalformedInput
-from copact.services.metering import MeterRequest, MeterResult, meter_period
+from copact.services.metering import InputNeeded, MeterRequest, MeterResult, meter_period
 from copact.web.context import Context
 from copact.web.deps import ApiUser, CsrfRefused, Ctx, PageUser, client_ip
 from copact.web.schemas import ERRORS
@@ -45,7 +47,7 @@ __all__ = ["MeterOut", "ProblemOut", "router"]
 
 router = APIRouter()
 
-FILE_FIELDS = ("telemetry", "windows", "tickets")
+FILE_FIELDS = ("telemetry", "windows", "tickets", "deliveries")
 MAX_TELEMETRY_FILES = 8
 _SLACK = 64 * 1024  # the multipart envelope around the files
 
@@ -82,15 +84,23 @@ _REQUEST_BODY = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "required": ["telemetry", "period"],
+                    "required": ["period"],
                     "properties": {
                         "telemetry": {
                             "type": "array",
                             "items": {"type": "string", "format": "binary"},
                             "maxItems": MAX_TELEMETRY_FILES,
+                            "description": "CSV or Parquet, site,ts,signal,value; needed when "
+                            "a metric of the SLA comes from telemetry",
                         },
                         "windows": {"type": "string", "format": "binary"},
                         "tickets": {"type": "string", "format": "binary"},
+                        "deliveries": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "CSV site,id,due,delivered (dates or instants with "
+                            "their offset); needed for on-time-delivery",
+                        },
                         "period": {"type": "string", "pattern": "^[0-9]{4}-([0-9]{2}|Q[1-4])$"},
                     },
                 }
@@ -134,11 +144,13 @@ async def _receive(request: Request, *, limit: int) -> _Received:
     if declared is not None and declared.isdigit() and int(declared) > limit + _SLACK:
         raise TooLarge(f"the upload is larger than the limit of {limit:,} bytes")
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise BadUpload("send the files as multipart/form-data: telemetry, windows, tickets")
+        raise BadUpload(
+            "send the files as multipart/form-data: telemetry, windows, tickets, deliveries"
+        )
     parser = MultiPartParser(
         request.headers,
         _limited(request.stream(), limit),
-        max_files=MAX_TELEMETRY_FILES + 2,
+        max_files=MAX_TELEMETRY_FILES + len(FILE_FIELDS) - 1,
         max_fields=8,
         max_part_size=64 * 1024,
     )
@@ -171,6 +183,7 @@ def _meter(ctx: Context, deal: Deal, received: _Received) -> MeterResult:
         period=received.fields.get("period", "").strip(),
         windows=received.one("windows"),
         tickets=received.one("tickets"),
+        deliveries=received.one("deliveries"),
     )
     try:
         return meter_period(deal, request, workspace=ctx.workspace)
@@ -197,6 +210,11 @@ def _ordered(problems: tuple[Diagnostic, ...]) -> list[Diagnostic]:
 
 def _refused(exc: BadOption | MalformedInput) -> JSONResponse:
     body: dict[str, Any] = {"detail": str(exc)}
+    if isinstance(exc, InputNeeded):
+        body["needs"] = [
+            {"metric": metric, "measure": measure, "input": role}
+            for metric, measure, role in exc.needs
+        ]
     if isinstance(exc, MalformedInput):
         body["problems"] = [_problem(d) for d in _ordered(exc.problems)]
     return JSONResponse(body, status_code=422)
@@ -213,11 +231,12 @@ def _refused(exc: BadOption | MalformedInput) -> JSONResponse:
     openapi_extra=_REQUEST_BODY,
 )
 async def meter_api(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> Any:
-    """Meter a period of the deal's SLA from uploaded telemetry (multipart: ``telemetry``, one
-    file or several, CSV or Parquet; ``windows`` and ``tickets`` CSV, optional; ``period``
+    """Meter a period of the deal's SLA from uploaded files (multipart: ``telemetry``, one
+    file or several, CSV or Parquet; ``windows``, ``tickets`` and ``deliveries`` CSV; ``period``
     YYYY-MM or YYYY-Qn). The answer is what ``copact meter --format json`` prints, with the
-    inputs' hash and warnings; nothing is recorded. A malformed row is 422 with its file and
-    line (``problems``)."""
+    inputs' hash and warnings; nothing is recorded. The telemetry or deliveries a metric of the
+    SLA needs and that were not given are a 422 naming each (``needs``: metric, measure,
+    input); a malformed row is 422 with its file and line (``problems``)."""
     ip = client_ip(request)
     d = await run_in_threadpool(ctx.guard.deal, who, deal, "deal.read", ip=ip)
     received = await _receive(request, limit=ctx.upload_limit)
@@ -294,6 +313,13 @@ def _sites(report: MeterReport) -> list[dict[str, Any]]:
                 "metrics": rows,
                 "settlement": site.settlement,
                 "repeated": repeated.identical if repeated is not None else 0,
+                "deliveries": [
+                    f"{metric_id}: {r.details['on_time']} of {r.details['due']} deliveries due "
+                    f"on time ({r.details['late']} late, {r.details['open']} open at the "
+                    "period's end)"
+                    for metric_id, r in site.metrics.items()
+                    if r.measure == "on-time-delivery" and r.details.get("due")
+                ],
             }
         )
     return sites
@@ -309,6 +335,7 @@ def _page(
         "msg": None,
         "deal": deal,
         "meterable": sla is not None and bool(sla.sites),
+        "needs": {MEASURE_INPUTS.get(m.measure, "") for m in sla.metrics} if sla else set(),
         "period": _last_period(ctx.clock().date(), quarterly),
         "result": None,
         "sites": [],

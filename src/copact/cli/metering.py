@@ -15,16 +15,26 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from copact.cli.authoring import load_for_commands
-from copact.cli.console import err, fail, out
+from copact.cli.console import err, fail, now, out
 from copact.cli.workspace import open_workspace
 from copact.core.diagnostic import Diagnostic, Severity
+from copact.errors import CopactError, NothingToDo, RefusedCommand
 from copact.metering.demo import DemoSpec, write_demo
 from copact.metering.engines import ENGINES
 from copact.metering.meter import MeterReport
 from copact.metering.results import MetricResult
+from copact.services import operations as ops
 from copact.services.inputs import BadOption, MalformedInput, MissingTerms
-from copact.services.metering import MeterRequest, check_deal, check_request, meter_period
-from copact.services.workspace import WorkspaceError
+from copact.services.metering import (
+    MeterRequest,
+    MeterResult,
+    check_deal,
+    check_request,
+    meter_period,
+)
+from copact.services.service_periods import keep_inputs, settlement_command
+from copact.services.views import describe
+from copact.services.workspace import Workspace, WorkspaceError
 
 __all__ = ["register"]
 
@@ -162,6 +172,19 @@ def meter(
             "(`copact window`).",
         ),
     ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Record the settlement in the workspace's journal (with --workspace and "
+            "--by): the period's figures, its flags, the hash of its inputs and the input "
+            "files as its evidence. A period is settled once; then `copact "
+            "issue-service-invoice DEAL PERIOD` bills it.",
+        ),
+    ] = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="With --record: the person recording it.")
+    ] = None,
 ) -> None:
     """SLA metrics of a month (or quarter) per site and the settlement of the fee (DESIGN §6).
 
@@ -179,7 +202,12 @@ def meter(
 
     Example: `copact meter examples/seasonal-packaging.yaml --deliveries
     examples/telemetry/tilburg-2026-10-deliveries.csv --period 2026-10`
+
+    Example: `copact meter examples/hybrid-dc1.yaml ... --period 2027-03 --record --by sam
+    -w ws`, then `copact issue-service-invoice hybrid-dc1 2027-03 -w ws`
     """
+    if record and (workspace is None or not by):
+        fail("--record needs --workspace (the journal it goes into) and --by (who records it)")
     files = tuple(telemetry or ())
     request = MeterRequest(
         telemetry=files,
@@ -225,10 +253,33 @@ def meter(
     _report(list(result.warnings))
     if plot is not None:
         err().print(f"Wrote {plot}", markup=False)
+    if record:
+        assert ws is not None and by is not None
+        _record(ws, deal.id, request, result, by)
     if format is OutputFormat.json:
         typer.echo(json.dumps(result.to_json(), indent=2))
         return
     _print_report(result.report, result.currency)
+
+
+def _record(
+    ws: Workspace, deal_id: str, request: MeterRequest, result: MeterResult, by: str
+) -> None:
+    """Record the metered period in the journal (told on stderr, so --format json stays the
+    report): refused (exit 1) when the guard refuses it, nothing to do when it is recorded."""
+    try:
+        kept = keep_inputs(ws, deal_id, request, by=by)
+        command = settlement_command(deal_id, result, by=by, evidence=kept)
+        outcome = ops.execute(command, uow=ws, clock=now)
+    except NothingToDo as exc:
+        err().print(f"{deal_id}: {exc}: nothing new was recorded", markup=False)
+        return
+    except RefusedCommand as exc:
+        fail(f"{deal_id}: {exc}", 1)
+    except CopactError as exc:
+        fail(str(exc))
+    for seq, event in zip(outcome.seqs, outcome.events, strict=True):
+        err().print(f"✓ {describe(event)} (event {seq})", markup=False)
 
 
 def demo_data(

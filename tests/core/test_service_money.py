@@ -1,7 +1,8 @@
 """A service period's money: its invoice is never drawn from the prepaid advance (the advance
-funds the milestones), and an exit settlement counts what the service billed as earned: unpaid,
-it is netted against the refund; paid, the payment comes back with the unused advance. hybrid-dc1 with a
-50,000.00 advance added, March 2027 settled at 4,000.00 less a credit."""
+funds the milestones), and an exit settlement counts what the service billed as earned:
+unpaid, it is netted against the refund; paid, the payment comes back with the unused
+advance. hybrid-dc1 with a 50,000.00 advance added, March 2027 settled at 4,000.00 less a
+credit."""
 
 from __future__ import annotations
 

@@ -42,6 +42,7 @@ from copact.core.invoicing import (
     check_payment_target,
     invoice_amount,
     payee_of,
+    person_of,
     vat_on,
 )
 from copact.core.state import DealState
@@ -74,20 +75,13 @@ def _milestone(deal: Deal, milestone_id: str) -> Milestone:
     raise RefusedCommand(f"no milestone {milestone_id!r} in {deal.id} (milestones: {known})")
 
 
-def _person_of(deal: Deal, person: str) -> str:
-    for found in deal.people:  # Deal.person, without its generator: a guard asks it per event
-        if found.id == person:
-            return found.party
-    raise RefusedCommand(f"{person!r} is not a person of {deal.id}")
-
-
 def sign(deal: Deal, state: DealState, *, by: str | list[str], at: At) -> list[Signed]:
     """A person signs the deal for their party, once per party (a list of several people is
     taken only from journals written before each person signed on their own)."""
     people = [by] if isinstance(by, str) else list(by)
-    signed = {_person_of(deal, p) for p in state.signed_by}
+    signed = {person_of(deal, p) for p in state.signed_by}
     for person in people:
-        party = _person_of(deal, person)
+        party = person_of(deal, person)
         if party in signed:
             raise RefusedCommand(f"{party} has already signed {deal.id}")
     return [Signed(at=at, deal=deal.id, by=people)]
@@ -98,7 +92,7 @@ def submit(
 ) -> list[Submitted]:
     """The supplier submits a milestone with its evidence; every required kind must be there."""
     spec = _milestone(deal, milestone)
-    party = _person_of(deal, by)
+    party = person_of(deal, by)
     if party != payee_of(deal, spec):
         raise RefusedCommand(f"{by} of {party} cannot submit {milestone}; its payee submits it")
     current = state.milestones[milestone]
@@ -228,9 +222,9 @@ def pay(
             raise RefusedCommand(f"{party!r} is not a party of {deal.id}")
     if payer == payee:
         raise RefusedCommand("a party cannot pay itself")
-    if by is not None and _person_of(deal, by) != payer:
+    if by is not None and person_of(deal, by) != payer:
         raise RefusedCommand(
-            f"{by} of {_person_of(deal, by)} cannot record a payment by {payer}: the paying "
+            f"{by} of {person_of(deal, by)} cannot record a payment by {payer}: the paying "
             f"party records it and {payee} confirms it"
         )
     check_amount(deal, amount, what="a payment")
@@ -261,7 +255,7 @@ def confirm_payment(deal: Deal, state: DealState, *, ref: str, by: str, at: At) 
                 f"payment {ref} was already confirmed by {state.confirmed_by[ref]}"
             )
         raise RefusedCommand(f"no payment {ref} is waiting for confirmation")
-    party = _person_of(deal, by)
+    party = person_of(deal, by)
     if party != payment.to:
         raise RefusedCommand(
             f"{by} of {party} cannot confirm payment {ref}: {payment.to}, who received it, does"
@@ -282,11 +276,9 @@ def claim(
     """A supplier's person claims what completed but unaccepted work is worth (counts on
     exit); bounded like a payment. ``by`` is ``None`` only in journals from before it."""
     if by is not None:
-        party = deal.party(_person_of(deal, by))
+        party = deal.party(person_of(deal, by))
         if party is None or party.role != "supplier":
-            raise RefusedCommand(
-                f"{by} is of {_person_of(deal, by)}: work is claimed by a supplier"
-            )
+            raise RefusedCommand(f"{by} is of {person_of(deal, by)}: work is claimed by a supplier")
     check_amount(deal, amount, what="a claim")
     return [WorkClaimed(at=at, deal=deal.id, amount=amount, for_=for_, evidence=evidence, by=by)]
 
@@ -332,7 +324,7 @@ def log_decision(
 ) -> list[DecisionLogged]:
     """A decision entered in the log by the people of the deal who took it."""
     for person in by:
-        _person_of(deal, person)
+        person_of(deal, person)
     if len(decision.strip()) < 3:
         raise RefusedCommand("say what was decided")
     return [DecisionLogged(at=at, deal=deal.id, decision=decision.strip(), by=by, topic=topic)]
@@ -352,7 +344,7 @@ def record_window(
 ) -> list[WindowRecorded]:
     """A maintenance window (``planned``) or an exclusion (``excluded``) of one SLA site, on
     the buyer's word: it takes time out of the availability the supplier is paid on."""
-    party = _person_of(deal, by)
+    party = person_of(deal, by)
     buyer = deal.party(party)
     if buyer is None or buyer.role != "buyer":
         raise RefusedCommand(
@@ -391,9 +383,9 @@ def update_risk(
 ) -> list[RiskUpdated]:
     """Add a risk to the register (text, likelihood and impact required) or change one; the
     person recording it and a named owner must be people of the deal."""
-    _person_of(deal, by)
+    person_of(deal, by)
     if owner is not None:
-        _person_of(deal, owner)
+        person_of(deal, owner)
     known = risk in state.risks
     if not known and (description is None or likelihood is None or impact is None):
         raise RefusedCommand(f"{risk!r} is a new risk: give its description, likelihood and impact")

@@ -259,14 +259,17 @@ class CreditNote(_Base):
     (``for: exit``), the refund the exit settlement owes the buyer, VAT inside it as in the
     advance it returns. ``preceding`` is the invoice it corrects (the advance's, when one was
     issued). Like the advance's invoice it is the document of a payment, not a payment: the
-    settlement's ``payment for: exit`` moves the money."""
+    settlement's ``payment for: exit`` moves the money. ``for: true-up`` (a gainshare year's
+    true-up below what was billed) and ``for: rebate`` (a volume rebate) name the ``period``
+    they settle."""
 
     KIND = "credit-note"
     type: Literal["credit-note"] = "credit-note"
     number: Annotated[str, Field(min_length=1)]
     from_: Slug = Field(alias="from")
     to: Slug
-    for_: Literal["exit"] = Field(alias="for")
+    for_: Literal["exit", "true-up", "rebate"] = Field(alias="for")
+    period: str | None = None  # the contract year (``2027``) a true-up or a rebate settles
     amount: Amount
     tax: Amount | None = None
     preceding: str | None = None

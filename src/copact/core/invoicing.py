@@ -70,9 +70,11 @@ from copact.core.quantities import Percent
 from copact.errors import MoneyError, RefusedCommand
 
 __all__ = [
+    "MECHANISMS",
     "Drawdown",
     "InvoiceStanding",
     "InvoiceStatus",
+    "MechanismLine",
     "Receivables",
     "advance_amount",
     "advance_payee",
@@ -83,8 +85,12 @@ __all__ = [
     "gross_split",
     "invoice_amount",
     "invoice_amounts",
+    "line_for",
+    "mechanism_line",
     "milestone_amounts",
+    "only_supplier",
     "payee_of",
+    "person_of",
     "prepaid_drawdown",
     "settlement_order",
     "unused_advance",
@@ -92,6 +98,51 @@ __all__ = [
 ]
 
 _WHOLE = Percent(Decimal(1))
+
+
+# --- what an invoice line is for ------------------------------------------------------------
+
+MECHANISMS: dict[str, str] = {
+    "sla": "SLA service {period}, site {part}: fee less credits plus bonuses",
+}
+"""The mechanisms whose invoices bill a period rather than a milestone, each with how its line
+reads on the invoice. A line ``for`` such a period is ``MECHANISM:PERIOD`` or
+``MECHANISM:PERIOD:PART`` (``sla:2027-03:dc1``); a milestone id never holds a colon. These
+invoices are never drawn from the prepaid advance (it funds the milestones), and an exit
+settlement counts them as earned."""
+
+
+@dataclass(frozen=True, slots=True)
+class MechanismLine:
+    mechanism: str
+    period: str
+    part: str | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.mechanism}:{self.period}" + (f":{self.part}" if self.part else "")
+
+    @property
+    def name(self) -> str:
+        """How the line reads on the invoice."""
+        template = MECHANISMS[self.mechanism]
+        return template.format(period=self.period, part=self.part or "")
+
+
+def line_for(mechanism: str, period: str, part: str | None = None) -> str:
+    """The ``for`` of a mechanism's invoice line: ``line_for("sla", "2027-03", "dc1")``."""
+    if mechanism not in MECHANISMS:
+        raise ValueError(f"unknown mechanism {mechanism!r}")
+    return MechanismLine(mechanism, period, part).text
+
+
+def mechanism_line(text: str) -> MechanismLine | None:
+    """What a line ``for`` a mechanism's period says, or ``None`` (a milestone)."""
+    mechanism, colon, rest = text.partition(":")
+    if not colon or mechanism not in MECHANISMS:
+        return None
+    period, _, part = rest.partition(":")
+    return MechanismLine(mechanism, period, part or None)
 
 
 # --- who pays whom --------------------------------------------------------------------------
@@ -105,7 +156,15 @@ def buyer_of(deal: Deal) -> str:
     return buyers[0].id
 
 
-def _only_supplier(deal: Deal, what: str) -> str:
+def person_of(deal: Deal, person: str) -> str:
+    """The party of ``person``, or :class:`RefusedCommand` when the deal has no such person."""
+    for found in deal.people:  # Deal.person, without its generator: a guard asks it per event
+        if found.id == person:
+            return found.party
+    raise RefusedCommand(f"{person!r} is not a person of {deal.id}")
+
+
+def only_supplier(deal: Deal, what: str) -> str:
     suppliers = deal.suppliers
     if len(suppliers) != 1:
         raise RefusedCommand(
@@ -119,12 +178,12 @@ def payee_of(deal: Deal, milestone: Milestone) -> str:
     """The party a milestone is paid to: its ``payee``, or else the deal's only supplier."""
     if milestone.payee is not None:
         return milestone.payee
-    return _only_supplier(deal, f"milestone {milestone.id!r}")
+    return only_supplier(deal, f"milestone {milestone.id!r}")
 
 
 def advance_payee(deal: Deal) -> str:
     """The party the prepaid advance is paid to: the deal's only supplier."""
-    return _only_supplier(deal, "the prepaid advance")
+    return only_supplier(deal, "the prepaid advance")
 
 
 # --- amounts --------------------------------------------------------------------------------
@@ -350,8 +409,9 @@ class InvoiceStanding:
 
     @property
     def service(self) -> bool:
-        """A managed service's period invoice (its lines ``for: sla:PERIOD:SITE``)."""
-        return bool(self.milestones) and all(m.startswith("sla:") for m in self.milestones)
+        """A mechanism's period invoice (every line ``for`` one, :data:`MECHANISMS`): a managed
+        service's fee, never drawn from the advance."""
+        return bool(self.milestones) and all(mechanism_line(m) for m in self.milestones)
 
     @property
     def cash_due(self) -> Money:

@@ -40,8 +40,9 @@ from copact.core.events import (
     ServiceReviewed,
     ServiceSettled,
     SiteSettlement,
+    day_of,
 )
-from copact.core.invoicing import buyer_of, vat_on
+from copact.core.invoicing import buyer_of, line_for, only_supplier, person_of, vat_on
 from copact.core.mechanisms import Sla
 from copact.core.money import Money
 from copact.core.sla import period_fee
@@ -50,7 +51,6 @@ from copact.errors import NothingToDo, RefusedCommand
 
 __all__ = [
     "INPUT_KINDS",
-    "SERVICE_PREFIX",
     "invoice_service",
     "needs_review",
     "period_days",
@@ -62,12 +62,10 @@ __all__ = [
 INPUT_KINDS = ("telemetry", "windows", "tickets", "deliveries")
 """What the evidence of a settlement is: the files metering read."""
 
-SERVICE_PREFIX = "sla:"
-"""An invoice line ``for`` a service period starts so: ``sla:2027-03:dc1``."""
-
 
 def service_line(period: str, site: str) -> str:
-    return f"{SERVICE_PREFIX}{period}:{site}"
+    """An invoice line ``for`` a service period: ``sla:2027-03:dc1``."""
+    return line_for("sla", period, site)
 
 
 def needs_review(flags: list[str] | tuple[str, ...]) -> bool:
@@ -97,26 +95,6 @@ def _sla(deal: Deal) -> Sla:
     return deal.sla
 
 
-def _supplier(deal: Deal) -> str:
-    suppliers = deal.suppliers
-    if len(suppliers) != 1:
-        raise RefusedCommand(
-            f"{deal.id} has {len(suppliers)} suppliers: say which one the service invoice is from"
-        )
-    return suppliers[0].id
-
-
-def _day(at: date | datetime) -> date:
-    return at.date() if isinstance(at, datetime) else at
-
-
-def _party(deal: Deal, person: str) -> str:
-    found = deal.person(person)
-    if found is None:
-        raise RefusedCommand(f"{person!r} is not a person of {deal.id}")
-    return found.party
-
-
 def settle_service(
     deal: Deal,
     state: DealState,
@@ -132,7 +110,7 @@ def settle_service(
     """Record the settlement of ``period`` (see the module docstring for what is checked);
     ``evidence`` are its input files as the evidence store holds them."""
     sla = _sla(deal)
-    _party(deal, by)
+    person_of(deal, by)
     odd = [e.kind for e in evidence or [] if e.kind not in INPUT_KINDS]
     if odd:
         raise RefusedCommand(
@@ -146,7 +124,7 @@ def settle_service(
     start, after = period_days(period)
     if sla.from_ is not None and start < sla.from_.replace(day=1):
         raise RefusedCommand(f"the SLA of {deal.id} runs from {sla.from_}: {period} is before it")
-    if _day(at) < after:
+    if day_of(at) < after:
         raise RefusedCommand(f"{period} runs until {after - timedelta(days=1)}: settle it after")
     earlier = state.services.get(period)
     if earlier is not None:
@@ -205,9 +183,9 @@ def review_service(
         raise RefusedCommand(f"{period} is not settled yet: nothing to review")
     if period in state.services_reviewed:
         raise NothingToDo(f"{period} is already reviewed")
-    if _party(deal, by) == _party(deal, settled.by):
+    if person_of(deal, by) == person_of(deal, settled.by):
         raise RefusedCommand(
-            f"{settled.by} of {_party(deal, by)} recorded {period}: a person of the other party "
+            f"{settled.by} of {person_of(deal, by)} recorded {period}: a person of the other party "
             "reviews it"
         )
     return [ServiceReviewed(at=at, deal=deal.id, period=period, inputs=settled.inputs, by=by)]
@@ -233,7 +211,7 @@ def invoice_service(
     if net.amount <= 0:
         raise NothingToDo(f"{period} bills nothing: its credits took the whole fee")
     tax = vat_on(deal, net)
-    day = _day(at)
+    day = day_of(at)
     lines = [
         InvoiceLine(for_=service_line(period, s.site), amount=s.amount)
         for s in settled.sites
@@ -244,7 +222,7 @@ def invoice_service(
             at=at,
             deal=deal.id,
             number=number,
-            from_=_supplier(deal),
+            from_=only_supplier(deal, "the service invoice"),
             to=buyer_of(deal),
             lines=lines,
             due=day + timedelta(days=deal.payment_terms),

@@ -53,7 +53,7 @@ from copact.core.events import (
     WindowRecorded,
     WorkClaimed,
 )
-from copact.core.invoicing import Receivables
+from copact.core.invoicing import Receivables, mechanism_line
 from copact.core.money import Money
 from copact.core.persistent import KeysWriter, LogWriter, MapWriter
 
@@ -192,11 +192,10 @@ class DealState:
         return max(days) if days else None
 
 
-def _service_period(line_for: str) -> str | None:
+def _service_period(text: str) -> str | None:
     """``2027-03`` of a service invoice's line ``sla:2027-03:dc1``, else ``None``."""
-    if not line_for.startswith("sla:"):
-        return None
-    return line_for.split(":")[1]
+    line = mechanism_line(text)
+    return line.period if line is not None and line.mechanism == "sla" else None
 
 
 def _zero(deal: Deal) -> Money:

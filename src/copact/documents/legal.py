@@ -33,7 +33,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from copact.core.deal import Address, Deal, Party, PaymentInstructions
 from copact.core.events import Invoice
-from copact.core.invoicing import InvoiceStanding
+from copact.core.invoicing import InvoiceStanding, mechanism_line
 
 __all__ = [
     "CREDIT_NOTE",
@@ -198,12 +198,10 @@ def vat_groups(
     return tuple(groups)
 
 
-def _service_name(line_for: str) -> str | None:
+def _service_name(text: str) -> str | None:
     """``SLA service 2027-03, site dc1: fee less credits plus bonuses`` for a service line."""
-    parts = line_for.split(":")
-    if len(parts) != 3 or parts[0] != "sla":
-        return None
-    return f"SLA service {parts[1]}, site {parts[2]}: fee less credits plus bonuses"
+    line = mechanism_line(text)
+    return line.name if line is not None else None
 
 
 def _rate_points(deal: Deal) -> tuple[str, Decimal]:

@@ -65,7 +65,13 @@ from copact.core.events import (
     WindowRecorded,
     WorkClaimed,
 )
-from copact.core.invoicing import advance_payee, invoice_amounts, payee_of, vat_on
+from copact.core.invoicing import (
+    advance_payee,
+    invoice_amounts,
+    mechanism_line,
+    payee_of,
+    vat_on,
+)
 from copact.core.service import invoice_service, review_service, settle_service
 from copact.core.settlement import (
     credit_exit_refund,
@@ -864,8 +870,14 @@ def admit(
         _admit_invoice(deal, state, event)
     elif isinstance(event, PrepaymentInvoice):
         _admit_prepayment(deal, state, event)
-    elif isinstance(event, CreditNote):
+    elif isinstance(event, CreditNote) and event.for_ == "exit":
         (expected,) = credit_exit_refund(deal, history, state, number=event.number, at=event.at)
+        _same_document(event, expected, "credit note")
+    elif isinstance(event, CreditNote):
+        credit = PERIOD_CREDITS.get(event.for_)
+        if credit is None or event.period is None:
+            raise RefusedCommand(f"credit note {event.number}: nothing issues a {event.for_} here")
+        (expected,) = credit(deal, state, period=event.period, number=event.number, at=event.at)
         _same_document(event, expected, "credit note")
     else:
         command = _BY_EVENT[type(event)].from_event(event)
@@ -879,21 +891,35 @@ def admit(
     refuse_after_exit(deal, history, state, [event])
 
 
+PeriodInvoice = Callable[..., Sequence[Invoice]]
+
+PERIOD_INVOICES: dict[str, PeriodInvoice] = {"sla": invoice_service}
+"""Per mechanism of :data:`copact.core.invoicing.MECHANISMS`, the guard that issues its
+period's invoice (``deal, state, *, period, number, at``): an imported invoice of a period
+must be, to the cent, the one it issues under that number."""
+
+
+PERIOD_CREDITS: dict[str, Callable[..., Sequence[CreditNote]]] = {}
+"""Per ``for`` of a credit note other than an exit's (``true-up``, ``rebate``), the guard that
+issues it for a period (``deal, state, *, period, number, at``)."""
+
+
 def _admit_invoice(deal: Deal, state: DealState, event: Invoice) -> None:
-    services = {line.for_.split(":")[1] for line in event.lines if line.for_.startswith("sla:")}
-    if services:
-        every = all(line.for_.startswith("sla:") for line in event.lines)
-        if len(services) > 1 or not every:
-            raise RefusedCommand(f"invoice {event.number} mixes service periods and milestones")
-        (expected,) = invoice_service(
-            deal, state, period=services.pop(), number=event.number, at=event.at
+    kinds = {(m.mechanism, m.period) for ln in event.lines if (m := mechanism_line(ln.for_))}
+    if kinds:
+        every = all(mechanism_line(line.for_) for line in event.lines)
+        if len(kinds) > 1 or not every:
+            raise RefusedCommand(f"invoice {event.number} mixes periods and milestones")
+        mechanism, period = kinds.pop()
+        (expected,) = PERIOD_INVOICES[mechanism](
+            deal, state, period=period, number=event.number, at=event.at
         )
         said = [(line.for_, line.amount) for line in event.lines]
         ours = [(line.for_, line.amount) for line in expected.lines]
         if said != ours or (event.tax, event.due) != (expected.tax, expected.due):
             raise RefusedCommand(
                 f"invoice {event.number} bills {said} (VAT {event.tax}, due {event.due}); the "
-                f"settlement says {ours} (VAT {expected.tax}, due {expected.due})"
+                f"deal's figures say {ours} (VAT {expected.tax}, due {expected.due})"
             )
         return
     for line in event.lines:

@@ -32,6 +32,7 @@ class Rule:
     upload: bool = False
 
 
+SHA = "0" * 64
 PAY = {"payer": "acme", "payee": "voltworks", "amount": "10.00", "ref": "M-1"}
 EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/openapi.json"): Rule("open"),
@@ -113,6 +114,25 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/api/v1/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
     ("POST", "/api/v1/deals/{deal}/sign"): Rule("deal", "deal.sign", json={}),
+    # innovation bonuses and revenue share (API)
+    ("POST", "/api/v1/deals/{deal}/bonuses/{bonus}/claim"): Rule(
+        "deal", "bonus.claim", json={"evidence": [SHA]}
+    ),
+    ("POST", "/api/v1/deals/{deal}/bonuses/{bonus}/review"): Rule(
+        "deal", "bonus.review", json={"decision": "approved"}
+    ),
+    ("POST", "/api/v1/deals/{deal}/sales-reports"): Rule(
+        "deal", "sales.report", json={"period": "2027-Q1", "sales": "100.00"}
+    ),
+    ("POST", "/api/v1/deals/{deal}/sales-reports/{period}/audit"): Rule(
+        "deal", "sales.audit", json={"sales": "100.00", "evidence": [SHA]}
+    ),
+    ("POST", "/api/v1/deals/{deal}/revenue-periods/{period}/invoice"): Rule(
+        "deal", "invoices.issue", json={}
+    ),
+    ("POST", "/api/v1/deals/{deal}/revenue-periods/{period}/credit-note"): Rule(
+        "deal", "invoices.issue", json={}
+    ),
     # the pages
     ("GET", "/deals/{deal}"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/milestones/{milestone}"): Rule("deal", "deal.read"),
@@ -155,6 +175,23 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/deals/{deal}/exit"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/meter"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/sign"): Rule("deal", "deal.sign"),
+    # innovation bonuses and revenue share (pages)
+    ("POST", "/deals/{deal}/bonuses/{bonus}/claim"): Rule(
+        "deal", "bonus.claim", form={"evidence": [SHA]}
+    ),
+    ("POST", "/deals/{deal}/bonuses/{bonus}/review"): Rule(
+        "deal", "bonus.review", form={"decision": "approved"}
+    ),
+    ("POST", "/deals/{deal}/sales-reports"): Rule(
+        "deal", "sales.report", form={"period": "2027-Q1", "sales": "100.00"}
+    ),
+    ("POST", "/deals/{deal}/sales-reports/{period}/audit"): Rule(
+        "deal", "sales.audit", form={"sales": "100.00", "evidence": [SHA]}
+    ),
+    ("POST", "/deals/{deal}/revenue-periods/{period}/invoice"): Rule("deal", "invoices.issue"),
+    ("POST", "/deals/{deal}/revenue-periods/{period}/credit-note"): Rule(
+        "deal", "invoices.issue"
+    ),
     ("POST", "/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
     ("GET", "/deals/{deal}/access-log"): Rule("deal", "access-log.read"),
     ("GET", "/deals/{deal}/access-log.csv"): Rule("deal", "access-log.read"),
@@ -178,6 +215,7 @@ PARAMS = {
     "kind": "scope-memo",
     "period": "2027-03",
     "fmt": "md",
+    "bonus": "dispatch-bonus",
 }
 
 

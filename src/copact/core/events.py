@@ -34,6 +34,8 @@ from copact.core.model import Amount, Slug
 
 __all__ = [
     "Accepted",
+    "BonusClaimed",
+    "BonusReviewed",
     "ChangeApproved",
     "ChangeProposed",
     "ChangeRejected",
@@ -50,6 +52,8 @@ __all__ = [
     "PrepaymentInvoice",
     "Rejected",
     "RiskUpdated",
+    "SalesReported",
+    "SavingsSettled",
     "ServiceReviewed",
     "ServiceSettled",
     "Signed",
@@ -268,7 +272,7 @@ class CreditNote(_Base):
     number: Annotated[str, Field(min_length=1)]
     from_: Slug = Field(alias="from")
     to: Slug
-    for_: Literal["exit", "true-up", "rebate"] = Field(alias="for")
+    for_: Literal["exit", "true-up", "rebate", "revenue-share"] = Field(alias="for")
     period: str | None = None  # the contract year (``2027``) a true-up or a rebate settles
     amount: Amount
     tax: Amount | None = None
@@ -376,6 +380,67 @@ class RiskUpdated(_Base):
     status: Literal["open", "mitigated", "realised", "closed"] | None = None
 
 
+# -- gainshare --
+
+
+class SavingsSettled(_Base):
+    """A gainshare month settled against the locked baseline (``copact baseline --record``):
+    the baseline's ``predicted`` use, the ``actual`` use and the savings ``S = predicted −
+    actual`` (in the measure's unit, negative in a bad month), the ``baseline`` hash it was
+    fitted to (the deal's ``gainshare.baseline.hash``), ``inputs``, the hash of the data files
+    read, and the files themselves as ``evidence``. A month is settled once."""
+
+    KIND = "savings-settled"
+    type: Literal["savings-settled"] = "savings-settled"
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    predicted: Amount
+    actual: Amount
+    savings: Amount
+    baseline: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+    inputs: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+    by: Slug
+    evidence: Annotated[list[EvidenceRef], Field(max_length=10)] = []
+
+
+# -- innovation bonus and revenue share --
+
+
+class BonusClaimed(_Base):
+    """The supplier claims an innovation bonus of the deal, with evidence that its condition
+    holds (a baseline report, a metering run)."""
+
+    KIND = "bonus-claimed"
+    type: Literal["bonus-claimed"] = "bonus-claimed"
+    bonus: Slug
+    evidence: Annotated[list[EvidenceRef], Field(min_length=1)]
+    by: Slug
+
+
+class BonusReviewed(_Base):
+    """The buyer's named person approves a bonus claim (its invoice is issued with it) or
+    rejects it with reasons (the supplier may claim again)."""
+
+    KIND = "bonus-reviewed"
+    type: Literal["bonus-reviewed"] = "bonus-reviewed"
+    bonus: Slug
+    decision: Literal["approved", "rejected"]
+    reasons: list[Annotated[str, Field(min_length=1)]] = []
+    by: Slug
+
+
+class SalesReported(_Base):
+    """The reporting party's sales of a period, on which the revenue share is owed. With
+    ``audit``, the share party's audit of a reported period: its sales replace the report's."""
+
+    KIND = "sales-reported"
+    type: Literal["sales-reported"] = "sales-reported"
+    period: Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")]
+    sales: Amount
+    evidence: list[EvidenceRef] = []
+    by: Slug
+    audit: bool = False  # a correction found by the share party's audit of the period
+
+
 Event = Annotated[
     Signed
     | Payment
@@ -396,7 +461,11 @@ Event = Annotated[
     | ExitInvoked
     | DecisionLogged
     | RiskUpdated
-    | WindowRecorded,
+    | WindowRecorded
+    | BonusClaimed
+    | BonusReviewed
+    | SalesReported
+    | SavingsSettled,  # gainshare
     Field(discriminator="type"),
 ]
 _EVENT: TypeAdapter[Event] = TypeAdapter(Event)
@@ -421,6 +490,10 @@ KINDS = [
     "decision",
     "risk",
     "window",
+    "bonus-claimed",
+    "bonus-reviewed",
+    "sales-reported",
+    "savings-settled",  # gainshare
 ]
 
 

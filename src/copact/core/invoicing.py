@@ -104,6 +104,9 @@ _WHOLE = Percent(Decimal(1))
 
 MECHANISMS: dict[str, str] = {
     "sla": "SLA service {period}, site {part}: fee less credits plus bonuses",
+    "bonus": "Innovation bonus {period}",
+    "revenue": "Revenue share {period} {part}",
+    "gainshare": "Gainshare {period}: {part}",  # base fee, share of savings, true-up
 }
 """The mechanisms whose invoices bill a period rather than a milestone, each with how its line
 reads on the invoice. A line ``for`` such a period is ``MECHANISM:PERIOD`` or
@@ -126,7 +129,7 @@ class MechanismLine:
     def name(self) -> str:
         """How the line reads on the invoice."""
         template = MECHANISMS[self.mechanism]
-        return template.format(period=self.period, part=self.part or "")
+        return template.format(period=self.period, part=self.part or "").strip()
 
 
 def line_for(mechanism: str, period: str, part: str | None = None) -> str:

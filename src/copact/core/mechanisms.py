@@ -181,6 +181,11 @@ class InnovationBonus(Model):
     id: Slug
     amount: Amount
     when: Text
+    signoff: Slug | None = None
+    """The buyer's person who approves a claim that the condition holds (any person of the
+    buyer when not named)."""
+    evidence: list[Slug] = []
+    """The kinds of evidence a claim must carry (e.g. ``baseline-report``)."""
 
 
 class RevenueShare(Model):

@@ -27,11 +27,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from copact.core.bonus import BonusState
 from copact.core.calendar import BusinessCalendar
 from copact.core.changes import ChangeState, change_after
 from copact.core.deal import Deal, Milestone
 from copact.core.events import (
     Accepted,
+    BonusClaimed,
+    BonusReviewed,
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
@@ -46,6 +49,8 @@ from copact.core.events import (
     PrepaymentInvoice,
     Rejected,
     RiskUpdated,
+    SalesReported,
+    SavingsSettled,
     ServiceReviewed,
     ServiceSettled,
     Signed,
@@ -53,9 +58,11 @@ from copact.core.events import (
     WindowRecorded,
     WorkClaimed,
 )
+from copact.core.gainshare_periods import GainshareMonth, GainshareTrueUp, with_line
 from copact.core.invoicing import Receivables, mechanism_line
 from copact.core.money import Money
 from copact.core.persistent import KeysWriter, LogWriter, MapWriter
+from copact.core.revenue import RevenuePeriod, with_document, with_report
 
 __all__ = [
     "Balance",
@@ -131,6 +138,12 @@ class DealState:
     services: Mapping[str, ServiceSettled] = field(default_factory=dict)  # period → settled
     services_reviewed: frozenset[str] = frozenset()  # flagged periods the other party reviewed
     services_invoiced: Mapping[str, str] = field(default_factory=dict)  # period → invoice no.
+    # -- innovation bonus and revenue share --
+    bonuses: Mapping[str, BonusState] = field(default_factory=dict)  # bonus id → its claim
+    revenue: Mapping[str, RevenuePeriod] = field(default_factory=dict)  # period → reported
+    # -- gainshare --
+    gainshare: Mapping[str, GainshareMonth] = field(default_factory=dict)  # month → settled
+    gainshare_true_ups: Mapping[str, GainshareTrueUp] = field(default_factory=dict)  # year
 
     def phase_stop(self, phase: str | None) -> str | None:
         """Why work on ``phase`` cannot go on now, or ``None``: its gate is paused (until a
@@ -281,6 +294,10 @@ class _Fold:
         self.services: dict[str, ServiceSettled] = {}
         self.services_reviewed: frozenset[str] = frozenset()
         self.services_invoiced: dict[str, str] = {}
+        self.bonuses: dict[str, BonusState] = {}  # innovation bonus and revenue share
+        self.revenue: dict[str, RevenuePeriod] = {}
+        self.gainshare: dict[str, GainshareMonth] = {}  # gainshare
+        self.gainshare_true_ups: dict[str, GainshareTrueUp] = {}
         self._deadline: date | None = None  # the first day time moves a milestone
         self._handlers: dict[str, Callable[[Any], None]] = {}
 
@@ -337,6 +354,10 @@ class _Fold:
             services=self.services,
             services_reviewed=self.services_reviewed,
             services_invoiced=self.services_invoiced,
+            bonuses=self.bonuses,
+            revenue=self.revenue,
+            gainshare=self.gainshare,
+            gainshare_true_ups=self.gainshare_true_ups,
             decisions=self.decisions.view(),
             windows=self.windows.view(),
             risks=self.risks.view(),
@@ -449,6 +470,8 @@ class _Fold:
         self.invoices.append(e)
         self.invoice_numbers.add(e.number)
         self.receivables = self.receivables.with_invoice(e)
+        self._mechanism_lines(e)
+        self._gainshare_lines(e)
         periods = [p for line in e.lines if (p := _service_period(line.for_)) is not None]
         if periods:
             self.services_invoiced = {**self.services_invoiced, **dict.fromkeys(periods, e.number)}
@@ -465,8 +488,62 @@ class _Fold:
         self.services_reviewed = self.services_reviewed | {e.period}
 
     def on_credit_note(self, e: CreditNote) -> None:
+        if e.for_ == "true-up" and e.period is not None and self.deal.gainshare is not None:
+            true_up = GainshareTrueUp(e.number, -e.amount)  # gainshare
+            self.gainshare_true_ups = {**self.gainshare_true_ups, e.period: true_up}
+        if e.for_ == "revenue-share" and e.period in self.revenue:
+            credited = with_document(self.revenue[e.period], e.number, -e.amount)
+            self.revenue = {**self.revenue, e.period: credited}
         self.credit_notes = (*self.credit_notes, e)  # rare: one per exit, a few true-ups
         self.invoice_numbers.add(e.number)
+
+    # -- innovation bonus and revenue share --
+
+    def _mechanism_lines(self, e: Invoice) -> None:
+        for line in e.lines:
+            m = mechanism_line(line.for_)
+            if m is None:
+                continue
+            if m.mechanism == "bonus" and m.period in self.bonuses:
+                bonus = replace(self.bonuses[m.period], invoice=e.number)
+                self.bonuses = {**self.bonuses, m.period: bonus}
+            elif m.mechanism == "revenue" and m.period in self.revenue:
+                period = with_document(self.revenue[m.period], e.number, line.amount)
+                self.revenue = {**self.revenue, m.period: period}
+
+    def on_bonus_claimed(self, e: BonusClaimed) -> None:
+        self.bonuses = {**self.bonuses, e.bonus: BonusState(e.bonus, "claimed", e)}
+
+    def on_bonus_reviewed(self, e: BonusReviewed) -> None:
+        earlier = self.bonuses.get(e.bonus)
+        if earlier is None or earlier.status != "claimed":  # the guard reviews an open claim
+            return
+        reasons = tuple(e.reasons)
+        reviewed = replace(
+            earlier, status=e.decision, reviewed_by=e.by, reviewed_on=e.day, reasons=reasons
+        )
+        self.bonuses = {**self.bonuses, e.bonus: reviewed}
+
+    def on_sales_reported(self, e: SalesReported) -> None:
+        self.revenue = {**self.revenue, e.period: with_report(self.revenue, e)}
+
+    # -- gainshare --
+
+    def on_savings_settled(self, e: SavingsSettled) -> None:
+        if e.period not in self.gainshare:  # the guard settles a month once
+            self.gainshare = {**self.gainshare, e.period: GainshareMonth(e)}
+
+    def _gainshare_lines(self, e: Invoice) -> None:
+        for line in e.lines:
+            m = mechanism_line(line.for_)
+            if m is None or m.mechanism != "gainshare" or m.part is None:
+                continue
+            if m.part == "true-up":
+                true_up = GainshareTrueUp(e.number, line.amount)
+                self.gainshare_true_ups = {**self.gainshare_true_ups, m.period: true_up}
+            elif m.period in self.gainshare:
+                month = with_line(self.gainshare[m.period], e.number, m.part, line.amount)
+                self.gainshare = {**self.gainshare, m.period: month}
 
     def on_exit(self, e: ExitInvoked) -> None:
         if not self.exits:  # the guard allows one exit; a second in a journal changes nothing

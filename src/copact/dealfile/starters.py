@@ -209,7 +209,7 @@ gainshare:
     Structure.INNOVATION_PARTNERSHIP: """
 # A bonus paid once when a measured outcome is reached.
 innovation-bonus:
-  - {id: performance-bonus, amount: $v10,
+  - {id: performance-bonus, amount: $v10, signoff: owner, evidence: [test-report],
      when: TODO a measured outcome e.g. cycle time 15% below the baseline}
 """,
     Structure.ECOSYSTEM_ALLIANCE: """

@@ -42,6 +42,9 @@ def _refs(deal: Deal) -> Iterator[tuple[str, str, str]]:
             yield f"/gainshare/share/{party}", "party", party
     if deal.revenue_share:
         yield "/revenue-share/party", "party", deal.revenue_share.party
+    for i, bonus in enumerate(deal.innovation_bonus):
+        if bonus.signoff is not None:
+            yield f"/innovation-bonus/{i}/signoff", "person", bonus.signoff
     if deal.ip:
         for party in deal.ip.background:
             yield f"/ip/background/{party}", "party", party

@@ -38,10 +38,13 @@ from pydantic import (
 )
 
 from copact.core import commands as core
+from copact.core.bonus import claim_bonus, invoice_bonus, review_bonus
 from copact.core.changes import approve_change, propose_change, reject_change
 from copact.core.deal import Deal
 from copact.core.events import (
     Accepted,
+    BonusClaimed,
+    BonusReviewed,
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
@@ -57,6 +60,8 @@ from copact.core.events import (
     PrepaymentInvoice,
     Rejected,
     RiskUpdated,
+    SalesReported,
+    SavingsSettled,
     ServiceReviewed,
     ServiceSettled,
     Signed,
@@ -69,9 +74,17 @@ from copact.core.invoicing import (
     advance_payee,
     invoice_amounts,
     mechanism_line,
+    only_supplier,
     payee_of,
     vat_on,
 )
+from copact.core.gainshare_periods import (
+    credit_true_up,
+    invoice_gainshare,
+    settle_savings,
+    true_up,
+)
+from copact.core.revenue import credit_revenue, invoice_revenue, report_sales
 from copact.core.service import invoice_service, review_service, settle_service
 from copact.core.settlement import (
     credit_exit_refund,
@@ -110,6 +123,9 @@ __all__ = [
     "Submit",
     "TriggerExit",
     "UpdateRisk",
+    "IssueGainshareInvoice",  # gainshare
+    "SettleSavings",
+    "TrueUpGainshare",
     "admit",
     "execute",
 ]
@@ -495,6 +511,267 @@ class IssueServiceInvoice(Command):
         return invoice_service(c.deal, c.state, period=self.period, number=number, at=c.at)
 
 
+# -- innovation bonuses and revenue share --
+
+Period = Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")]
+
+
+class ClaimBonus(Command):
+    """The supplier claims an innovation bonus with evidence (files already in the workspace)
+    that its condition holds. Example: `copact claim-bonus hybrid-dc1 --bonus dispatch-bonus
+    --evidence SHA256 --by sam`"""
+
+    action: ClassVar[str] = "bonus.claim"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "account", "engineer"})
+    api: ClassVar[str | None] = "bonuses/{bonus}/claim"
+    causes: ClassVar[tuple[type[Event], ...]] = (BonusClaimed,)
+    bonus: Slug
+    by: Slug
+    evidence: Annotated[tuple[Sha256, ...], Field(min_length=1, max_length=50)]
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        assert isinstance(event, BonusClaimed)
+        shas = tuple(r.sha256 for r in event.evidence)
+        return {"deal": event.deal, "bonus": event.bonus, "by": event.by, "evidence": shas}
+
+    def evidence_hashes(self) -> tuple[str, ...]:
+        return self.evidence
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        refs = list(c.facts.evidence)
+        return claim_bonus(c.deal, c.state, bonus=self.bonus, evidence=refs, by=self.by, at=c.at)
+
+
+class ReviewBonus(Command):
+    """The buyer's sign-off person approves a bonus claim (its invoice is issued with the
+    approval, in the same transaction) or rejects it with reasons."""
+
+    action: ClassVar[str] = "bonus.review"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "acceptor"})
+    api: ClassVar[str | None] = "bonuses/{bonus}/review"
+    causes: ClassVar[tuple[type[Event], ...]] = (BonusReviewed, Invoice)
+    bonus: Slug
+    decision: Literal["approved", "rejected"]
+    reasons: Annotated[tuple[Line, ...], Field(max_length=20)] = ()
+    by: Slug
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        reviewed = review_bonus(
+            c.deal,
+            c.state,
+            bonus=self.bonus,
+            decision=self.decision,
+            reasons=list(self.reasons),
+            by=self.by,
+            at=c.at,
+        )
+        if self.decision != "approved":
+            return reviewed
+        standing = replace(c.state.bonuses[self.bonus], status="approved")
+        after = replace(c.state, bonuses={**c.state.bonuses, self.bonus: standing})
+        number = _next_number(c.deal, c.state, only_supplier(c.deal, f"bonus {self.bonus}"))
+        invoiced = invoice_bonus(c.deal, after, period=self.bonus, number=number, at=c.at)
+        return [*reviewed, *invoiced]
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        fields = dict(super().fields_of(event))
+        fields["reasons"] = tuple(fields.get("reasons") or ())
+        return fields
+
+
+class ReportSales(Command):
+    """The reporting party reports a period's sales (monthly 2027-03, quarterly 2027-Q1 or
+    annual 2027, as the revenue share says). Example: `copact report-sales DEAL --period
+    2027-Q1 --sales 412000.00 --by ana`"""
+
+    action: ClassVar[str] = "sales.report"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "account"})
+    api: ClassVar[str | None] = "sales-reports"
+    causes: ClassVar[tuple[type[Event], ...]] = (SalesReported,)
+    period: Period
+    sales: Amount
+    by: Slug
+    evidence: Annotated[tuple[Sha256, ...], Field(max_length=50)] = ()
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        assert isinstance(event, SalesReported)
+        fields = dict(super().fields_of(event))
+        fields["evidence"] = tuple(r.sha256 for r in event.evidence)
+        return fields
+
+    def evidence_hashes(self) -> tuple[str, ...]:
+        return self.evidence
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return report_sales(
+            c.deal,
+            c.state,
+            period=self.period,
+            sales=self.sales,
+            evidence=list(c.facts.evidence),
+            by=self.by,
+            at=c.at,
+        )
+
+
+class AuditSales(ReportSales):
+    """The share party, under the deal's audit right, records the audited sales of a reported
+    period with the audit report as evidence; the difference is then invoiced or credited."""
+
+    action: ClassVar[str] = "sales.audit"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing", "auditor"})
+    api: ClassVar[str | None] = "sales-reports/{period}/audit"
+    causes: ClassVar[tuple[type[Event], ...]] = (SalesReported,)
+    period: Period
+    sales: Amount
+    by: Slug
+    evidence: Annotated[tuple[Sha256, ...], Field(min_length=1, max_length=50)]
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return report_sales(
+            c.deal,
+            c.state,
+            period=self.period,
+            sales=self.sales,
+            evidence=list(c.facts.evidence),
+            by=self.by,
+            at=c.at,
+            audit=True,
+        )
+
+
+class IssueRevenueShareInvoice(Command):
+    """Invoice the revenue share of a reported period not yet billed (after an audit, the
+    difference), in the share party's series. Example: `copact issue-revenue-share-invoice
+    DEAL 2027-Q1`"""
+
+    action: ClassVar[str] = "invoices.issue"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
+    api: ClassVar[str | None] = "revenue-periods/{period}/invoice"
+    causes: ClassVar[tuple[type[Event], ...]] = (Invoice,)
+    actor: ClassVar[str | None] = None
+    period: Period
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        payee = c.deal.revenue_share.party if c.deal.revenue_share else ""
+        number = _next_number(c.deal, c.state, payee)
+        return invoice_revenue(c.deal, c.state, period=self.period, number=number, at=c.at)
+
+
+class CreditRevenueShare(Command):
+    """Credit what an audit found billed above a period's revenue share (a credit note
+    correcting the period's first invoice)."""
+
+    action: ClassVar[str] = "invoices.issue"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
+    api: ClassVar[str | None] = "revenue-periods/{period}/credit-note"
+    causes: ClassVar[tuple[type[Event], ...]] = (CreditNote,)
+    actor: ClassVar[str | None] = None
+    period: Period
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        payee = c.deal.revenue_share.party if c.deal.revenue_share else ""
+        number = _next_number(c.deal, c.state, payee)
+        return credit_revenue(c.deal, c.state, period=self.period, number=number, at=c.at)
+
+
+# -- gainshare --
+
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Hash = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(max_digits=18, decimal_places=6, allow_inf_nan=False),
+]
+
+
+class SettleSavings(Command):
+    """Record a gainshare month's savings against the locked baseline: predicted, actual,
+    S = predicted − actual, the baseline's hash and the hash of the data files. Built by the
+    baseline use case (`copact baseline --record`) from what it computed, never typed in."""
+
+    action: ClassVar[str] = "gainshare.settle"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "finance", "billing"})
+    api: ClassVar[str | None] = None
+    causes: ClassVar[tuple[type[Event], ...]] = (SavingsSettled,)
+    period: Month
+    predicted: Quantity
+    actual: Quantity
+    savings: Quantity
+    baseline: Hash
+    inputs: Hash
+    by: Slug
+    evidence: Annotated[tuple[Sha256, ...], Field(max_length=10)] = ()  # the data files
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        assert isinstance(event, SavingsSettled)
+        fields = dict(super().fields_of(event))
+        fields["evidence"] = tuple(r.sha256 for r in event.evidence)
+        return fields
+
+    def evidence_hashes(self) -> tuple[str, ...]:
+        return self.evidence
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return settle_savings(
+            c.deal,
+            c.state,
+            period=self.period,
+            predicted=self.predicted,
+            actual=self.actual,
+            savings=self.savings,
+            baseline=self.baseline,
+            inputs=self.inputs,
+            by=self.by,
+            at=c.at,
+            evidence=list(c.facts.evidence),
+        )
+
+
+def _gainshare_payee(deal: Deal) -> str:
+    share = deal.gainshare.share if deal.gainshare else {}
+    return next(iter(share)) if len(share) == 1 else ""
+
+
+class IssueGainshareInvoice(Command):
+    """Invoice a settled gainshare month, once: the base fee and the share of its savings
+    (share × max(0, S) × price, within the contract year's cap). Example: `copact
+    issue-gainshare-invoice hybrid-dc1 2027-03`"""
+
+    action: ClassVar[str] = "invoices.issue"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
+    api: ClassVar[str | None] = "gainshare-periods/{period}/invoice"
+    causes: ClassVar[tuple[type[Event], ...]] = (Invoice,)
+    actor: ClassVar[str | None] = None
+    period: Month
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        number = _next_number(c.deal, c.state, _gainshare_payee(c.deal))
+        return invoice_gainshare(c.deal, c.state, period=self.period, number=number, at=c.at)
+
+
+class TrueUpGainshare(Command):
+    """True up a contract year once it has ended and its months are invoiced: the year's
+    min(cap, share × max(0, ΣS) × price) less the share lines billed, as an invoice or, when
+    negative, a credit note. Example: `copact true-up-gainshare hybrid-dc1 2027`"""
+
+    action: ClassVar[str] = "invoices.issue"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
+    api: ClassVar[str | None] = "gainshare-years/{year}/true-up"
+    causes: ClassVar[tuple[type[Event], ...]] = (Invoice, CreditNote)
+    actor: ClassVar[str | None] = None
+    year: Annotated[str, Field(pattern=r"^\d{4}$")]
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        number = _next_number(c.deal, c.state, _gainshare_payee(c.deal))
+        return true_up(c.deal, c.state, year=self.year, number=number, at=c.at)
+
+
 # -- money --
 
 
@@ -800,11 +1077,19 @@ COMMANDS: tuple[type[Command], ...] = (
     UpdateRisk,
     ReviewServicePeriod,
     IssueServiceInvoice,
+    ClaimBonus,
+    ReviewBonus,
+    ReportSales,
+    AuditSales,
+    IssueRevenueShareInvoice,
+    CreditRevenueShare,
+    IssueGainshareInvoice,  # gainshare
+    TrueUpGainshare,
 )
 """Every command with a route or a command of its own, in the order the help and the API
 document them."""
 
-BUILT: tuple[type[Command], ...] = (SettleServicePeriod,)
+BUILT: tuple[type[Command], ...] = (SettleServicePeriod, SettleSavings)
 """Commands a use case builds from what it computed (a metered period), with no route and no
 command line of their own: the guard is the same, the fields come from the computation."""
 
@@ -852,6 +1137,9 @@ _BY_EVENT: dict[type[Event], type[Command]] = {
     RiskUpdated: UpdateRisk,
     ServiceSettled: SettleServicePeriod,
     ServiceReviewed: ReviewServicePeriod,
+    BonusClaimed: ClaimBonus,
+    BonusReviewed: ReviewBonus,
+    SavingsSettled: SettleSavings,  # gainshare
 }
 
 
@@ -880,12 +1168,14 @@ def admit(
         (expected,) = credit(deal, state, period=event.period, number=event.number, at=event.at)
         _same_document(event, expected, "credit note")
     else:
-        command = _BY_EVENT[type(event)].from_event(event)
-        refs = (
-            tuple(event.evidence)
-            if isinstance(event, Submitted | WorkClaimed | ServiceSettled)
-            else ()
-        )
+        maker = _BY_EVENT.get(type(event))
+        if isinstance(event, SalesReported):
+            maker = AuditSales if event.audit else ReportSales
+        assert maker is not None, event.type
+        command = maker.from_event(event)
+        with_files = Submitted | WorkClaimed | ServiceSettled | BonusClaimed | SalesReported
+        with_files = with_files | SavingsSettled  # gainshare
+        refs = tuple(event.evidence) if isinstance(event, with_files) else ()
         facts = Facts(evidence=refs, imported=True)
         command.decide(Context(deal, state, history, event.at, facts))
     refuse_after_exit(deal, history, state, [event])
@@ -893,13 +1183,21 @@ def admit(
 
 PeriodInvoice = Callable[..., Sequence[Invoice]]
 
-PERIOD_INVOICES: dict[str, PeriodInvoice] = {"sla": invoice_service}
+PERIOD_INVOICES: dict[str, PeriodInvoice] = {
+    "sla": invoice_service,
+    "bonus": invoice_bonus,
+    "revenue": invoice_revenue,
+    "gainshare": invoice_gainshare,
+}
 """Per mechanism of :data:`copact.core.invoicing.MECHANISMS`, the guard that issues its
 period's invoice (``deal, state, *, period, number, at``): an imported invoice of a period
 must be, to the cent, the one it issues under that number."""
 
 
-PERIOD_CREDITS: dict[str, Callable[..., Sequence[CreditNote]]] = {}
+PERIOD_CREDITS: dict[str, Callable[..., Sequence[CreditNote]]] = {
+    "revenue-share": credit_revenue,
+    "true-up": credit_true_up,  # gainshare
+}
 """Per ``for`` of a credit note other than an exit's (``true-up``, ``rebate``), the guard that
 issues it for a period (``deal, state, *, period, number, at``)."""
 

@@ -27,7 +27,7 @@ they do not count in balances or invoices until then.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -65,6 +65,7 @@ from copact.core.invoicing import (
     milestone_amounts,
 )
 from copact.core.money import Money, allocate
+from copact.core.revenue import REPORT_DAYS, period_bounds, share_owed
 from copact.core.service import needs_review
 from copact.core.settlement import (
     TRIGGERS,
@@ -315,6 +316,98 @@ class ServicePeriodRow:
         return "its invoice"
 
 
+# -- innovation bonuses and revenue share --
+
+
+@dataclass(frozen=True)
+class BonusRow:
+    """An innovation bonus of the deal: what it pays, when, and where its claim stands
+    (``open`` when nobody has claimed it)."""
+
+    id: str
+    amount: Money
+    when: str
+    signoff: str | None
+    status: str  # open | claimed | approved | rejected
+    claimed_by: str | None = None
+    claimed_on: date | None = None
+    evidence: list[str] = field(default_factory=list)  # the claim's file names
+    reviewed_by: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    invoice: str | None = None
+
+
+@dataclass(frozen=True)
+class RevenueRow:
+    """A reported period of the revenue share: the sales (audited when an audit replaced the
+    report), the share they owe, what was billed, and whether the report came late."""
+
+    period: str
+    reported_on: date
+    due: date  # the report's due date: REPORT_DAYS after the period's end
+    reported: Decimal
+    sales: Decimal
+    audited: bool
+    share: Money
+    billed: Money
+    documents: list[str]
+
+    @property
+    def late(self) -> bool:
+        return self.reported_on > self.due
+
+    @property
+    def to_bill(self) -> Money:
+        """What is still to invoice (negative: to credit)."""
+        return self.share - self.billed
+
+
+def _bonuses(deal: Deal, state: DealState) -> list[BonusRow]:
+    rows = []
+    for spec in deal.innovation_bonus:
+        amount = Money.of(spec.amount, deal.currency).quantize()
+        b = state.bonuses.get(spec.id)
+        if b is None:
+            rows.append(BonusRow(spec.id, amount, str(spec.when), spec.signoff, "open"))
+            continue
+        rows.append(
+            BonusRow(
+                spec.id,
+                amount,
+                str(spec.when),
+                spec.signoff,
+                b.status,
+                claimed_by=b.claim.by,
+                claimed_on=b.claim.day,
+                evidence=[r.name for r in b.claim.evidence],
+                reviewed_by=b.reviewed_by,
+                reasons=list(b.reasons),
+                invoice=b.invoice,
+            )
+        )
+    return rows
+
+
+def _revenue(deal: Deal, state: DealState) -> list[RevenueRow]:
+    rows = []
+    for period, r in sorted(state.revenue.items()):
+        _, after = period_bounds(deal, period)
+        rows.append(
+            RevenueRow(
+                period=period,
+                reported_on=r.report.day,
+                due=after + timedelta(days=REPORT_DAYS - 1),
+                reported=r.report.sales,
+                sales=r.sales,
+                audited=r.audited is not None,
+                share=share_owed(deal, r.sales),
+                billed=Money.of(r.billed, deal.currency),
+                documents=list(r.documents),
+            )
+        )
+    return rows
+
+
 @dataclass(frozen=True)
 class DealView:
     deal: Deal
@@ -332,6 +425,8 @@ class DealView:
     prepayment: InvoiceView | None = None  # the prepaid advance's invoice, once issued
     credit_notes: list[InvoiceView] = field(default_factory=list)  # type 381, in order
     service_periods: list[ServicePeriodRow] = field(default_factory=list)  # settled, in order
+    bonuses: list[BonusRow] = field(default_factory=list)  # the deal's innovation bonuses
+    revenue: list[RevenueRow] = field(default_factory=list)  # reported periods, in order
 
     @property
     def ended(self) -> bool:
@@ -498,6 +593,8 @@ def view_of(
         prepayment=(advance := _prepayment(state)),
         credit_notes=_credit_notes(state, events or [], advance),
         service_periods=_service_periods(state),
+        bonuses=_bonuses(deal, state),
+        revenue=_revenue(deal, state),
     )
 
 

@@ -133,6 +133,13 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/deals/{deal}/revenue-periods/{period}/credit-note"): Rule(
         "deal", "invoices.issue", json={}
     ),
+    # gainshare (API)
+    ("POST", "/api/v1/deals/{deal}/gainshare-periods/{period}/invoice"): Rule(
+        "deal", "invoices.issue", json={}
+    ),
+    ("POST", "/api/v1/deals/{deal}/gainshare-years/{year}/true-up"): Rule(
+        "deal", "invoices.issue", json={}
+    ),
     # the pages
     ("GET", "/deals/{deal}"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/milestones/{milestone}"): Rule("deal", "deal.read"),
@@ -188,10 +195,15 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("POST", "/deals/{deal}/sales-reports/{period}/audit"): Rule(
         "deal", "sales.audit", form={"sales": "100.00", "evidence": [SHA]}
     ),
+    ("GET", "/deals/{deal}/incentives"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/revenue-periods/{period}/invoice"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/revenue-periods/{period}/credit-note"): Rule(
         "deal", "invoices.issue"
     ),
+    # gainshare (pages)
+    ("GET", "/deals/{deal}/gainshare"): Rule("deal", "deal.read"),
+    ("POST", "/deals/{deal}/gainshare-periods/{period}/invoice"): Rule("deal", "invoices.issue"),
+    ("POST", "/deals/{deal}/gainshare-years/{year}/true-up"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
     ("GET", "/deals/{deal}/access-log"): Rule("deal", "access-log.read"),
     ("GET", "/deals/{deal}/access-log.csv"): Rule("deal", "access-log.read"),
@@ -216,6 +228,7 @@ PARAMS = {
     "period": "2027-03",
     "fmt": "md",
     "bonus": "dispatch-bonus",
+    "year": "2027",  # gainshare
 }
 
 

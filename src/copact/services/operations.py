@@ -40,6 +40,7 @@ from pydantic import (
 from copact.core import commands as core
 from copact.core.bonus import claim_bonus, invoice_bonus, review_bonus
 from copact.core.changes import approve_change, propose_change, reject_change
+from copact.core.costplus import invoice_costs, record_cost, review_cost
 from copact.core.deal import Deal
 from copact.core.events import (
     Accepted,
@@ -48,6 +49,8 @@ from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
+    CostRecorded,
+    CostReviewed,
     CreditNote,
     DecisionLogged,
     Event,
@@ -70,6 +73,12 @@ from copact.core.events import (
     WindowRecorded,
     WorkClaimed,
 )
+from copact.core.gainshare_periods import (
+    credit_true_up,
+    invoice_gainshare,
+    settle_savings,
+    true_up,
+)
 from copact.core.invoicing import (
     advance_payee,
     invoice_amounts,
@@ -77,12 +86,6 @@ from copact.core.invoicing import (
     only_supplier,
     payee_of,
     vat_on,
-)
-from copact.core.gainshare_periods import (
-    credit_true_up,
-    invoice_gainshare,
-    settle_savings,
-    true_up,
 )
 from copact.core.revenue import credit_revenue, invoice_revenue, report_sales
 from copact.core.service import invoice_service, review_service, settle_service
@@ -110,22 +113,25 @@ __all__ = [
     "DecideGate",
     "Facts",
     "IssueAdvanceInvoice",
+    "IssueCostInvoice",
+    "IssueGainshareInvoice",
     "IssueInvoices",
     "IssueServiceInvoice",
     "LogDecision",
     "ProposeChange",
+    "RecordCost",
     "RecordPayment",
     "RecordWindow",
     "Reject",
     "RejectChange",
+    "ReviewCost",
     "ReviewServicePeriod",
+    "SettleSavings",
     "SettleServicePeriod",
     "Submit",
     "TriggerExit",
-    "UpdateRisk",
-    "IssueGainshareInvoice",  # gainshare
-    "SettleSavings",
     "TrueUpGainshare",
+    "UpdateRisk",
     "admit",
     "execute",
 ]
@@ -622,7 +628,9 @@ class AuditSales(ReportSales):
     period with the audit report as evidence; the difference is then invoiced or credited."""
 
     action: ClassVar[str] = "sales.audit"
-    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing", "auditor"})
+    roles: ClassVar[frozenset[str]] = frozenset(
+        {"owner", "finance", "billing", "auditor", "account"}
+    )
     api: ClassVar[str | None] = "sales-reports/{period}/audit"
     causes: ClassVar[tuple[type[Event], ...]] = (SalesReported,)
     period: Period
@@ -770,6 +778,104 @@ class TrueUpGainshare(Command):
     def decide(self, c: Context) -> Sequence[Event]:
         number = _next_number(c.deal, c.state, _gainshare_payee(c.deal))
         return true_up(c.deal, c.state, year=self.year, number=number, at=c.at)
+
+
+# -- cost-plus reimbursement --
+
+CostMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2027-03"])]
+
+
+class RecordCost(Command):
+    """The supplier records a cost of a month with its receipts and timesheets (files already
+    in the workspace), within the cost-plus cap. Example: `copact record-cost DEAL --id
+    travel-03 --period 2027-03 --amount 40000.00 --description "test rig hire" --evidence
+    SHA256 --evidence SHA256 --by account-lead`"""
+
+    action: ClassVar[str] = "cost.record"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "account", "billing", "engineer"})
+    api: ClassVar[str | None] = "costs"
+    causes: ClassVar[tuple[type[Event], ...]] = (CostRecorded,)
+    id: Annotated[Slug, Field(description="The cost's own id, e.g. travel-03.")]
+    period: Annotated[CostMonth, Field(description="The month it was incurred, e.g. 2027-03.")]
+    amount: Annotated[Amount, Field(description="What it cost, e.g. 40000.00.")]
+    description: Annotated[Line, Field(description="What it was, e.g. test rig hire.")]
+    by: Slug
+    evidence: Annotated[
+        tuple[Sha256, ...],
+        Field(min_length=1, max_length=50, description="The SHA-256 of a receipt or timesheet."),
+    ]
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        assert isinstance(event, CostRecorded)
+        fields = dict(super().fields_of(event))
+        fields["evidence"] = tuple(r.sha256 for r in event.evidence)
+        return fields
+
+    def evidence_hashes(self) -> tuple[str, ...]:
+        return self.evidence
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return record_cost(
+            c.deal,
+            c.state,
+            id=self.id,
+            period=self.period,
+            amount=self.amount,
+            description=self.description,
+            evidence=list(c.facts.evidence),
+            by=self.by,
+            at=c.at,
+        )
+
+
+class ReviewCost(Command):
+    """A person of the buyer approves a recorded cost or rejects it with reasons, once.
+    Example: `copact review-cost DEAL travel-03 --decision approved --by owner`"""
+
+    action: ClassVar[str] = "cost.review"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "acceptor", "finance"})
+    api: ClassVar[str | None] = "costs/{cost}/review"
+    causes: ClassVar[tuple[type[Event], ...]] = (CostReviewed,)
+    cost: Slug
+    decision: Literal["approved", "rejected"]
+    reasons: Annotated[tuple[Line, ...], Field(max_length=20)] = ()
+    by: Slug
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        fields = dict(super().fields_of(event))
+        fields["reasons"] = tuple(fields.get("reasons") or ())
+        return fields
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return review_cost(
+            c.deal,
+            c.state,
+            cost=self.cost,
+            decision=self.decision,
+            reasons=list(self.reasons),
+            by=self.by,
+            at=c.at,
+        )
+
+
+class IssueCostInvoice(Command):
+    """Invoice a month's approved costs not yet billed, a line each and one for the markup,
+    once, in the supplier's series. Example: `copact issue-cost-invoice DEAL 2027-03`"""
+
+    action: ClassVar[str] = "invoices.issue"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
+    api: ClassVar[str | None] = "cost-periods/{period}/invoice"
+    causes: ClassVar[tuple[type[Event], ...]] = (Invoice,)
+    actor: ClassVar[str | None] = None
+    period: CostMonth
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        suppliers = c.deal.suppliers
+        payee = suppliers[0].id if len(suppliers) == 1 else ""
+        number = _next_number(c.deal, c.state, payee)
+        return invoice_costs(c.deal, c.state, period=self.period, number=number, at=c.at)
 
 
 # -- money --
@@ -1083,6 +1189,9 @@ COMMANDS: tuple[type[Command], ...] = (
     AuditSales,
     IssueRevenueShareInvoice,
     CreditRevenueShare,
+    RecordCost,  # cost-plus
+    ReviewCost,
+    IssueCostInvoice,
     IssueGainshareInvoice,  # gainshare
     TrueUpGainshare,
 )
@@ -1140,6 +1249,8 @@ _BY_EVENT: dict[type[Event], type[Command]] = {
     BonusClaimed: ClaimBonus,
     BonusReviewed: ReviewBonus,
     SavingsSettled: SettleSavings,  # gainshare
+    CostRecorded: RecordCost,  # cost-plus
+    CostReviewed: ReviewCost,
 }
 
 
@@ -1174,8 +1285,11 @@ def admit(
         assert maker is not None, event.type
         command = maker.from_event(event)
         with_files = Submitted | WorkClaimed | ServiceSettled | BonusClaimed | SalesReported
-        with_files = with_files | SavingsSettled  # gainshare
         refs = tuple(event.evidence) if isinstance(event, with_files) else ()
+        if isinstance(event, SavingsSettled):  # gainshare: its data files
+            refs = tuple(event.evidence)
+        if isinstance(event, CostRecorded):  # cost-plus: its receipts and timesheets
+            refs = tuple(event.evidence)
         facts = Facts(evidence=refs, imported=True)
         command.decide(Context(deal, state, history, event.at, facts))
     refuse_after_exit(deal, history, state, [event])
@@ -1188,6 +1302,7 @@ PERIOD_INVOICES: dict[str, PeriodInvoice] = {
     "bonus": invoice_bonus,
     "revenue": invoice_revenue,
     "gainshare": invoice_gainshare,
+    "cost": invoice_costs,  # cost-plus
 }
 """Per mechanism of :data:`copact.core.invoicing.MECHANISMS`, the guard that issues its
 period's invoice (``deal, state, *, period, number, at``): an imported invoice of a period

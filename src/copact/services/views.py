@@ -32,12 +32,17 @@ from decimal import Decimal
 from typing import Any
 
 from copact.core.changes import missing_approvals
+from copact.core.costplus import CostBudget, cost_budget  # cost-plus
 from copact.core.deal import Deal
 from copact.core.events import (
     Accepted,
+    BonusClaimed,
+    BonusReviewed,
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
+    CostRecorded,
+    CostReviewed,
     CreditNote,
     DecisionLogged,
     Event,
@@ -50,6 +55,7 @@ from copact.core.events import (
     PrepaymentInvoice,
     Rejected,
     RiskUpdated,
+    SalesReported,
     ServiceReviewed,
     ServiceSettled,
     Signed,
@@ -427,6 +433,7 @@ class DealView:
     service_periods: list[ServicePeriodRow] = field(default_factory=list)  # settled, in order
     bonuses: list[BonusRow] = field(default_factory=list)  # the deal's innovation bonuses
     revenue: list[RevenueRow] = field(default_factory=list)  # reported periods, in order
+    costs: CostBudget | None = None  # cost-plus: the budget and each month's costs
 
     @property
     def ended(self) -> bool:
@@ -595,6 +602,7 @@ def view_of(
         service_periods=_service_periods(state),
         bonuses=_bonuses(deal, state),
         revenue=_revenue(deal, state),
+        costs=cost_budget(deal, state),  # cost-plus
     )
 
 
@@ -766,6 +774,15 @@ def describe(event: Event) -> str:
             f"service period {event.period} settled by {event.by}: {event.amount:,.2f} to bill "
             f"({len(event.sites)} site{'s' if len(event.sites) != 1 else ''}){review}"
         )
+    if isinstance(event, CostRecorded):  # cost-plus
+        over = "; above the cap, flagged" if event.overrun else ""
+        return (
+            f"cost {event.id} of {event.period} recorded by {event.by}: {event.amount:,.2f} "
+            f"({event.description}){over}"
+        )
+    if isinstance(event, CostReviewed):
+        why = f": {'; '.join(event.reasons)}" if event.reasons else ""
+        return f"cost {event.cost} {event.decision} by {event.by}{why}"
     if isinstance(event, ServiceReviewed):
         return f"service period {event.period} reviewed by {event.by}: it may be invoiced"
     if isinstance(event, CreditNote):
@@ -819,6 +836,15 @@ def describe(event: Event) -> str:
         return f"risk {event.risk} recorded by {event.by}" + (
             f": {', '.join(changed)}" if changed else ""
         )
+    if isinstance(event, BonusClaimed):
+        files = len(event.evidence)
+        return f"bonus {event.bonus} claimed by {event.by} with {files} evidence file(s)"
+    if isinstance(event, BonusReviewed):
+        why = f": {'; '.join(event.reasons)}" if event.reasons else ""
+        return f"bonus {event.bonus} {event.decision} by {event.by}{why}"
+    if isinstance(event, SalesReported):
+        what = "audited" if event.audit else "reported"
+        return f"sales of {event.period} {what} by {event.by}: {event.sales:,.2f}"
     if isinstance(event, Signed):
         return f"signed by {', '.join(event.by)}"
     return event.type

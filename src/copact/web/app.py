@@ -44,7 +44,7 @@ from copact.errors import CopactError, RefusedCommand
 from copact.services.access_log import AccessLog
 from copact.services.uow import system_clock
 from copact.services.workspace import IdempotencyConflict, Workspace, WorkspaceError
-from copact.web import api, downloads, metering, pages
+from copact.web import api, costs, downloads, gainshare, incentives, metering, pages
 from copact.web.access import Forbidden, Guard, NotFound
 from copact.web.accounts import Accounts, Throttled
 from copact.web.context import TEMPLATES, Context
@@ -190,6 +190,9 @@ def create_app(
     app.include_router(downloads.router)
     app.include_router(pages.router)
     app.include_router(metering.router)
+    app.include_router(incentives.router)  # innovation bonuses and revenue share
+    app.include_router(gainshare.router)  # gainshare
+    app.include_router(costs.router)  # cost-plus
 
     async def refused(request: Request, action: str, detail: str) -> None:
         """Write a refusal the guard never saw to the access log."""

@@ -44,7 +44,7 @@ from copact.web.flash import drop_flash, pop_flash, set_flash
 from copact.web.queries import exit_preview, send, view
 from copact.web.uploads import UploadRefused, check_content, receive_upload
 
-__all__ = ["install_filters", "router"]
+__all__ = ["install_filters", "render_page", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,7 +61,7 @@ def install_filters(templates: Jinja2Templates) -> None:
     templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
 
 
-def _render(
+def render_page(
     ctx: Context, request: Request, name: str, who: Principal | None, **values: Any
 ) -> HTMLResponse:
     # the banner's note is the server's own (a signed cookie), never the URL's
@@ -90,7 +90,7 @@ def home() -> RedirectResponse:
 @router.get("/login", response_class=HTMLResponse)
 def login_page(ctx: Ctx, request: Request, next: str = "/deals") -> HTMLResponse:
     token = secrets.token_urlsafe(24)
-    response = _render(ctx, request, "login.html", None, csrf=token, next=next, error=None)
+    response = render_page(ctx, request, "login.html", None, csrf=token, next=next, error=None)
     response.set_cookie(
         _LOGIN_CSRF,
         token,
@@ -123,12 +123,14 @@ def login(
             device=request.cookies.get(_DEVICE),
         )
     except Throttled as exc:
-        response = _render(ctx, request, "login.html", None, csrf=csrf, next=next, error=str(exc))
+        response = render_page(
+            ctx, request, "login.html", None, csrf=csrf, next=next, error=str(exc)
+        )
         response.status_code = 429
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     if signed is None:
-        response = _render(
+        response = render_page(
             ctx,
             request,
             "login.html",
@@ -187,7 +189,7 @@ def logout(ctx: Ctx, request: Request, who: FormUser) -> RedirectResponse:
 
 @router.get(PASSWORD_PAGE, response_class=HTMLResponse)
 def password_page(ctx: Ctx, request: Request, who: PageUser) -> HTMLResponse:
-    return _render(ctx, request, "password.html", who, error=None)
+    return render_page(ctx, request, "password.html", who, error=None)
 
 
 @router.post(PASSWORD_PAGE, response_class=HTMLResponse)
@@ -204,7 +206,7 @@ def password_change(
             who, current=current, new=new, confirm=confirm, ip=client_ip(request)
         )
     except (AccountError, Throttled) as exc:
-        response = _render(ctx, request, "password.html", who, error=str(exc))
+        response = render_page(ctx, request, "password.html", who, error=str(exc))
         response.status_code = 429 if isinstance(exc, Throttled) else 400
         if isinstance(exc, Throttled):
             response.headers["Retry-After"] = str(exc.retry_after)
@@ -228,14 +230,14 @@ def deals(ctx: Ctx, request: Request, who: PageUser) -> HTMLResponse:
             d = ctx.workspace.deal(deal_id)
             v = view(ctx.workspace, d, today)
             rows.append({"deal": d, "title": title, "version": version, "events": count, "v": v})
-    return _render(ctx, request, "deals.html", who, rows=rows)
+    return render_page(ctx, request, "deals.html", who, rows=rows)
 
 
 @router.get("/deals/{deal}", response_class=HTMLResponse)
 def dashboard(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLResponse:
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     v = view(ctx.workspace, d, ctx.clock().date())
-    return _render(
+    return render_page(
         ctx,
         request,
         "dashboard.html",
@@ -259,7 +261,7 @@ def milestone(ctx: Ctx, request: Request, who: PageUser, deal: str, milestone: s
     history = [e for e in events if getattr(e, "milestone", None) == milestone]
     evidence = ctx.guard.evidence_list(who, d)
     person = d.person(who.person) if who.person else None
-    return _render(
+    return render_page(
         ctx,
         request,
         "milestone.html",
@@ -325,7 +327,7 @@ def invoices(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLRespon
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     v = view(ctx.workspace, d, ctx.clock().date())
     payments = [e for e in ctx.workspace.events(d.id) if e.type == "payment"]
-    return _render(ctx, request, "invoices.html", who, deal=d, v=v, payments=payments)
+    return render_page(ctx, request, "invoices.html", who, deal=d, v=v, payments=payments)
 
 
 @router.get("/assets/invoice.css")
@@ -346,7 +348,7 @@ def invoice_page(ctx: Ctx, request: Request, who: PageUser, deal: str, number: s
     events = ctx.workspace.events(d.id)
     doc = invoice_document(view(ctx.workspace, d, ctx.clock().date()), number, list(events))
     body = Markup(render_invoice_html(doc, standalone=False))
-    return _render(ctx, request, "invoice.html", who, deal=d, doc=doc, body=body)
+    return render_page(ctx, request, "invoice.html", who, deal=d, doc=doc, body=body)
 
 
 # -- change orders and gates --
@@ -357,7 +359,7 @@ def change_orders(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLR
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     v = view(ctx.workspace, d, ctx.clock().date())
     versions = ctx.workspace.versions(d.id)
-    return _render(
+    return render_page(
         ctx,
         request,
         "changes.html",
@@ -374,7 +376,7 @@ def gates(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLResponse:
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     v = view(ctx.workspace, d, ctx.clock().date())
     decided = [e for e in ctx.workspace.events(d.id) if e.type == "gate"]
-    return _render(ctx, request, "gates.html", who, deal=d, v=v, decided=decided)
+    return render_page(ctx, request, "gates.html", who, deal=d, v=v, decided=decided)
 
 
 # -- exit, access log, journal --
@@ -392,7 +394,7 @@ def exit_page(
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     day = on or ctx.clock().date()
     preview = exit_preview(ctx.workspace, d, trigger=trigger, on=day, party=who.party)
-    return _render(
+    return render_page(
         ctx, request, "exit.html", who, deal=d, preview=preview, triggers=TRIGGERS, on=day
     )
 
@@ -401,7 +403,7 @@ def exit_page(
 def access_log(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLResponse:
     d = ctx.guard.deal(who, deal, "access-log.read", ip=client_ip(request))
     entries = ctx.guard.entries(who, d.id)
-    return _render(ctx, request, "access_log.html", who, deal=d, entries=entries)
+    return render_page(ctx, request, "access_log.html", who, deal=d, entries=entries)
 
 
 @router.get("/deals/{deal}/access-log.csv")
@@ -419,7 +421,7 @@ def journal(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLRespons
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     result = ctx.workspace.verify(d.id, evidence=True, party=who.party)
     events = ctx.workspace.events(d.id)
-    return _render(
+    return render_page(
         ctx, request, "journal.html", who, deal=d, result=result, events=list(enumerate(events, 1))
     )
 
@@ -431,8 +433,15 @@ _BACK = {
     "payments": "/deals/{deal}/invoices",
     "invoices": "/deals/{deal}/invoices",
     "service-periods": "/deals/{deal}/invoices",
+    "gainshare-periods": "/deals/{deal}/gainshare",  # gainshare
+    "gainshare-years": "/deals/{deal}/gainshare",
     "changes": "/deals/{deal}/changes",
     "gates": "/deals/{deal}/gates",
+    "bonuses": "/deals/{deal}/incentives",
+    "sales-reports": "/deals/{deal}/incentives",
+    "revenue-periods": "/deals/{deal}/incentives",
+    "costs": "/deals/{deal}/costs",  # cost-plus
+    "cost-periods": "/deals/{deal}/costs",
 }
 """The page a command's form is on, by the first part of its route (else the dashboard)."""
 

@@ -39,6 +39,8 @@ __all__ = [
     "ChangeApproved",
     "ChangeProposed",
     "ChangeRejected",
+    "CostRecorded",
+    "CostReviewed",
     "CreditNote",
     "DecisionLogged",
     "Event",
@@ -441,6 +443,39 @@ class SalesReported(_Base):
     audit: bool = False  # a correction found by the share party's audit of the period
 
 
+# -- cost-plus reimbursement --
+
+
+class CostRecorded(_Base):
+    """A person of the supplier records a cost it incurred in ``period`` (``2027-03``), to be
+    reimbursed with the deal's markup: its amount (whole minor units), what it was, and its
+    receipts and timesheets as ``evidence`` (every kind ``cost-plus.evidence`` names).
+    ``overrun``: it took the committed costs above ``cost-plus.cap`` under ``overruns:
+    notify`` (recorded and flagged, not refused)."""
+
+    KIND = "cost-recorded"
+    type: Literal["cost-recorded"] = "cost-recorded"
+    id: Slug
+    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    amount: Amount
+    description: Annotated[str, Field(min_length=1, max_length=2000)]
+    evidence: Annotated[list[EvidenceRef], Field(min_length=1, max_length=50)]
+    by: Slug
+    overrun: bool = False
+
+
+class CostReviewed(_Base):
+    """A person of the buyer approves a recorded cost (it may then be invoiced) or rejects it
+    with reasons; a cost is reviewed once."""
+
+    KIND = "cost-reviewed"
+    type: Literal["cost-reviewed"] = "cost-reviewed"
+    cost: Slug
+    decision: Literal["approved", "rejected"]
+    reasons: list[Annotated[str, Field(min_length=1)]] = []
+    by: Slug
+
+
 Event = Annotated[
     Signed
     | Payment
@@ -465,7 +500,9 @@ Event = Annotated[
     | BonusClaimed
     | BonusReviewed
     | SalesReported
-    | SavingsSettled,  # gainshare
+    | SavingsSettled  # gainshare
+    | CostRecorded  # cost-plus
+    | CostReviewed,  # cost-plus
     Field(discriminator="type"),
 ]
 _EVENT: TypeAdapter[Event] = TypeAdapter(Event)
@@ -494,6 +531,8 @@ KINDS = [
     "bonus-reviewed",
     "sales-reported",
     "savings-settled",  # gainshare
+    "cost-recorded",  # cost-plus
+    "cost-reviewed",  # cost-plus
 ]
 
 

@@ -107,6 +107,7 @@ MECHANISMS: dict[str, str] = {
     "bonus": "Innovation bonus {period}",
     "revenue": "Revenue share {period} {part}",
     "gainshare": "Gainshare {period}: {part}",  # base fee, share of savings, true-up
+    "cost": "Reimbursed cost {period}: {part}",  # cost-plus: a cost's id, or the markup
 }
 """The mechanisms whose invoices bill a period rather than a milestone, each with how its line
 reads on the invoice. A line ``for`` such a period is ``MECHANISM:PERIOD`` or

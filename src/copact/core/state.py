@@ -30,6 +30,13 @@ from typing import Any, Literal
 from copact.core.bonus import BonusState
 from copact.core.calendar import BusinessCalendar
 from copact.core.changes import ChangeState, change_after
+from copact.core.costplus import (  # cost-plus
+    CostPeriod,
+    CostState,
+    fold_cost_invoice,
+    fold_cost_recorded,
+    fold_cost_reviewed,
+)
 from copact.core.deal import Deal, Milestone
 from copact.core.events import (
     Accepted,
@@ -38,6 +45,8 @@ from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
+    CostRecorded,
+    CostReviewed,
     CreditNote,
     DecisionLogged,
     Event,
@@ -141,6 +150,9 @@ class DealState:
     # -- innovation bonus and revenue share --
     bonuses: Mapping[str, BonusState] = field(default_factory=dict)  # bonus id → its claim
     revenue: Mapping[str, RevenuePeriod] = field(default_factory=dict)  # period → reported
+    # -- cost-plus --
+    costs: Mapping[str, CostState] = field(default_factory=dict)  # cost id → where it stands
+    cost_periods: Mapping[str, CostPeriod] = field(default_factory=dict)  # month → totals
     # -- gainshare --
     gainshare: Mapping[str, GainshareMonth] = field(default_factory=dict)  # month → settled
     gainshare_true_ups: Mapping[str, GainshareTrueUp] = field(default_factory=dict)  # year
@@ -296,6 +308,8 @@ class _Fold:
         self.services_invoiced: dict[str, str] = {}
         self.bonuses: dict[str, BonusState] = {}  # innovation bonus and revenue share
         self.revenue: dict[str, RevenuePeriod] = {}
+        self.costs = MapWriter[str, CostState]()  # cost-plus
+        self.cost_periods = MapWriter[str, CostPeriod]()
         self.gainshare: dict[str, GainshareMonth] = {}  # gainshare
         self.gainshare_true_ups: dict[str, GainshareTrueUp] = {}
         self._deadline: date | None = None  # the first day time moves a milestone
@@ -356,6 +370,8 @@ class _Fold:
             services_invoiced=self.services_invoiced,
             bonuses=self.bonuses,
             revenue=self.revenue,
+            costs=self.costs.view(),  # cost-plus
+            cost_periods=self.cost_periods.view(),
             gainshare=self.gainshare,
             gainshare_true_ups=self.gainshare_true_ups,
             decisions=self.decisions.view(),
@@ -471,6 +487,8 @@ class _Fold:
         self.invoice_numbers.add(e.number)
         self.receivables = self.receivables.with_invoice(e)
         self._mechanism_lines(e)
+        if any(line.for_.startswith("cost:") for line in e.lines):  # cost-plus
+            fold_cost_invoice(self.costs, self.cost_periods, e)
         self._gainshare_lines(e)
         periods = [p for line in e.lines if (p := _service_period(line.for_)) is not None]
         if periods:
@@ -523,6 +541,14 @@ class _Fold:
             earlier, status=e.decision, reviewed_by=e.by, reviewed_on=e.day, reasons=reasons
         )
         self.bonuses = {**self.bonuses, e.bonus: reviewed}
+
+    # -- cost-plus --
+
+    def on_cost_recorded(self, e: CostRecorded) -> None:
+        fold_cost_recorded(self.costs, self.cost_periods, e)
+
+    def on_cost_reviewed(self, e: CostReviewed) -> None:
+        fold_cost_reviewed(self.costs, self.cost_periods, e)
 
     def on_sales_reported(self, e: SalesReported) -> None:
         self.revenue = {**self.revenue, e.period: with_report(self.revenue, e)}

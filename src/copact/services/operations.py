@@ -524,16 +524,23 @@ Period = Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$")]
 
 class ClaimBonus(Command):
     """The supplier claims an innovation bonus with evidence (files already in the workspace)
-    that its condition holds. Example: `copact claim-bonus hybrid-dc1 --bonus dispatch-bonus
-    --evidence SHA256 --by sam`"""
+    that its condition holds. Example: `copact claim-bonus DEAL performance-bonus --evidence
+    SHA256 --by account-lead`"""
 
     action: ClassVar[str] = "bonus.claim"
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "account", "engineer"})
     api: ClassVar[str | None] = "bonuses/{bonus}/claim"
     causes: ClassVar[tuple[type[Event], ...]] = (BonusClaimed,)
     bonus: Slug
-    by: Slug
-    evidence: Annotated[tuple[Sha256, ...], Field(min_length=1, max_length=50)]
+    by: Annotated[Slug, Field(description="The supplier's person claiming it.")]
+    evidence: Annotated[
+        tuple[Sha256, ...],
+        Field(
+            min_length=1,
+            max_length=50,
+            description="The SHA-256 of each evidence file (`copact evidence add`).",
+        ),
+    ]
 
     @classmethod
     def fields_of(cls, event: Event) -> dict[str, Any]:
@@ -551,16 +558,21 @@ class ClaimBonus(Command):
 
 class ReviewBonus(Command):
     """The buyer's sign-off person approves a bonus claim (its invoice is issued with the
-    approval, in the same transaction) or rejects it with reasons."""
+    approval, in the same transaction) or rejects it with reasons. Example: `copact
+    review-bonus DEAL performance-bonus --decision approved --by owner`"""
 
     action: ClassVar[str] = "bonus.review"
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "acceptor"})
     api: ClassVar[str | None] = "bonuses/{bonus}/review"
     causes: ClassVar[tuple[type[Event], ...]] = (BonusReviewed, Invoice)
     bonus: Slug
-    decision: Literal["approved", "rejected"]
-    reasons: Annotated[tuple[Line, ...], Field(max_length=20)] = ()
-    by: Slug
+    decision: Annotated[
+        Literal["approved", "rejected"], Field(description="approved (invoices it) or rejected.")
+    ]
+    reasons: Annotated[
+        tuple[Line, ...], Field(max_length=20, description="Why it is rejected, one each.")
+    ] = ()
+    by: Annotated[Slug, Field(description="The bonus's sign-off (a person of the buyer).")]
 
     def decide(self, c: Context) -> Sequence[Event]:
         reviewed = review_bonus(
@@ -590,16 +602,18 @@ class ReviewBonus(Command):
 class ReportSales(Command):
     """The reporting party reports a period's sales (monthly 2027-03, quarterly 2027-Q1 or
     annual 2027, as the revenue share says). Example: `copact report-sales DEAL --period
-    2027-Q1 --sales 412000.00 --by ana`"""
+    2027-Q1 --sales 412000.00 --by finance`"""
 
     action: ClassVar[str] = "sales.report"
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "account"})
     api: ClassVar[str | None] = "sales-reports"
     causes: ClassVar[tuple[type[Event], ...]] = (SalesReported,)
-    period: Period
-    sales: Amount
-    by: Slug
-    evidence: Annotated[tuple[Sha256, ...], Field(max_length=50)] = ()
+    period: Annotated[Period, Field(description="2027-03, 2027-Q1 or 2027, as reported.")]
+    sales: Annotated[Amount, Field(description="The period's sales, e.g. 412000.00.")]
+    by: Annotated[Slug, Field(description="The reporting party's person.")]
+    evidence: Annotated[
+        tuple[Sha256, ...], Field(max_length=50, description="SHA-256 of a sales report file.")
+    ] = ()
 
     @classmethod
     def fields_of(cls, event: Event) -> dict[str, Any]:
@@ -625,7 +639,9 @@ class ReportSales(Command):
 
 class AuditSales(ReportSales):
     """The share party, under the deal's audit right, records the audited sales of a reported
-    period with the audit report as evidence; the difference is then invoiced or credited."""
+    period with the audit report as evidence; the difference is then invoiced or credited.
+    Example: `copact audit-sales DEAL 2027-Q1 --sales 436500.00 --evidence SHA256 --by
+    account-lead`"""
 
     action: ClassVar[str] = "sales.audit"
     roles: ClassVar[frozenset[str]] = frozenset(
@@ -634,9 +650,12 @@ class AuditSales(ReportSales):
     api: ClassVar[str | None] = "sales-reports/{period}/audit"
     causes: ClassVar[tuple[type[Event], ...]] = (SalesReported,)
     period: Period
-    sales: Amount
-    by: Slug
-    evidence: Annotated[tuple[Sha256, ...], Field(min_length=1, max_length=50)]
+    sales: Annotated[Amount, Field(description="The audited sales of the period.")]
+    by: Annotated[Slug, Field(description="The share party's person recording the audit.")]
+    evidence: Annotated[
+        tuple[Sha256, ...],
+        Field(min_length=1, max_length=50, description="SHA-256 of the audit report file."),
+    ]
 
     def decide(self, c: Context) -> Sequence[Event]:
         return report_sales(
@@ -671,7 +690,8 @@ class IssueRevenueShareInvoice(Command):
 
 class CreditRevenueShare(Command):
     """Credit what an audit found billed above a period's revenue share (a credit note
-    correcting the period's first invoice)."""
+    correcting the period's first invoice). Example: `copact credit-revenue-share DEAL
+    2027-Q1`"""
 
     action: ClassVar[str] = "invoices.issue"
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})

@@ -478,7 +478,7 @@ def evidence_uses(conn: Connection, deal_id: str) -> dict[str, tuple[str, list[s
         select(events.c.seq, events.c.body)
         .where(
             events.c.deal == deal_id,
-            events.c.type.in_(["submitted", "work-claimed", "service-settled"]),
+            events.c.type.in_(["submitted", "work-claimed", "service-settled", "savings-settled"]),
         )
         .order_by(events.c.seq)
     ).all()

@@ -1,0 +1,58 @@
+"""The gainshare page: hybrid-dc1's 2027 recorded from examples/baseline/hybrid-dc1-2027.csv
+by Sam of VoltWorks. March saves 264.703 L (30% × 264.703 × 1.45 = 115.15, so March bills
+1,500.00 + 115.15 = 1,615.15); July's −97.608 L is shown as a bad month and bills the base fee
+only. VoltWorks' billing person invoices each month from the page; after the year, the true-up
+button gives back 42.47 as a credit note (the twelve months billed 346.59 of share, the year's
+ΣS = 699.137 L earns 304.12). The auditor sees the page without the buttons."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from copact.services.gainshare_periods import SavingsRequest, record_month
+from tests.conftest import EXAMPLES
+from tests.web.conftest import DEAL, World, client_for, sign_in
+
+DATA = EXAMPLES / "baseline" / "hybrid-dc1-fuel.csv"
+REPORTING = EXAMPLES / "baseline" / "hybrid-dc1-2027.csv"
+
+
+def _post(client: object, path: str, csrf: str) -> str:
+    key = hashlib.sha256(path.encode()).hexdigest()
+    answer = client.post(path, data={"csrf": csrf, "key": key})  # type: ignore[attr-defined]
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == f"/deals/{DEAL}/gainshare"
+    return str(client.get(answer.headers["location"]).text)  # type: ignore[attr-defined]
+
+
+def _record(fresh: World, months: range) -> None:
+    for m in months:
+        request = SavingsRequest(data=DATA, reporting=REPORTING, period=f"2027-{m:02d}")
+        record_month(fresh.workspace, DEAL, request, by="sam", clock=fresh.clock)
+
+
+def test_months_are_invoiced_and_the_year_trued_up_from_the_page(fresh: World) -> None:
+    fresh.clock.now = datetime(2027, 4, 2, 9, 0, tzinfo=UTC)
+    _record(fresh, range(1, 4))
+    billing, auditor = client_for(fresh), client_for(fresh)
+    csrf = sign_in(billing, "voltworks-billing")
+    sign_in(auditor, "acme-auditor")
+    page = billing.get(f"/deals/{DEAL}/gainshare").text
+    assert "1264.703" in page and "264.703" in page and "1,615.15" in page
+    assert "Invoice 2027-03" in page and "the year is still running" in page
+    assert "Invoice 2027-03" not in auditor.get(f"/deals/{DEAL}/gainshare").text
+    page = _post(billing, f"/deals/{DEAL}/gainshare-periods/2027-03/invoice", csrf)
+    assert "invoice hybrid-dc1-001" in page and "gainshare:2027-03:share" in page
+    assert "115.15 / 60,000.00" in page  # the year's share lines so far, against the cap
+    fresh.clock.now = datetime(2028, 1, 5, 9, 0, tzinfo=UTC)
+    _record(fresh, range(4, 13))
+    csrf = sign_in(billing, "voltworks-billing")  # the session of April has expired
+    for m in (1, 2, *range(4, 13)):
+        _post(billing, f"/deals/{DEAL}/gainshare-periods/2027-{m:02d}/invoice", csrf)
+    page = billing.get(f"/deals/{DEAL}/gainshare").text
+    assert "-97.608" in page and "346.59" in page and "304.12" in page
+    assert "True up 2027" in page and "a credit note of 42.47" in page
+    page = _post(billing, f"/deals/{DEAL}/gainshare-years/2027/true-up", csrf)
+    assert "credit note hybrid-dc1-013" in page and "42.47" in page
+    assert "True up 2027" not in page

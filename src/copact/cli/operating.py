@@ -687,18 +687,22 @@ def derived(command: type[ops.Command]) -> Callable[..., None]:
         params.append(
             P(name, P.KEYWORD_ONLY, annotation=Annotated[str, typer.Argument(help=f"The {name}.")])
         )
+    field_of: dict[str, str] = {}  # the option's name → the command's field
     for name, info in command.model_fields.items():
         if name in ("deal", "key", *path):
             continue
-        flag = "--" + name.rstrip("_").replace("_", "-")
         many = get_origin(info.annotation) is tuple
+        # a repeatable option is named for one of its values: --reason A --reason B
+        param = name.removesuffix("s") if many and name.endswith("s") else name
+        field_of[param] = name
+        flag = "--" + param.rstrip("_").replace("_", "-")
         kind: Any = list[str] if many else str
         option = typer.Option(flag, help=info.description or name.rstrip("_").replace("_", " "))
         if info.is_required() and not many:
-            params.append(P(name, P.KEYWORD_ONLY, annotation=Annotated[kind, option]))
+            params.append(P(param, P.KEYWORD_ONLY, annotation=Annotated[kind, option]))
         else:
             optional = Annotated[kind | None, option]
-            params.append(P(name, P.KEYWORD_ONLY, annotation=optional, default=None))
+            params.append(P(param, P.KEYWORD_ONLY, annotation=optional, default=None))
     params += [
         P("key", P.KEYWORD_ONLY, annotation=Key, default=None),
         P("format", P.KEYWORD_ONLY, annotation=Format, default=OutputFormat.text),
@@ -708,7 +712,7 @@ def derived(command: type[ops.Command]) -> Callable[..., None]:
     def run(**given: Any) -> None:
         ws = open_workspace(given.pop("workspace"))
         format = given.pop("format")
-        fields = {k: v for k, v in given.items() if v is not None}
+        fields = {field_of.get(k, k): v for k, v in given.items() if v is not None}
         _call(ws, format, command, **fields)
 
     run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]

@@ -113,6 +113,9 @@ EXPECT: dict[tuple[str, str], Rule] = {
         "deal", "risk.update", json={"risk": "battery-lead-time", "status": "mitigated"}
     ),
     ("POST", "/api/v1/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
+    ("POST", "/api/v1/deals/{deal}/service-periods"): Rule(
+        "deal", "service.settle", upload=True
+    ),
     ("POST", "/api/v1/deals/{deal}/sign"): Rule("deal", "deal.sign", json={}),
     # innovation bonuses and revenue share (API)
     ("POST", "/api/v1/deals/{deal}/bonuses/{bonus}/claim"): Rule(

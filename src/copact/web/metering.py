@@ -36,11 +36,17 @@ from copact.core.deal import Deal
 from copact.core.diagnostic import Diagnostic
 from copact.metering.meter import MEASURE_INPUTS, MeterReport
 from copact.metering.results import MetricResult
+from copact.services import operations as ops
 from copact.services.inputs import BadOption, InputFile, MalformedInput
 from copact.services.metering import InputNeeded, MeterRequest, MeterResult, meter_period
+from copact.services.service_periods import record_period
+from copact.services.uow import Outcome
+from copact.web.accounts import Principal
 from copact.web.context import Context
-from copact.web.deps import ApiUser, CsrfRefused, Ctx, PageUser, client_ip
-from copact.web.schemas import ERRORS
+from copact.web.deps import ApiUser, CsrfRefused, Ctx, IdempotencyKey, PageUser, client_ip
+from copact.web.pages import outcome_note, redirect_back
+from copact.web.queries import outcome_json, scoped_key
+from copact.web.schemas import ERRORS, OutcomeOut
 from copact.web.uploads import BadUpload, TooLarge
 
 __all__ = ["MeterOut", "ProblemOut", "router"]
@@ -50,6 +56,9 @@ router = APIRouter()
 FILE_FIELDS = ("telemetry", "windows", "tickets", "deliveries")
 MAX_TELEMETRY_FILES = 8
 _SLACK = 64 * 1024  # the multipart envelope around the files
+
+
+SETTLE = ops.SettleServicePeriod.action
 
 
 class ProblemOut(BaseModel):
@@ -74,6 +83,14 @@ class MeterOut(BaseModel):
         "decimal strings; flags) and duplicates"
     )
     inputs: str = Field(description="SHA-256 of the inputs' digests, the journal's windows too")
+    warnings: list[ProblemOut]
+
+
+class RecordedOut(OutcomeOut):
+    """The settlement recorded (its ``service-settled`` event), with the inputs' hash and the
+    warnings metering gave."""
+
+    inputs: str
     warnings: list[ProblemOut]
 
 
@@ -177,16 +194,39 @@ async def _receive(request: Request, *, limit: int) -> _Received:
     return received
 
 
-def _meter(ctx: Context, deal: Deal, received: _Received) -> MeterResult:
-    request = MeterRequest(
+def _request(received: _Received) -> MeterRequest:
+    return MeterRequest(
         telemetry=tuple(received.files.get("telemetry", ())),
         period=received.fields.get("period", "").strip(),
         windows=received.one("windows"),
         tickets=received.one("tickets"),
         deliveries=received.one("deliveries"),
     )
+
+
+def _meter(ctx: Context, deal: Deal, received: _Received) -> MeterResult:
     try:
-        return meter_period(deal, request, workspace=ctx.workspace)
+        return meter_period(deal, _request(received), workspace=ctx.workspace)
+    finally:
+        received.close()
+
+
+def _record(
+    ctx: Context, who: Principal, deal: Deal, received: _Received, key: str
+) -> tuple[MeterResult, Outcome]:
+    """Meter the period and record its settlement as the signed-in person (the input files
+    kept as its evidence), under the guard of :class:`~copact.services.operations.
+    SettleServicePeriod`: what ``copact meter --record`` does."""
+    person = ctx.guard.person(who, deal)
+    try:
+        return record_period(
+            ctx.workspace,
+            deal.id,
+            _request(received),
+            by=person,
+            clock=ctx.clock,
+            key=scoped_key(who, key),
+        )
     finally:
         received.close()
 
@@ -246,6 +286,38 @@ async def meter_api(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> Any:
         return _refused(exc)
     return {
         **result.to_json(),
+        "inputs": result.inputs_hash,
+        "warnings": [_problem(w) for w in result.warnings],
+    }
+
+
+@router.post(
+    "/api/v1/deals/{deal}/service-periods",
+    tags=["api"],
+    response_model=RecordedOut,
+    responses=ERRORS,
+    openapi_extra=_REQUEST_BODY,
+    status_code=201,
+)
+async def record_api(
+    ctx: Ctx, who: ApiUser, request: Request, response: Response, key: IdempotencyKey, deal: str
+) -> Any:
+    """Meter a period of the deal's SLA from uploaded files (as ``POST .../meter``) and record
+    its settlement in the journal as the token's person: per site the fee, credits, bonuses
+    and amount, the flags, the inputs' hash, and the files kept as its evidence. A period is
+    settled once: the same files again are a 409 saying so, other files a 409 naming the
+    first settlement. Then ``POST .../service-periods/{period}/invoice`` bills it."""
+    ip = client_ip(request)
+    d = await run_in_threadpool(ctx.guard.deal, who, deal, SETTLE, ip=ip)
+    received = await _receive(request, limit=ctx.upload_limit)
+    try:
+        result, outcome = await run_in_threadpool(_record, ctx, who, d, received, key)
+    except (BadOption, MalformedInput) as exc:
+        return _refused(exc)
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return {
+        **outcome_json(outcome),
         "inputs": result.inputs_hash,
         "warnings": [_problem(w) for w in result.warnings],
     }
@@ -362,7 +434,13 @@ async def meter_form(ctx: Ctx, request: Request, who: PageUser, deal: str) -> Re
         received.close()
         raise CsrfRefused("this form has expired or did not come from copact; reload the page")
     period = received.fields.get("period", "").strip()
+    record = received.fields.get("record") == "yes"
     try:
+        if record:
+            ctx.guard.require_role(who, SETTLE, deal=d.id, ip=ip)
+            key = received.fields.get("key") or secrets.token_hex(16)
+            result, outcome = await run_in_threadpool(_record, ctx, who, d, received, key)
+            return redirect_back(request, who, f"/deals/{d.id}/invoices", outcome_note(outcome))
         result = await run_in_threadpool(_meter, ctx, d, received)
     except (BadOption, MalformedInput) as exc:
         problems = _ordered(exc.problems) if isinstance(exc, MalformedInput) else []

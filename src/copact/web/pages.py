@@ -44,7 +44,7 @@ from copact.web.flash import drop_flash, pop_flash, set_flash
 from copact.web.queries import exit_preview, send, view
 from copact.web.uploads import UploadRefused, check_content, receive_upload
 
-__all__ = ["install_filters", "render_page", "router"]
+__all__ = ["install_filters", "outcome_note", "redirect_back", "render_page", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,7 +72,7 @@ def render_page(
     return response
 
 
-def _back(request: Request, who: Principal, path: str, message: str) -> RedirectResponse:
+def redirect_back(request: Request, who: Principal, path: str, message: str) -> RedirectResponse:
     """Back to ``path``, which shows ``message`` once (to ``who``'s session only)."""
     done = RedirectResponse(path, status_code=303)
     set_flash(done, who, message, secure=secure_request(request.app.state.ctx, request))
@@ -212,7 +212,7 @@ def password_change(
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
     # every session of the user ended with the old password; this browser gets a new one
-    done = _back(request, signed.principal, "/deals", "Your password is changed.")
+    done = redirect_back(request, signed.principal, "/deals", "Your password is changed.")
     _session_cookie(ctx, request, done, signed.session_id)
     return done
 
@@ -309,7 +309,7 @@ async def upload(ctx: Ctx, request: Request, who: PageUser, deal: str) -> Redire
             received.file.close()
 
     record = await run_in_threadpool(store)
-    return _back(request, who, back, f"{record.name} stored (sha256 {record.sha256[:12]}…)")
+    return redirect_back(request, who, back, f"{record.name} stored (sha256 {record.sha256[:12]}…)")
 
 
 @router.get("/deals/{deal}/evidence/{sha256}")
@@ -461,7 +461,7 @@ def _form_fields(command: type[ops.Command], form: FormData) -> dict[str, Any]:
     return fields
 
 
-def _said(outcome: Outcome) -> str:
+def outcome_note(outcome: Outcome) -> str:
     note = "; ".join(describe(e) for e in outcome.events)
     if outcome.version:
         note += f"; the deal is now at version {outcome.version}"
@@ -482,7 +482,7 @@ def _page_route(command: type[ops.Command]) -> None:
         ip = client_ip(request)
         outcome = await run_in_threadpool(send, ctx, who, command, deal, key, fields, ip=ip)
         back = _BACK.get(first, "/deals/{deal}").format(deal=outcome.deal, **path)
-        return _back(request, who, back, _said(outcome))
+        return redirect_back(request, who, back, outcome_note(outcome))
 
     P = inspect.Parameter
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]

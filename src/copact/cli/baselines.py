@@ -12,13 +12,21 @@ import typer
 from rich.table import Table
 
 from copact.cli.authoring import load_for_commands
-from copact.cli.console import err, fail, out
+from copact.cli.console import err, fail, now, out
+from copact.cli.workspace import open_workspace
 from copact.core.deal import Deal
 from copact.core.diagnostic import Diagnostic, Severity
-from copact.errors import RefusedCommand
+from copact.errors import CopactError, NothingToDo, RefusedCommand
 from copact.metering.baseline import FittedBaseline, baseline_to_json
 from copact.services.baselines import draw_baseline_plot, fit_deal_baseline
+from copact.services.gainshare_periods import (
+    MonthResult,
+    SavingsRequest,
+    compute_month,
+    record_month,
+)
 from copact.services.inputs import BadOption, MalformedInput, MissingTerms
+from copact.services.views import describe
 
 __all__ = ["register"]
 
@@ -100,6 +108,36 @@ def baseline(
     events: Annotated[
         Path | None, typer.Option("--events", "-e", help="The journal holding --change.")
     ] = None,
+    reporting: Annotated[
+        Path | None,
+        typer.Option(
+            "--reporting",
+            "-r",
+            help="The reporting period's data (the same CSV format; observed is the actual "
+            "use): with --period, the month's predicted use, actual use and savings.",
+        ),
+    ] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", "-p", help="With --reporting: the month YYYY-MM to settle."),
+    ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Record the month's savings in the workspace's journal (with --reporting, "
+            "--period, --workspace and --by): predicted, actual, S, the baseline's hash and "
+            "the data files as evidence. A month is settled once; then `copact "
+            "issue-gainshare-invoice DEAL PERIOD` bills it.",
+        ),
+    ] = False,
+    by: Annotated[
+        str | None, typer.Option("--by", help="With --record: the person recording it.")
+    ] = None,
+    workspace: Annotated[
+        Path | None,
+        typer.Option("--workspace", "-w", help="With --record: the workspace it goes into."),
+    ] = None,
 ) -> None:
     """Fit the deal's gainshare baseline (gainshare.model) and report n, R², adjusted R²,
     CV(RMSE), NMBE, whether it is accepted and the hash that locks it.
@@ -120,8 +158,24 @@ def baseline(
     baseline is not accepted (the result is still printed) or a re-baseline is refused;
     2 could not run (no such file, no gainshare model in the deal).
 
+    Savings: `--reporting FILE --period YYYY-MM` predicts the month from the locked baseline
+    and prints S = predicted − actual; `--record --by PERSON -w WS` records it in the journal
+    (a refit whose hash is not the deal's is refused), and the month is then invoiced with
+    `copact issue-gainshare-invoice` and each contract year trued up with `copact
+    true-up-gainshare`.
+
     Example: `copact baseline examples/hybrid-dc1.yaml --data examples/baseline/hybrid-dc1-fuel.csv`
+
+    Example: `copact baseline examples/hybrid-dc1.yaml -d examples/baseline/hybrid-dc1-fuel.csv
+    -r examples/baseline/hybrid-dc1-2027.csv -p 2027-03 --record --by sam -w ws`
     """
+    if (reporting is None) != (period is None):
+        fail("--reporting and --period go together: the month's data and the month")
+    if record and (reporting is None or workspace is None or not by):
+        fail(
+            "--record needs --reporting and --period (the month), --workspace (the journal it "
+            "goes into) and --by (who records it)"
+        )
     deal = load_for_commands(deal_path)
     try:
         result = fit_deal_baseline(
@@ -150,6 +204,61 @@ def baseline(
         _text(deal, fitted)
     if not fitted.accepted:
         raise typer.Exit(1)
+    if reporting is not None and period is not None:
+        request = SavingsRequest(data=data, reporting=reporting, period=period)
+        if record:
+            assert workspace is not None and by is not None
+            _record(deal, request, workspace, by)
+        else:
+            _savings(deal, _month(deal, request))
+
+
+def _month(deal: Deal, request: SavingsRequest) -> MonthResult:
+    try:
+        return compute_month(deal, request)
+    except BadOption as exc:
+        fail(exc.said(lambda name: f"--{name}"))
+    except MalformedInput as exc:
+        _print(exc.problems)
+        fail(exc.summary, 1)
+    except RefusedCommand as exc:
+        fail(f"refused: {exc}", 1)
+
+
+def _savings(deal: Deal, month: MonthResult) -> None:
+    """The month's figures, on stderr (so --format json stays the baseline's document)."""
+    s = month.savings
+    unit = deal.gainshare.measure if deal.gainshare else ""
+    err().print(
+        f"{month.period}: predicted {s.predicted} {unit}, actual {s.actual}, "
+        f"savings S = {s.savings}",
+        markup=False,
+    )
+
+
+def _record(deal: Deal, request: SavingsRequest, workspace: Path, by: str) -> None:
+    """Record the month in the journal (told on stderr): refused (exit 1) when the guard
+    refuses it, nothing to do when it is already recorded from the same data."""
+    ws = open_workspace(workspace)
+    try:
+        month, outcome = record_month(ws, deal.id, request, by=by, clock=now)
+    except NothingToDo as exc:
+        err().print(f"{deal.id}: {exc}: nothing new was recorded", markup=False)
+        return
+    except MissingTerms as exc:
+        fail(f"{deal.id}: {exc.reason}")
+    except BadOption as exc:
+        fail(exc.said(lambda name: f"--{name}"))
+    except MalformedInput as exc:
+        _print(exc.problems)
+        fail(exc.summary, 1)
+    except RefusedCommand as exc:
+        fail(f"{deal.id}: {exc}", 1)
+    except CopactError as exc:
+        fail(str(exc))
+    _savings(deal, month)
+    for seq, event in zip(outcome.seqs, outcome.events, strict=True):
+        err().print(f"✓ {describe(event)} (event {seq})", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -56,6 +56,7 @@ from copact.core.events import (
     Rejected,
     RiskUpdated,
     SalesReported,
+    SavingsSettled,
     ServiceReviewed,
     ServiceSettled,
     Signed,
@@ -785,6 +786,11 @@ def describe(event: Event) -> str:
         return f"cost {event.cost} {event.decision} by {event.by}{why}"
     if isinstance(event, ServiceReviewed):
         return f"service period {event.period} reviewed by {event.by}: it may be invoiced"
+    if isinstance(event, SavingsSettled):  # gainshare
+        return (
+            f"gainshare {event.period} settled by {event.by}: savings {event.savings} "
+            f"(predicted {event.predicted}, actual {event.actual})"
+        )
     if isinstance(event, CreditNote):
         corrects = f", correcting {event.preceding}" if event.preceding else ""
         return (

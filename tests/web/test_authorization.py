@@ -143,6 +143,9 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/deals/{deal}/gainshare-years/{year}/true-up"): Rule(
         "deal", "invoices.issue", json={}
     ),
+    ("POST", "/api/v1/deals/{deal}/gainshare-periods"): Rule(
+        "deal", "gainshare.settle", upload=True
+    ),
     # the pages
     ("GET", "/deals/{deal}"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/milestones/{milestone}"): Rule("deal", "deal.read"),

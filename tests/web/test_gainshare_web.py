@@ -3,16 +3,18 @@ by Sam of VoltWorks. March saves 264.703 L (30% × 264.703 × 1.45 = 115.15, so 
 1,500.00 + 115.15 = 1,615.15); July's −97.608 L is shown as a bad month and bills the base fee
 only. VoltWorks' billing person invoices each month from the page; after the year, the true-up
 button gives back 42.47 as a credit note (the twelve months billed 346.59 of share, the year's
-ΣS = 699.137 L earns 304.12). The auditor sees the page without the buttons."""
+ΣS = 699.137 L earns 304.12). The auditor sees the page without the buttons. Over the API a
+month is recorded from the uploaded files as the token's person."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
 from copact.services.gainshare_periods import SavingsRequest, record_month
 from tests.conftest import EXAMPLES
-from tests.web.conftest import DEAL, World, client_for, sign_in
+from tests.web.conftest import DEAL, World, bearer, client_for, sign_in
 
 DATA = EXAMPLES / "baseline" / "hybrid-dc1-fuel.csv"
 REPORTING = EXAMPLES / "baseline" / "hybrid-dc1-2027.csv"
@@ -56,3 +58,36 @@ def test_months_are_invoiced_and_the_year_trued_up_from_the_page(fresh: World) -
     page = _post(billing, f"/deals/{DEAL}/gainshare-years/2027/true-up", csrf)
     assert "credit note hybrid-dc1-013" in page and "42.47" in page
     assert "True up 2027" not in page
+
+
+def test_a_month_is_recorded_over_the_api_as_the_tokens_person(fresh: World) -> None:
+    """Sam of VoltWorks (owner) uploads the fuel logs and 2027's use: March is recorded as his,
+    S = 264.703 L, the two files as its evidence; a second upload is a 409, an auditor's 403."""
+    fresh.clock.now = datetime(2027, 4, 2, 9, 0, tzinfo=UTC)
+    client = client_for(fresh)
+    path = f"/api/v1/deals/{DEAL}/gainshare-periods"
+    files = {
+        "data": ("fuel-2025.csv", DATA.read_bytes(), "text/csv"),
+        "reporting": ("fuel-2027.csv", REPORTING.read_bytes(), "text/csv"),
+    }
+
+    def post(user: str, key: str, **extra: object) -> Any:
+        headers = {**bearer(fresh.users[user]), "Idempotency-Key": key}
+        given = {"files": files, "data": {"period": "2027-03"}, **extra}
+        return client.post(path, headers=headers, **given)
+
+    answer = post("voltworks-owner", "k1")
+    assert answer.status_code == 201, answer.text
+    (event,) = answer.json()["events"]
+    assert (event["type"], event["period"], event["savings"], event["by"]) == (
+        "savings-settled",
+        "2027-03",
+        "264.703",
+        "sam",
+    )
+    assert [e["kind"] for e in event["evidence"]] == ["baseline-data", "reporting-data"]
+    again = post("voltworks-owner", "k2")
+    assert again.status_code == 409 and "already settled" in again.json()["detail"]
+    assert post("acme-auditor", "k3").status_code == 403
+    lacking = post("voltworks-owner", "k4", files={"data": files["data"]})
+    assert lacking.status_code == 400 and "missing: reporting" in lacking.json()["detail"]

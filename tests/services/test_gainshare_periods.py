@@ -179,3 +179,35 @@ def test_the_year_is_trued_up_by_a_credit_note_and_imports_are_held_to_it(
     lines[0] = lines[0].replace('"savings":"59.058"', '"savings":"159.058"')
     with pytest.raises(ImportRefused, match="are not the predicted"):
         forged.import_journal(DEAL_ID, "\n".join(lines) + "\n", "forged.jsonl")
+
+
+def test_a_true_up_invoice_is_held_to_the_year_on_import(ws: Workspace, tmp_path: Path) -> None:
+    """Twelve months of 0.01 L each: 30% × 0.01 × 1.45 = 0.00435 → 0.00 a month, but the year's
+    0.12 L earns 0.0522 → 0.05: the true-up is an invoice of 0.05 (gainshare:2027:true-up)."""
+    ws.clock = Clock(date(2028, 1, 5))
+    for month in range(1, 13):
+        period = f"2027-{month:02d}"
+        settle = ops.SettleSavings(
+            deal=DEAL_ID,
+            period=period,
+            predicted="100.01",
+            actual="100",
+            savings="0.01",
+            baseline="sha256:1861a22129388ee91771ce7aa5b38e9e9adb7325deca30e80423ef4e1e706bbc",
+            inputs="sha256:" + f"{month:02d}" * 32,
+            by="sam",
+        )
+        _run(ws, settle)
+        _run(ws, ops.IssueGainshareInvoice(deal=DEAL_ID, period=period))
+    (invoice,) = _run(ws, ops.TrueUpGainshare(deal=DEAL_ID, year="2027"))
+    assert _lines(invoice) == [("gainshare:2027:true-up", D("0.05"))]
+    text = ws.export_journal(DEAL_ID)
+    copy = Workspace.init(tmp_path / "copy", database=None, clock=ws.clock)
+    copy.add_deal(DEAL.read_text(), str(DEAL))
+    assert copy.import_journal(DEAL_ID, text, "copy.jsonl") == 25
+    forged = Workspace.init(tmp_path / "forged", database=None, clock=ws.clock)
+    forged.add_deal(DEAL.read_text(), str(DEAL))
+    lines = text.splitlines()
+    lines[-1] = lines[-1].replace('"0.05"', '"5.00"')
+    with pytest.raises(ImportRefused, match="figures say"):
+        forged.import_journal(DEAL_ID, "\n".join(lines) + "\n", "forged.jsonl")

@@ -146,6 +146,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/deals/{deal}/gainshare-periods"): Rule(
         "deal", "gainshare.settle", upload=True
     ),
+    ("GET", "/api/v1/deals/{deal}/gainshare"): Rule("deal", "deal.read"),
     # the pages
     ("GET", "/deals/{deal}"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/milestones/{milestone}"): Rule("deal", "deal.read"),

@@ -12,6 +12,9 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+from lxml import etree
+
+from copact.documents.einvoice_check import check_einvoice
 from copact.services.gainshare_periods import SavingsRequest, record_month
 from tests.conftest import EXAMPLES
 from tests.web.conftest import DEAL, World, bearer, client_for, sign_in
@@ -58,6 +61,16 @@ def test_months_are_invoiced_and_the_year_trued_up_from_the_page(fresh: World) -
     page = _post(billing, f"/deals/{DEAL}/gainshare-years/2027/true-up", csrf)
     assert "credit note hybrid-dc1-013" in page and "42.47" in page
     assert "True up 2027" not in page
+    ubl = billing.get(f"/deals/{DEAL}/invoices/hybrid-dc1-001/ubl.xml")
+    assert ubl.status_code == 200 and check_einvoice(ubl.content).ok
+    names = etree.fromstring(ubl.content).findall(".//{*}InvoiceLine/{*}Item/{*}Name")
+    assert [n.text for n in names] == ["Gainshare 2027-03: base", "Gainshare 2027-03: share"]
+    note = billing.get(f"/deals/{DEAL}/invoices/hybrid-dc1-013/ubl.xml")
+    assert note.status_code == 200 and check_einvoice(note.content).ok, note.text[:300]
+    root = etree.fromstring(note.content)
+    assert root.findtext(".//{*}LegalMonetaryTotal/{*}PayableAmount") == "42.47"
+    listed = billing.get(f"/deals/{DEAL}/invoices").text
+    assert "hybrid-dc1-013" in listed
 
 
 def test_a_month_is_recorded_over_the_api_as_the_tokens_person(fresh: World) -> None:
@@ -91,3 +104,9 @@ def test_a_month_is_recorded_over_the_api_as_the_tokens_person(fresh: World) -> 
     assert post("acme-auditor", "k3").status_code == 403
     lacking = post("voltworks-owner", "k4", files={"data": files["data"]})
     assert lacking.status_code == 400 and "missing: reporting" in lacking.json()["detail"]
+    shown = client.get(f"/api/v1/deals/{DEAL}/gainshare", headers=bearer(fresh.users["acme-owner"]))
+    assert shown.status_code == 200
+    (march,) = shown.json()["months"]
+    assert (march["savings"], march["invoice"], march["billed"]) == ("264.703", None, "1615.15")
+    (year,) = shown.json()["years"]
+    assert (year["year_share"], year["billed"], year["true_up"]) == ("115.15", "0.00", "115.15")

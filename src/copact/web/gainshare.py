@@ -7,6 +7,8 @@
   commands derive (``/deals/{deal}/gainshare-periods/{period}/invoice``,
   ``/deals/{deal}/gainshare-years/{year}/true-up``), which come back here. It asks the guard
   for ``deal.read``; the read side is :func:`copact.services.gainshare_periods.gainshare_view`.
+- ``GET /api/v1/deals/{deal}/gainshare``: the same as JSON (amounts and quantities as decimal
+  strings).
 - ``POST /api/v1/deals/{deal}/gainshare-periods``: a month recorded from uploaded files, what
   ``copact baseline --record`` does, as the token's person: multipart ``data`` (the baseline's
   CSV, whose fit must have the hash the deal locks), ``reporting`` (the month's CSV) and
@@ -29,6 +31,7 @@ from copact.core.deal import Deal
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
 from copact.services.gainshare_periods import (
+    GainshareView,
     MonthResult,
     SavingsRequest,
     gainshare_view,
@@ -173,6 +176,59 @@ async def record_api(
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return {**outcome_json(outcome), "inputs": month.inputs_hash}
+
+
+def _json(view: GainshareView) -> dict[str, Any]:
+    t = view.terms
+    return {
+        "deal": view.deal,
+        "terms": {
+            "from": t.start.isoformat(),
+            "base_fee": str(t.base_fee.quantize().amount),
+            "price": str(t.price),
+            "share": str(t.share),
+            "cap": str(t.cap.quantize().amount) if t.cap is not None else None,
+        },
+        "months": [
+            {
+                "period": m.period,
+                "year": m.year,
+                "predicted": str(m.predicted),
+                "actual": str(m.actual),
+                "savings": str(m.savings),
+                "settled_on": m.settled_on.isoformat(),
+                "by": m.by,
+                "invoice": m.invoice,
+                "billed": str(m.billed.quantize().amount),
+                "share": str(m.share.quantize().amount),
+                "year_to_date": str(m.year_to_date.quantize().amount),
+            }
+            for m in view.months
+        ],
+        "years": [
+            {
+                "year": y.year,
+                "months_settled": y.months_settled,
+                "savings": str(y.savings),
+                "year_share": str(y.year_share.quantize().amount),
+                "billed": str(y.billed.quantize().amount),
+                "true_up": str(y.due.quantize().amount),
+                "document": y.true_up,
+                "ended": y.ended,
+            }
+            for y in view.years
+        ],
+    }
+
+
+@router.get("/api/v1/deals/{deal}/gainshare", tags=["api"], responses=ERRORS)
+def gainshare_api(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> dict[str, Any]:
+    """The deal's gainshare months (predicted, actual, savings, the invoice and its share,
+    the year's share lines so far) and contract years (ΣS, the year's capped share, what was
+    billed, the true-up and its document), as the gainshare page shows them."""
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    view = gainshare_view(d, list(ctx.workspace.events(d.id)), today=ctx.clock().date())
+    return _json(view)
 
 
 @router.get("/deals/{deal}/gainshare", response_class=HTMLResponse, include_in_schema=False)

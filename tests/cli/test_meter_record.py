@@ -42,3 +42,4 @@ def test_a_recorded_period_is_invoiced_with_its_vat(tmp_path: Path) -> None:
     )
     verified = runner.invoke(app, ["journal", "verify", "--deal", "seasonal-packaging", "-w", ws])
     assert verified.exit_code == 0 and "1 evidence files re-hashed" in verified.output
+    assert "1 settled period metered again: the same" in verified.output

@@ -184,3 +184,36 @@ def test_an_imported_service_invoice_must_be_the_settlements(ws: Workspace, tmp_
     lines[0] = lines[0].replace('"credits":"200.00"', '"credits":"0.00"')
     with pytest.raises(ImportRefused, match="is not the fee"):
         forged.import_journal(DEAL_ID, "\n".join(lines) + "\n", "forged.jsonl")
+
+
+def test_journal_verify_meters_each_settled_period_again(ws: Workspace) -> None:
+    """The kept files price the settlement: verify meters them again and compares. A
+    settlement the guard let through with figures its own files do not give (4,000.00 billed,
+    no credit, where the files earn Acme a 5% credit) is named by verify."""
+    record_period(ws, DEAL_ID, REQUEST, by="sam", clock=ws.clock)
+    result = ws.verify(DEAL_ID, evidence=True)
+    assert result.ok and result.remetered == 1 and not result.repriced
+
+
+def test_a_settlement_its_kept_files_do_not_give_fails_verify(ws: Workspace) -> None:
+    from copact.services.metering import meter_period
+    from copact.services.service_periods import keep_inputs
+
+    metered = meter_period(ws.deal(DEAL_ID), REQUEST, workspace=ws)
+    kept = keep_inputs(ws, DEAL_ID, REQUEST, by="sam")
+    full = SiteSettlement(
+        site="dc1",
+        fee=Decimal("4000.00"),
+        credits=Decimal(0),
+        bonuses=Decimal(0),
+        amount=Decimal("4000.00"),
+    )
+    _settle(ws, sites=(full,), inputs=metered.inputs_hash, evidence=kept)
+    result = ws.verify(DEAL_ID, evidence=True)
+    assert not result.ok and result.remetered == 1
+    (said,) = result.repriced
+    assert said == (
+        "service period 2027-03 (event 1): its kept files settle dc1 3,800.00; the journal "
+        "says dc1 4,000.00"
+    )
+    assert said in result.reason

@@ -184,6 +184,9 @@ def journal_verify(
         rehashed = f"{versions} re-hashed; evidence files not checked (--no-evidence)"
     else:
         rehashed = f"{versions} and {result.evidence_checked} evidence files re-hashed"
+        if result.remetered:
+            periods = "s" if result.remetered != 1 else ""
+            rehashed += f"; {result.remetered} settled period{periods} metered again: the same"
     extends = ""
     if checkpoint is not None:
         extends = f"; extends the checkpoint of event {kept.seq}"

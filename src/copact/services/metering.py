@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 from copact.core.deal import Deal
 from copact.core.diagnostic import Diagnostic, Severity
+from copact.core.events import Event
 from copact.core.mechanisms import Sla
 from copact.metering.deliveries import DELIVERY_COLUMNS, Delivery, read_deliveries
 from copact.metering.engines import ENGINES, make_engine, spark_missing
@@ -245,13 +246,16 @@ def meter_period(
     request: MeterRequest,
     *,
     workspace: Workspace | None = None,
+    journal: Sequence[Event] | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> MeterResult:
     """Meter every site of ``deal`` over ``request.period`` and settle its fee.
 
     With ``workspace``, the maintenance windows its journal records for the deal count too
-    (``copact window``), besides ``request.windows``. ``on_step`` hears of each step as it
-    starts (``reading dc1.csv``, ``hashing inputs``, ``metering on duckdb``, ``drawing``).
+    (``copact window``), besides ``request.windows``; ``journal`` gives those events instead
+    (the journal as it stood when a period was settled, to meter it again). ``on_step`` hears
+    of each step as it starts (``reading dc1.csv``, ``hashing inputs``, ``metering on
+    duckdb``, ``drawing``).
 
     Raises :class:`~copact.services.inputs.BadOption` for an option that cannot run (its
     :class:`InputNeeded` for a metric whose telemetry or deliveries are not given),
@@ -266,7 +270,9 @@ def meter_period(
     # any telemetry is read
     recorded: list[Window] = []
     journal_digest = None
-    if workspace is not None:
+    if journal is not None:
+        recorded, journal_digest = journal_windows(journal)
+    elif workspace is not None:
         recorded, journal_digest = _windows_of(workspace, deal.id)
 
     with ExitStack() as stack:

@@ -17,19 +17,21 @@ appends to; a period is settled once. Invoicing and review are commands of their
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from copact.core.events import SiteSettlement
+from copact.core.events import ServiceSettled, SiteSettlement
+from copact.errors import CopactError
 from copact.services import operations as ops
-from copact.services.inputs import Source, source_name
+from copact.services.inputs import InputFile, Source, source_name
 from copact.services.metering import MeterRequest, MeterResult, meter_period
 from copact.services.uow import Outcome
 from copact.services.workspace import Workspace
 
-__all__ = ["keep_inputs", "record_period", "settlement_command"]
+__all__ = ["Remetered", "keep_inputs", "record_period", "remeter", "settlement_command"]
 
 
 def _inputs(request: MeterRequest) -> list[tuple[str, Source]]:
@@ -122,3 +124,74 @@ def record_period(
     kept = keep_inputs(workspace, deal_id, request, by=by)
     command = settlement_command(deal_id, metered, by=by, key=key, evidence=kept)
     return metered, ops.execute(command, uow=workspace, clock=clock)
+
+
+@dataclass(frozen=True)
+class Remetered:
+    """A settled period metered again from the files it kept: ``problem`` says how the
+    figures differ from the journal's, ``None`` when they are the same."""
+
+    period: str
+    seq: int  # the settlement's event number in the journal
+    problem: str | None = None
+
+
+def remeter(workspace: Workspace, deal_id: str) -> list[Remetered]:
+    """Meter every settled period of the deal again from the input files its settlement kept
+    (the journal's windows as they stood then) and compare the inputs' hash and each site's
+    fee, credits, bonuses and amount with what the journal recorded: what prices a service
+    invoice is checked by ``journal verify``, not only its files' bytes. A period whose files
+    this workspace does not hold (or that are altered: the evidence check names them) is
+    skipped. The deal's current version is used (its SLA is what bills)."""
+    deal = workspace.deal(deal_id)
+    events = workspace.events(deal_id)
+    found: list[Remetered] = []
+    for seq, event in enumerate(events, start=1):
+        if not isinstance(event, ServiceSettled) or not event.evidence:
+            continue
+        if any(workspace.blobs.check(r.sha256) != "ok" for r in event.evidence):
+            continue
+        handles = [workspace.blobs.open(r.sha256) for r in event.evidence]
+        try:
+            files: dict[str, list[InputFile]] = {}
+            for ref, handle in zip(event.evidence, handles, strict=True):
+                files.setdefault(ref.kind, []).append(InputFile(ref.name, handle))
+            request = MeterRequest(
+                telemetry=tuple(files.get("telemetry", ())),
+                period=event.period,
+                windows=_first(files, "windows"),
+                tickets=_first(files, "tickets"),
+                deliveries=_first(files, "deliveries"),
+            )
+            try:
+                metered = meter_period(deal, request, journal=events[: seq - 1])
+            except CopactError as exc:
+                found.append(Remetered(event.period, seq, f"it no longer meters: {exc}"))
+                continue
+        finally:
+            for handle in handles:
+                handle.close()
+        again = settlement_command(deal_id, metered, by=event.by)
+        said = [(s.site, s.fee, s.credits, s.bonuses, s.amount) for s in event.sites]
+        ours = [(s.site, s.fee, s.credits, s.bonuses, s.amount) for s in again.sites]
+        problem = None
+        if sorted(said) != sorted(ours):
+            problem = (
+                f"its kept files settle {_amounts(again.sites)}; the journal says "
+                f"{_amounts(event.sites)}"
+            )
+        elif metered.inputs_hash != event.inputs:
+            problem = (
+                f"its kept files hash to {metered.inputs_hash}; the journal says {event.inputs}"
+            )
+        found.append(Remetered(event.period, seq, problem))
+    return found
+
+
+def _first(files: dict[str, list[InputFile]], kind: str) -> InputFile | None:
+    given = files.get(kind)
+    return given[0] if given else None
+
+
+def _amounts(sites: Sequence[SiteSettlement]) -> str:
+    return ", ".join(f"{s.site} {s.amount:,.2f}" for s in sites)

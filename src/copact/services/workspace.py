@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -294,8 +295,24 @@ class Workspace:
         self, deal_id: str, *, evidence: bool = False, party: str | None = None
     ) -> Verification:
         """The chain, every deal version and (with ``evidence``) every evidence file checked
-        (:func:`copact.services.journals.verify`)."""
-        return _journals.verify(self.uow, self.blobs, deal_id, evidence=evidence, party=party)
+        (:func:`copact.services.journals.verify`), and every settled service period metered
+        again from the files it kept (:func:`copact.services.service_periods.remeter`)."""
+        result = _journals.verify(self.uow, self.blobs, deal_id, evidence=evidence, party=party)
+        if not evidence:
+            return result
+        from copact.services.service_periods import remeter  # it runs on a workspace
+
+        checked = remeter(self, deal_id)
+        repriced = tuple(
+            f"service period {r.period} (event {r.seq}): {r.problem}" for r in checked if r.problem
+        )
+        return replace(
+            result,
+            ok=result.ok and not repriced,
+            reason="; ".join(filter(None, [result.reason, *repriced])),
+            remetered=len(checked),
+            repriced=repriced,
+        )
 
     def checkpoint(self, deal_id: str) -> Checkpoint:
         """A signed statement of the journal's length, head hash and deal versions now."""

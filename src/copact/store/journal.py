@@ -438,6 +438,8 @@ class Verification:
     evidence_checked: int = 0  # evidence files re-hashed (0 when skipped)
     evidence_skipped: bool = False
     evidence_problems: tuple[EvidenceProblem, ...] = ()
+    remetered: int = 0  # settled service periods metered again from their kept files
+    repriced: tuple[str, ...] = ()  # each settled period whose figures those files no longer give
 
     @property
     def not_held(self) -> int:

@@ -211,6 +211,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/deals/{deal}/gainshare"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/gainshare-periods/{period}/invoice"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/gainshare-years/{year}/true-up"): Rule("deal", "invoices.issue"),
+    ("POST", "/deals/{deal}/gainshare-periods"): Rule("deal", "gainshare.settle", upload=True),
     ("POST", "/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
     ("GET", "/deals/{deal}/access-log"): Rule("deal", "access-log.read"),
     ("GET", "/deals/{deal}/access-log.csv"): Rule("deal", "access-log.read"),

@@ -110,3 +110,31 @@ def test_a_month_is_recorded_over_the_api_as_the_tokens_person(fresh: World) -> 
     assert (march["savings"], march["invoice"], march["billed"]) == ("264.703", None, "1615.15")
     (year,) = shown.json()["years"]
     assert (year["year_share"], year["billed"], year["true_up"]) == ("115.15", "0.00", "115.15")
+
+
+def test_a_month_is_recorded_from_the_pages_upload_form(fresh: World) -> None:
+    """Sam (VoltWorks' owner) uploads the two files on the page: March is recorded as his and
+    the page says so; a month's file with a word where the use goes shows its line instead."""
+    fresh.clock.now = datetime(2027, 4, 2, 9, 0, tzinfo=UTC)
+    client = client_for(fresh)
+    csrf = sign_in(client, "voltworks-owner")
+    page = client.get(f"/deals/{DEAL}/gainshare").text
+    assert "Record the month" in page
+    files = {
+        "data": ("fuel-2025.csv", DATA.read_bytes(), "text/csv"),
+        "reporting": ("fuel-2027.csv", REPORTING.read_bytes(), "text/csv"),
+    }
+    form = {"csrf": csrf, "key": "march", "period": "2027-03"}
+    answer = client.post(f"/deals/{DEAL}/gainshare-periods", data=form, files=files)
+    assert answer.status_code == 303, answer.text
+    page = client.get(answer.headers["location"]).text
+    assert "gainshare 2027-03 settled by sam: savings 264.703" in page
+    assert "1,615.15" in page
+    bad = REPORTING.read_bytes().replace(b"1000.0", b"lots")
+    files["reporting"] = ("fuel-2027.csv", bad, "text/csv")
+    form = {**form, "key": "february", "period": "2027-02"}
+    refused = client.post(f"/deals/{DEAL}/gainshare-periods", data=form, files=files)
+    assert refused.status_code == 422 and "fuel-2027.csv:4:" in refused.text
+    auditor = client_for(fresh)
+    sign_in(auditor, "acme-auditor")
+    assert "Record the month" not in auditor.get(f"/deals/{DEAL}/gainshare").text

@@ -14,11 +14,13 @@
   CSV, whose fit must have the hash the deal locks), ``reporting`` (the month's CSV) and
   ``period`` (``YYYY-MM``), with an ``Idempotency-Key``. 201 with the ``savings-settled``
   event; a month already settled is a 409; a malformed row a 422 naming its file and line. It
-  asks for ``gainshare.settle``.
+  asks for ``gainshare.settle``. The page's upload form posts the same files to
+  ``POST /deals/{deal}/gainshare-periods`` and comes back to the page.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
@@ -41,8 +43,9 @@ from copact.services.inputs import BadOption, InputFile, MalformedInput
 from copact.services.uow import Outcome
 from copact.web.accounts import Principal
 from copact.web.context import Context
-from copact.web.deps import ApiUser, Ctx, IdempotencyKey, PageUser, client_ip
+from copact.web.deps import ApiUser, CsrfRefused, Ctx, IdempotencyKey, PageUser, client_ip
 from copact.web.flash import drop_flash, pop_flash
+from copact.web.pages import outcome_note, redirect_back
 from copact.web.queries import outcome_json, scoped_key
 from copact.web.schemas import ERRORS, OutcomeOut
 from copact.web.uploads import BadUpload, TooLarge
@@ -100,8 +103,9 @@ async def _limited(chunks: AsyncIterator[bytes], limit: int) -> AsyncGenerator[b
         yield chunk
 
 
-async def _receive(request: Request, *, limit: int) -> tuple[dict[str, InputFile], str]:
-    """The two data files and the period of a multipart body, cut off at ``limit`` bytes."""
+async def _receive(request: Request, *, limit: int) -> tuple[dict[str, InputFile], dict[str, str]]:
+    """The two data files and the fields (``period``; a form's ``csrf`` and ``key``) of a
+    multipart body, cut off at ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit + _SLACK:
         raise TooLarge(f"the upload is larger than the limit of {limit:,} bytes")
@@ -111,7 +115,7 @@ async def _receive(request: Request, *, limit: int) -> tuple[dict[str, InputFile
         request.headers,
         _limited(request.stream(), limit),
         max_files=len(_FILES),
-        max_fields=4,
+        max_fields=8,
         max_part_size=64 * 1024,
     )
     try:
@@ -119,22 +123,23 @@ async def _receive(request: Request, *, limit: int) -> tuple[dict[str, InputFile
     except MultiPartException as exc:
         raise BadUpload(f"the upload could not be read: {exc.message}") from None
     files: dict[str, InputFile] = {}
-    period = ""
+    fields: dict[str, str] = {}
     for name, value in form.multi_items():
         if isinstance(value, str):
-            period = value.strip() if name == "period" else period
+            fields.setdefault(name, value.strip())
             continue
         content = await value.read()  # a baseline CSV is small: read whole, under the limit
         await value.close()
         if name in _FILES and content:
             files.setdefault(name, InputFile(value.filename or f"{name}.csv", content))
+    period = fields.get("period", "")
     missing = [name for name in _FILES if name not in files] + ([] if period else ["period"])
     if missing:
         raise BadUpload(
             "a month is recorded from data (the baseline's CSV), reporting (the month's CSV) "
             f"and period (YYYY-MM); missing: {', '.join(missing)}"
         )
-    return files, period
+    return files, fields
 
 
 def _record(
@@ -165,7 +170,8 @@ async def record_api(
     invoice`` bills it."""
     ip = client_ip(request)
     d = await run_in_threadpool(ctx.guard.deal, who, deal, SETTLE, ip=ip)
-    files, period = await _receive(request, limit=ctx.upload_limit)
+    files, fields = await _receive(request, limit=ctx.upload_limit)
+    period = fields["period"]
     try:
         month, outcome = await run_in_threadpool(_record, ctx, who, d, files, period, key)
     except BadOption as exc:
@@ -231,18 +237,49 @@ def gainshare_api(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> dict[s
     return _json(view)
 
 
-@router.get("/deals/{deal}/gainshare", response_class=HTMLResponse, include_in_schema=False)
-def gainshare_page(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLResponse:
-    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+def _page(
+    ctx: Context, request: Request, who: Principal, deal: Deal, *, status: int = 200, **given: Any
+) -> HTMLResponse:
     today = ctx.clock().date()
     view, error = None, None
     try:
-        view = gainshare_view(d, list(ctx.workspace.events(d.id)), today=today)
+        view = gainshare_view(deal, list(ctx.workspace.events(deal.id)), today=today)
     except RefusedCommand as exc:
         error = str(exc)  # no gainshare with a start and a price
     note, carried = pop_flash(request, who)
-    values = {"who": who, "msg": note, "deal": d, "g": view, "error": error, "today": today}
-    response = ctx.templates.TemplateResponse(request, "gainshare.html", values)
+    values: dict[str, Any] = {"who": who, "msg": note, "deal": deal, "g": view, "error": error}
+    values.update({"problems": [], "error_upload": None, **given})
+    response = ctx.templates.TemplateResponse(request, "gainshare.html", values, status_code=status)
     if carried:
         drop_flash(response)  # shown once
     return response
+
+
+@router.get("/deals/{deal}/gainshare", response_class=HTMLResponse, include_in_schema=False)
+def gainshare_page(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLResponse:
+    d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
+    return _page(ctx, request, who, d)
+
+
+@router.post(
+    "/deals/{deal}/gainshare-periods", response_class=HTMLResponse, include_in_schema=False
+)
+async def record_form(ctx: Ctx, request: Request, who: PageUser, deal: str) -> Response:
+    """The page's upload form: record a month as the signed-in person, then back to the page
+    (which says what was recorded); a file that cannot be read shows its problems there."""
+    ip = client_ip(request)
+    d = await run_in_threadpool(ctx.guard.deal, who, deal, SETTLE, ip=ip)
+    try:
+        files, fields = await _receive(request, limit=ctx.upload_limit)
+    except BadUpload as exc:
+        return _page(ctx, request, who, d, status=400, error_upload=str(exc))
+    if who.csrf is None or not secrets.compare_digest(who.csrf, fields.get("csrf", "")):
+        raise CsrfRefused("this form has expired or did not come from copact; reload the page")
+    key = fields.get("key") or secrets.token_hex(16)
+    try:
+        _, outcome = await run_in_threadpool(_record, ctx, who, d, files, fields["period"], key)
+    except (BadOption, MalformedInput) as exc:
+        problems = list(exc.problems) if isinstance(exc, MalformedInput) else []
+        error = exc.summary if isinstance(exc, MalformedInput) else str(exc)
+        return _page(ctx, request, who, d, status=422, error_upload=error, problems=problems)
+    return redirect_back(request, who, f"/deals/{d.id}/gainshare", outcome_note(outcome))

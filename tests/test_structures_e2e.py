@@ -1,0 +1,172 @@
+"""Every structure of DESIGN §3.2 from `copact new` to an invoice and an exit settlement, on
+the command line and on the web, in one workspace (issue 15's "done when").
+
+For each structure, between Acme (buyer) and VoltWorks (supplier), EUR, starting 2026-01-05:
+`copact new` → `check` (no error) → `simulate` → `init` → `deal add`; on the command line the
+supplier's account lead submits the first milestone the buyer pays for with a file of each
+evidence kind it requires, and the buyer's owner accepts it, which issues its invoice; on the
+web, over the JSON API with each side's token, the next payable milestone is submitted and
+accepted the same way and the invoices list holds both; finally the buyer invokes a
+convenience exit on the command line and its settlement is printed and shown on the exit page.
+The mechanism of each structure (SLA periods, gainshare, cost-plus, volume, convertible,
+bonuses, revenue share) has its own worked-example tests beside its module's."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from copact.cli.app import app as cli
+from copact.core.deal import Deal, Milestone, Structure
+from copact.core.invoicing import invoice_amounts, vat_on
+from copact.dealfile.loader import load_deal
+from copact.services.workspace import Workspace
+from copact.web.accounts import Accounts
+from copact.web.app import create_app
+from copact.web.settings import WebSettings
+
+runner = CliRunner()
+DEAL = "acme-voltworks"
+PASSWORD = "correct horse battery staple"
+# a 1×1 PNG: evidence of any kind that takes a document or an image
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+DATA_KINDS = {"test-log", "telemetry-export", "load-study"}
+
+
+def _ok(*args: str) -> str:
+    result = runner.invoke(cli, list(args))
+    assert result.exit_code == 0, f"copact {' '.join(args)}:\n{result.output}"
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def _evidence(kind: str) -> tuple[str, bytes]:
+    if kind in DATA_KINDS:
+        return f"{kind}.csv", f"reading,value\n{kind},1\n".encode()
+    return f"{kind}.png", PNG + kind.encode()
+
+
+def _payable(deal: Deal) -> list[Milestone]:
+    amounts = invoice_amounts(deal)
+    return [m for m in deal.milestones if amounts[m.id].amount > 0]
+
+
+def _kinds(m: Milestone) -> list[str]:
+    return list(m.acceptance.evidence) if m.acceptance else []
+
+
+@pytest.mark.parametrize("structure", list(Structure), ids=lambda s: s.value)
+def test_each_structure_runs_from_new_to_an_invoice_and_an_exit(
+    structure: Structure, tmp_path: Path
+) -> None:
+    path = tmp_path / "deal.yaml"
+    ws = str(tmp_path / "ws")
+    _ok(
+        "new", "-s", structure.value, "--buyer", "Acme", "--supplier", "VoltWorks",
+        "--currency", "EUR", "--start", "2026-01-05", "-o", str(path),
+    )  # fmt: skip
+    checked = runner.invoke(cli, ["check", str(path), "-f", "json"])
+    assert checked.exit_code == 0, checked.output
+    simulated = _ok("simulate", str(path), "-f", "json")
+    assert json.loads(simulated)
+    _ok("init", ws)
+    _ok("deal", "add", str(path), "-w", ws)
+    deal = load_deal(path).deal
+    assert deal is not None and deal.id == DEAL
+    first, second, *_ = _payable(deal)
+    amounts = invoice_amounts(deal)
+
+    # the command line: the supplier submits, the buyer's sign-off accepts and it is invoiced
+    files = []
+    for kind in _kinds(first):
+        name, content = _evidence(kind)
+        (tmp_path / name).write_bytes(content)
+        files += ["--evidence", f"{kind}={tmp_path / name}"]
+    _ok("submit", DEAL, first.id, "--by", "account-lead", *files, "-w", ws)
+    signoff = first.acceptance.signoff if first.acceptance else None
+    accepted = _ok("accept", DEAL, first.id, "--by", signoff or "owner", "-w", ws)
+    gross = amounts[first.id] + vat_on(deal, amounts[first.id])
+    assert f"invoice VOLTWORKS-2026-0001: voltworks → acme {gross.amount:,.2f}" in accepted
+
+    # the web: the next payable milestone over the JSON API, each side with its own token
+    workspace = Workspace.open(Path(ws), clock=lambda: datetime.now(UTC))
+    try:
+        settings = WebSettings(workspace=Path(ws), upload_limit=256 * 1024)
+        accounts = Accounts(workspace.engine, settings.accounts, lambda: datetime.now(UTC))
+        tokens = {}
+        for username, party, role, person in (
+            ("acme-owner", "acme", "owner", "owner"),
+            ("volt-lead", "voltworks", "account", "account-lead"),
+        ):
+            accounts.create_user(
+                username=username, name=username, party=party, role=role,
+                password=PASSWORD, person=person, one_time=False,
+            )  # fmt: skip
+            tokens[party] = {"Authorization": f"Bearer {accounts.create_token(username, 'e2e')}"}
+        client = TestClient(create_app(settings, workspace=workspace))
+        hashes = []
+        for kind in _kinds(second):
+            name, content = _evidence(kind)
+            sent = client.post(
+                f"/api/v1/deals/{DEAL}/evidence",
+                files={"file": (name, content)},
+                data={"kind": kind},
+                headers={**tokens["voltworks"], "Idempotency-Key": f"up-{kind}"},
+            )
+            assert sent.status_code in (200, 201), sent.text
+            hashes.append(hashlib.sha256(content).hexdigest())
+        submitted = client.post(
+            f"/api/v1/deals/{DEAL}/milestones/{second.id}/submit",
+            json={"evidence": hashes},
+            headers={**tokens["voltworks"], "Idempotency-Key": "submit-2"},
+        )
+        assert submitted.status_code == 200, submitted.text
+        accepted_web = client.post(
+            f"/api/v1/deals/{DEAL}/milestones/{second.id}/accept",
+            json={},
+            headers={**tokens["acme"], "Idempotency-Key": "accept-2"},
+        )
+        assert accepted_web.status_code == 200, accepted_web.text
+        assert [e["type"] for e in accepted_web.json()["events"]] == ["accepted", "invoice"]
+        listed = client.get(f"/api/v1/deals/{DEAL}/invoices", headers=tokens["acme"]).json()
+        billed = [
+            sum(Decimal(line["amount"]) for line in i["lines"])
+            for i in _items(listed)
+            if i["kind"] == "invoice"
+        ]
+        assert amounts[first.id].amount in billed and amounts[second.id].amount in billed
+
+        # the exit: invoked on the command line, its settlement on the page and the API
+        exited = _ok(
+            "exit", DEAL, "--trigger", "convenience", "--invoke", "--by", "owner", "-w", ws
+        )
+        assert "refund" in exited.lower()
+        preview = client.get(
+            f"/api/v1/deals/{DEAL}/exit-preview?trigger=convenience", headers=tokens["acme"]
+        )
+        assert preview.status_code == 200, preview.text
+        shown = preview.json()
+        assert shown["recorded"] and shown["settlement"] is not None
+        paid, earned = (Decimal(shown["settlement"][k]) for k in ("paid", "earned"))
+        assert earned > 0 and paid == 0  # nothing paid yet: the buyer owes what was earned
+    finally:
+        workspace.engine.dispose()
+
+
+def _items(listed: object) -> list[dict[str, str]]:
+    if isinstance(listed, dict):
+        for key in ("invoices", "items", "documents"):
+            if key in listed:
+                return list(listed[key])
+    assert isinstance(listed, list), listed
+    return listed

@@ -6,6 +6,7 @@ guard."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,7 +43,13 @@ def test_each_party_signs_once_from_the_page_and_the_api(fresh: World) -> None:
         "type": "signed",
         "deal": DEAL,
         "by": ["sam"],
+        "version": hashlib.sha256(fresh.workspace.deal_text(DEAL).encode()).hexdigest(),
     }
+    version = hashlib.sha256(fresh.workspace.deal_text(DEAL).encode()).hexdigest()
+    assert fresh.workspace.events(DEAL)[-1].version == version  # type: ignore[union-attr]
+    shown = ana.get(f"/deals/{DEAL}").text
+    assert f"binding since 2026-07-01: every party signed on version {version[:12]}" in shown
+
     again = sam.post(
         f"/api/v1/deals/{DEAL}/sign",
         headers={**bearer(fresh.users["acme-owner"]), "Idempotency-Key": "s-3"},

@@ -75,16 +75,21 @@ def _milestone(deal: Deal, milestone_id: str) -> Milestone:
     raise RefusedCommand(f"no milestone {milestone_id!r} in {deal.id} (milestones: {known})")
 
 
-def sign(deal: Deal, state: DealState, *, by: str | list[str], at: At) -> list[Signed]:
-    """A person signs the deal for their party, once per party (a list of several people is
-    taken only from journals written before each person signed on their own)."""
+def sign(
+    deal: Deal, state: DealState, *, by: str | list[str], at: At, version: str | None = None
+) -> list[Signed]:
+    """A person signs ``version`` of the deal (the SHA-256 of its text) for their party, once
+    per party and version: a party that signed an earlier version signs again after the deal
+    changed before it bound (a list of several people is taken only from journals written
+    before each person signed on their own)."""
     people = [by] if isinstance(by, str) else list(by)
-    signed = {person_of(deal, p) for p in state.signed_by}
     for person in people:
         party = person_of(deal, person)
-        if party in signed:
-            raise RefusedCommand(f"{party} has already signed {deal.id}")
-    return [Signed(at=at, deal=deal.id, by=people)]
+        earlier = state.signatures.get(party)
+        if earlier is not None and (version is None or earlier.version in (None, version)):
+            said = f" version {version[:12]}…" if version else ""
+            raise RefusedCommand(f"{party} has already signed{said} of {deal.id}")
+    return [Signed(at=at, deal=deal.id, by=people, version=version)]
 
 
 def submit(

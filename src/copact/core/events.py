@@ -46,12 +46,15 @@ __all__ = [
     "Event",
     "EvidenceRef",
     "ExitInvoked",
+    "ForecastRecorded",  # volume commitment
     "GateDecided",
     "Invoice",
     "InvoiceLine",
     "Payment",
     "PaymentConfirmed",
     "PrepaymentInvoice",
+    "PurchasesConfirmed",  # volume commitment
+    "PurchasesRecorded",
     "Rejected",
     "RiskUpdated",
     "SalesReported",
@@ -118,9 +121,14 @@ class EvidenceRef(BaseModel):
 
 
 class Signed(_Base):
+    """People sign the deal for their party; ``version`` is the SHA-256 of the deal text they
+    signed (journals from before it was recorded have none). The deal binds once every party
+    has signed the same version."""
+
     KIND = "signed"
     type: Literal["signed"] = "signed"
     by: Annotated[list[Slug], Field(min_length=1)]
+    version: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
 
 
 class Payment(_Base):
@@ -476,6 +484,49 @@ class CostReviewed(_Base):
     by: Slug
 
 
+# -- volume commitment with rebate --
+
+_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class PurchasesRecorded(_Base):
+    """Purchases under the volume commitment of one month (``2027-03``): the ``quantity`` of
+    units delivered, ``amount`` = quantity × ``volume.price`` (half-even to the minor unit),
+    and ``ref``, the ERP's call-off or invoice number (used once). The trade itself is billed
+    by the parties' ERP; the journal counts it towards the commitment and the rebate once a
+    person of the other party confirms it (:class:`PurchasesConfirmed`)."""
+
+    KIND = "purchases-recorded"
+    type: Literal["purchases-recorded"] = "purchases-recorded"
+    period: Annotated[str, Field(pattern=_MONTH)]
+    quantity: Amount
+    amount: Amount
+    ref: Annotated[str, Field(min_length=1, max_length=100)]
+    by: Slug
+
+
+class PurchasesConfirmed(_Base):
+    """A person of the party that did not record them confirms recorded purchases: from now
+    on they count towards the contract year's quantity."""
+
+    KIND = "purchases-confirmed"
+    type: Literal["purchases-confirmed"] = "purchases-confirmed"
+    ref: Annotated[str, Field(min_length=1, max_length=100)]
+    by: Slug
+
+
+class ForecastRecorded(_Base):
+    """The buyer's forecast of its purchases: ``quantities`` for consecutive periods from the
+    month ``from`` (each a month, a quarter or a year, as ``volume.forecast`` says). The
+    latest forecast replaces the earlier ones."""
+
+    KIND = "forecast-recorded"
+    type: Literal["forecast-recorded"] = "forecast-recorded"
+    from_: Annotated[str, Field(pattern=_MONTH, alias="from")]
+    quantities: Annotated[list[Amount], Field(min_length=1, max_length=36)]
+    by: Slug
+
+
 Event = Annotated[
     Signed
     | Payment
@@ -502,7 +553,10 @@ Event = Annotated[
     | SalesReported
     | SavingsSettled  # gainshare
     | CostRecorded  # cost-plus
-    | CostReviewed,  # cost-plus
+    | CostReviewed  # cost-plus
+    | PurchasesRecorded  # volume commitment
+    | PurchasesConfirmed
+    | ForecastRecorded,
     Field(discriminator="type"),
 ]
 _EVENT: TypeAdapter[Event] = TypeAdapter(Event)
@@ -533,6 +587,9 @@ KINDS = [
     "savings-settled",  # gainshare
     "cost-recorded",  # cost-plus
     "cost-reviewed",  # cost-plus
+    "purchases-recorded",  # volume commitment
+    "purchases-confirmed",
+    "forecast-recorded",
 ]
 
 

@@ -51,11 +51,14 @@ from copact.core.events import (
     DecisionLogged,
     Event,
     ExitInvoked,
+    ForecastRecorded,  # volume commitment
     GateDecided,
     Invoice,
     Payment,
     PaymentConfirmed,
     PrepaymentInvoice,
+    PurchasesConfirmed,  # volume commitment
+    PurchasesRecorded,
     Rejected,
     RiskUpdated,
     SalesReported,
@@ -72,6 +75,14 @@ from copact.core.invoicing import Receivables, mechanism_line
 from copact.core.money import Money
 from copact.core.persistent import KeysWriter, LogWriter, MapWriter
 from copact.core.revenue import RevenuePeriod, with_document, with_report
+from copact.core.volume import (  # volume commitment
+    Purchase,
+    VolumeYear,
+    fold_confirmed,
+    fold_rebate,
+    fold_recorded,
+    fold_shortfall,
+)
 
 __all__ = [
     "Balance",
@@ -136,6 +147,7 @@ class DealState:
     gates: dict[str, str] = field(default_factory=dict)
     changes: Mapping[str, ChangeState] = field(default_factory=dict)
     signed_by: frozenset[str] = frozenset()
+    signatures: Mapping[str, Signed] = field(default_factory=dict)  # party → its latest
     exits: tuple[ExitInvoked, ...] = ()
     exit_effective: date | None = None  # the day the (first) exit takes effect
     pending_payments: Mapping[str, Payment] = field(default_factory=dict)  # ref → unconfirmed
@@ -156,6 +168,10 @@ class DealState:
     # -- gainshare --
     gainshare: Mapping[str, GainshareMonth] = field(default_factory=dict)  # month → settled
     gainshare_true_ups: Mapping[str, GainshareTrueUp] = field(default_factory=dict)  # year
+    # -- volume commitment --
+    purchases: Mapping[str, Purchase] = field(default_factory=dict)  # ERP ref → recorded
+    volume_years: Mapping[str, VolumeYear] = field(default_factory=dict)  # contract year
+    volume_forecast: ForecastRecorded | None = None  # the latest forecast
 
     def phase_stop(self, phase: str | None) -> str | None:
         """Why work on ``phase`` cannot go on now, or ``None``: its gate is paused (until a
@@ -199,6 +215,20 @@ class DealState:
         """Whether an exit has taken effect by the end of :attr:`on`: from then on only its
         settlement moves money."""
         return self.exit_effective is not None and self.exit_effective <= self.on
+
+    @property
+    def binding(self) -> Signed | None:
+        """The signature that made the deal binding (the last party's), once every party has
+        signed the same version of its text (a signature without a version, from an older
+        journal, agrees with any); ``None`` until then."""
+        parties = [p.id for p in self.deal.parties]
+        signed = [self.signatures.get(p) for p in parties]
+        if not parties or any(s is None for s in signed):
+            return None
+        versions = {s.version for s in signed if s is not None and s.version is not None}
+        if len(versions) > 1:
+            return None
+        return max((s for s in signed if s is not None), key=lambda s: s.day)
 
     @property
     def exit(self) -> ExitInvoked | None:
@@ -299,6 +329,7 @@ class _Fold:
         self.gate_votes: dict[str, dict[str, str]] = {}
         self.gate_changes: dict[str, str] = {}
         self.signed_by: frozenset[str] = frozenset()
+        self.signatures: dict[str, Signed] = {}
         self.exits: tuple[ExitInvoked, ...] = ()
         self.exit_effective: date | None = None
         self.prepayment: PrepaymentInvoice | None = None
@@ -312,6 +343,9 @@ class _Fold:
         self.cost_periods = MapWriter[str, CostPeriod]()
         self.gainshare: dict[str, GainshareMonth] = {}  # gainshare
         self.gainshare_true_ups: dict[str, GainshareTrueUp] = {}
+        self.purchases = MapWriter[str, Purchase]()  # volume commitment
+        self.volume_years: dict[str, VolumeYear] = {}
+        self.volume_forecast: ForecastRecorded | None = None
         self._deadline: date | None = None  # the first day time moves a milestone
         self._handlers: dict[str, Callable[[Any], None]] = {}
 
@@ -357,6 +391,7 @@ class _Fold:
             gates=dict(self.gates),
             changes=self.changes.view(),
             signed_by=self.signed_by,
+            signatures=self.signatures,
             exits=self.exits,
             exit_effective=self.exit_effective,
             pending_payments=self.pending_payments.view(),
@@ -374,6 +409,9 @@ class _Fold:
             cost_periods=self.cost_periods.view(),
             gainshare=self.gainshare,
             gainshare_true_ups=self.gainshare_true_ups,
+            purchases=self.purchases.view(),  # volume commitment
+            volume_years=self.volume_years,
+            volume_forecast=self.volume_forecast,
             decisions=self.decisions.view(),
             windows=self.windows.view(),
             risks=self.risks.view(),
@@ -388,6 +426,8 @@ class _Fold:
 
     def on_signed(self, e: Signed) -> None:
         self.signed_by = self.signed_by | set(e.by)
+        parties = {p.party for p in self.deal.people if p.id in e.by}
+        self.signatures = {**self.signatures, **dict.fromkeys(sorted(parties), e)}
 
     def on_payment(self, e: Payment) -> None:
         if e.by is not None:  # recorded by the payer: counts once the payee confirms it
@@ -490,6 +530,7 @@ class _Fold:
         if any(line.for_.startswith("cost:") for line in e.lines):  # cost-plus
             fold_cost_invoice(self.costs, self.cost_periods, e)
         self._gainshare_lines(e)
+        self._volume_lines(e)  # volume commitment
         periods = [p for line in e.lines if (p := _service_period(line.for_)) is not None]
         if periods:
             self.services_invoiced = {**self.services_invoiced, **dict.fromkeys(periods, e.number)}
@@ -509,6 +550,8 @@ class _Fold:
         if e.for_ == "true-up" and e.period is not None and self.deal.gainshare is not None:
             true_up = GainshareTrueUp(e.number, -e.amount)  # gainshare
             self.gainshare_true_ups = {**self.gainshare_true_ups, e.period: true_up}
+        if e.for_ == "rebate" and e.period is not None:  # volume commitment
+            self.volume_years = fold_rebate(self.volume_years, e)
         if e.for_ == "revenue-share" and e.period in self.revenue:
             credited = with_document(self.revenue[e.period], e.number, -e.amount)
             self.revenue = {**self.revenue, e.period: credited}
@@ -570,6 +613,32 @@ class _Fold:
             elif m.period in self.gainshare:
                 month = with_line(self.gainshare[m.period], e.number, m.part, line.amount)
                 self.gainshare = {**self.gainshare, m.period: month}
+
+    # -- volume commitment --
+
+    def on_purchases_recorded(self, e: PurchasesRecorded) -> None:
+        if e.ref in self.purchases:  # the guard records a ref once
+            return
+        self.purchases[e.ref] = Purchase(e)
+        self.volume_years = fold_recorded(self.volume_years, self.deal, e)
+
+    def on_purchases_confirmed(self, e: PurchasesConfirmed) -> None:
+        purchase = self.purchases.get(e.ref)
+        if purchase is None or purchase.confirmed_by is not None:
+            return
+        self.purchases[e.ref] = Purchase(purchase.recorded, e.by, e.day)
+        self.volume_years = fold_confirmed(self.volume_years, self.deal, purchase.recorded)
+
+    def on_forecast_recorded(self, e: ForecastRecorded) -> None:
+        self.volume_forecast = e
+
+    def _volume_lines(self, e: Invoice) -> None:
+        for line in e.lines:
+            m = mechanism_line(line.for_)
+            if m is not None and m.mechanism == "volume" and m.part == "shortfall":
+                self.volume_years = fold_shortfall(
+                    self.volume_years, m.period, e.number, line.amount
+                )
 
     def on_exit(self, e: ExitInvoked) -> None:
         if not self.exits:  # the guard allows one exit; a second in a journal changes nothing

@@ -19,6 +19,7 @@ clock when the state is folded. :class:`IssueInvoices` bills the deemed ones.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
@@ -56,11 +57,14 @@ from copact.core.events import (
     Event,
     EvidenceRef,
     ExitInvoked,
+    ForecastRecorded,  # volume commitment
     GateDecided,
     Invoice,
     Payment,
     PaymentConfirmed,
     PrepaymentInvoice,
+    PurchasesConfirmed,  # volume commitment
+    PurchasesRecorded,
     Rejected,
     RiskUpdated,
     SalesReported,
@@ -97,6 +101,14 @@ from copact.core.settlement import (
     settlement_of,
 )
 from copact.core.state import DealState, deal_state
+from copact.core.volume import (  # volume commitment
+    confirm_purchases,
+    credit_rebate,
+    invoice_shortfall,
+    record_forecast,
+    record_purchases,
+    true_up_volume,
+)
 from copact.errors import InvalidCommand, NothingToDo, RefusedCommand, UnknownName
 from copact.services.amendment import guard_amendment
 from copact.services.uow import Outcome, UnitOfWork
@@ -109,6 +121,7 @@ __all__ = [
     "ClaimWork",
     "Command",
     "ConfirmPayment",
+    "ConfirmPurchases",  # volume commitment
     "CreditExitRefund",
     "DecideGate",
     "Facts",
@@ -120,7 +133,9 @@ __all__ = [
     "LogDecision",
     "ProposeChange",
     "RecordCost",
+    "RecordForecast",  # volume commitment
     "RecordPayment",
+    "RecordPurchases",  # volume commitment
     "RecordWindow",
     "Reject",
     "RejectChange",
@@ -131,6 +146,7 @@ __all__ = [
     "Submit",
     "TriggerExit",
     "TrueUpGainshare",
+    "TrueUpVolume",  # volume commitment
     "UpdateRisk",
     "admit",
     "execute",
@@ -292,16 +308,21 @@ class Command(BaseModel):
 
 
 class Sign(Command):
-    """A person signs the deal, as it stands today, for their party; each party signs once."""
+    """A person signs the deal as it stands today (its version's SHA-256 is recorded with the
+    signature) for their party, once per party and version; the deal binds once every party
+    has signed the same version. Example: `copact sign hybrid-dc1 --by ana`"""
 
     action: ClassVar[str] = "deal.sign"
     roles: ClassVar[frozenset[str]] = frozenset({"owner"})
     api: ClassVar[str | None] = "sign"
     causes: ClassVar[tuple[type[Event], ...]] = (Signed,)
+    needs_text: ClassVar[bool] = True  # the version signed is the text's SHA-256
     by: Annotated[Slug, Field(description="The person signing, for their own party.")]
 
     def decide(self, c: Context) -> Sequence[Event]:
-        return core.sign(c.deal, c.state, by=self.by, at=c.at)
+        text = c.facts.deal_text
+        version = hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None else None
+        return core.sign(c.deal, c.state, by=self.by, at=c.at, version=version)
 
 
 # -- milestones --
@@ -898,6 +919,122 @@ class IssueCostInvoice(Command):
         return invoice_costs(c.deal, c.state, period=self.period, number=number, at=c.at)
 
 
+# -- volume commitment with rebate --
+
+VolumeMonth = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2027-07"])]
+Units = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(ge=0, max_digits=15, decimal_places=6, allow_inf_nan=False),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^[0-9]{1,9}(\.[0-9]{1,6})?$", "examples": ["2600"]}
+    ),
+]
+
+
+class RecordPurchases(Command):
+    """Record a month's purchases under the volume commitment: the units delivered and the
+    ERP's call-off or invoice number (used once); amount = quantity × the deal's price. They
+    count towards the contract year once a person of the other party confirms them. Example:
+    `copact record-purchases heat-sensor-housing --period 2027-07 --quantity 2600 --ref
+    CO-2027-07 --by dana`"""
+
+    action: ClassVar[str] = "purchases.record"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing", "operations"})
+    api: ClassVar[str | None] = "purchases"
+    causes: ClassVar[tuple[type[Event], ...]] = (PurchasesRecorded,)
+    period: Annotated[VolumeMonth, Field(description="The month of the purchases, e.g. 2027-07.")]
+    quantity: Annotated[Units, Field(description="The units delivered, e.g. 2600 (whole units).")]
+    ref: Annotated[Ref, Field(description="The ERP's call-off or invoice number, e.g. CO-2027-07.")]
+    by: Annotated[Slug, Field(description="The person recording them (buyer or supplier).")]
+    amount: Annotated[
+        Amount | None, Field(description="Optional: checked against quantity × the price.")
+    ] = None
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return record_purchases(
+            c.deal,
+            c.state,
+            period=self.period,
+            quantity=self.quantity,
+            ref=self.ref,
+            by=self.by,
+            at=c.at,
+            amount=self.amount,
+        )
+
+
+class ConfirmPurchases(Command):
+    """A person of the other party confirms recorded purchases; from then on they count
+    towards the commitment and the rebate. Example: `copact confirm-purchases
+    heat-sensor-housing CO-2027-07 --by luis`"""
+
+    action: ClassVar[str] = "purchases.confirm"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing", "operations"})
+    api: ClassVar[str | None] = "purchases/{ref:path}/confirm"
+    causes: ClassVar[tuple[type[Event], ...]] = (PurchasesConfirmed,)
+    ref: Ref
+    by: Annotated[Slug, Field(description="The person confirming (of the other party).")]
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return confirm_purchases(c.deal, c.state, ref=self.ref, by=self.by, at=c.at)
+
+
+class RecordForecast(Command):
+    """The buyer forecasts its purchases: one quantity a period from a month, each period a
+    month, a quarter or a year as volume.forecast says; the latest forecast stands. Example:
+    `copact record-forecast heat-sensor-housing --from 2027-07 --quantity 7000 --quantity
+    7500 --by hannah`"""
+
+    action: ClassVar[str] = "forecast.record"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "operations"})
+    api: ClassVar[str | None] = "forecasts"
+    causes: ClassVar[tuple[type[Event], ...]] = (ForecastRecorded,)
+    from_: Annotated[
+        VolumeMonth, Field(alias="from", description="The forecast's first month, e.g. 2027-07.")
+    ]
+    quantities: Annotated[
+        tuple[Units, ...],
+        Field(min_length=1, max_length=36, description="The units of one period, in order."),
+    ]
+    by: Annotated[Slug, Field(description="The buyer's person forecasting.")]
+
+    @classmethod
+    def fields_of(cls, event: Event) -> dict[str, Any]:
+        assert isinstance(event, ForecastRecorded)
+        return {
+            "deal": event.deal,
+            "from_": event.from_,
+            "quantities": tuple(event.quantities),
+            "by": event.by,
+        }
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return record_forecast(
+            c.deal, c.state, from_=self.from_, quantities=self.quantities, by=self.by, at=c.at
+        )
+
+
+class TrueUpVolume(Command):
+    """True up a contract year of the volume commitment once it has ended: the rebate of the
+    tier its confirmed quantity reached, as a credit note to the buyer, and under shortfall:
+    invoice a year below the commitment invoiced (commitment − quantity) × price. Example:
+    `copact true-up-volume heat-sensor-housing 2026`"""
+
+    action: ClassVar[str] = "invoices.issue"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
+    api: ClassVar[str | None] = "volume-years/{year}/true-up"
+    causes: ClassVar[tuple[type[Event], ...]] = (CreditNote, Invoice)
+    actor: ClassVar[str | None] = None
+    year: Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")]
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        suppliers = c.deal.suppliers
+        payee = suppliers[0].id if len(suppliers) == 1 else ""
+        numbers = [_next_number(c.deal, c.state, payee, taken) for taken in (0, 1)]
+        return true_up_volume(c.deal, c.state, year=self.year, numbers=numbers, at=c.at)
+
+
 # -- money --
 
 
@@ -1214,6 +1351,10 @@ COMMANDS: tuple[type[Command], ...] = (
     IssueCostInvoice,
     IssueGainshareInvoice,  # gainshare
     TrueUpGainshare,
+    RecordPurchases,  # volume commitment
+    ConfirmPurchases,
+    RecordForecast,
+    TrueUpVolume,
 )
 """Every command with a route or a command of its own, in the order the help and the API
 document them."""
@@ -1271,6 +1412,9 @@ _BY_EVENT: dict[type[Event], type[Command]] = {
     SavingsSettled: SettleSavings,  # gainshare
     CostRecorded: RecordCost,  # cost-plus
     CostReviewed: ReviewCost,
+    PurchasesRecorded: RecordPurchases,  # volume commitment
+    PurchasesConfirmed: ConfirmPurchases,
+    ForecastRecorded: RecordForecast,
 }
 
 
@@ -1323,6 +1467,7 @@ PERIOD_INVOICES: dict[str, PeriodInvoice] = {
     "revenue": invoice_revenue,
     "gainshare": invoice_gainshare,
     "cost": invoice_costs,  # cost-plus
+    "volume": invoice_shortfall,  # volume commitment: a year's shortfall
 }
 """Per mechanism of :data:`copact.core.invoicing.MECHANISMS`, the guard that issues its
 period's invoice (``deal, state, *, period, number, at``): an imported invoice of a period
@@ -1332,6 +1477,7 @@ must be, to the cent, the one it issues under that number."""
 PERIOD_CREDITS: dict[str, Callable[..., Sequence[CreditNote]]] = {
     "revenue-share": credit_revenue,
     "true-up": credit_true_up,  # gainshare
+    "rebate": credit_rebate,  # volume commitment
 }
 """Per ``for`` of a credit note other than an exit's (``true-up``, ``rebate``), the guard that
 issues it for a period (``deal, state, *, period, number, at``)."""

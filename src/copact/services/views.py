@@ -416,6 +416,14 @@ def _revenue(deal: Deal, state: DealState) -> list[RevenueRow]:
 
 
 @dataclass(frozen=True)
+class SignatureRow:
+    party: str
+    by: list[str]  # nobody yet: []
+    on: date | None
+    version: str | None  # the SHA-256 of the text signed (older journals: none)
+
+
+@dataclass(frozen=True)
 class DealView:
     deal: Deal
     state: DealState
@@ -435,6 +443,35 @@ class DealView:
     bonuses: list[BonusRow] = field(default_factory=list)  # the deal's innovation bonuses
     revenue: list[RevenueRow] = field(default_factory=list)  # reported periods, in order
     costs: CostBudget | None = None  # cost-plus: the budget and each month's costs
+
+    @property
+    def signatures(self) -> list[SignatureRow]:
+        """Each party with its latest signature (or none yet), in the deal's order."""
+        rows = []
+        for party in self.deal.parties:
+            e = self.state.signatures.get(party.id)
+            rows.append(
+                SignatureRow(
+                    party.id,
+                    list(e.by) if e else [],
+                    e.day if e else None,
+                    e.version if e else None,
+                )
+            )
+        return rows
+
+    @property
+    def binding(self) -> str:
+        """One line: whether the deal binds, since when and on which version, or whose
+        signature it waits for."""
+        bound = self.state.binding
+        if bound is not None:
+            version = f" on version {bound.version[:12]}…" if bound.version else ""
+            return f"binding since {bound.day}: every party signed{version}"
+        waiting = [r.party for r in self.signatures if not r.by]
+        if waiting:
+            return f"not binding yet: waiting for the signature of {', '.join(waiting)}"
+        return "not binding yet: the parties signed different versions; sign the current one"
 
     @property
     def ended(self) -> bool:
@@ -790,6 +827,12 @@ def describe(event: Event) -> str:
         return (
             f"gainshare {event.period} settled by {event.by}: savings {event.savings} "
             f"(predicted {event.predicted}, actual {event.actual})"
+        )
+    if isinstance(event, CreditNote) and event.for_ == "true-up":  # gainshare
+        corrects = f", correcting {event.preceding}" if event.preceding else ""
+        return (
+            f"credit note {event.number}: {event.from_} → {event.to} {event.total:,.2f}, the "
+            f"true-up of contract year {event.period}{corrects}"
         )
     if isinstance(event, CreditNote):
         corrects = f", correcting {event.preceding}" if event.preceding else ""

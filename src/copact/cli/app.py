@@ -23,6 +23,7 @@ from copact.cli import (
     metering,
     operating,
     running,
+    selection,
     serving,
     simulation,
     workspace,
@@ -88,6 +89,7 @@ serving.register(app)
 documents.register(app)
 exporting.register(app)
 invoicing.register(app)
+selection.register(app)  # supplier selection
 
 
 def main() -> None:

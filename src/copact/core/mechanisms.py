@@ -168,6 +168,13 @@ class Volume(Model):
     rebate: list[RebateTier] = []
     forecast: Literal["rolling-monthly", "rolling-quarterly", "annual", "none"] | None = None
     true_up: Literal["monthly", "quarterly", "annual", "none"] | None = None
+    # volume commitment: when its contract years start and what a year below the commitment owes
+    from_: date | None = Field(default=None, alias="from")
+    """The first day of the first contract year (the deal's ``effective`` date when not given);
+    each contract year runs ``per`` from the first of that month."""
+    shortfall: Literal["invoice", "none"] = "none"
+    """``invoice``: a contract year below the commitment is invoiced (commitment − quantity) ×
+    price at its true-up; ``none``: the commitment binds no payment."""
 
 
 class Convertible(Model):
@@ -204,3 +211,8 @@ class Candidate(Model):
 class Selection(Model):
     candidates: list[Candidate] = []
     criteria: dict[Slug, Percent] = {}
+    # supplier selection: what `copact select --write` records (Q803 checks it)
+    chosen: Slug | None = None
+    """The candidate chosen (a party of the deal: the supplier who signs)."""
+    reason: Text | None = None
+    """Why, when the buyer gives a reason (needed when the chosen is not ranked first)."""

@@ -20,8 +20,10 @@ __all__ = [
     "Table",
 ]
 
-DocumentKind = Literal["term-sheet", "scope-memo", "matrix"]
+DocumentKind = Literal["term-sheet", "scope-memo", "matrix", "selection-report"]
 DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("term-sheet", "scope-memo", "matrix")
+"""The documents made from a deal file alone (``copact render``, the web's downloads). The
+selection report is made from an evaluation file (``copact select --report``), so not here."""
 
 Cell = str | tuple[str, ...]
 """A table cell: one text, or several lines (criteria, a ladder of credits)."""

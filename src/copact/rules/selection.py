@@ -1,4 +1,4 @@
-"""Q801–Q802: a supplier chosen among several, on criteria weighed in advance."""
+"""Q801–Q803: a supplier chosen among several, on criteria weighed in advance."""
 
 from __future__ import annotations
 
@@ -67,3 +67,36 @@ def unweighted_criteria(deal: Deal) -> Iterator[Finding]:
     if total != 1:
         points = (total * 100).normalize()
         yield Finding("/selection/criteria", f"criteria weights add up to {points:f}%, not 100%")
+
+
+# --- Q803: the chosen supplier (copact select --write) ---------------------------------------
+
+
+@rule(
+    "Q803",
+    "chosen-not-evaluated",
+    Severity.WARNING,
+    "a chosen supplier who was not among the candidates, or is not a party of the deal",
+    hint="choose one of the candidates scored, and name it as a party of the deal",
+)
+def chosen_not_evaluated(deal: Deal) -> Iterator[Finding]:
+    """
+    **What it checks.** The `selection`'s `chosen` is one of its `candidates` and a party of
+    the deal.
+
+    **Why.** The selection shows the supplier who signs was the best of a field scored on the
+    same criteria; a choice outside the field, or a deal signed with someone other than the
+    chosen, leaves the comparison proving nothing.
+
+    **Example.** `selection: {candidates: [{id: gridco, score: 3.6}, ...], chosen: voltworks}`.
+
+    **Use instead.** `chosen: gridco` with GridCo as a party, or add VoltWorks' scores to the
+    candidates (`copact select EVALUATION.yaml --deal DEAL.yaml --write` writes both).
+    """
+    sel = deal.selection
+    if sel is None or sel.chosen is None:
+        return
+    if sel.chosen not in {c.id for c in sel.candidates}:
+        yield Finding("/selection/chosen", f"{sel.chosen!r} is not among the candidates")
+    if sel.chosen not in {p.id for p in deal.parties}:
+        yield Finding("/selection/chosen", f"{sel.chosen!r} is not a party of the deal")

@@ -79,7 +79,10 @@ def test_a_recorded_month_is_invoiced_and_the_year_trued_up(tmp_path: Path) -> N
         assert invoiced.exit_code == 0, invoiced.output
     trued = runner.invoke(app, ["true-up-gainshare", "hybrid-dc1", "2025", "-w", ws])
     assert trued.exit_code == 0, trued.output
-    assert "credit note hybrid-dc1-013: voltworks → acme 42.47" in trued.output
+    assert (
+        "credit note hybrid-dc1-013: voltworks → acme 42.47, the true-up of contract year 2025"
+        in (trued.output)
+    )
     assert "correcting hybrid-dc1-012" in trued.output
     verified = runner.invoke(app, ["journal", "verify", "--deal", "hybrid-dc1", "-w", ws])
     assert verified.exit_code == 0 and "2 evidence files re-hashed" in verified.output

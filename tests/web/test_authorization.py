@@ -33,6 +33,7 @@ class Rule:
 
 
 SHA = "0" * 64
+COST = {"id": "rig-hire", "period": "2027-03", "amount": "10.00", "description": "rig"}
 PAY = {"payer": "acme", "payee": "voltworks", "amount": "10.00", "ref": "M-1"}
 EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/openapi.json"): Rule("open"),
@@ -147,6 +148,31 @@ EXPECT: dict[tuple[str, str], Rule] = {
         "deal", "gainshare.settle", upload=True
     ),
     ("GET", "/api/v1/deals/{deal}/gainshare"): Rule("deal", "deal.read"),
+    # volume commitment (API)
+    ("POST", "/api/v1/deals/{deal}/purchases"): Rule(
+        "deal", "purchases.record", json={"period": "2027-03", "quantity": "10", "ref": "CO-1"}
+    ),
+    ("POST", "/api/v1/deals/{deal}/purchases/{ref:path}/confirm"): Rule(
+        "deal", "purchases.confirm", json={}
+    ),
+    ("POST", "/api/v1/deals/{deal}/forecasts"): Rule(
+        "deal", "forecast.record", json={"from": "2027-03", "quantities": ["10"]}
+    ),
+    ("POST", "/api/v1/deals/{deal}/volume-years/{year}/true-up"): Rule(
+        "deal", "invoices.issue", json={}
+    ),
+    ("GET", "/api/v1/deals/{deal}/volume"): Rule("deal", "deal.read"),
+    # cost-plus (API)
+    ("POST", "/api/v1/deals/{deal}/costs"): Rule(
+        "deal", "cost.record", json={**COST, "evidence": [SHA]}
+    ),
+    ("POST", "/api/v1/deals/{deal}/costs/{cost}/review"): Rule(
+        "deal", "cost.review", json={"decision": "approved"}
+    ),
+    ("POST", "/api/v1/deals/{deal}/cost-periods/{period}/invoice"): Rule(
+        "deal", "invoices.issue", json={}
+    ),
+    ("GET", "/api/v1/deals/{deal}/costs"): Rule("deal", "deal.read"),
     # the pages
     ("GET", "/deals/{deal}"): Rule("deal", "deal.read"),
     ("GET", "/deals/{deal}/milestones/{milestone}"): Rule("deal", "deal.read"),
@@ -212,7 +238,27 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("POST", "/deals/{deal}/gainshare-periods/{period}/invoice"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/gainshare-years/{year}/true-up"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/gainshare-periods"): Rule("deal", "gainshare.settle", upload=True),
+    # volume commitment (pages)
+    ("GET", "/deals/{deal}/volume"): Rule("deal", "deal.read"),
+    ("POST", "/deals/{deal}/purchases"): Rule(
+        "deal", "purchases.record", form={"period": "2027-03", "quantity": "10", "ref": "CO-1"}
+    ),
+    ("POST", "/deals/{deal}/purchases/{ref:path}/confirm"): Rule("deal", "purchases.confirm"),
+    ("POST", "/deals/{deal}/forecasts"): Rule(
+        "deal", "forecast.record", form={"from": "2027-03", "quantities": "10"}
+    ),
+    ("POST", "/deals/{deal}/volume-years/{year}/true-up"): Rule("deal", "invoices.issue"),
+    # cost-plus (pages)
+    ("GET", "/deals/{deal}/costs"): Rule("deal", "deal.read"),
+    ("POST", "/deals/{deal}/costs"): Rule("deal", "cost.record", form={**COST, "evidence": [SHA]}),
+    ("POST", "/deals/{deal}/costs/{cost}/review"): Rule(
+        "deal", "cost.review", form={"decision": "approved"}
+    ),
+    ("POST", "/deals/{deal}/cost-periods/{period}/invoice"): Rule("deal", "invoices.issue"),
     ("POST", "/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
+    # supplier selection (pages)
+    ("GET", "/deals/{deal}/selection"): Rule("deal", "deal.read"),
+    ("POST", "/deals/{deal}/selection"): Rule("deal", "deal.read", upload=True),
     ("GET", "/deals/{deal}/access-log"): Rule("deal", "access-log.read"),
     ("GET", "/deals/{deal}/access-log.csv"): Rule("deal", "access-log.read"),
     ("GET", "/deals/{deal}/journal"): Rule("deal", "deal.read"),
@@ -237,6 +283,7 @@ PARAMS = {
     "fmt": "md",
     "bonus": "dispatch-bonus",
     "year": "2027",  # gainshare
+    "cost": "rig-hire",  # cost-plus
 }
 
 

@@ -45,6 +45,8 @@ from copact.services.access_log import AccessLog
 from copact.services.uow import system_clock
 from copact.services.workspace import IdempotencyConflict, Workspace, WorkspaceError
 from copact.web import api, costs, downloads, gainshare, incentives, metering, pages
+from copact.web import selection as supplier_selection
+from copact.web import volume as volume_commitment  # volume commitment
 from copact.web.access import Forbidden, Guard, NotFound
 from copact.web.accounts import Accounts, Throttled
 from copact.web.context import TEMPLATES, Context
@@ -193,6 +195,8 @@ def create_app(
     app.include_router(incentives.router)  # innovation bonuses and revenue share
     app.include_router(gainshare.router)  # gainshare
     app.include_router(costs.router)  # cost-plus
+    app.include_router(volume_commitment.router)  # volume commitment
+    app.include_router(supplier_selection.router)  # supplier selection
 
     async def refused(request: Request, action: str, detail: str) -> None:
         """Write a refusal the guard never saw to the access log."""

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from copact.core import commands
 from copact.core.deal import Deal, Tax
-from copact.core.events import CreditNote, Event, Invoice
+from copact.core.events import CreditNote, Event, Invoice, Payment
 from copact.core.gainshare import GainshareTerms, share_of
 from copact.core.gainshare_periods import (
     contract_year,
@@ -23,7 +24,9 @@ from copact.core.gainshare_periods import (
     true_up,
     year_figures,
 )
+from copact.core.mechanisms import Prepaid
 from copact.core.model import Percent
+from copact.core.settlement import settle_exit
 from copact.core.state import deal_state
 from copact.errors import NothingToDo, RefusedCommand
 from tests.conftest import load_example
@@ -304,3 +307,44 @@ def test_billed_and_true_up_add_up_to_the_capped_year_share(
         true_up_amount = doc.amount if isinstance(doc, CreditNote) else doc.net
         true_up_amount = -true_up_amount if isinstance(doc, CreditNote) else true_up_amount
     assert sum(shares, D(0)) + true_up_amount == expected.amount
+
+
+def test_an_exit_counts_a_true_up_credit_as_given_back() -> None:
+    """hybrid-dc1 with a 50,000.00 advance paid; 2027's months bill 12 × 1,500.00 + 870.00 =
+    18,870.00 (unpaid) and the true-up credits 435.00. A convenience exit in January 2028 counts
+    18,870.00 − 435.00 = 18,435.00 as earned, so 50,000.00 − 18,435.00 = 31,565.00 comes back;
+    once VoltWorks has paid the 435.00 back (for: true-up), 18,870.00 is earned and 31,130.00
+    comes back: the buyer gets 31,565.00 either way."""
+    deal = _deal().model_copy(update={"prepaid": Prepaid(amount=D(50000))})
+    signed_on = date(2026, 12, 1)
+    events: list[Event] = list(
+        commands.sign(deal, deal_state(deal, [], on=signed_on), by=["ana", "sam"], at=signed_on)
+    )
+    advance = Payment(
+        at=signed_on,
+        deal=deal.id,
+        from_="acme",
+        to="voltworks",
+        amount=D(50000),
+        ref="PP-1",
+        for_="prepaid",
+    )
+    events.append(advance)
+    year, _ = _year(deal, ["0", "0", "2000", "-1000"])
+    events += year
+    note = _true_up(deal, events)
+    events.append(note)
+    on = date(2028, 1, 5)
+    before = settle_exit(deal, events, trigger="convenience", on=on, by="acme")
+    assert (before.earned.amount, before.refund.amount) == (D("18435.00"), D("31565.00"))
+    back = Payment(
+        at=on,
+        deal=deal.id,
+        from_="voltworks",
+        to="acme",
+        amount=D("435.00"),
+        ref="TU-1",
+        for_="true-up",
+    )
+    after = settle_exit(deal, [*events, back], trigger="convenience", on=on, by="acme")
+    assert (after.earned.amount, after.refund.amount) == (D("18870.00"), D("31130.00"))

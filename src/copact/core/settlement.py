@@ -16,6 +16,18 @@ When a trigger is open (:func:`open_triggers`):
   ``notice-days`` later;
 - ``change-of-control`` and ``insolvency``: declared (and, when ``by`` is given, invoked by a
   party in it); both are facts the invoking party asserts, not things the journal can show.
+
+Cost-plus (``core.costplus``): the cost invoices count as earned, as billed (like a managed
+service's), and so do the costs the buyer approved but nobody invoiced before the exit took
+effect, each month's with its markup and VAT as its invoice would bill them: the supplier
+incurred them and the buyer agreed to reimburse them, so the exit does not take them back.
+Costs still awaiting review or rejected count for nothing. Cap 100,000.00, markup 10%, no
+VAT: 30,000.00 paid, 40,000.00 approved and not invoiced → earned 44,000.00, nothing unused,
+no refund.
+
+Gainshare (``core.gainshare_periods``): a contract year's true-up credit note gives back share
+the months billed, so what the supplier has not yet paid back of it (payments ``for: true-up``)
+is no longer earned: months billing 18,870.00 and a credit of 435.00 earn 18,435.00.
 """
 
 from __future__ import annotations
@@ -23,9 +35,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from math import inf
 from typing import Any
 
+from copact.core.costplus import unbilled_earned
 from copact.core.deal import Deal
 from copact.core.events import (
     Accepted,
@@ -78,6 +92,44 @@ class ExitSettlement:
     @property
     def owed(self) -> Money:
         return self.refund if self.refund.amount >= 0 else -self.refund
+
+
+def _true_up_credit(
+    deal: Deal,
+    journal: list[Event],
+    state: DealState,
+    effective: date,
+    supplier: str,
+    buyer: str,
+) -> Money:
+    """Gainshare: what the supplier's true-up credit notes gave back of the months it billed
+    and has not yet paid back (payments ``for: true-up`` to the buyer): no longer earned. The
+    months billed 346.59 of share, the year earned 304.12: a credit note of 42.47, so the exit
+    counts 42.47 less as earned until the supplier pays it back."""
+    credited = sum(
+        (
+            n.total
+            for n in state.credit_notes
+            if n.for_ == "true-up" and (n.from_, n.to) == (supplier, buyer)
+        ),
+        Decimal(0),
+    )
+    if not credited:
+        return Money.zero(deal.currency)
+    confirmed = _confirmed(journal, effective)
+    repaid = sum(
+        (
+            e.amount
+            for e in journal
+            if isinstance(e, Payment)
+            and e.for_ == "true-up"
+            and (e.from_, e.to) == (supplier, buyer)
+            and e.day <= effective
+            and (e.by is None or e.ref in confirmed)
+        ),
+        Decimal(0),
+    )
+    return Money.of(max(credited - repaid, Decimal(0)), deal.currency)
 
 
 def _a(trigger: str) -> str:
@@ -238,6 +290,8 @@ def _settle(
     for standing in state.book.invoices:  # a managed service's periods, as billed
         if standing.service and standing.to == buyer and standing.from_ == supplier:
             earned = earned + standing.total
+    earned = earned + unbilled_earned(deal, state)  # cost-plus: approved, not yet invoiced
+    earned = earned - _true_up_credit(deal, journal, state, effective, supplier, buyer)
     unused = max(paid - earned, zero)
     claimed = zero
     for e in _claims_since_last_acceptance(journal, state, effective):

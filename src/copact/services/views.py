@@ -47,12 +47,15 @@ from copact.core.events import (
     DecisionLogged,
     Event,
     ExitInvoked,
+    ForecastRecorded,  # volume commitment
     GateDecided,
     Invoice,
     InvoiceLine,
     Payment,
     PaymentConfirmed,
     PrepaymentInvoice,
+    PurchasesConfirmed,  # volume commitment
+    PurchasesRecorded,
     Rejected,
     RiskUpdated,
     SalesReported,
@@ -82,6 +85,7 @@ from copact.core.settlement import (
     settlement_of,
 )
 from copact.core.state import DealState, MilestoneState, RiskEntry, RunningFold
+from copact.core.volume import VolumeView, volume_view  # volume commitment
 from copact.errors import UnknownName
 
 __all__ = [
@@ -443,6 +447,7 @@ class DealView:
     bonuses: list[BonusRow] = field(default_factory=list)  # the deal's innovation bonuses
     revenue: list[RevenueRow] = field(default_factory=list)  # reported periods, in order
     costs: CostBudget | None = None  # cost-plus: the budget and each month's costs
+    volume: VolumeView | None = None  # volume commitment: its contract years and purchases
 
     @property
     def signatures(self) -> list[SignatureRow]:
@@ -641,6 +646,7 @@ def view_of(
         bonuses=_bonuses(deal, state),
         revenue=_revenue(deal, state),
         costs=cost_budget(deal, state),  # cost-plus
+        volume=volume_view(deal, state),  # volume commitment
     )
 
 
@@ -834,11 +840,27 @@ def describe(event: Event) -> str:
             f"credit note {event.number}: {event.from_} → {event.to} {event.total:,.2f}, the "
             f"true-up of contract year {event.period}{corrects}"
         )
+    if isinstance(event, PurchasesRecorded):  # volume commitment
+        return (
+            f"purchases {event.ref} of {event.period} recorded by {event.by}: {event.quantity:,} "
+            f"units, {event.amount:,.2f}; they count once the other party confirms them"
+        )
+    if isinstance(event, PurchasesConfirmed):
+        return f"purchases {event.ref} confirmed by {event.by}: they count from now on"
+    if isinstance(event, ForecastRecorded):
+        quantities = ", ".join(f"{q:,}" for q in event.quantities)
+        return f"forecast from {event.from_} by {event.by}: {quantities}"
+    if isinstance(event, CreditNote) and event.for_ == "rebate":
+        return (
+            f"credit note {event.number}: {event.from_} → {event.to} {event.total:,.2f}, the "
+            f"volume rebate of contract year {event.period}"
+        )
     if isinstance(event, CreditNote):
         corrects = f", correcting {event.preceding}" if event.preceding else ""
+        what = "the exit refund" if event.for_ == "exit" else f"{event.for_} {event.period}"
         return (
-            f"credit note {event.number}: {event.from_} → {event.to} {event.total:,.2f} for the "
-            f"{event.for_} refund{corrects}"
+            f"credit note {event.number}: {event.from_} → {event.to} {event.total:,.2f} for "
+            f"{what}{corrects}"
         )
     if isinstance(event, Payment):
         what = f" for {event.for_}" if event.for_ else ""

@@ -25,13 +25,12 @@ Pure: no clock, no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 from copact.core.deal import Deal
 from copact.core.events import BonusClaimed, BonusReviewed, EvidenceRef, Invoice, InvoiceLine
-from copact.core.events import day_of as _day
-from copact.core.invoicing import buyer_of, line_for, only_supplier, person_of, vat_on
+from copact.core.invoicing import buyer_of, line_for, only_supplier, period_invoice, person_of
 from copact.core.mechanisms import InnovationBonus
 from copact.core.money import Money
 from copact.errors import NothingToDo, RefusedCommand
@@ -142,16 +141,13 @@ def invoice_bonus(
     net = Money.of(spec.amount, deal.currency).quantize()
     if net.amount <= 0:
         raise NothingToDo(f"{period} is worth nothing to invoice")
-    tax = vat_on(deal, net)
     return [
-        Invoice(
-            at=at,
-            deal=deal.id,
+        period_invoice(
+            deal,
             number=number,
             from_=only_supplier(deal, f"bonus {period!r}"),
             to=buyer_of(deal),
             lines=[InvoiceLine(for_=bonus_line(period), amount=net.amount)],
-            due=_day(at) + timedelta(days=deal.payment_terms),
-            tax=tax.amount if tax.amount else None,
+            at=at,
         )
     ]

@@ -58,13 +58,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Literal
 
 from copact.core.deal import Deal, Milestone
-from copact.core.events import Invoice, Payment
+from copact.core.events import Invoice, InvoiceLine, Payment, day_of
 from copact.core.money import Currency, Money, allocate
 from copact.core.quantities import Percent
 from copact.errors import MoneyError, RefusedCommand
@@ -90,6 +90,7 @@ __all__ = [
     "milestone_amounts",
     "only_supplier",
     "payee_of",
+    "period_invoice",
     "person_of",
     "prepaid_drawdown",
     "settlement_order",
@@ -108,6 +109,7 @@ MECHANISMS: dict[str, str] = {
     "revenue": "Revenue share {period} {part}",
     "gainshare": "Gainshare {period}: {part}",  # base fee, share of savings, true-up
     "cost": "Reimbursed cost {period}: {part}",  # cost-plus: a cost's id, or the markup
+    "volume": "Volume commitment, contract year {period}: {part}",  # the year's shortfall
 }
 """The mechanisms whose invoices bill a period rather than a milestone, each with how its line
 reads on the invoice. A line ``for`` such a period is ``MECHANISM:PERIOD`` or
@@ -131,6 +133,33 @@ class MechanismLine:
         """How the line reads on the invoice."""
         template = MECHANISMS[self.mechanism]
         return template.format(period=self.period, part=self.part or "").strip()
+
+
+def period_invoice(
+    deal: Deal,
+    *,
+    number: str,
+    from_: str,
+    to: str,
+    lines: list[InvoiceLine],
+    at: date | datetime,
+) -> Invoice:
+    """A mechanism's invoice of ``lines``: VAT on their sum by the deal's tax rule, due after
+    the deal's payment terms from the day it is issued (what every period's invoice is)."""
+    net = Money.zero(deal.currency)
+    for line in lines:
+        net = net + Money.of(line.amount, deal.currency)
+    tax = vat_on(deal, net)
+    return Invoice(
+        at=at,
+        deal=deal.id,
+        number=number,
+        from_=from_,
+        to=to,
+        lines=lines,
+        due=day_of(at) + timedelta(days=deal.payment_terms),
+        tax=tax.amount if tax.amount else None,
+    )
 
 
 def line_for(mechanism: str, period: str, part: str | None = None) -> str:

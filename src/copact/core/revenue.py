@@ -42,7 +42,7 @@ from copact.core.events import (
     SalesReported,
     day_of,
 )
-from copact.core.invoicing import line_for, person_of, vat_on
+from copact.core.invoicing import line_for, period_invoice, person_of, vat_on
 from copact.core.mechanisms import RevenueShare
 from copact.core.money import Money
 from copact.errors import NothingToDo, RefusedCommand
@@ -200,17 +200,14 @@ def invoice_revenue(
     if number in state.invoice_numbers:
         raise RefusedCommand(f"invoice number {number} is already used")
     part = "audit" if standing.documents else None
-    tax = vat_on(deal, due)
     return [
-        Invoice(
-            at=at,
-            deal=deal.id,
+        period_invoice(
+            deal,
             number=number,
             from_=_terms(deal).party,
             to=reporting_party(deal),
             lines=[InvoiceLine(for_=line_for("revenue", period, part), amount=due.amount)],
-            due=day_of(at) + timedelta(days=deal.payment_terms),
-            tax=tax.amount if tax.amount else None,
+            at=at,
         )
     ]
 

@@ -42,7 +42,7 @@ from copact.core.events import (
     SiteSettlement,
     day_of,
 )
-from copact.core.invoicing import buyer_of, line_for, only_supplier, person_of, vat_on
+from copact.core.invoicing import buyer_of, line_for, only_supplier, period_invoice, person_of
 from copact.core.mechanisms import Sla
 from copact.core.money import Money
 from copact.core.sla import period_fee
@@ -207,25 +207,20 @@ def invoice_service(
         )
     if number in state.invoice_numbers:
         raise RefusedCommand(f"invoice number {number} is already used")
-    net = Money.of(settled.amount, deal.currency)
-    if net.amount <= 0:
+    if settled.amount <= 0:
         raise NothingToDo(f"{period} bills nothing: its credits took the whole fee")
-    tax = vat_on(deal, net)
-    day = day_of(at)
     lines = [
         InvoiceLine(for_=service_line(period, s.site), amount=s.amount)
         for s in settled.sites
         if s.amount > 0
     ]
     return [
-        Invoice(
-            at=at,
-            deal=deal.id,
+        period_invoice(
+            deal,
             number=number,
             from_=only_supplier(deal, "the service invoice"),
             to=buyer_of(deal),
             lines=lines,
-            due=day + timedelta(days=deal.payment_terms),
-            tax=tax.amount if tax.amount else None,
+            at=at,
         )
     ]

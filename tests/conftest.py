@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,23 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture
 def examples() -> Path:
     return EXAMPLES
+
+
+class DayClock:
+    """A clock the test sets by hand: 09:00 UTC of a day, moved to another day or by days."""
+
+    def __init__(self, day: date, hour: int = 9) -> None:
+        self.hour = hour
+        self.on(day)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def on(self, day: date) -> None:
+        self.now = datetime(day.year, day.month, day.day, self.hour, 0, tzinfo=UTC)
+
+    def advance(self, days: int) -> None:
+        self.now += timedelta(days=days)
 
 
 def load_example(name: str) -> Deal:

@@ -13,7 +13,7 @@ a second invoice of 5% Ã— 24,500.00 = 1,225.00; one finding 400,000.00 instead â
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -24,20 +24,10 @@ from copact.errors import InvalidCommand, NothingToDo, RefusedCommand
 from copact.services import operations as ops
 from copact.services.views import DealView, deal_view
 from copact.services.workspace import ImportRefused, Workspace
+from tests.conftest import DayClock
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 DEAL_ID = "acme-foods-volt-works"
-
-
-class Clock:
-    def __init__(self, day: date) -> None:
-        self.now = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def on(self, day: date) -> None:
-        self.now = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
 
 
 def _deal(structure: Structure) -> str:
@@ -53,14 +43,14 @@ def _deal(structure: Structure) -> str:
 
 @pytest.fixture
 def innovation(workspace: Workspace) -> Workspace:  # noqa: F811
-    workspace.clock = Clock(date(2027, 10, 1))
+    workspace.clock = DayClock(date(2027, 10, 1))
     workspace.add_deal(_deal(Structure.INNOVATION_PARTNERSHIP), "innovation.yaml")
     return workspace
 
 
 @pytest.fixture
 def alliance(workspace: Workspace) -> Workspace:  # noqa: F811
-    workspace.clock = Clock(date(2027, 4, 10))
+    workspace.clock = DayClock(date(2027, 4, 10))
     workspace.add_deal(_deal(Structure.ECOSYSTEM_ALLIANCE), "alliance.yaml")
     return workspace
 

@@ -8,7 +8,7 @@ imported journal is held to the same guards."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from copact.services.metering import MeterRequest
 from copact.services.service_periods import record_period
 from copact.services.views import deal_view
 from copact.services.workspace import ImportRefused, Workspace
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, DayClock
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 DEAL = EXAMPLES / "hybrid-dc1.yaml"
@@ -36,17 +36,9 @@ REQUEST = MeterRequest(
 HASH = "sha256:" + "0" * 64
 
 
-class Clock:
-    def __init__(self, day: date) -> None:
-        self.now = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def ws(workspace: Workspace) -> Workspace:  # noqa: F811
-    workspace.clock = Clock(date(2027, 4, 2))
+    workspace.clock = DayClock(date(2027, 4, 2))
     workspace.add_deal(DEAL.read_text(), str(DEAL))
     return workspace
 

@@ -2,7 +2,8 @@
 no VAT) with ``cost-plus: {cap: 100000, markup: 10%}``. Sam of VoltWorks records March's
 40,000.00 rig hire with its receipt and timesheet from the page; Sam cannot approve it; Ana of
 Acme approves it; VoltWorks' billing invoices March: 40,000.00 + 4,000.00 markup = 44,000.00,
-and 56,000.00 of the cap remain, on the page, the dashboard and ``GET …/costs``."""
+its UBL passes the checks and names each line; 56,000.00 of the cap remain, on the page,
+the dashboard and ``GET …/costs``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import io
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
+from lxml import etree
 
+from copact.documents.einvoice_check import check_einvoice
 from tests.conftest import EXAMPLES
 from tests.web.conftest import PDF, World, bearer, client_for, sign_in
 
@@ -90,6 +93,12 @@ def test_a_cost_is_recorded_approved_and_invoiced_from_the_page(fresh: World) ->
     assert "Invoice 2027-03: 44,000.00 + VAT" in billing.get(f"/deals/{DEAL}/costs").text
     page = _post(billing, f"/deals/{DEAL}/cost-periods/2027-03/invoice", billing_csrf)
     assert "invoice dc1-costs-001" in page and "cost:2027-03:markup" in page
+    ubl = billing.get(f"/deals/{DEAL}/invoices/dc1-costs-001/ubl.xml")
+    assert ubl.status_code == 200 and check_einvoice(ubl.content).ok
+    names = [
+        n.text for n in etree.fromstring(ubl.content).iterfind(".//{*}InvoiceLine/{*}Item/{*}Name")
+    ]
+    assert names == ["Reimbursed cost 2027-03: rig-hire", "Reimbursed cost 2027-03: markup"]
     dashboard = buyer.get(f"/deals/{DEAL}").text
     assert "Cost-plus budget" in dashboard and "USD 56,000.00" in dashboard
 

@@ -312,3 +312,23 @@ def test_an_imported_journal_is_held_to_the_guards(ws: Workspace) -> None:
         )
     same = text.replace('"deal":"acme-foods-volt-works"', '"deal":"copy"')
     assert ws.import_journal("copy", same, "j") == len(good)
+
+
+def test_a_change_order_cannot_take_the_cap_below_what_is_committed(ws: Workspace) -> None:
+    """After March (71,500.00 committed and invoiced): a cap of 70,000.00 is refused when
+    proposed, and so is another markup; a cap of 71,500.00 is not."""
+    _march(ws)
+    lower = ops.ProposeChange(
+        deal=DEAL_ID, change="co-low", patch={"cost-plus": {"cap": 70000}}, by="account-lead"
+    )
+    with pytest.raises(RefusedCommand, match=r"cost-plus.cap 70,000\.00 is below the 71,500\.00"):
+        _run(ws, lower)
+    markup = ops.ProposeChange(
+        deal=DEAL_ID, change="co-mk", patch={"cost-plus": {"markup": "12%"}}, by="account-lead"
+    )
+    with pytest.raises(RefusedCommand, match="invoiced with the markup they have"):
+        _run(ws, markup)
+    exact = ops.ProposeChange(
+        deal=DEAL_ID, change="co-ok", patch={"cost-plus": {"cap": 71500}}, by="account-lead"
+    )
+    assert _run(ws, exact)

@@ -140,5 +140,7 @@ def test_the_api_records_and_shows_the_budget(fresh: World) -> None:
     assert [(c["id"], c["status"], c["reviewed_by"]) for c in march["costs"]] == [
         ("rig-hire", "approved", "ana")
     ]
+    whole = client.get(f"/api/v1/deals/{DEAL}", headers=bearer(fresh.users["acme-owner"])).json()
+    assert whole["costs"]["remaining"] == "56000.00"  # the deal's JSON carries the budget too
     plain = client.get("/api/v1/deals/hybrid-dc1/costs", headers=bearer(fresh.users["acme-owner"]))
     assert plain.status_code == 409 and "no cost-plus section" in plain.text

@@ -86,6 +86,7 @@ __all__ = [
     "cap_of",
     "cost_budget",
     "cost_line",
+    "cost_terms_taken_back",
     "fold_cost_invoice",
     "fold_cost_recorded",
     "fold_cost_reviewed",
@@ -241,6 +242,32 @@ def _committed(deal: Deal, terms: CostPlus, periods: Iterable[CostPeriod]) -> Mo
     for month in periods:
         total = total + _with_markup(deal, terms, month.approved + month.pending)
     return total
+
+
+def cost_terms_taken_back(deal: Deal, after: Deal, state: DealState) -> list[str]:
+    """What an amendment of the deal to ``after`` would take back of the costs the journal
+    holds: the cost-plus section while costs are recorded, a cap below what is committed
+    (approved and pending costs with their markup, as ``after`` prices them), another markup
+    once a cost was invoiced. Cap 100,000.00 with 71,500.00 committed: a change order setting
+    it to 70,000.00 is refused, one setting it to 120,000.00 is not."""
+    if deal.cost_plus is None or not state.costs:
+        return []
+    terms = after.cost_plus
+    if terms is None:
+        return [f"the cost-plus section holds {len(state.costs)} recorded costs"]
+    out = []
+    if terms.cap is not None:
+        committed = _committed(after, terms, state.cost_periods.values())
+        cap = Money.of(terms.cap, after.currency).quantize()
+        if committed > cap:
+            out.append(
+                f"cost-plus.cap {_text(cap)} is below the {_text(committed)} committed (approved "
+                "and pending costs with their markup)"
+            )
+    invoiced = any(month.invoices for month in state.cost_periods.values())
+    if invoiced and _markup(terms) != _markup(deal.cost_plus):
+        out.append("cost-plus.markup: costs were invoiced with the markup they have")
+    return out
 
 
 def record_cost(

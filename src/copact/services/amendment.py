@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from copact.core.changes import ChangeState, protected_changes
+from copact.core.costplus import cost_terms_taken_back
 from copact.core.diagnostic import Diagnostic, Severity
 from copact.core.events import ChangeApproved, Event
 from copact.core.state import DealState, deal_state
@@ -50,6 +51,7 @@ def guard_amendment(text: str, change: str, patch: dict[str, Any], state: DealSt
         invoiced=[m.id for m in state.milestones.values() if m.invoiced],
         money_moved=bool(state.payment_refs or state.invoices),
     )
+    taken_back += cost_terms_taken_back(deal, after, state)  # cost-plus
     if taken_back:
         raise RefusedCommand(f"change {change}: " + "; ".join(taken_back))
 

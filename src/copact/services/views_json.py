@@ -227,4 +227,5 @@ def deal_json(v: DealView) -> dict[str, Any]:
     }
     body["status"] = v.status
     body["pending_payments"] = [_payment(p) for p in v.pending_payments]
+    body["costs"] = v.costs.as_json() if v.costs is not None else None  # cost-plus: the budget
     return body

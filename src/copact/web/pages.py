@@ -442,6 +442,9 @@ _BACK = {
     "revenue-periods": "/deals/{deal}/incentives",
     "costs": "/deals/{deal}/costs",  # cost-plus
     "cost-periods": "/deals/{deal}/costs",
+    "purchases": "/deals/{deal}/volume",  # volume commitment
+    "forecasts": "/deals/{deal}/volume",
+    "volume-years": "/deals/{deal}/volume",
 }
 """The page a command's form is on, by the first part of its route (else the dashboard)."""
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from copact.cli.authoring import load_for_commands
 from copact.cli.console import OutputFormat, err, fail, out
 from copact.finance.assumptions import Assumptions, load_assumptions
+from copact.finance.mechanisms import MECHANISM_KINDS
 from copact.finance.montecarlo import SimulationResult, build_model, simulate
 from copact.finance.planned import simulation_json
 
@@ -37,6 +38,22 @@ def _assumptions(path: Path) -> Assumptions:
 def _k(amount: str) -> str:
     """Thousands with one decimal (``-193.9k``): the table is for reading, JSON for exactness."""
     return f"{float(amount) / 1000:,.1f}k"
+
+
+def _mechanism_lines(parties: dict[str, dict[str, object]], title: str) -> list[str]:
+    """One line per party with each mechanism's money (``+`` in, ``−`` out), when it has any:
+    ``acme mechanisms (planned): convertible support -20,000.00 · service credits
+    +23,000.00``."""
+    lines = []
+    for party, p in parties.items():
+        money = p.get("mechanisms") or {}
+        assert isinstance(money, dict)
+        if money:
+            parts = " · ".join(
+                f"{MECHANISM_KINDS.get(k, k)} {float(v):+,.2f}" for k, v in money.items()
+            )
+            lines.append(f"{party} mechanisms ({title}): {parts}")
+    return lines
 
 
 def simulate_cmd(
@@ -65,15 +82,18 @@ def simulate_cmd(
     for path in deals:
         deal = load_for_commands(path)
         result = None
-        if spec is not None:
-            n = runs or spec.runs
-            s = seed if seed is not None else spec.seed
-            model = build_model(deal, spec)
-            with Progress(console=err(), transient=True, disable=n < 50_000) as progress:
-                progress.add_task(f"simulating {deal.id} ({n:,} runs)", total=None)
-                result = simulate(model, runs=n, rng=np.random.default_rng(s), seed=s)
-            results[deal.id] = result
-        docs.append(simulation_json(deal, result))
+        try:
+            if spec is not None:
+                n = runs or spec.runs
+                s = seed if seed is not None else spec.seed
+                model = build_model(deal, spec)
+                with Progress(console=err(), transient=True, disable=n < 50_000) as progress:
+                    progress.add_task(f"simulating {deal.id} ({n:,} runs)", total=None)
+                    result = simulate(model, runs=n, rng=np.random.default_rng(s), seed=s)
+                results[deal.id] = result
+            docs.append(simulation_json(deal, result, spec))
+        except ValueError as exc:  # e.g. a convertible formula it cannot read
+            fail(f"{path}: {exc}")
     if plot is not None:
         from copact.finance.plot import draw_plot
 
@@ -84,7 +104,8 @@ def simulate_cmd(
         return
     console = out()
     for doc in docs:
-        table = Table(title=f"{doc['deal']}: planned case")
+        name = f"{doc['deal']} ({doc['structure']})" if doc.get("structure") else doc["deal"]
+        table = Table(title=f"{name}: planned case")
         for column in ("party", "NPV", "IRR", "peak exposure", "payback"):
             table.add_column(column, justify="left" if column == "party" else "right")
         for party, p in doc["planned"]["parties"].items():
@@ -97,10 +118,13 @@ def simulate_cmd(
                 p["payback"] or "never",
             )
         console.print(table)
+        lines = _mechanism_lines(doc["planned"]["parties"], "planned")
+        for line in lines or ["mechanisms: none beyond the milestones, advance, fees and costs"]:
+            console.print(line, markup=False)
         sim = doc["simulated"]
         if sim:
             t = Table(
-                title=f"{doc['deal']}: {sim['runs']:,} runs, seed {sim['seed']}, "
+                title=f"{name}: {sim['runs']:,} runs, seed {sim['seed']}, "
                 f"completion {sim['completion']:.1%}"
             )
             t.add_column("party", overflow="fold")
@@ -116,6 +140,8 @@ def simulate_cmd(
                     _k(p["peak_exposure_p95"]),
                 )
             console.print(t)
+            for line in _mechanism_lines(sim["parties"], "mean per run"):
+                console.print(line, markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,16 +9,37 @@ every mistake has its line and column::
     costs: {overrun: [0%, 5%, 40%]}
     flows:
       avoided downtime: {scale: [50%, 100%, 130%]}
+    volume: {quantity: [70%, 100%, 125%]}         # each contract year, of the commitment
+    bonuses:
+      "*": {probability: 40%}                      # paid at the scope timeline's end
+      performance-bonus: {probability: 60%, on: 2028-03-31}
+    revenue-share: {sales: 412000, every: quarter, from: 2027-01-01, scale: [60%, 100%, 140%]}
 
 A probability is between 0% and 100%; a triple is [min, mode, max] in that order; slips are
-days ≥ 0, a cost overrun at least −100% (the cost is at least nothing) and a scale at least 0%.
-Anything else is an E002 at its key, like a deal file's.
+days ≥ 0, a cost overrun at least −100% (the cost is at least nothing), a scale or a quantity
+at least 0%, sales a positive amount per period. Anything else is an E002 at its key, like a
+deal file's.
+
+What each mechanism's entry moves (the flows are in :mod:`copact.finance.mechanisms`):
+
+- ``volume.quantity``: each contract year's purchases are the commitment × one triangular
+  draw per year and run; the tier reached gives the rebate (and, with ``shortfall: invoice``,
+  the shortfall). Without it the years buy exactly the commitment.
+- ``bonuses``: a bonus of the deal is paid with its probability on ``on`` (the ``"*"`` entry
+  for the bonuses not named). The planned case counts probability × amount; a bonus without
+  an entry is left out of both (a bonus is uncertain).
+- ``revenue-share``: the reporting party's sales of each period from ``from``; the share is
+  paid after each period, of the sales × one triangular scale per run (the planned case: of
+  the sales as written).
+- ``costs.overrun`` also moves money under ``cost-plus``: the buyer reimburses the overrun
+  with the markup, up to what the cap leaves after the planned invoices.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -26,7 +47,13 @@ from copact.core.diagnostic import Diagnostic, Severity, escape_pointer
 from copact.core.quantities import Percent
 from copact.dealfile.nodes import YamlFault, parse_yaml
 
-__all__ = ["Assumptions", "MilestoneAssumption", "load_assumptions"]
+__all__ = [
+    "Assumptions",
+    "BonusAssumption",
+    "MilestoneAssumption",
+    "RevenueAssumption",
+    "load_assumptions",
+]
 
 
 class _Model(BaseModel):
@@ -104,12 +131,59 @@ class _Scale(_Model):
         return _triple(v, name="scale", floor=Decimal(0))
 
 
+_CERTAIN: Triple = (Percent(Decimal(1)), Percent(Decimal(1)), Percent(Decimal(1)))
+
+
+class _Volume(_Model):
+    quantity: Triple = _CERTAIN
+
+    @field_validator("quantity")
+    @classmethod
+    def _multiplier(cls, v: Triple) -> Triple:
+        return _triple(v, name="quantity", floor=Decimal(0))
+
+
+class BonusAssumption(_Model):
+    """How likely a bonus is paid, and on which day (the scope timeline's end when not given)."""
+
+    probability: Percent
+    on: date | None = None
+
+    @field_validator("probability")
+    @classmethod
+    def _between(cls, v: Percent) -> Percent:
+        if not 0 <= v.fraction <= 1:
+            raise ValueError(f"probability is between 0% and 100%, not {v}")
+        return v
+
+
+class RevenueAssumption(_Model):
+    """The reporting party's sales of each period, from ``from``, and their spread."""
+
+    sales: Annotated[Decimal, Field(gt=0, le=Decimal("1e15"), allow_inf_nan=False)]
+    every: Literal["month", "quarter", "year"] = "quarter"
+    from_: date = Field(alias="from")
+    scale: Triple = _CERTAIN
+
+    @field_validator("scale")
+    @classmethod
+    def _multiplier(cls, v: Triple) -> Triple:
+        return _triple(v, name="scale", floor=Decimal(0))
+
+
 class _File(_Model):
     runs: Annotated[int, Field(gt=0, le=10_000_000)] = 10_000
     seed: int = 0
     milestones: dict[str, _Partial] = {}
     costs: _Spread = _Spread()
     flows: dict[str, _Scale] = {}
+    volume: _Volume = _Volume()
+    bonuses: dict[str, BonusAssumption] = {}
+    revenue_share: RevenueAssumption | None = Field(default=None, alias="revenue-share")
+
+
+def _floats(v: Triple) -> tuple[float, float, float]:
+    return (float(v[0].fraction), float(v[1].fraction), float(v[2].fraction))
 
 
 class Assumptions:
@@ -127,6 +201,14 @@ class Assumptions:
             label: (float(lo.fraction), float(mode.fraction), float(hi.fraction))
             for label, (lo, mode, hi) in ((k, v.scale) for k, v in data.flows.items())
         }
+
+        self.volume_quantity = _floats(data.volume.quantity)
+        self.bonuses = dict(data.bonuses)
+        self.revenue_share = data.revenue_share
+
+    def for_bonus(self, bonus_id: str) -> BonusAssumption | None:
+        """The bonus's own entry, else the ``"*"`` entry, else None (not paid in the plan)."""
+        return self.bonuses.get(bonus_id, self.bonuses.get("*"))
 
     def for_milestone(self, milestone_id: str) -> MilestoneAssumption:
         return self._milestones.get(milestone_id, self._default)

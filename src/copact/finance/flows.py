@@ -8,7 +8,10 @@ Each flow is dated money seen from one party (positive in, negative out):
 - the supplier's cost to deliver: each phase's ``cost`` spread over the phase's milestones in
   proportion to their amounts, on their due dates (a phase without milestones at the end of
   the scope timeline). The buyer's funding share is already in what it is invoiced;
-- each party's ``business-case.flows``.
+- each party's ``business-case.flows``;
+- the other mechanisms' money (volume rebates, convertible support and its service credits,
+  bonuses and revenue share with the assumptions' probability and sales), each with its own
+  ``kind``: see :mod:`copact.finance.mechanisms` for what each models, with worked examples.
 
 Only flows before ``effective`` + ``horizon-months`` count. Recurring flows fall on their
 ``from`` date, then the same day of each following period (the last day of a shorter month).
@@ -25,6 +28,8 @@ from copact.core.deal import Deal
 from copact.core.invoicing import advance_payee, buyer_of, milestone_amounts, payee_of
 from copact.core.money import Money, allocate
 from copact.core.schedule import planned_schedule
+from copact.finance.assumptions import Assumptions
+from copact.finance.mechanisms import Transfer, mechanism_transfers
 
 __all__ = ["Flow", "add_months", "horizon_end", "planned_flows", "recurring_dates"]
 
@@ -36,7 +41,8 @@ class Flow:
     date: date
     amount: Money
     label: str
-    kind: str = "other"  # prepaid, milestone, cost, fee, benefit, refund
+    kind: str = "other"  # prepaid, milestone, cost, fee, benefit, refund, or a mechanism's
+    # (rebate, support, service-credits, conversion, bonus, revenue-share: see mechanisms.py)
     milestone: str | None = None
 
 
@@ -67,11 +73,13 @@ def recurring_dates(start: date, every: str, *, until: date, end: date | None = 
         n += 1
 
 
-def planned_flows(deal: Deal) -> dict[str, list[Flow]]:
-    """Every party's planned flows, sorted by date."""
+def planned_flows(deal: Deal, assumptions: Assumptions | None = None) -> dict[str, list[Flow]]:
+    """Every party's planned flows, sorted by date (bonuses and revenue share only with the
+    ``assumptions`` that give their probability and sales)."""
     flows: dict[str, list[Flow]] = {p.id: [] for p in deal.parties}
     until = horizon_end(deal)
     cur = deal.money_currency
+    transfers: list[Transfer] = []
 
     def move(
         payer: str,
@@ -86,6 +94,7 @@ def planned_flows(deal: Deal) -> dict[str, list[Flow]]:
             return
         flows[payer].append(Flow(day, -amount, label, kind, milestone))
         flows[payee].append(Flow(day, amount, label, kind, milestone))
+        transfers.append(Transfer(payer, payee, day, amount, label, kind, milestone))
 
     for line in planned_schedule(deal):
         if line.date is None:
@@ -112,6 +121,9 @@ def planned_flows(deal: Deal) -> dict[str, list[Flow]]:
             payee = advance_payee(deal) if len(deal.suppliers) == 1 else deal.suppliers[0].id
             for day in recurring_dates(start, fee.every, until=until):
                 move(buyer, payee, day, Money.of(fee.amount, cur), f"{section} fee", "fee")
+    for t in mechanism_transfers(deal, assumptions, list(transfers), until):
+        if t.payer in flows and t.payee in flows:
+            move(t.payer, t.payee, t.date, t.amount, t.label, t.kind, t.milestone)
     amounts = milestone_amounts(deal) if deal.milestones else {}
     for phase in deal.phases:
         if not phase.cost:

@@ -17,27 +17,70 @@ Modelling choices where the design is silent:
 - recurring fees and business-case benefits shift by the last milestone's slip and are paid
   only when the deal completes (the upside depends on the deliverable);
 - a failed milestone's cost is incurred (it is the claimed work), later ones are not.
+
+The other mechanisms (issue 15 §10; their planned money is in :mod:`copact.finance.mechanisms`)
+are drawn per run as arrays of shape (runs, periods), rounded half-even to the minor unit as
+an invoice would round them, with no loop over runs:
+
+- **volume**: each contract year's quantity = its commitment × a triangular draw of
+  ``volume.quantity`` (one per year and run); the tier that quantity reaches gives the rebate,
+  rate × quantity × price, supplier → buyer on the year's last day; with ``shortfall:
+  invoice`` the shortfall (commitment − quantity) × price flows buyer → supplier. Like the
+  fees, volume money depends on the deliverable: paid only when the deal completes, shifted
+  by the last milestone's slip. Worked example: commitment 31,200 at 6.85, a year drawing
+  80% buys 24,960 (no tier: no rebate; shortfall 6,240 × 6.85 = 42,744.00), one drawing
+  120% buys 37,440 (5% × 256,464.00 = 12,823.20).
+- **cost-plus**: the run's overrun of each passed milestone's cost (the cost × (multiplier
+  − 1), nothing for an underrun) is reimbursed by the buyer with the markup on the
+  milestone's payment day, in milestone order, until what ``cost-plus.cap`` leaves after the
+  planned invoices is used up; an overrun above it would need a change order, so the
+  supplier absorbs it. A failed milestone releases nothing. Worked example: cap 110,000.00,
+  invoices 100,000.00, costs 80,000.00, markup 10%: a 20% overrun is 16,000.00 + 1,600.00 =
+  17,600.00 claimed, 10,000.00 reimbursed, 7,600.00 absorbed.
+- **bonuses**: each bonus with a probability in the assumptions is paid whole with that
+  probability (one draw per bonus and run), on its day shifted by the last slip, when the
+  deal completes.
+- **revenue share**: share × sales of each period × one triangular ``scale`` draw per run,
+  from the reporting party to the share party, when the deal completes.
+- **convertible**: the support and its service credits are planned flows like the others; a
+  credit goes with the payment it settles in the plan (paid when that payment is, shifted
+  with it), so a cancelled payment's credits are not used and never more are used than issued.
+
+Each party's mean money per mechanism (undiscounted, signed as the party sees it) is in
+:attr:`SimulationResult.mechanisms`, so two structures side by side show where it differs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 from numpy.typing import NDArray
 
 from copact.core.deal import Deal
 from copact.core.invoicing import advance_amount, invoice_amounts, settlement_order
+from copact.core.quantities import Percent
 from copact.finance.assumptions import Assumptions
-from copact.finance.flows import Flow, planned_flows
+from copact.finance.flows import Flow, horizon_end, planned_flows
+from copact.finance.mechanisms import (
+    MECHANISM_KINDS,
+    bonus_plan,
+    cost_plus_headroom,
+    revenue_parties,
+    revenue_periods,
+    volume_years,
+)
 from copact.finance.returns import irr_of_days
 
 __all__ = [
+    "Extra",
     "Model",
     "PartyStats",
     "SimulationResult",
     "build_model",
     "end_of_day_lows",
+    "extra_flows",
     "simulate",
 ]
 
@@ -51,6 +94,8 @@ _SAMPLE = 2_000
 # how a flow survives the exit: always, before the failure, up to and including the failure
 # (the failed milestone's cost), or only when the deal completes
 ALWAYS, BEFORE, THROUGH, COMPLETION = range(4)
+_MECHS = list(MECHANISM_KINDS)  # a flow's mechanism index, −1 for none
+_DRAWN = ("rebate", "bonus", "revenue-share")  # planned flows a run draws anew
 
 
 @dataclass(frozen=True)
@@ -61,12 +106,40 @@ class PartyFlows:
     survival: Ints  # ALWAYS, BEFORE, THROUGH or COMPLETION
     is_cost: Bools
     scale: Ints  # index of its label's multiplier, −1 for none
-    # the groups: one row per distinct (milestone, survival, is_cost, scale)
+    # the groups: one row per distinct (milestone, survival, is_cost, scale, mechanism)
     g_value: Floats  # Σ amount × planned discount factor
     g_milestone: Ints
     g_survival: Ints
     g_cost: Bools
     g_scale: Ints
+    g_mech: Ints  # index in _MECHS, −1 for none
+    g_amount: Floats  # Σ amount, undiscounted
+
+
+def _none() -> Floats:
+    return np.zeros(0)
+
+
+@dataclass(frozen=True)
+class VolumeModel:
+    commitment: Floats  # (Y,)
+    floors: Floats  # (Y, T) each tier's at-least, in proportion for a short year
+    rates: Floats  # (T,) in ascending order of at-least
+    price: float
+    day: Floats  # (Y,)
+    quantity: Tri
+    shortfall: bool
+
+
+@dataclass(frozen=True)
+class Extra:
+    """Money a run draws anew: (R, K) amounts from payer to payee on (R, K) days."""
+
+    payer: str
+    payee: str
+    mechanism: str
+    amount: Floats
+    day: Floats
 
 
 @dataclass(frozen=True)
@@ -87,9 +160,41 @@ class Model:
     invoice: Floats
     cost: Floats
     deduction_cap: float | None
+    digits: int = 2
+    volume: VolumeModel | None = None
+    bonus_amount: Floats = field(default_factory=_none)
+    bonus_p: Floats = field(default_factory=_none)
+    bonus_day: Floats = field(default_factory=_none)
+    revenue: tuple[str, str] | None = None  # (reporting party, share party)
+    revenue_amount: Floats = field(default_factory=_none)  # share × planned sales of each period
+    revenue_day: Floats = field(default_factory=_none)
+    revenue_scale: Tri = (1.0, 1.0, 1.0)
+    markup: float = 0.0
+    headroom: float | None = None  # what the cost-plus cap leaves; None without cost-plus
+    pay_day: Floats = field(
+        default_factory=_none
+    )  # each milestone's payment day (due + payment terms)
+
+    @property
+    def mechanisms(self) -> list[str]:
+        """The mechanisms whose money this model moves, in :data:`_MECHS` order."""
+        have = {_MECHS[i] for pf in self.parties.values() for i in pf.g_mech if i >= 0}
+        if self.volume is not None:
+            have.add("rebate")
+            if self.volume.shortfall:
+                have.add("shortfall")
+        if self.bonus_amount.size:
+            have.add("bonus")
+        if self.revenue_amount.size:
+            have.add("revenue-share")
+        if self.headroom is not None:
+            have.add("overrun-reimbursed")
+        return [m for m in _MECHS if m in have]
 
 
 def _survival(flow: Flow, linked: bool) -> int:
+    if flow.kind == "service-credits":  # with the payment it settles
+        return BEFORE if linked else COMPLETION
     if flow.kind in ("fee", "benefit"):
         return COMPLETION
     if not linked:
@@ -108,14 +213,17 @@ def _party(
     scale = np.array(
         [labels.index(f.label) if f.label in labels else -1 for f in items], dtype=np.int64
     )
+    mech = np.array([_MECHS.index(f.kind) if f.kind in _MECHS else -1 for f in items])
     keys = (
-        np.stack([milestone, survival, is_cost.astype(np.int64), scale], axis=1)
+        np.stack([milestone, survival, is_cost.astype(np.int64), scale, mech], axis=1)
         if items
-        else np.zeros((0, 4), dtype=np.int64)
+        else np.zeros((0, 5), dtype=np.int64)
     )
     groups, inverse = np.unique(keys, axis=0, return_inverse=True)
     value = np.zeros(len(groups))
     np.add.at(value, inverse.reshape(-1), amount * np.exp(-day * k))
+    undiscounted = np.zeros(len(groups))
+    np.add.at(undiscounted, inverse.reshape(-1), amount)
     return PartyFlows(
         amount,
         day,
@@ -128,6 +236,31 @@ def _party(
         groups[:, 1],
         groups[:, 2].astype(bool),
         groups[:, 3],
+        groups[:, 4],
+        undiscounted,
+    )
+
+
+def _days(deal: Deal, days: list[date]) -> Floats:
+    return np.array([float((d - deal.effective).days) for d in days])
+
+
+def _volume_model(deal: Deal, assumptions: Assumptions) -> VolumeModel | None:
+    v = deal.volume
+    years = volume_years(deal, horizon_end(deal))
+    if v is None or v.price is None or not years or not deal.buyers or not deal.suppliers:
+        return None
+    tiers = sorted(v.rebate, key=lambda t: t.at_least)
+    return VolumeModel(
+        commitment=np.array([float(y.commitment) for y in years]),
+        floors=np.array([[float(t.at_least * y.fraction) for t in tiers] for y in years]).reshape(
+            len(years), len(tiers)
+        ),
+        rates=np.array([float(t.rebate.fraction) for t in tiers]),
+        price=float(v.price),
+        day=_days(deal, [y.end for y in years]),
+        quantity=assumptions.volume_quantity,
+        shortfall=getattr(v, "shortfall", None) == "invoice",
     )
 
 
@@ -140,7 +273,9 @@ def build_model(deal: Deal, assumptions: Assumptions) -> Model:
     rate_pct = deal.business_case.discount_rate if deal.business_case else None
     rate = float(rate_pct.fraction) if rate_pct else 0.0
     k = float(np.log1p(rate)) / 365.0
-    flows = planned_flows(deal)
+    flows = {
+        p: [f for f in items if f.kind not in _DRAWN] for p, items in planned_flows(deal).items()
+    }
     cost = np.zeros(len(order))
     for items in flows.values():
         for f in items:
@@ -148,6 +283,13 @@ def build_model(deal: Deal, assumptions: Assumptions) -> Model:
                 cost[index[f.milestone]] += -float(f.amount.amount)
     invoices = invoice_amounts(deal) if deal.milestones else {}
     refund = deal.exit.prepaid_refund if deal.exit else None
+    until = horizon_end(deal)
+    two_sided = bool(deal.buyers and deal.suppliers)
+    bonuses = [b for b in bonus_plan(deal, assumptions) if b[3] < until] if two_sided else []
+    periods = revenue_periods(deal, assumptions, until)
+    share = deal.revenue_share.share.fraction if deal.revenue_share else 0
+    spec = assumptions.revenue_share
+    cp = deal.cost_plus
     return Model(
         deal=deal,
         rate=rate,
@@ -165,7 +307,27 @@ def build_model(deal: Deal, assumptions: Assumptions) -> Model:
         deduction_cap=float(refund.deduction_cap.fraction)
         if refund and refund.deduction_cap
         else None,
+        digits=deal.money_currency.digits,
+        volume=_volume_model(deal, assumptions),
+        bonus_amount=np.array([float(b[1].amount) for b in bonuses]),
+        bonus_p=np.array([float(b[2]) for b in bonuses]),
+        bonus_day=_days(deal, [b[3] for b in bonuses]),
+        revenue=revenue_parties(deal) if periods else None,
+        revenue_amount=np.array([float(sales.amount * share) for _, _, sales in periods]),
+        revenue_day=_days(deal, [day for _, day, _ in periods]),
+        revenue_scale=_scale(spec.scale) if spec else (1.0, 1.0, 1.0),
+        markup=float(cp.markup.fraction) if cp and cp.markup else 0.0,
+        headroom=float(cost_plus_headroom(deal).amount)
+        if cp and cp.cap is not None and two_sided
+        else None,
+        pay_day=np.array(
+            [float((m.due - deal.effective).days + deal.payment_terms) for m in order if m.due]
+        ),
     )
+
+
+def _scale(v: tuple[Percent, Percent, Percent]) -> Tri:
+    return (float(v[0].fraction), float(v[1].fraction), float(v[2].fraction))
 
 
 def _triangular(rng: np.random.Generator, spec: Tri, size: int) -> Floats:
@@ -186,6 +348,9 @@ class Draws:
     overrun: Floats  # (R,) cost multiplier
     scales: Floats  # (R, L)
     refund: Floats  # (R,) supplier → buyer on failure
+    volume: Floats  # (R, Y) each contract year's quantity ÷ its commitment
+    bonus: Bools  # (R, B) whether each bonus is paid
+    revenue: Floats  # (R,) the sales' scale
 
     @property
     def total_slip(self) -> Floats:
@@ -214,7 +379,64 @@ def draw(model: Model, rng: np.random.Generator, runs: int) -> Draws:
     claimed = np.where(failed, model.cost[at] * overrun, 0.0) if m else np.zeros(runs)
     limit = unused * model.deduction_cap if model.deduction_cap is not None else unused
     refund = np.where(failed, unused - np.minimum(claimed, limit), 0.0)
-    return Draws(cum, first_fail, failed, fail_day, overrun, scales, refund)
+    # the other mechanisms' draws come after, and only when the deal has them, so a deal
+    # without them draws exactly what it drew before
+    years = len(model.volume.day) if model.volume is not None else 0
+    volume = np.empty((runs, years))
+    for j in range(years):
+        assert model.volume is not None
+        volume[:, j] = _triangular(rng, model.volume.quantity, runs)
+    bonus = (
+        rng.random((runs, model.bonus_p.size)) < model.bonus_p
+        if model.bonus_p.size
+        else np.zeros((runs, 0), dtype=bool)
+    )
+    revenue = (
+        _triangular(rng, model.revenue_scale, runs) if model.revenue_amount.size else np.ones(runs)
+    )
+    return Draws(cum, first_fail, failed, fail_day, overrun, scales, refund, volume, bonus, revenue)
+
+
+def _round(model: Model, x: Floats) -> Floats:
+    return np.asarray(np.round(x, model.digits), dtype=np.float64)
+
+
+def extra_flows(model: Model, d: Draws) -> list[Extra]:
+    """The money each run of ``d`` draws anew: volume rebates and shortfalls, cost-plus
+    overruns reimbursed under the cap, bonuses and revenue share (see the module docstring)."""
+    out: list[Extra] = []
+    done = (~d.failed)[:, None]
+    late = d.total_slip[:, None]
+    buyer, supplier = model.buyer, model.supplier
+    v = model.volume
+    if v is not None:
+        quantity = v.commitment[None, :] * d.volume
+        rate = np.zeros_like(quantity)
+        for t in range(v.rates.size):  # tiers in ascending order: the highest reached wins
+            rate = np.where(quantity >= v.floors[None, :, t], v.rates[t], rate)
+        day = v.day[None, :] + late
+        rebate = _round(model, rate * quantity * v.price) * done
+        out.append(Extra(supplier, buyer, "rebate", rebate, day))
+        if v.shortfall:
+            short = np.maximum(v.commitment[None, :] - quantity, 0.0) * v.price
+            out.append(Extra(buyer, supplier, "shortfall", _round(model, short) * done, day))
+    if model.headroom is not None and model.cost.size:
+        passed = np.arange(model.cost.size)[None, :] < d.first_fail[:, None]
+        over = np.maximum(d.overrun - 1.0, 0.0)[:, None] * model.cost[None, :] * passed
+        claimed = np.cumsum(_round(model, over * (1.0 + model.markup)), axis=1)
+        paid = np.minimum(claimed, model.headroom)
+        reimbursed = np.diff(paid, axis=1, prepend=0.0)
+        day = model.pay_day[None, :] + d.cum
+        out.append(Extra(buyer, supplier, "overrun-reimbursed", reimbursed, day))
+    if model.bonus_amount.size:
+        amount = d.bonus * model.bonus_amount[None, :] * done
+        out.append(Extra(buyer, supplier, "bonus", amount, model.bonus_day[None, :] + late))
+    if model.revenue is not None:
+        payer, payee = model.revenue
+        amount = _round(model, model.revenue_amount[None, :] * d.revenue[:, None]) * done
+        day = model.revenue_day[None, :] + late
+        out.append(Extra(payer, payee, "revenue-share", amount, day))
+    return out
 
 
 def _alive(survival: Ints, milestone: Ints, d: Draws) -> Bools:
@@ -258,6 +480,34 @@ def npv_by_groups(model: Model, d: Draws) -> dict[str, Floats]:
         npv = factor @ pf.g_value
         npv += _refund_sign(model, party) * d.refund * np.exp(-d.fail_day * k)
         out[party] = npv
+    for e in extra_flows(model, d):
+        value = (e.amount * np.exp(-e.day * k)).sum(axis=1)
+        if e.payer in out:
+            out[e.payer] = out[e.payer] - value
+        if e.payee in out:
+            out[e.payee] = out[e.payee] + value
+    return out
+
+
+def mechanism_sums(model: Model, d: Draws) -> dict[str, dict[str, float]]:
+    """Per party, each mechanism's money summed over the runs of ``d`` (undiscounted, signed
+    as the party sees it)."""
+    names = model.mechanisms
+    out = {p: dict.fromkeys(names, 0.0) for p in model.parties}
+    for party, pf in model.parties.items():
+        if not (pf.g_mech >= 0).any():
+            continue
+        factor = _alive(pf.g_survival, pf.g_milestone, d) * _multiplier(pf.g_cost, pf.g_scale, d)
+        totals = factor.sum(axis=0) * pf.g_amount
+        for i, total in zip(pf.g_mech, totals, strict=True):
+            if i >= 0:
+                out[party][_MECHS[i]] += float(total)
+    for e in extra_flows(model, d):
+        total = float(e.amount.sum())
+        if e.payer in out:
+            out[e.payer][e.mechanism] -= total
+        if e.payee in out:
+            out[e.payee][e.mechanism] += total
     return out
 
 
@@ -267,9 +517,15 @@ def flows_by_run(model: Model, d: Draws, party: str) -> tuple[Floats, Floats]:
     amount = _alive(pf.survival, pf.milestone, d) * _multiplier(pf.is_cost, pf.scale, d) * pf.amount
     day = pf.day[None, :] + _shift(pf.survival, pf.milestone, d)
     sign = _refund_sign(model, party)
-    amount = np.concatenate([amount, (sign * d.refund)[:, None]], axis=1)
-    day = np.concatenate([day, d.fail_day[:, None]], axis=1)
-    return amount, day
+    amounts, days = [amount], [day]
+    for e in extra_flows(model, d):
+        for who, s in ((e.payer, -1.0), (e.payee, 1.0)):
+            if who == party:
+                amounts.append(s * e.amount)
+                days.append(e.day)
+    amounts.append((sign * d.refund)[:, None])
+    days.append(d.fail_day[:, None])
+    return np.concatenate(amounts, axis=1), np.concatenate(days, axis=1)
 
 
 def _subset(d: Draws, rows: Ints) -> Draws:
@@ -281,6 +537,9 @@ def _subset(d: Draws, rows: Ints) -> Draws:
         d.overrun[rows],
         d.scales[rows],
         d.refund[rows],
+        d.volume[rows],
+        d.bonus[rows],
+        d.revenue[rows],
     )
 
 
@@ -303,6 +562,8 @@ class SimulationResult:
     completion: float
     parties: dict[str, PartyStats]
     npv: dict[str, Floats]
+    mechanisms: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per party, each mechanism's mean money per run (undiscounted, signed)."""
 
 
 def end_of_day_lows(amount: Floats, day: Floats) -> Floats:
@@ -327,6 +588,7 @@ def simulate(model: Model, *, runs: int, rng: np.random.Generator, seed: int) ->
     peaks: dict[str, list[float]] = {p: [] for p in model.parties}
     irrs: dict[str, list[float]] = {p: [] for p in model.parties}
     completed = 0.0
+    sums = {p: dict.fromkeys(model.mechanisms, 0.0) for p in model.parties}
     step = max(1, runs // _SAMPLE)
     done = 0
     while done < runs:
@@ -335,6 +597,9 @@ def simulate(model: Model, *, runs: int, rng: np.random.Generator, seed: int) ->
         for p, values in npv_by_groups(model, d).items():
             npv[p].append(values)
         completed += float((~d.failed).sum())
+        for p, by in mechanism_sums(model, d).items():
+            for name, total in by.items():
+                sums[p][name] += total
         rows = np.arange((-done) % step, size, step)
         sample = _subset(d, rows)
         for p in model.parties:
@@ -358,4 +623,5 @@ def simulate(model: Model, *, runs: int, rng: np.random.Generator, seed: int) ->
             irr_p50=float(np.median(irrs[p])) if irrs[p] else None,
             peak_exposure_p95=float(np.percentile(peaks[p], 5)) if peaks[p] else 0.0,
         )
-    return SimulationResult(runs, seed, completed / runs, stats, all_npv)
+    means = {p: {name: total / runs for name, total in by.items()} for p, by in sums.items()}
+    return SimulationResult(runs, seed, completed / runs, stats, all_npv, means)

@@ -51,7 +51,7 @@ from copact.core.events import (
     day_of,
 )
 from copact.core.gainshare import GainshareTerms, share_of
-from copact.core.invoicing import buyer_of, line_for, person_of, vat_on
+from copact.core.invoicing import buyer_of, line_for, period_invoice, person_of, vat_on
 from copact.core.money import Money
 from copact.errors import NothingToDo, RefusedCommand
 
@@ -274,18 +274,8 @@ def _share_party(deal: Deal) -> str:
 
 
 def _invoice(deal: Deal, *, number: str, lines: list[InvoiceLine], at: At) -> Invoice:
-    net = Money.of(sum((line.amount for line in lines), Decimal(0)), deal.currency)
-    tax = vat_on(deal, net)
-    return Invoice(
-        at=at,
-        deal=deal.id,
-        number=number,
-        from_=_share_party(deal),
-        to=buyer_of(deal),
-        lines=lines,
-        due=day_of(at) + timedelta(days=deal.payment_terms),
-        tax=tax.amount if tax.amount else None,
-    )
+    to = buyer_of(deal)
+    return period_invoice(deal, number=number, from_=_share_party(deal), to=to, lines=lines, at=at)
 
 
 def invoice_gainshare(

@@ -119,7 +119,9 @@ def _step(deal: Deal, s: DealState, e: Any) -> DealState:
     )
     match e.type:
         case "signed":
-            return replace(s, signed_by=s.signed_by | set(e.by))
+            parties = {p.party for p in deal.people if p.id in e.by}
+            signatures = {**s.signatures, **dict.fromkeys(parties, e)}
+            return replace(s, signed_by=s.signed_by | set(e.by), signatures=signatures)
         case "payment" if e.by is not None:
             return replace(
                 s,

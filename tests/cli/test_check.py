@@ -227,3 +227,14 @@ SARIF_SUBSET = {
         },
     },
 }
+
+
+def test_a_folder_check_leaves_out_a_supplier_evaluation_but_a_named_one_is_checked() -> None:
+    """`copact check examples/selection/` finds no deal there (the evaluation declares
+    `copact-evaluation: 1`), while naming the file checks it as a deal, which it is not."""
+    folder = EXAMPLES / "selection"
+    result = runner.invoke(app, ["check", str(folder), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["files"] == []
+    named = runner.invoke(app, ["check", str(folder / "hybrid-dc1-evaluation.yaml")])
+    assert named.exit_code == 1 and "E002" in named.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,12 +48,32 @@ class LintReport:
         return strict and self.count(Severity.WARNING) > 0
 
 
+_OTHER_KIND = re.compile(rb"^copact-[a-z]+:", re.MULTILINE)
+
+
+def _other_copact_file(path: Path) -> bool:
+    """A file that says at its top level it is another copact file (``copact-evaluation: 1``,
+    a supplier evaluation), not a deal; read only in part, and a file that cannot be read is
+    left to the linter to report."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(64 * 1024)
+    except OSError:
+        return False
+    return _OTHER_KIND.search(head) is not None and re.search(rb"^copact:", head, re.M) is None
+
+
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; folders searched recursively for ``*.yaml``/``*.yml``, sorted."""
+    """Files as given; folders searched recursively for ``*.yaml``/``*.yml``, sorted, leaving
+    out the files that declare another copact kind (a supplier evaluation)."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = (p for p in path.rglob("*") if p.suffix in DEAL_SUFFIXES and p.is_file())
+            found = (
+                p
+                for p in path.rglob("*")
+                if p.suffix in DEAL_SUFFIXES and p.is_file() and not _other_copact_file(p)
+            )
             out.extend(sorted(found))
         elif path.is_file():
             out.append(path)

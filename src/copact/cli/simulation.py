@@ -8,6 +8,7 @@ from typing import Annotated
 
 import numpy as np
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -93,7 +94,7 @@ def simulate_cmd(
                 results[deal.id] = result
             docs.append(simulation_json(deal, result, spec))
         except ValueError as exc:  # e.g. a convertible formula it cannot read
-            fail(f"{path}: {exc}")
+            fail(escape(f"{path}: {exc}"), 1)
     if plot is not None:
         from copact.finance.plot import draw_plot
 

@@ -20,14 +20,15 @@ from the same pieces (:func:`volume_years`, :func:`tier_rate`, :func:`bonus_plan
   the commitment, so only a simulated run has a shortfall.
 - **convertible** (``support``, ``service-credits``, ``conversion``): the support ``amount``
   flows buyer → supplier on ``effective``. At the first window it converts at the formula's
-  ratio (:func:`copact.core.conversion.conversion_ratio`; no formula: 1 for 1) into
-  service credits, half-even to the minor unit. The credits settle the buyer's planned
-  milestone payments and fees to that supplier on or after the window, in date order, until
-  they are used up: each settled part is a flow supplier → buyer ("service credits on …")
-  on that payment's date, tied to its milestone. Credits no payment within the horizon uses
-  are worth nothing here. ``converts-to: discount`` is modelled the same way (a discount on
-  the later payments); ``cash``: the converted amount flows back supplier → buyer on the last
-  window; ``equity``: nothing flows back (the buyer's stake is outside the cash flows).
+  ratio (:func:`copact.core.conversion.conversion_ratio`) into service credits, half-even
+  to the minor unit (without a formula or a window nothing converts, as in the journal).
+  The credits settle the buyer's planned milestone payments and fees to that supplier on or
+  after the window, in date order, until they are used up: each settled part is a flow
+  supplier → buyer ("service credits on …") on that payment's date, tied to its milestone.
+  Credits no payment within the horizon uses are worth nothing here. ``converts-to:
+  discount`` is modelled the same way (a discount on the later payments); ``cash``: the
+  converted amount flows back supplier → buyer on the last window; ``equity``: nothing
+  flows back (the buyer's stake is outside the cash flows).
   Worked example (the convertible-support starter at 100,000.00 from 2026-07-01, its first
   window moved to 2026-10-01): 20,000.00 support at 1.15 → 23,000.00 of credits; they settle
   the design-approval payment of 20,000.00 on 2026-10-01 whole and 3,000.00 of the
@@ -225,9 +226,9 @@ def _convertible(deal: Deal, transfers: list[Transfer], until: date) -> Iterable
     paid = Money.of(c.amount, cur)
     yield Transfer(buyer, supplier, deal.effective, paid, "convertible support", "support")
     windows = sorted(c.windows)
-    if not windows or c.converts_to == "equity":
+    if not windows or not c.formula or c.converts_to == "equity":
         return
-    ratio = conversion_ratio(c.formula) if c.formula else Decimal(1)
+    ratio = conversion_ratio(c.formula)
     converted = paid.times(ratio)
     if c.converts_to == "cash":
         yield Transfer(

@@ -74,6 +74,7 @@ from copact.finance.mechanisms import (
 from copact.finance.returns import irr_of_days
 
 __all__ = [
+    "MECHANISMS",
     "Extra",
     "Model",
     "PartyStats",
@@ -94,7 +95,8 @@ _SAMPLE = 2_000
 # how a flow survives the exit: always, before the failure, up to and including the failure
 # (the failed milestone's cost), or only when the deal completes
 ALWAYS, BEFORE, THROUGH, COMPLETION = range(4)
-_MECHS = list(MECHANISM_KINDS)  # a flow's mechanism index, −1 for none
+MECHANISMS = list(MECHANISM_KINDS)  # a flow's mechanism index, −1 for none
+_MECHS = MECHANISMS
 _DRAWN = ("rebate", "bonus", "revenue-share")  # planned flows a run draws anew
 
 
@@ -106,6 +108,7 @@ class PartyFlows:
     survival: Ints  # ALWAYS, BEFORE, THROUGH or COMPLETION
     is_cost: Bools
     scale: Ints  # index of its label's multiplier, −1 for none
+    mech: Ints  # index of its mechanism in MECHANISMS, −1 for none
     # the groups: one row per distinct (milestone, survival, is_cost, scale, mechanism)
     g_value: Floats  # Σ amount × planned discount factor
     g_milestone: Ints
@@ -213,7 +216,9 @@ def _party(
     scale = np.array(
         [labels.index(f.label) if f.label in labels else -1 for f in items], dtype=np.int64
     )
-    mech = np.array([_MECHS.index(f.kind) if f.kind in _MECHS else -1 for f in items])
+    mech = np.array(
+        [_MECHS.index(f.kind) if f.kind in _MECHS else -1 for f in items], dtype=np.int64
+    )
     keys = (
         np.stack([milestone, survival, is_cost.astype(np.int64), scale, mech], axis=1)
         if items
@@ -231,6 +236,7 @@ def _party(
         survival,
         is_cost,
         scale,
+        mech,
         value,
         groups[:, 0],
         groups[:, 1],

@@ -102,8 +102,12 @@ def simulation_json(
                     "p_loss": round(s.p_loss, 6),
                     "irr_p50": round(s.irr_p50, 6) if s.irr_p50 is not None else None,
                     "peak_exposure_p95": _money(s.peak_exposure_p95),
-                    "mechanisms": {k: _money(v) for k, v in result.mechanisms.get(p, {}).items()},
                 }
+                | (
+                    {"mechanisms": {k: _money(v) for k, v in result.mechanisms[p].items()}}
+                    if result.mechanisms.get(p)
+                    else {}
+                )
                 for p, s in result.parties.items()
             },
         }

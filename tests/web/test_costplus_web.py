@@ -101,6 +101,7 @@ def test_a_cost_is_recorded_approved_and_invoiced_from_the_page(fresh: World) ->
     assert names == ["Reimbursed cost 2027-03: rig-hire", "Reimbursed cost 2027-03: markup"]
     dashboard = buyer.get(f"/deals/{DEAL}").text
     assert "Cost-plus budget" in dashboard and "USD 56,000.00" in dashboard
+    assert f'href="/deals/{DEAL}/costs">Costs</a>' in dashboard  # in the deal's menu
 
 
 def test_the_api_records_and_shows_the_budget(fresh: World) -> None:

@@ -70,10 +70,12 @@ def simulate_cmd(
     ] = None,
 ) -> None:
     """Cash flows, NPV, IRR, peak exposure and payback per party; with --assumptions, a
-    Monte Carlo of slips, failed milestones (settled by the exit terms) and overruns.
+    Monte Carlo of slips, failed milestones (settled by the exit terms), overruns (reimbursed
+    under a cost-plus cap), volumes against their rebate tiers, bonuses and sales.
 
     Several deals are shown side by side, so a buyer can compare the structures it might
-    offer a supplier.
+    offer a supplier: each party's money per mechanism (rebates, convertible support and its
+    service credits, bonuses, revenue share, overruns reimbursed) is on its own line.
 
     Example: `copact simulate examples/hybrid-dc1.yaml --assumptions risk.yaml --runs 100000`
     """

@@ -295,7 +295,12 @@ def revenue_periods(
     k = 1
     while (day := _add_months(spec.from_, k * step)) < until:
         begin = _add_months(spec.from_, (k - 1) * step)
-        out.append((f"{begin.year}-{begin.month:02}", day, sales))
+        names = {
+            "month": f"{begin.year}-{begin.month:02}",
+            "quarter": f"{begin.year}-Q{(begin.month - 1) // 3 + 1}",
+            "year": str(begin.year),
+        }
+        out.append((names[spec.every], day, sales))
         k += 1
     return out
 

@@ -694,6 +694,8 @@ def derived(command: type[ops.Command]) -> Callable[..., None]:
         many = get_origin(info.annotation) is tuple
         # a repeatable option is named for one of its values: --reason A --reason B
         param = name.removesuffix("s") if many and name.endswith("s") else name
+        if many and name.endswith("ies"):  # --quantity 7000 --quantity 7500
+            param = name.removesuffix("ies") + "y"
         field_of[param] = name
         flag = "--" + param.rstrip("_").replace("_", "-")
         kind: Any = list[str] if many else str

@@ -19,7 +19,13 @@ from copact.web import api, pages
 
 #: the command line spells a few fields its own way (``--from`` for the payer, one
 #: ``--reason`` per reason); these are the Python names of those parameters
-CLI_NAMES = {"reasons": "reason", "risk": "risk_id", "by": "by", "trigger": "trigger"}
+CLI_NAMES = {
+    "reasons": "reason",
+    "quantities": "quantity",  # volume commitment: --quantity 7000 --quantity 7500
+    "risk": "risk_id",
+    "by": "by",
+    "trigger": "trigger",
+}
 
 
 def _fields(command: type[ops.Command]) -> set[str]:

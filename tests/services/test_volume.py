@@ -20,8 +20,11 @@ from pathlib import Path
 import pytest
 
 from copact.core.events import CreditNote, Event, Invoice
+from copact.documents.einvoice_check import check_einvoice
+from copact.documents.ubl import ubl_xml
 from copact.errors import NothingToDo, RefusedCommand
 from copact.services import operations as ops
+from copact.services.invoice_documents import invoice_document
 from copact.services.views import deal_view, describe
 from copact.services.workspace import ImportRefused, Workspace
 from tests.conftest import EXAMPLES
@@ -184,7 +187,8 @@ def test_a_shortfall_year_is_invoiced_and_never_drawn_from_the_advance(
     ws: Workspace, tmp_path: Path
 ) -> None:
     """With shortfall: invoice, 12 × 1,500 = 18,000 housings: (24,000 − 18,000) × 6.85 =
-    41,100.00, a service invoice (the prepaid advance funds milestones only)."""
+    41,100.00, a service invoice (the prepaid advance funds milestones only) whose UBL passes
+    EN 16931."""
     text = DEAL.read_text().replace(
         "  true-up: annual\n", "  true-up: annual\n  shortfall: invoice\n"
     )
@@ -201,6 +205,8 @@ def test_a_shortfall_year_is_invoiced_and_never_drawn_from_the_advance(
     shown = view.invoice(invoice.number)
     assert shown is not None and shown.standing.service and shown.from_advance.is_zero
     assert view.volume is not None and view.volume.years[0].shortfall_invoice == invoice.number
+    legal = invoice_document(view, invoice.number, list(other.events(DEAL_ID))).legal
+    assert check_einvoice(ubl_xml(legal)).ok  # EN 16931: "Volume commitment, … shortfall"
     exported = other.export_journal(DEAL_ID)
     copy = Workspace.init(tmp_path / "copy", database=None, clock=other.clock)
     copy.add_deal(text, "short.yaml")

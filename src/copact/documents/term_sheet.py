@@ -217,6 +217,14 @@ def _other_mechanisms(deal: Deal, w: Words) -> list[Block | None]:
                 ("rebates", rebates),
                 ("forecast", w.phrase(v.forecast) if v.forecast else None),
                 ("true-up", v.true_up),
+                ("contract years from", str(v.from_) if v.from_ else None),  # volume
+                (
+                    "shortfall",
+                    f"a year below {v.commitment:,} {v.unit}s is invoiced the missing units "
+                    "× the unit price"
+                    if v.shortfall == "invoice"
+                    else None,
+                ),
             )
         )
     if deal.convertible is not None:

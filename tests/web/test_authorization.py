@@ -34,6 +34,7 @@ class Rule:
 
 SHA = "0" * 64
 COST = {"id": "rig-hire", "period": "2027-03", "amount": "10.00", "description": "rig"}
+CONVERSION = {"conversion": "c-2027-07", "window": "2027-07-01", "amount": "10.00"}
 PAY = {"payer": "acme", "payee": "voltworks", "amount": "10.00", "ref": "M-1"}
 EXPECT: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/openapi.json"): Rule("open"),
@@ -172,6 +173,13 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/deals/{deal}/cost-periods/{period}/invoice"): Rule(
         "deal", "invoices.issue", json={}
     ),
+    # convertible support (API)
+    ("POST", "/api/v1/deals/{deal}/conversions"): Rule(
+        "deal", "conversion.request", json=CONVERSION
+    ),
+    ("POST", "/api/v1/deals/{deal}/conversions/{conversion}/approve"): Rule(
+        "deal", "conversion.approve", json={}
+    ),
     ("GET", "/api/v1/deals/{deal}/costs"): Rule("deal", "deal.read"),
     # the pages
     ("GET", "/deals/{deal}"): Rule("deal", "deal.read"),
@@ -255,6 +263,11 @@ EXPECT: dict[tuple[str, str], Rule] = {
         "deal", "cost.review", form={"decision": "approved"}
     ),
     ("POST", "/deals/{deal}/cost-periods/{period}/invoice"): Rule("deal", "invoices.issue"),
+    # convertible support (pages)
+    ("POST", "/deals/{deal}/conversions"): Rule("deal", "conversion.request", form=CONVERSION),
+    ("POST", "/deals/{deal}/conversions/{conversion}/approve"): Rule(
+        "deal", "conversion.approve"
+    ),
     ("POST", "/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
     # supplier selection (pages)
     ("GET", "/deals/{deal}/selection"): Rule("deal", "deal.read"),
@@ -284,6 +297,7 @@ PARAMS = {
     "bonus": "dispatch-bonus",
     "year": "2027",  # gainshare
     "cost": "rig-hire",  # cost-plus
+    "conversion": "c-2027-07",  # convertible support
 }
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pydantic import ValidationError
 
 from copact.core.bounds import check_amount
+from copact.core.convertible import check_support_payment  # convertible support
 from copact.core.deal import Deal, Milestone
 from copact.core.events import (
     Accepted,
@@ -243,6 +244,8 @@ def pay(
     else:
         book = state.book_once_confirmed
         check_payment_target(deal, book, payer=payer, payee=payee, for_=for_, amount=amount)
+        if for_ == "convertible":  # convertible support: paid, or paid back, within its terms
+            check_support_payment(deal, state, payer=payer, payee=payee, amount=amount, at=at)
     return [
         Payment(
             at=at, deal=deal.id, from_=payer, to=payee, amount=amount, ref=ref, for_=for_, by=by

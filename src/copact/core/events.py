@@ -39,6 +39,8 @@ __all__ = [
     "ChangeApproved",
     "ChangeProposed",
     "ChangeRejected",
+    "ConversionApproved",  # convertible support
+    "ConversionRequested",
     "CostRecorded",
     "CostReviewed",
     "CreditNote",
@@ -527,6 +529,34 @@ class ForecastRecorded(_Base):
     by: Slug
 
 
+# -- convertible support --
+
+
+class ConversionRequested(_Base):
+    """A person of the buyer (the party holding the support) asks to convert ``amount`` of the
+    convertible support it paid at ``window``, one of ``convertible.windows``, inside that
+    window (the 30 days up to and including its date); ``conversion`` names the request."""
+
+    KIND = "conversion-requested"
+    type: Literal["conversion-requested"] = "conversion-requested"
+    conversion: Slug
+    window: date
+    amount: Amount
+    by: Slug
+
+
+class ConversionApproved(_Base):
+    """A person of the supplier approves a conversion request inside its window: the support
+    converts, into ``credits`` = amount × the formula's ratio, half-even to the minor unit,
+    when it converts to service credits (none when it converts to equity, a discount or cash,
+    which are settled outside copact)."""
+
+    KIND = "conversion-approved"
+    type: Literal["conversion-approved"] = "conversion-approved"
+    conversion: Slug
+    credits: Amount | None = None
+    by: Slug
+
 Event = Annotated[
     Signed
     | Payment
@@ -556,7 +586,9 @@ Event = Annotated[
     | CostReviewed  # cost-plus
     | PurchasesRecorded  # volume commitment
     | PurchasesConfirmed
-    | ForecastRecorded,
+    | ForecastRecorded
+    | ConversionRequested  # convertible support
+    | ConversionApproved,
     Field(discriminator="type"),
 ]
 _EVENT: TypeAdapter[Event] = TypeAdapter(Event)
@@ -590,6 +622,8 @@ KINDS = [
     "purchases-recorded",  # volume commitment
     "purchases-confirmed",
     "forecast-recorded",
+    "conversion-requested",  # convertible support
+    "conversion-approved",
 ]
 
 

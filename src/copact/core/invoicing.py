@@ -494,6 +494,11 @@ class Receivables:
     advance_returned: Money
     invoices: tuple[InvoiceStanding, ...] = ()
     on_account: Mapping[Pair, Money] = field(default_factory=dict)
+    # -- convertible support (core.convertible): service credits the buyer holds --
+    credits_left: Money | None = None
+    """Service credits issued by conversions and not yet consumed; an invoice to the buyer
+    from the advance's payee takes them after the advance and counts them in ``from_advance``
+    (paid ahead: the support they were converted from)."""
 
     @classmethod
     def open(cls, deal: Deal) -> Receivables:
@@ -589,6 +594,7 @@ class Receivables:
         if (invoice.to, invoice.from_) == book._advance_pair():
             book = book._draw_advance()
             standing = book.invoices[-1]
+            book, standing = book._draw_credits(standing)  # convertible support
         pair = (invoice.to, invoice.from_)
         credit = book.on_account.get(pair, zero)
         take = min(credit, standing.outstanding)
@@ -598,8 +604,25 @@ class Receivables:
             )
         return book
 
+    # -- convertible support (core.convertible) --
+
+    def with_credits(self, credits: Money) -> Receivables:
+        """A conversion issued ``credits``: the invoices issued after it take them."""
+        left = self.credits_left if self.credits_left is not None else self._zero()
+        return self._but(credits_left=left + credits)
+
+    def _draw_credits(self, standing: InvoiceStanding) -> tuple[Receivables, InvoiceStanding]:
+        left = self.credits_left
+        if left is None or left.amount <= 0 or standing.outstanding.amount <= 0:
+            return self, standing
+        take = min(left, standing.outstanding)
+        standing = standing._but(from_advance=standing.from_advance + take)
+        return self._set(standing)._but(credits_left=left - take), standing
+
     def with_payment(self, payment: Payment) -> Receivables:
         """A payment: to the advance, to the invoice it names, or oldest open invoice first."""
+        if payment.for_ == "convertible":  # the support: core.convertible keeps it
+            return self
         amount = Money.of(payment.amount, self.currency)
         pair = (payment.from_, payment.to)
         if payment.for_ == "prepaid" and pair == self._advance_pair():
@@ -662,6 +685,8 @@ def check_payment_target(
         return
     if for_ == "prepaid":
         _check_advance(deal, book, payer=payer, payee=payee, money=money)
+        return
+    if for_ == "convertible":  # the support: core.convertible.check_support_payment
         return
     invoice = book.find(for_)
     if invoice is None:

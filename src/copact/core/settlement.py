@@ -28,6 +28,13 @@ no refund.
 Gainshare (``core.gainshare_periods``): a contract year's true-up credit note gives back share
 the months billed, so what the supplier has not yet paid back of it (payments ``for: true-up``)
 is no longer earned: months billing 18,870.00 and a credit of 435.00 earn 18,435.00.
+
+Convertible support (``core.convertible``): the support counts as paid (less what the supplier
+paid back after the last window); of it the supplier earns what converted less the credits not
+yet consumed, valued at the support they were bought with, and the invoices' parts the credits
+settled count at that value too. 100,000.00 paid, 60,000.00 converted at 1.15 into 69,000.00
+credits, a 50,000.00 invoice settled from them: earned 43,478.26, unused 56,521.74 (40,000.00
+unconverted and 19,000.00 credits ÷ 1.15 = 16,521.74).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from decimal import Decimal
 from math import inf
 from typing import Any
 
+from copact.core.convertible import exit_support  # convertible support
 from copact.core.costplus import unbilled_earned
 from copact.core.deal import Deal
 from copact.core.events import (
@@ -292,6 +300,8 @@ def _settle(
             earned = earned + standing.total
     earned = earned + unbilled_earned(deal, state)  # cost-plus: approved, not yet invoiced
     earned = earned - _true_up_credit(deal, journal, state, effective, supplier, buyer)
+    returned, converted = exit_support(deal, state)  # convertible support
+    paid, earned = paid - returned, earned + converted
     unused = max(paid - earned, zero)
     claimed = zero
     for e in _claims_since_last_acceptance(journal, state, effective):

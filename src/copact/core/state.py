@@ -30,6 +30,13 @@ from typing import Any, Literal
 from copact.core.bonus import BonusState
 from copact.core.calendar import BusinessCalendar
 from copact.core.changes import ChangeState, change_after
+from copact.core.convertible import (  # convertible support
+    ConversionState,
+    SupportTotals,
+    fold_approved,
+    fold_requested,
+    fold_support_payment,
+)
 from copact.core.costplus import (  # cost-plus
     CostPeriod,
     CostState,
@@ -45,6 +52,8 @@ from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
+    ConversionApproved,  # convertible support
+    ConversionRequested,
     CostRecorded,
     CostReviewed,
     CreditNote,
@@ -172,6 +181,10 @@ class DealState:
     purchases: Mapping[str, Purchase] = field(default_factory=dict)  # ERP ref → recorded
     volume_years: Mapping[str, VolumeYear] = field(default_factory=dict)  # contract year
     volume_forecast: ForecastRecorded | None = None  # the latest forecast
+    # -- convertible support --
+    support: SupportTotals = field(default_factory=SupportTotals)  # paid, converted, credits
+    conversions: Mapping[str, ConversionState] = field(default_factory=dict)  # request →
+    credits_taken: Mapping[str, Money] = field(default_factory=dict)  # invoice no. → credits
 
     def phase_stop(self, phase: str | None) -> str | None:
         """Why work on ``phase`` cannot go on now, or ``None``: its gate is paused (until a
@@ -346,6 +359,9 @@ class _Fold:
         self.purchases = MapWriter[str, Purchase]()  # volume commitment
         self.volume_years: dict[str, VolumeYear] = {}
         self.volume_forecast: ForecastRecorded | None = None
+        self.support = SupportTotals()  # convertible support
+        self.conversions = MapWriter[str, ConversionState]()
+        self.credits_taken = MapWriter[str, Money]()
         self._deadline: date | None = None  # the first day time moves a milestone
         self._handlers: dict[str, Callable[[Any], None]] = {}
 
@@ -412,6 +428,9 @@ class _Fold:
             purchases=self.purchases.view(),  # volume commitment
             volume_years=self.volume_years,
             volume_forecast=self.volume_forecast,
+            support=self.support,  # convertible support
+            conversions=self.conversions.view(),
+            credits_taken=self.credits_taken.view(),
             decisions=self.decisions.view(),
             windows=self.windows.view(),
             risks=self.risks.view(),
@@ -455,6 +474,8 @@ class _Fold:
         self.balances = balances
         self.payment_refs.add(e.ref)
         self.receivables = self.receivables.with_payment(e)
+        if e.for_ == "convertible":  # convertible support
+            self.support = fold_support_payment(self.support, e, buyer=self.receivables.buyer)
 
     def on_submitted(self, e: Submitted) -> None:
         ms = self.milestones.get(e.milestone)
@@ -525,7 +546,11 @@ class _Fold:
         self._set_milestones(milestones)
         self.invoices.append(e)
         self.invoice_numbers.add(e.number)
+        credits = self.receivables.credits_left  # convertible support: what it takes
         self.receivables = self.receivables.with_invoice(e)
+        left = self.receivables.credits_left
+        if credits is not None and left is not None and left != credits:
+            self.credits_taken[e.number] = credits - left
         self._mechanism_lines(e)
         if any(line.for_.startswith("cost:") for line in e.lines):  # cost-plus
             fold_cost_invoice(self.costs, self.cost_periods, e)
@@ -639,6 +664,18 @@ class _Fold:
                 self.volume_years = fold_shortfall(
                     self.volume_years, m.period, e.number, line.amount
                 )
+
+    # -- convertible support --
+
+    def on_conversion_requested(self, e: ConversionRequested) -> None:
+        fold_requested(self.conversions, e)
+
+    def on_conversion_approved(self, e: ConversionApproved) -> None:
+        before = self.support
+        self.support = fold_approved(self.conversions, before, e)
+        if self.support is not before and e.credits:
+            credits = Money.of(e.credits, self.deal.currency)
+            self.receivables = self.receivables.with_credits(credits)
 
     def on_exit(self, e: ExitInvoked) -> None:
         if not self.exits:  # the guard allows one exit; a second in a journal changes nothing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from copact.core.convertible import formula_ratio
 from copact.core.deal import STRUCTURE_NEEDS, Deal, Structure
 from copact.core.diagnostic import Severity
 from copact.rules.registry import Finding, rule
@@ -261,6 +262,9 @@ def convertible_without_terms(deal: Deal) -> Iterator[Finding]:
 
         convertible: {amount: 100000, converts-to: service-credits}
 
+    A formula the conversions cannot read (not `<credit> credit per <paid> paid`, or more than
+    10 credit per 1.00 paid) is no formula either: it is reported on its line.
+
     **Use instead.** `formula: 1.15 credit per 1.00, windows: [2027-06-30, 2027-12-31]`.
     """
     conv = deal.convertible
@@ -268,6 +272,11 @@ def convertible_without_terms(deal: Deal) -> Iterator[Finding]:
         return
     if not conv.formula:
         yield Finding("/convertible", "the convertible support has no conversion formula")
+    else:
+        try:
+            formula_ratio(conv.formula)
+        except ValueError as exc:
+            yield Finding("/convertible/formula", str(exc))
     if not conv.windows:
         yield Finding("/convertible", "the convertible support has no exit windows")
 

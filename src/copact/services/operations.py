@@ -41,6 +41,7 @@ from pydantic import (
 from copact.core import commands as core
 from copact.core.bonus import claim_bonus, invoice_bonus, review_bonus
 from copact.core.changes import approve_change, propose_change, reject_change
+from copact.core.convertible import approve_conversion, request_conversion
 from copact.core.costplus import invoice_costs, record_cost, review_cost
 from copact.core.deal import Deal
 from copact.core.events import (
@@ -50,6 +51,8 @@ from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
+    ConversionApproved,  # convertible support
+    ConversionRequested,
     CostRecorded,
     CostReviewed,
     CreditNote,
@@ -118,6 +121,7 @@ __all__ = [
     "COMMANDS",
     "Accept",
     "ApproveChange",
+    "ApproveConversion",  # convertible support
     "ClaimWork",
     "Command",
     "ConfirmPayment",
@@ -139,6 +143,7 @@ __all__ = [
     "RecordWindow",
     "Reject",
     "RejectChange",
+    "RequestConversion",  # convertible support
     "ReviewCost",
     "ReviewServicePeriod",
     "SettleSavings",
@@ -1038,6 +1043,57 @@ class TrueUpVolume(Command):
 # -- money --
 
 
+# -- convertible support --
+
+
+class RequestConversion(Command):
+    """A person of the buyer asks to convert support it paid at one of the deal's windows,
+    inside it (the 30 days up to and including its date). Example: `copact request-conversion
+    DEAL --conversion c-2027-06 --window 2027-06-30 --amount 60000.00 --by owner`"""
+
+    action: ClassVar[str] = "conversion.request"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance"})
+    api: ClassVar[str | None] = "conversions"
+    causes: ClassVar[tuple[type[Event], ...]] = (ConversionRequested,)
+    conversion: Annotated[Slug, Field(description="A name for the request, e.g. c-2027-06.")]
+    window: Annotated[date, Field(description="The window's date, e.g. 2027-06-30.")]
+    amount: Annotated[Amount, Field(description="The support to convert, e.g. 60000.00.")]
+    by: Slug
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return request_conversion(
+            c.deal,
+            c.state,
+            conversion=self.conversion,
+            window=self.window,
+            amount=self.amount,
+            by=self.by,
+            at=c.at,
+        )
+
+
+class ApproveConversion(Command):
+    """A person of the supplier approves a conversion request inside its window: the support
+    converts (into credits = amount x the formula's ratio, half-even, under service credits).
+    Example: `copact approve-conversion DEAL c-2027-06 --by account-lead`"""
+
+    action: ClassVar[str] = "conversion.approve"
+    roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance"})
+    api: ClassVar[str | None] = "conversions/{conversion}/approve"
+    causes: ClassVar[tuple[type[Event], ...]] = (ConversionApproved,)
+    conversion: Slug
+    credits: Annotated[
+        Amount | None,
+        Field(description="The credits expected, e.g. 69000.00 (refused if the formula differs)."),
+    ] = None
+    by: Slug
+
+    def decide(self, c: Context) -> Sequence[Event]:
+        return approve_conversion(
+            c.deal, c.state, conversion=self.conversion, by=self.by, at=c.at, credits=self.credits
+        )
+
+
 class RecordPayment(Command):
     """A person of the paying party records a payment it made; it counts once the payee
     confirms it."""
@@ -1355,6 +1411,8 @@ COMMANDS: tuple[type[Command], ...] = (
     ConfirmPurchases,
     RecordForecast,
     TrueUpVolume,
+    RequestConversion,  # convertible support
+    ApproveConversion,
 )
 """Every command with a route or a command of its own, in the order the help and the API
 document them."""
@@ -1415,6 +1473,8 @@ _BY_EVENT: dict[type[Event], type[Command]] = {
     PurchasesRecorded: RecordPurchases,  # volume commitment
     PurchasesConfirmed: ConfirmPurchases,
     ForecastRecorded: RecordForecast,
+    ConversionRequested: RequestConversion,  # convertible support
+    ConversionApproved: ApproveConversion,
 }
 
 

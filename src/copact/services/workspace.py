@@ -298,8 +298,8 @@ class Workspace:
         (:func:`copact.services.journals.verify`), and every settled service period metered
         again from the files it kept (:func:`copact.services.service_periods.remeter`)."""
         result = _journals.verify(self.uow, self.blobs, deal_id, evidence=evidence, party=party)
-        if not evidence:
-            return result
+        if not evidence or result.altered_versions:
+            return result  # an altered deal text is the finding: nothing is metered on it
         from copact.services.service_periods import remeter  # it runs on a workspace
 
         checked = remeter(self, deal_id)

@@ -180,6 +180,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/deals/{deal}/conversions/{conversion}/approve"): Rule(
         "deal", "conversion.approve", json={}
     ),
+    ("GET", "/api/v1/deals/{deal}/support"): Rule("deal", "deal.read"),
     ("GET", "/api/v1/deals/{deal}/costs"): Rule("deal", "deal.read"),
     # the pages
     ("GET", "/deals/{deal}"): Rule("deal", "deal.read"),
@@ -264,6 +265,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/deals/{deal}/cost-periods/{period}/invoice"): Rule("deal", "invoices.issue"),
     # convertible support (pages)
+    ("GET", "/deals/{deal}/support"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/conversions"): Rule("deal", "conversion.request", form=CONVERSION),
     ("POST", "/deals/{deal}/conversions/{conversion}/approve"): Rule(
         "deal", "conversion.approve"

@@ -267,7 +267,13 @@ def pay(
     by: Annotated[str, typer.Option("--by", help="The payer's person recording it.")],
     for_: Annotated[
         str | None,
-        typer.Option("--for", help="A milestone id, an invoice number, `prepaid` or `exit`."),
+        typer.Option(
+            "--for",
+            help=(
+                "A milestone id, an invoice number, `prepaid`, `convertible` (the support) "
+                "or `exit`."
+            ),
+        ),
     ] = None,
     key: Key = None,
     format: Format = OutputFormat.text,

@@ -15,6 +15,7 @@ from rich.table import Table
 from copact.cli.authoring import load_for_commands
 from copact.cli.console import OutputFormat, err, fail, now, out
 from copact.cli.workspace import WorkspaceOption, open_workspace
+from copact.core.convertible import SupportStanding
 from copact.core.deal import Deal
 from copact.core.events import Event, parse_events
 from copact.core.settlement import TRIGGERS, settle_exit, settlement_of
@@ -229,8 +230,30 @@ def state(
     for b in v.balances:
         balances.add_row(b.party, f"{b.paid.amount:,.2f}", f"{b.received.amount:,.2f}")
     console.print(balances)
+    if v.support is not None:
+        console.print(support_line(v.support))
     if v.exit is not None:
         console.print(f"[bold red]{exit_line(v.exit)}[/]")
+
+
+def support_line(s: SupportStanding) -> str:
+    """The convertible support in one line: 'support 100,000.00 paid of 100,000.00, 60,000.00
+    converted (1.15 credit per 1.00 paid), credits 19,000.00 left of 69,000.00; next window
+    2028-01-01'."""
+    where = (
+        f"window {s.window} open"
+        if s.window
+        else f"next window {s.next_window}"
+        if s.next_window
+        else f"windows over: {s.refundable.amount:,.2f} owed back"
+    )
+    formula = f" ({s.formula})" if s.formula else ""
+    waiting = f", {s.waiting.amount:,.2f} asked for" if s.waiting.amount else ""
+    return (
+        f"support {s.paid.amount:,.2f} paid of {s.amount.amount:,.2f}, "
+        f"{s.converted.amount:,.2f} converted{formula}{waiting}, credits "
+        f"{s.credits_left.amount:,.2f} left of {s.credits_issued.amount:,.2f}; {where}"
+    )
 
 
 def exit_(

@@ -557,6 +557,7 @@ class ConversionApproved(_Base):
     credits: Amount | None = None
     by: Slug
 
+
 Event = Annotated[
     Signed
     | Payment

@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from copact.core.changes import missing_approvals
+from copact.core.convertible import SupportStanding, support_standing  # convertible support
 from copact.core.costplus import CostBudget, cost_budget  # cost-plus
 from copact.core.deal import Deal
 from copact.core.events import (
@@ -41,6 +42,8 @@ from copact.core.events import (
     ChangeApproved,
     ChangeProposed,
     ChangeRejected,
+    ConversionApproved,  # convertible support
+    ConversionRequested,
     CostRecorded,
     CostReviewed,
     CreditNote,
@@ -448,6 +451,7 @@ class DealView:
     revenue: list[RevenueRow] = field(default_factory=list)  # reported periods, in order
     costs: CostBudget | None = None  # cost-plus: the budget and each month's costs
     volume: VolumeView | None = None  # volume commitment: its contract years and purchases
+    support: SupportStanding | None = None  # convertible support: paid, converted, credits
 
     @property
     def signatures(self) -> list[SignatureRow]:
@@ -647,6 +651,7 @@ def view_of(
         revenue=_revenue(deal, state),
         costs=cost_budget(deal, state),  # cost-plus
         volume=volume_view(deal, state),  # volume commitment
+        support=support_standing(deal, state),  # convertible support
     )
 
 
@@ -850,6 +855,14 @@ def describe(event: Event) -> str:
     if isinstance(event, ForecastRecorded):
         quantities = ", ".join(f"{q:,}" for q in event.quantities)
         return f"forecast from {event.from_} by {event.by}: {quantities}"
+    if isinstance(event, ConversionRequested):  # convertible support
+        return (
+            f"conversion {event.conversion} of {event.amount:,.2f} at the {event.window} window "
+            f"asked for by {event.by}; it converts once the other party approves it by then"
+        )
+    if isinstance(event, ConversionApproved):
+        into = f": {event.credits:,.2f} in credits" if event.credits is not None else ""
+        return f"conversion {event.conversion} approved by {event.by}{into}"
     if isinstance(event, CreditNote) and event.for_ == "rebate":
         return (
             f"credit note {event.number}: {event.from_} → {event.to} {event.total:,.2f}, the "

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from copact.core.convertible import SupportStanding
 from copact.core.events import Payment
 from copact.core.money import Money
 from copact.core.settlement import ExitSettlement
@@ -136,7 +137,7 @@ def _payment(p: Payment) -> dict[str, Any]:
 
 def state_json(v: DealView) -> dict[str, Any]:
     """The ``copact state --format json`` shape: milestones, invoices, balances, risks,
-    decisions, SLA windows and the exit."""
+    decisions, SLA windows, the convertible support (``null`` without one) and the exit."""
     return {
         "deal": v.deal.id,
         "on": v.today.isoformat(),
@@ -188,6 +189,7 @@ def state_json(v: DealView) -> dict[str, Any]:
             }
             for w in v.state.windows
         ],
+        "support": support_json(v.support, v.today) if v.support is not None else None,
         "exit": exit_json(v.exit),
     }
 
@@ -229,3 +231,45 @@ def deal_json(v: DealView) -> dict[str, Any]:
     body["pending_payments"] = [_payment(p) for p in v.pending_payments]
     body["costs"] = v.costs.as_json() if v.costs is not None else None  # cost-plus: the budget
     return body
+
+
+def support_json(s: SupportStanding, on: date) -> dict[str, Any]:
+    """The convertible support on the view's day: amounts as decimal strings (``paid −
+    returned = converted + unconverted``; ``credits_issued = credits_consumed + credits_left``),
+    its windows and every conversion request with its status on ``on``."""
+    return {
+        "amount": _amount(s.amount),
+        "converts_to": s.converts_to,
+        "formula": s.formula,
+        "ratio": str(s.ratio) if s.ratio is not None else None,
+        "paid": _amount(s.paid),
+        "to_pay": _amount(s.to_pay),
+        "returned": _amount(s.returned),
+        "converted": _amount(s.converted),
+        "unconverted": _amount(s.unconverted),
+        "waiting": _amount(s.waiting),
+        "credits_issued": _amount(s.credits_issued),
+        "credits_consumed": _amount(s.credits_consumed),
+        "credits_left": _amount(s.credits_left),
+        "left_value": _amount(s.left_value),
+        "unused": _amount(s.unused),
+        "refundable": _amount(s.refundable),
+        "window": _iso(s.window),
+        "next_window": _iso(s.next_window),
+        "windows": [w.isoformat() for w in s.windows],
+        "windows_over": s.windows_over,
+        "conversions": [
+            {
+                "conversion": c.conversion,
+                "window": c.window.isoformat(),
+                "amount": str(c.amount),
+                "by": c.by,
+                "requested_on": c.requested_on.isoformat(),
+                "status": c.status(on),
+                "approved_by": c.approved_by,
+                "approved_on": _iso(c.approved_on),
+                "credits": str(c.credits) if c.credits is not None else None,
+            }
+            for c in s.conversions
+        ],
+    }

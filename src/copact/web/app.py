@@ -46,6 +46,7 @@ from copact.services.uow import system_clock
 from copact.services.workspace import IdempotencyConflict, Workspace, WorkspaceError
 from copact.web import api, costs, downloads, gainshare, incentives, metering, pages
 from copact.web import selection as supplier_selection
+from copact.web import support as convertible_support  # convertible support
 from copact.web import volume as volume_commitment  # volume commitment
 from copact.web.access import Forbidden, Guard, NotFound
 from copact.web.accounts import Accounts, Throttled
@@ -196,6 +197,7 @@ def create_app(
     app.include_router(gainshare.router)  # gainshare
     app.include_router(costs.router)  # cost-plus
     app.include_router(volume_commitment.router)  # volume commitment
+    app.include_router(convertible_support.router)  # convertible support
     app.include_router(supplier_selection.router)  # supplier selection
 
     async def refused(request: Request, action: str, detail: str) -> None:

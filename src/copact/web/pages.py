@@ -445,6 +445,7 @@ _BACK = {
     "purchases": "/deals/{deal}/volume",  # volume commitment
     "forecasts": "/deals/{deal}/volume",
     "volume-years": "/deals/{deal}/volume",
+    "conversions": "/deals/{deal}/support",  # convertible support
 }
 """The page a command's form is on, by the first part of its route (else the dashboard)."""
 

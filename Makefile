@@ -47,6 +47,25 @@ run: setup
 	$(COPACT) journal import examples/journals/heat-sensor-housing.jsonl --deal heat-sensor-housing -w demo-workspace
 	@echo "   (the scenario journal names its evidence by hash only; its files are not in examples/)"
 	$(COPACT) journal verify --deal heat-sensor-housing -w demo-workspace --no-evidence
+	@echo
+	@echo "== a cost-plus deal from its starter to its first invoice: both parties sign, Volt Works records last month's"
+	@echo "   rig hire with its receipt and timesheet, Acme's owner approves it, the month is invoiced (cost + 10% markup + VAT)"
+	mkdir -p demo-workspace/inputs
+	$(COPACT) new -s cost-plus-reimbursement --buyer "Acme Foods" --supplier "Volt Works" --currency EUR --value 100000 --start 2026-09-01 -o demo-workspace/inputs/cost-plus.yaml
+	$(COPACT) deal add demo-workspace/inputs/cost-plus.yaml -w demo-workspace
+	$(COPACT) sign acme-foods-volt-works --by owner -w demo-workspace
+	$(COPACT) sign acme-foods-volt-works --by account-lead -w demo-workspace
+	printf '%%PDF-1.4\n%% rig hire, 40,000.00 EUR\n%%%%EOF\n' > demo-workspace/inputs/rig-receipt.pdf
+	printf 'day,hours\n2026-10-01,8\n' > demo-workspace/inputs/rig-hours.csv
+	$(COPACT) evidence add acme-foods-volt-works demo-workspace/inputs/rig-receipt.pdf --kind receipts --by account-lead -w demo-workspace
+	$(COPACT) evidence add acme-foods-volt-works demo-workspace/inputs/rig-hours.csv --kind timesheets --by account-lead -w demo-workspace
+	month=$$(date -u -d "$$(date -u +%Y-%m-01) -1 month" +%Y-%m); \
+	  $(COPACT) record-cost acme-foods-volt-works --id rig-hire --period $$month --amount 40000.00 --description "test rig hire" \
+	    --evidence $$(sha256sum demo-workspace/inputs/rig-receipt.pdf | cut -d' ' -f1) \
+	    --evidence $$(sha256sum demo-workspace/inputs/rig-hours.csv | cut -d' ' -f1) --by account-lead -w demo-workspace && \
+	  $(COPACT) review-cost acme-foods-volt-works rig-hire --decision approved --by owner -w demo-workspace && \
+	  $(COPACT) issue-cost-invoice acme-foods-volt-works $$month -w demo-workspace
+	$(COPACT) invoices acme-foods-volt-works -w demo-workspace
 	$(COPACT) deal list -w demo-workspace
 	@echo
 	@echo "== copact serve --demo: the web app on http://127.0.0.1:8000 (Ctrl-C stops)"

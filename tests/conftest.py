@@ -64,3 +64,46 @@ def run_command(
         return command(deal, deal_state(deal, history, on=now.date()), at=now, **kwargs)
 
     return uow.execute(deal_id, decide, key=None, request={}).events
+
+
+def sign_deal(
+    uow: UnitOfWork, deal_id: str, *, clock: Callable[[], datetime] | None = None
+) -> None:
+    """A person of each party signs the deal as it stands, through the service as `copact sign`
+    does: the deal binds, so it can operate (nothing operates an unsigned deal)."""
+    from copact.services import operations as ops
+
+    deal = uow.deal(deal_id)
+    for party in deal.parties:
+        person = next(p.id for p in deal.people if p.party == party.id)
+        ops.execute(ops.Sign(deal=deal_id, by=person), uow=uow, clock=clock)
+
+
+def cli_sign(workspace: str | Path, deal_id: str) -> None:
+    """A person of each party signs the workspace's deal with `copact sign DEAL --by PERSON`,
+    as the parties do before they operate it. A deal whose example journal starts with its
+    signatures (heat-sensor-housing) takes those lines instead (`copact journal import`), so a
+    later import of the whole example journal finds them held and appends the rest."""
+    from typer.testing import CliRunner
+
+    from copact.cli.app import app
+    from copact.services.uow import system_clock
+    from copact.services.workspace import Workspace
+
+    runner = CliRunner()
+    example = EXAMPLES / "journals" / f"{deal_id}.jsonl"
+    if example.exists():
+        signed = [ln for ln in example.read_text().splitlines(True)[:2] if '"signed"' in ln]
+        part = Path(workspace).parent / f"{deal_id}-signatures.jsonl"
+        part.write_text("".join(signed))
+        args = ["journal", "import", str(part), "--deal", deal_id, "-w", str(workspace)]
+        done = runner.invoke(app, args)
+        assert done.exit_code == 0, done.output
+        return
+    ws = Workspace.open(Path(workspace), clock=system_clock, readonly=True)
+    deal = ws.deal(deal_id)
+    ws.engine.dispose()
+    for party in deal.parties:
+        person = next(p.id for p in deal.people if p.party == party.id)
+        done = runner.invoke(app, ["sign", deal_id, "--by", person, "-w", str(workspace)])
+        assert done.exit_code == 0, done.output

@@ -2,7 +2,8 @@
 the command line and on the web, in one workspace (issue 15's "done when").
 
 For each structure, between Acme (buyer) and VoltWorks (supplier), EUR, starting 2026-01-05:
-`copact new` → `check` (no error) → `simulate` → `init` → `deal add`; on the command line the
+`copact new` → `check` (no error) → `simulate` → `init` → `deal add` → `sign` by a person of
+each party (nothing operates before both signed the same version); on the command line the
 supplier's account lead submits the first milestone the buyer pays for with a file of each
 evidence kind it requires, and the buyer's owner accepts it, which issues its invoice; on the
 web, over the JSON API with each side's token, the next payable milestone is submitted and
@@ -81,6 +82,11 @@ def test_each_structure_runs_from_new_to_an_invoice_and_an_exit(
     assert json.loads(simulated)
     _ok("init", ws)
     _ok("deal", "add", str(path), "-w", ws)
+    # nothing operates before a person of each party has signed the same version
+    signed = _ok("sign", DEAL, "--by", "owner", "-w", ws)
+    assert "signed by owner" in signed
+    bound = _ok("sign", DEAL, "--by", "account-lead", "-w", ws)
+    assert "signed by account-lead" in bound
     deal = load_deal(path).deal
     assert deal is not None and deal.id == DEAL
     first, second, *_ = _payable(deal)

@@ -19,7 +19,7 @@ from copact.cli.app import app
 from copact.services.gainshare_periods import SavingsRequest, record_month
 from copact.services.uow import system_clock
 from copact.services.workspace import Workspace
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, cli_sign
 
 runner = CliRunner()
 DATA = EXAMPLES / "baseline" / "hybrid-dc1-fuel.csv"
@@ -42,6 +42,7 @@ def test_a_recorded_month_is_invoiced_and_the_year_trued_up(tmp_path: Path) -> N
     ws = str(tmp_path / "ws")
     assert runner.invoke(app, ["init", ws]).exit_code == 0
     assert runner.invoke(app, ["deal", "add", str(deal), "-w", ws]).exit_code == 0
+    cli_sign(ws, "hybrid-dc1")
     base = ["baseline", str(deal), "-d", str(DATA)]
     month = ["-r", str(reporting), "-p", "2025-03"]
     refused = runner.invoke(app, [*base, "--record", "--by", "sam", "-w", ws])

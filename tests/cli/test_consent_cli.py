@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from copact.cli.app import app
 from copact.core.state import deal_state
 from copact.services.workspace import Workspace
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, cli_sign
 
 runner = CliRunner()
 DEAL = "heat-sensor-housing"
@@ -45,6 +45,7 @@ def _workspace(tmp_path: Path) -> str:
     ws = str(tmp_path / "ws")
     _run("init", ws)
     _run("deal", "add", str(EXAMPLES / f"{DEAL}.yaml"), "-w", ws)
+    cli_sign(ws, DEAL)
     return ws
 
 

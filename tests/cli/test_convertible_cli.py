@@ -18,6 +18,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
+from tests.conftest import cli_sign
 
 runner = CliRunner()
 DEAL = "acme-foods-volt-works"
@@ -54,6 +55,7 @@ def test_support_is_paid_converted_and_shown_from_the_command_line(tmp_path: Pat
     _ok("check", str(deal))
     _ok("init", ws)
     _ok("deal", "add", str(deal), "-w", ws)
+    cli_sign(ws, DEAL)
     pay = ["pay", DEAL, "--from", "acme-foods", "--to", "volt-works", "--for", "convertible"]
     _ok(*pay, "--amount", "100000.00", "--ref", "SUP-1", "--by", "owner", "-w", ws)
     _ok("confirm", DEAL, "SUP-1", "--by", "account-lead", "-w", ws)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
+from tests.conftest import cli_sign
 from tests.web.conftest import PDF
 
 runner = CliRunner()
@@ -55,6 +56,7 @@ def test_a_cost_is_recorded_approved_and_invoiced_from_the_command_line(tmp_path
     )
     _ok("init", ws)
     _ok("deal", "add", str(deal), "-w", ws)
+    cli_sign(ws, DEAL)
     receipt = _evidence(tmp_path, ws, "rig.pdf", PDF + b"% rig hire", "receipts")
     hours = _evidence(tmp_path, ws, "hours.csv", b"day,hours\n2026-10-01,8\n", "timesheets")
     record = ["record-cost", DEAL, "--id", "rig-hire", "--period", "2026-10"]

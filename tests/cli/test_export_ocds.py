@@ -39,7 +39,7 @@ def test_a_deal_file_and_its_journal_export_a_valid_package() -> None:
     }
     [release] = package["releases"]
     assert release["ocid"] == "ocds-copact-heat-sensor-housing"
-    assert release["id"] == "heat-sensor-housing-2026-12-31-6"  # the day and 6 events folded
+    assert release["id"] == "heat-sensor-housing-2026-12-31-8"  # the day and 8 events folded
     [paid] = release["contracts"][0]["implementation"]["transactions"]
     assert (paid["id"], paid["value"]) == ("PP-1", {"amount": 30000, "currency": "USD"})
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
+from tests.conftest import cli_sign
 
 runner = CliRunner()
 DEAL = "acme-voltworks"
@@ -44,6 +45,7 @@ def test_an_alliance_reports_invoices_and_audits_from_the_command_line(tmp_path:
     )
     _ok("init", ws)
     _ok("deal", "add", deal, "-w", ws)
+    cli_sign(ws, DEAL)
     said = _ok(
         "report-sales",
         DEAL,

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from copact.cli.app import app
 from copact.documents.einvoice_check import check_einvoice
+from tests.conftest import cli_sign
 from tests.documents.einvoice_deals import FIXTURE
 
 runner = CliRunner()
@@ -41,6 +42,7 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> str:
     ws = str(root / "ws")
     _ok("init", ws)
     _ok("deal", "add", str(FIXTURE), "-w", ws)
+    cli_sign(ws, DEAL)
     pay = ["--from", "mill", "--to", "pumpco", "--amount", "50000", "--ref", "PP-1"]
     _ok("pay", DEAL, *pay, "--for", "prepaid", "--by", "ann", "-w", ws)
     _ok("confirm", DEAL, "PP-1", "--by", "bo", "-w", ws)

@@ -28,7 +28,7 @@ def _with_invoice(tmp_path: Path) -> str:
         due="2026-10-18",
     )
     lines = JOURNAL.read_text().splitlines()
-    lines.insert(3, canonical_json(invoice))  # just after the acceptance
+    lines.insert(5, canonical_json(invoice))  # just after the acceptance
     path = tmp_path / "journal.jsonl"
     path.write_text("\n".join(lines) + "\n")
     return str(path)

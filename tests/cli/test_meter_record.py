@@ -11,7 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, cli_sign
 
 runner = CliRunner()
 DEAL = EXAMPLES / "seasonal-packaging.yaml"
@@ -26,6 +26,7 @@ def test_a_recorded_period_is_invoiced_with_its_vat(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     assert runner.invoke(app, ["init", ws]).exit_code == 0
     assert runner.invoke(app, ["deal", "add", str(DEAL), "-w", ws]).exit_code == 0
+    cli_sign(ws, "seasonal-packaging")
     refused = runner.invoke(app, _meter("--record"))
     assert refused.exit_code == 2 and "--record needs --workspace" in refused.output
     done = runner.invoke(app, _meter("--record", "--by", "joris", "-w", ws))

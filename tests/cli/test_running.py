@@ -72,11 +72,11 @@ def test_a_refused_trigger_exits_1_with_the_reason() -> None:
 def test_a_bad_journal_line_is_named_and_nothing_is_computed(tmp_path: Path) -> None:
     journal = tmp_path / "j.jsonl"
     lines = Path(JOURNAL).read_text().splitlines()
-    lines[2] = lines[2].replace('"accepted"', '"acepted"')
+    lines[4] = lines[4].replace('"accepted"', '"acepted"')  # after the two signatures
     journal.write_text("\n".join(lines) + "\n")
     result = runner.invoke(app, ["state", DEAL, "-e", str(journal), "--on", "2026-12-28"])
     assert result.exit_code == 1
-    assert f"{journal}:3:1: J002 unknown event type 'acepted'" in result.output
+    assert f"{journal}:5:1: J002 unknown event type 'acepted'" in result.output
     assert "Traceback" not in result.output
 
 
@@ -121,14 +121,15 @@ def test_a_deeply_nested_journal_line_is_a_problem_at_its_line_not_a_crash(
 
 
 def refusable_journal(tmp_path: Path) -> Path:
-    """The example journal with a blank line, a photo missing from the second submission (line
-    5) and its rejection sent on 18 December, after the review period ran out on the 14th."""
-    rows = [json.loads(line) for line in Path(JOURNAL).read_text().splitlines()][:5]
-    rows[3]["evidence"] = [e for e in rows[3]["evidence"] if e["kind"] != "photo"]
-    rows[4]["at"] = "2026-12-18"
+    """The example journal (its two signatures first) with a blank line, a photo missing from
+    the second submission (line 7) and its rejection sent on 18 December, after the review
+    period ran out on the 14th."""
+    rows = [json.loads(line) for line in Path(JOURNAL).read_text().splitlines()][:7]
+    rows[5]["evidence"] = [e for e in rows[5]["evidence"] if e["kind"] != "photo"]
+    rows[6]["at"] = "2026-12-18"
     lines = [json.dumps(r) for r in rows]
     journal = tmp_path / "refusable.jsonl"
-    journal.write_text("\n".join([*lines[:2], "", *lines[2:]]) + "\n")
+    journal.write_text("\n".join([*lines[:4], "", *lines[4:]]) + "\n")
     return journal
 
 
@@ -136,9 +137,9 @@ def test_state_names_each_event_journal_import_would_refuse(tmp_path: Path) -> N
     journal = refusable_journal(tmp_path)
     result = runner.invoke(app, ["state", DEAL, "-e", str(journal), "--on", "2026-12-28"])
     assert result.exit_code == 0, result.output
-    assert f"{journal}:5: warning: submitted event refused by the guards: " in result.stderr
+    assert f"{journal}:7: warning: submitted event refused by the guards: " in result.stderr
     assert "prototype-samples needs evidence of kind photo" in result.stderr
-    assert f"{journal}:6: warning: rejected event refused by the guards: " in result.stderr
+    assert f"{journal}:8: warning: rejected event refused by the guards: " in result.stderr
     assert "already accepted on 2026-12-14 (deemed)" in result.stderr
     assert "2 events" in result.stderr and "journal import" in result.stderr
     assert "warning" not in result.stdout
@@ -151,7 +152,7 @@ def test_state_json_lists_the_refused_events_with_line_type_and_reason(tmp_path:
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert [(r["line"], r["type"]) for r in doc["refused"]] == [(5, "submitted"), (6, "rejected")]
+    assert [(r["line"], r["type"]) for r in doc["refused"]] == [(7, "submitted"), (8, "rejected")]
     assert "needs evidence of kind photo" in doc["refused"][0]["reason"]
 
 
@@ -165,7 +166,8 @@ def test_state_of_a_clean_journal_refuses_nothing() -> None:
 def test_state_names_an_event_written_out_of_date_order(tmp_path: Path) -> None:
     lines = Path(JOURNAL).read_text().splitlines()
     journal = tmp_path / "unordered.jsonl"
-    journal.write_text("\n".join([*lines[1:], lines[0]]) + "\n")  # the July payment goes last
+    # the July payment (after the two signatures) goes last
+    journal.write_text("\n".join([*lines[:2], *lines[3:], lines[2]]) + "\n")
     result = runner.invoke(
         app, ["state", DEAL, "-e", str(journal), "--on", "2026-12-28", "-f", "json"]
     )

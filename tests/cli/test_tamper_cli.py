@@ -11,7 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, cli_sign
 
 runner = CliRunner()
 DEAL = "heat-sensor-housing"
@@ -28,6 +28,7 @@ def _workspace(tmp_path: Path) -> str:
     ws = str(tmp_path / "ws")
     _ok("init", ws)
     _ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
+    cli_sign(ws, DEAL)
     return ws
 
 
@@ -62,7 +63,7 @@ def test_an_overwritten_and_a_deleted_evidence_file_are_named(tmp_path: Path) ->
     (blobs / report[:2] / report).unlink()
     code, output = _verify(ws)
     assert code == 1
-    assert f"altered: drawing.pdf ({drawing[:12]}…), used by submitted design-freeze (event 1)" in (
+    assert f"altered: drawing.pdf ({drawing[:12]}…), used by submitted design-freeze (event 3)" in (
         output
     )
     assert f"missing: simulation-report.pdf ({report[:12]}…)" in output
@@ -77,7 +78,7 @@ def test_an_imported_journal_without_its_evidence_says_what_is_not_held(tmp_path
     code, output = _verify(ws)
     assert code == 1
     assert "evidence files referenced but not held" in output
-    assert "not held: drawing.pdf (27f328269161…), used by submitted design-freeze (event 2)" in (
+    assert "not held: drawing.pdf (27f328269161…), used by submitted design-freeze (event 4)" in (
         output
     )
 

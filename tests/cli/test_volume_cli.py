@@ -14,7 +14,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, cli_sign
 
 runner = CliRunner()
 DEAL = "heat-sensor-housing"
@@ -40,6 +40,7 @@ def test_a_year_of_purchases_is_trued_up_from_the_command_line(tmp_path: Path) -
     deal.write_text(text.replace("  true-up: annual\n", "  true-up: annual\n  from: 2024-07-01\n"))
     _ok("init", ws)
     _ok("deal", "add", str(deal), "-w", ws)
+    cli_sign(ws, DEAL)
     record = ["record-purchases", DEAL, "--period", "2024-07", "--quantity", "31200"]
     out = _ok(*record, "--ref", "CO-2024/07", "--by", "dana", "-w", ws)
     assert "purchases CO-2024/07 of 2024-07 recorded by dana: 31,200 units, 213,720.00" in out

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from copact.cli.app import app
 from copact.services import workspace as workspace_service
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, cli_sign
 
 runner = CliRunner()
 
@@ -36,14 +36,14 @@ def test_a_new_workspace_takes_a_deal_and_its_journal(tmp_path: Path) -> None:
     imported = runner.invoke(
         app, ["journal", "import", journal, "--deal", "heat-sensor-housing", "-w", ws]
     )
-    assert imported.exit_code == 0 and "6 events" in imported.output
+    assert imported.exit_code == 0 and "8 events" in imported.output
     verified = runner.invoke(app, ["journal", "verify", "--deal", "heat-sensor-housing", "-w", ws])
     # the example journal comes without its evidence folder: said, and exit 1
     assert verified.exit_code == 1 and "referenced but not held" in verified.output
     verified = runner.invoke(
         app, ["journal", "verify", "--deal", "heat-sensor-housing", "--no-evidence", "-w", ws]
     )
-    assert verified.exit_code == 0 and "6 events verified" in verified.output
+    assert verified.exit_code == 0 and "8 events verified" in verified.output
     again = runner.invoke(
         app, ["journal", "import", journal, "--deal", "heat-sensor-housing", "-w", ws]
     )
@@ -70,6 +70,7 @@ def test_a_deal_run_from_the_command_line(tmp_path: Path) -> None:
     deal = "heat-sensor-housing"
     _ok("init", ws)
     _ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
+    cli_sign(ws, deal)
     evidence = []
     for kind in ("drawing", "simulation-report", "material-datasheet", "signed-acceptance"):
         f = tmp_path / f"{kind}.pdf"

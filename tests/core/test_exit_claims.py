@@ -91,4 +91,3 @@ def test_a_claim_on_the_day_a_milestone_is_deemed_accepted_comes_before_it() -> 
     run(commands.claim, amount=Decimal(2500), for_="b", evidence=[], at=later)
     s = settle_exit(HEAT, journal, trigger="convenience", on=date(2026, 10, 30))
     assert str(s.claimed) == "2500.00 USD"
-

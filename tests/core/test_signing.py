@@ -51,5 +51,10 @@ def test_an_older_journals_signatures_without_a_version_bind() -> None:
     events: list[Event] = [Signed(at=day, deal=deal.id, by=["ana", "sam"])]
     bound = deal_state(deal, events, on=day).binding
     assert bound is not None and bound.version is None
+    with pytest.raises(RefusedCommand, match="hybrid-dc1 is binding since 2026-05-01"):
+        _sign(deal, events, "ana", day, A)  # bound: it changes by change orders now
+    # before it binds, a signature without a version agrees with any: acme signed A already
+    alone: list[Event] = [Signed(at=day, deal=deal.id, by=["ana"])]
+    assert deal_state(deal, alone, on=day).binding is None
     with pytest.raises(RefusedCommand, match="acme has already signed"):
-        _sign(deal, events, "ana", day, A)
+        _sign(deal, alone, "ana", day, A)

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copact.core.events import Invoice
+from copact.core.events import Event, Invoice, Signed
 from copact.core.invoicing import vat_on
 from copact.core.money import Money
 from copact.errors import RefusedCommand
@@ -58,8 +58,11 @@ def test_a_standard_rated_invoice_carries_its_vat_and_the_advance_settles_the_gr
 def test_an_imported_invoice_must_charge_the_vat_the_deal_says() -> None:
     j = Journal(DEAL)
     j.deliver("design", date(2026, 3, 1))
-    *history, invoice = j.events
+    *operated, invoice = j.events
     assert isinstance(invoice, Invoice)
+    # the journal opens with a person of each party signing: the deal binds, so it operates
+    signed = [Signed(at=date(2026, 1, 1), deal=DEAL.id, by=[who]) for who in ("ann", "bo")]
+    history: list[Event] = [*signed, *operated]
     admit(DEAL, history, invoice)  # as the guards made it: admitted
     for tax in (Decimal("7599.99"), None):
         altered = invoice.model_copy(update={"tax": tax})
@@ -101,8 +104,7 @@ def test_the_exit_settlement_counts_the_vat_on_both_sides() -> None:
     from copact.core.settlement import settle_exit
 
     text = FIXTURE.read_text(encoding="utf-8") + (
-        "exit:\n  triggers:\n    convenience: {by: [mill]}\n"
-        "  prepaid-refund: {unused: true}\n"
+        "exit:\n  triggers:\n    convenience: {by: [mill]}\n  prepaid-refund: {unused: true}\n"
     )
     deal = fixture_deal(text)
     j = Journal(deal)

@@ -8,7 +8,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from copact.core import commands
-from copact.core.events import WindowRecorded, canonical_json, dumps_events, parse_events
+from copact.core.events import (
+    Event,
+    Signed,
+    WindowRecorded,
+    canonical_json,
+    dumps_events,
+    parse_events,
+)
 from copact.core.state import deal_state
 from copact.errors import RefusedCommand
 from copact.metering.windows import journal_windows
@@ -91,5 +98,7 @@ def test_windows_round_trip_the_journal_and_name_their_version() -> None:
 def test_a_journal_with_a_suppliers_window_is_refused_on_replay() -> None:
     (event,) = _record()
     forged = event.model_copy(update={"by": "sam"})
+    # a journal of the deal signed by a person of each party: it binds, so it operates
+    signed: list[Event] = [Signed(at=ON, deal=HYBRID.id, by=[who]) for who in ("ana", "sam")]
     with pytest.raises(RefusedCommand, match="approved by the buyer"):
-        admit(HYBRID, [], forged)
+        admit(HYBRID, signed, forged)

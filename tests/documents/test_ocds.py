@@ -361,7 +361,7 @@ def test_a_deemed_acceptance_is_met_at_the_end_of_its_review_period() -> None:
     """Nobody answers design-freeze's submission of 2026-09-15: after 10 Oregon business days
     it is deemed accepted, met at the end of the last one."""
     deal = load_example("heat-sensor-housing.yaml")
-    unanswered = heat_journal()[:2]  # the advance and the submission
+    unanswered = heat_journal()[:4]  # the two signatures, the advance and the submission
     state = deal_state(deal, unanswered, on=date(2026, 10, 31))
     review_until = state.milestones["design-freeze"].review_until
     assert review_until is not None and state.milestones["design-freeze"].deemed

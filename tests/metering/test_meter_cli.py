@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, cli_sign
 from tests.metering.telemetry_cases import demo_dc1_args
 
 runner = CliRunner()
@@ -236,6 +236,7 @@ def test_windows_recorded_in_the_journal_settle_like_the_same_windows_csv(
     ws = str(tmp_path / "ws")
     assert runner.invoke(app, ["init", ws]).exit_code == 0
     assert runner.invoke(app, ["deal", "add", DEAL, "-w", ws]).exit_code == 0
+    cli_sign(ws, "hybrid-dc1")
     # the sample windows CSV holds one planned window: recorded in the journal instead
     window = ["window", "hybrid-dc1", "dc1", "--by", "ana", "-w", ws]
     window += ["--start", "2027-03-10T02:00:00-05:00", "--end", "2027-03-10T04:00:00-05:00"]

@@ -24,7 +24,7 @@ from copact.errors import InvalidCommand, NothingToDo, RefusedCommand
 from copact.services import operations as ops
 from copact.services.views import DealView, deal_view
 from copact.services.workspace import ImportRefused, Workspace
-from tests.conftest import DayClock
+from tests.conftest import DayClock, sign_deal
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 DEAL_ID = "acme-foods-volt-works"
@@ -45,6 +45,7 @@ def _deal(structure: Structure) -> str:
 def innovation(workspace: Workspace) -> Workspace:  # noqa: F811
     workspace.clock = DayClock(date(2027, 10, 1))
     workspace.add_deal(_deal(Structure.INNOVATION_PARTNERSHIP), "innovation.yaml")
+    sign_deal(workspace, DEAL_ID)
     return workspace
 
 
@@ -52,6 +53,7 @@ def innovation(workspace: Workspace) -> Workspace:  # noqa: F811
 def alliance(workspace: Workspace) -> Workspace:  # noqa: F811
     workspace.clock = DayClock(date(2027, 4, 10))
     workspace.add_deal(_deal(Structure.ECOSYSTEM_ALLIANCE), "alliance.yaml")
+    sign_deal(workspace, DEAL_ID)
     return workspace
 
 

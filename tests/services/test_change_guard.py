@@ -14,7 +14,14 @@ from copact.core.state import deal_state
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
 from copact.services.workspace import Workspace
-from tests.services.test_operations import DEAL_ID, Clock, _submitted, clock, ws  # noqa: F401
+from tests.services.test_operations import (  # noqa: F401
+    DEAL_ID,
+    SIGNED,
+    Clock,
+    _submitted,
+    clock,
+    ws,
+)
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 
@@ -52,7 +59,7 @@ def test_deleting_every_milestone_and_the_exit_terms_is_refused_with_the_finding
     assert "copact check" in message
     assert "X404 nothing says what happens on exit" in message
     assert "P609 a milestone-funding deal needs `milestones`" in message
-    assert ws.events(DEAL_ID) == [] and len(ws.versions(DEAL_ID)) == 1
+    assert [e.type for e in ws.events(DEAL_ID)] == SIGNED and len(ws.versions(DEAL_ID)) == 1
 
 
 def test_a_change_that_checks_clean_is_still_approved(

@@ -23,6 +23,7 @@ from copact.errors import NothingToDo, RefusedCommand
 from copact.services import operations as ops
 from copact.services.views import DealView, deal_view
 from copact.services.workspace import ImportRefused, Workspace
+from tests.conftest import sign_deal
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 from tests.web.conftest import PDF
 
@@ -59,6 +60,7 @@ def deal_text(*, overruns: str = "prior-written-approval", vat: bool = True) -> 
 def ws(workspace: Workspace) -> Workspace:  # noqa: F811
     workspace.clock = Clock(date(2027, 4, 2))
     workspace.add_deal(deal_text(), "cost-plus.yaml")
+    sign_deal(workspace, DEAL_ID)
     return workspace
 
 
@@ -241,6 +243,7 @@ def test_a_rejected_cost_frees_its_budget(ws: Workspace) -> None:
 def test_overruns_notify_records_and_flags_none_refuses(workspace: Workspace) -> None:  # noqa: F811
     workspace.clock = Clock(date(2027, 4, 2))
     workspace.add_deal(deal_text(overruns="notify"), "notify.yaml")
+    sign_deal(workspace, DEAL_ID)
     (first,) = _record(workspace, "rig-hire", "2027-03", "95000.00")
     assert isinstance(first, CostRecorded) and first.overrun
     budget = _view(workspace).costs
@@ -251,6 +254,7 @@ def test_overruns_notify_records_and_flags_none_refuses(workspace: Workspace) ->
 def test_overruns_none_refuses_without_asking_for_approval(workspace: Workspace) -> None:  # noqa: F811
     workspace.clock = Clock(date(2027, 4, 2))
     workspace.add_deal(deal_text(overruns="none"), "none.yaml")
+    sign_deal(workspace, DEAL_ID)
     with pytest.raises(RefusedCommand, match=r"allows no overrun \(overruns: none\)"):
         _record(workspace, "rig-hire", "2027-03", "95000.00")
 
@@ -261,6 +265,7 @@ def test_an_exit_counts_approved_costs_not_yet_invoiced(workspace: Workspace) ->
     nothing), paid 30,000.00, nothing unused, so no refund."""
     workspace.clock = Clock(date(2027, 4, 2))
     workspace.add_deal(deal_text(vat=False), "exempt.yaml")
+    sign_deal(workspace, DEAL_ID)
     _record(workspace, "rig-hire", "2027-03", "40000.00")
     _record(workspace, "waiting", "2027-03", "5000.00")
     _approve(workspace, "rig-hire")

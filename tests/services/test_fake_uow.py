@@ -26,7 +26,7 @@ from copact.services.fake import FakeUnitOfWork
 from copact.services.uow import ConcurrentChange, IdempotencyConflict, Outcome, UnitOfWork
 from copact.services.workspace import Workspace, WorkspaceError
 from copact.store.journal import EvidenceRecord
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, sign_deal
 
 DEAL_ID = "hybrid-dc1"
 TEXT = (EXAMPLES / "hybrid-dc1.yaml").read_text()
@@ -56,7 +56,12 @@ def clock() -> Clock:
 def fake(clock: Clock) -> FakeUnitOfWork:
     uow = FakeUnitOfWork(clock=clock)
     uow.add_deal(TEXT)
+    sign_deal(uow, DEAL_ID)  # ana and sam sign: the deal binds, so it can operate
     return uow
+
+
+SIGNED = ["signed", "signed"]
+"""The journal's first two events: a person of each party signing (the fixtures sign)."""
 
 
 def _content(kind: str) -> bytes:
@@ -146,7 +151,7 @@ def test_the_same_key_for_another_request_is_refused(fake: FakeUnitOfWork, clock
         ops.execute(
             ops.RecordPayment(**pay, amount=Decimal("999"), ref="R1"), uow=fake, clock=clock
         )
-    assert len(fake.events(DEAL_ID)) == 1
+    assert len(fake.events(DEAL_ID)) == len(SIGNED) + 1
 
 
 def test_a_refused_command_appends_nothing_and_its_key_stays_free(
@@ -154,7 +159,7 @@ def test_a_refused_command_appends_nothing_and_its_key_stays_free(
 ) -> None:
     with pytest.raises(RefusedCommand):  # nobody submitted it yet
         _accept(fake, clock, "design-approval", key="accept-da")
-    assert fake.events(DEAL_ID) == [] and fake.keys == {}
+    assert [e.type for e in fake.events(DEAL_ID)] == SIGNED and fake.keys == {}
     _submit(fake, clock, "design-approval", _fake_evidence(fake, "design-approval"))
     assert not _accept(fake, clock, "design-approval", key="accept-da").replayed
 
@@ -169,7 +174,7 @@ def test_the_wrong_person_is_refused_and_nothing_is_written(
             uow=fake,
             clock=clock,
         )
-    assert [e.type for e in fake.events(DEAL_ID)] == ["submitted"]
+    assert [e.type for e in fake.events(DEAL_ID)] == [*SIGNED, "submitted"]
 
 
 def test_an_approved_change_order_makes_the_next_version(
@@ -201,7 +206,7 @@ def test_a_second_once_event_is_refused_as_the_unique_key_would(
     accepted = _accept(fake, clock, "design-approval").events
     with pytest.raises(ConcurrentChange):  # a guard that let it through: the store still won't
         fake.execute(DEAL_ID, lambda *_: list(accepted), key=None, request={})
-    assert [e.type for e in fake.events(DEAL_ID)] == ["submitted", "accepted"]
+    assert [e.type for e in fake.events(DEAL_ID)] == [*SIGNED, "submitted", "accepted"]
 
 
 # -- the fake does not drift from the database --
@@ -211,6 +216,7 @@ def test_a_second_once_event_is_refused_as_the_unique_key_would(
 def sqlite(tmp_path: Path, clock: Clock) -> Iterator[Workspace]:
     ws = Workspace.init(tmp_path / "ws", database=None, clock=clock)
     ws.add_deal(TEXT, "hybrid-dc1.yaml")
+    sign_deal(ws, DEAL_ID)
     yield ws
     ws.engine.dispose()
 
@@ -271,6 +277,7 @@ def test_the_fake_and_the_database_answer_and_record_the_same(
 ) -> None:
     fake = FakeUnitOfWork(clock=clock)
     fake.add_deal(TEXT)
+    sign_deal(fake, DEAL_ID)  # as the sqlite fixture did, at the same time
     evidence: dict[str, tuple[str, ...]] = {}
     for milestone in ("design-approval", "hardware-delivery"):
         records = [

@@ -28,7 +28,7 @@ from copact.services import operations as ops
 from copact.services.gainshare_periods import SavingsRequest, gainshare_view, record_month
 from copact.services.inputs import BadOption
 from copact.services.workspace import ImportRefused, Workspace
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, sign_deal
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 DEAL = EXAMPLES / "hybrid-dc1.yaml"
@@ -50,7 +50,12 @@ class Clock:
 def ws(workspace: Workspace) -> Workspace:  # noqa: F811
     workspace.clock = Clock(date(2027, 4, 2))
     workspace.add_deal(DEAL.read_text(), str(DEAL))
+    sign_deal(workspace, DEAL_ID)  # ana and sam sign: the deal binds, so it can operate
     return workspace
+
+
+SIGNED = ["signed", "signed"]
+"""The journal's first two events: a person of each party signing (``ws`` signs the deal)."""
 
 
 def _record(ws: Workspace, period: str, data: Path = DATA) -> SavingsSettled:
@@ -115,7 +120,7 @@ def test_a_refit_with_another_hash_is_refused(ws: Workspace, tmp_path: Path) -> 
                 by="sam",
             ),
         )
-    assert list(ws.events(DEAL_ID)) == []
+    assert [e.type for e in ws.events(DEAL_ID)] == SIGNED
 
 
 def test_a_month_without_data_or_not_yet_over_is_refused(ws: Workspace) -> None:
@@ -163,7 +168,7 @@ def test_the_year_is_trued_up_by_a_credit_note_and_imports_are_held_to_it(
     text = ws.export_journal(DEAL_ID)
     copy = Workspace.init(tmp_path / "copy", database=None, clock=ws.clock)
     copy.add_deal(DEAL.read_text(), str(DEAL))
-    assert copy.import_journal(DEAL_ID, text, "copy.jsonl") == 25
+    assert copy.import_journal(DEAL_ID, text, "copy.jsonl") == len(SIGNED) + 25
     forged = Workspace.init(tmp_path / "forged", database=None, clock=ws.clock)
     forged.add_deal(DEAL.read_text(), str(DEAL))
     lines = text.splitlines()
@@ -176,7 +181,8 @@ def test_the_year_is_trued_up_by_a_credit_note_and_imports_are_held_to_it(
     with pytest.raises(ImportRefused, match=re.escape("bills 40.00; the deal says 42.47")):
         forged.import_journal(DEAL_ID, "\n".join(lines) + "\n", "forged.jsonl")
     lines = text.splitlines()
-    lines[0] = lines[0].replace('"savings":"59.058"', '"savings":"159.058"')
+    january = len(SIGNED)  # the first settlement, after the two signatures
+    lines[january] = lines[january].replace('"savings":"59.058"', '"savings":"159.058"')
     with pytest.raises(ImportRefused, match="are not the predicted"):
         forged.import_journal(DEAL_ID, "\n".join(lines) + "\n", "forged.jsonl")
 
@@ -204,7 +210,7 @@ def test_a_true_up_invoice_is_held_to_the_year_on_import(ws: Workspace, tmp_path
     text = ws.export_journal(DEAL_ID)
     copy = Workspace.init(tmp_path / "copy", database=None, clock=ws.clock)
     copy.add_deal(DEAL.read_text(), str(DEAL))
-    assert copy.import_journal(DEAL_ID, text, "copy.jsonl") == 25
+    assert copy.import_journal(DEAL_ID, text, "copy.jsonl") == len(SIGNED) + 25
     forged = Workspace.init(tmp_path / "forged", database=None, clock=ws.clock)
     forged.add_deal(DEAL.read_text(), str(DEAL))
     lines = text.splitlines()

@@ -19,6 +19,7 @@ from copact.services import operations as ops
 from copact.services.workspace import IdempotencyConflict, Workspace, WorkspaceError
 from copact.store import journal
 from copact.store.checkpoint import Checkpoint, CheckpointError
+from tests.conftest import sign_deal
 from tests.store.test_workspace import DEAL, workspace  # noqa: F401  (the fixture)
 
 DEAL_ID = "heat-sensor-housing"
@@ -48,7 +49,12 @@ def clock() -> Clock:
 def ws(workspace: Workspace, clock: Clock) -> Workspace:  # noqa: F811
     workspace.clock = clock
     workspace.add_deal(DEAL.read_text(), str(DEAL))
+    sign_deal(workspace, DEAL_ID)  # hannah and luis sign: the deal binds, so it can operate
     return workspace
+
+
+SIGNED = ["signed", "signed"]
+"""The journal's first two events: a person of each party signing (``ws`` signs the deal)."""
 
 
 def _evidence(ws: Workspace, milestone: str, by: str = "luis") -> tuple[str, ...]:
@@ -88,7 +94,7 @@ def test_accepting_a_milestone_issues_its_invoice_in_the_same_call(
     assert invoice.number == "heat-sensor-housing-001"
     assert invoice.from_ == "kestrel" and invoice.to == "ridgeline"
     assert invoice.due == date(2026, 9, 4) + timedelta(days=30)
-    assert outcome.seqs == [2, 3]
+    assert outcome.seqs == [4, 5]  # after the two signatures
     assert ws.verify(DEAL_ID).ok
 
 
@@ -98,7 +104,7 @@ def test_the_wrong_person_is_refused_and_nothing_is_written(ws: Workspace, clock
         ops.execute(
             ops.Accept(deal=DEAL_ID, milestone="design-freeze", by="luis"), uow=ws, clock=clock
         )
-    assert [e.type for e in ws.events(DEAL_ID)] == ["submitted"]
+    assert [e.type for e in ws.events(DEAL_ID)] == [*SIGNED, "submitted"]
 
 
 def test_a_replayed_key_returns_the_first_outcome_and_appends_nothing(
@@ -119,7 +125,7 @@ def test_a_replayed_key_returns_the_first_outcome_and_appends_nothing(
     again = ops.execute(pay, uow=ws, clock=clock)
     assert again.replayed and not first.replayed
     assert again.seqs == first.seqs and again.events == first.events
-    assert len(ws.events(DEAL_ID)) == 1
+    assert len(ws.events(DEAL_ID)) == len(SIGNED) + 1
 
 
 def test_the_same_key_for_another_request_is_refused(ws: Workspace, clock: Clock) -> None:
@@ -181,8 +187,8 @@ def test_concurrent_calls_with_one_key_append_once(ws: Workspace, clock: Clock) 
         t.join()
     # every caller gets the one outcome, or a refusal to retry; nobody gets a second acceptance
     assert all(isinstance(e, RefusedCommand) for e in errors), errors
-    assert seqs and all(s == [2, 3] for s in seqs)
-    assert [e.type for e in ws.events(DEAL_ID)] == ["submitted", "accepted", "invoice"]
+    assert seqs and all(s == [4, 5] for s in seqs)
+    assert [e.type for e in ws.events(DEAL_ID)] == [*SIGNED, "submitted", "accepted", "invoice"]
 
 
 def test_a_change_above_the_threshold_needs_both_named_approvers(
@@ -261,7 +267,7 @@ def test_a_patch_that_breaks_the_deal_is_refused_when_proposed(ws: Workspace, cl
             uow=ws,
             clock=clock,
         )
-    assert ws.events(DEAL_ID) == []
+    assert [e.type for e in ws.events(DEAL_ID)] == SIGNED
 
 
 def test_registering_another_text_for_a_deal_is_refused(ws: Workspace) -> None:
@@ -399,10 +405,10 @@ def _three_payments(ws: Workspace, clock: Clock, start: int = 0) -> None:
 def test_a_checkpoint_holds_while_the_journal_grows(ws: Workspace, clock: Clock) -> None:
     _three_payments(ws, clock)
     kept = Checkpoint.from_json(ws.checkpoint(DEAL_ID).to_json())
-    assert kept.seq == 3 and kept.head == ws.verify(DEAL_ID).head
+    assert kept.seq == 5 and kept.head == ws.verify(DEAL_ID).head  # two signatures first
     _three_payments(ws, clock, 3)
     result = ws.verify_against(DEAL_ID, kept)
-    assert result.ok and result.count == 6
+    assert result.ok and result.count == 8
 
 
 def _disable_append_only(ws: Workspace) -> None:
@@ -419,7 +425,7 @@ def test_truncation_is_caught_against_a_checkpoint(ws: Workspace, clock: Clock) 
     kept = ws.checkpoint(DEAL_ID)
     _disable_append_only(ws)  # someone with the database's admin rights
     with ws.engine.begin() as conn:
-        conn.execute(sa.text("DELETE FROM events WHERE seq = 3"))
+        conn.execute(sa.text("DELETE FROM events WHERE seq = 5"))  # the last payment
     assert ws.verify(DEAL_ID).ok  # the shorter chain is consistent in itself...
     result = ws.verify_against(DEAL_ID, kept)  # ...but not with what the other party kept
     assert not result.ok and "cut short" in result.reason
@@ -434,8 +440,10 @@ def test_a_fully_rewritten_journal_is_caught_against_a_checkpoint(
     _disable_append_only(ws)
     with ws.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM events"))
-    # the same journal with the first payment halved, re-chained from scratch
-    forged = [events[0].model_copy(update={"amount": Decimal(50)}), *events[1:]]
+    # the same journal with the first payment (after the two signatures) halved, re-chained
+    first = len(SIGNED)
+    payment = events[first].model_copy(update={"amount": Decimal(50)})
+    forged = [*events[:first], payment, *events[first + 1 :]]
     with ws.engine.begin() as conn:
         journal.append(conn, DEAL_ID, forged)
     assert ws.verify(DEAL_ID).ok
@@ -445,7 +453,7 @@ def test_a_fully_rewritten_journal_is_caught_against_a_checkpoint(
 
 def test_a_forged_checkpoint_is_refused(ws: Workspace, clock: Clock) -> None:
     _three_payments(ws, clock)
-    text = ws.checkpoint(DEAL_ID).to_json().replace('"seq": 3', '"seq": 2')
+    text = ws.checkpoint(DEAL_ID).to_json().replace('"seq": 5', '"seq": 4')
     with pytest.raises(CheckpointError, match="signature"):
         Checkpoint.from_json(text)
 

@@ -17,7 +17,7 @@ from copact.errors import NothingToDo, RefusedCommand
 from copact.services import operations as ops
 from copact.services.views import deal_view
 from copact.services.workspace import ImportRefused, Workspace
-from tests.services.test_operations import DEAL, DEAL_ID, Clock, clock, ws  # noqa: F401
+from tests.services.test_operations import DEAL, DEAL_ID, SIGNED, Clock, clock, ws  # noqa: F401
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 
@@ -39,7 +39,7 @@ def test_the_advance_is_invoiced_once_in_the_deal_numbering(ws: Workspace, clock
     assert (event.amount, event.tax, event.due) == (Decimal("30000.00"), None, date(2026, 9, 1))
     with pytest.raises(NothingToDo, match="already invoiced"):
         ops.execute(ops.IssueAdvanceInvoice(deal=DEAL_ID), uow=ws, clock=clock)
-    assert [e.type for e in ws.events(DEAL_ID)] == ["prepayment-invoice"]
+    assert [e.type for e in ws.events(DEAL_ID)] == [*SIGNED, "prepayment-invoice"]
 
 
 def test_paying_it_by_number_pays_the_advance(ws: Workspace, clock: Clock) -> None:  # noqa: F811
@@ -72,7 +72,7 @@ def test_an_imported_advance_invoice_must_be_the_one_the_deal_issues(
     text = ws.export_journal(DEAL_ID)
     copy = Workspace.init(tmp_path / "copy", database=None, clock=clock)
     copy.add_deal(DEAL.read_text(), str(DEAL))
-    assert copy.import_journal(DEAL_ID, text, "advance.jsonl") == 1
+    assert copy.import_journal(DEAL_ID, text, "advance.jsonl") == len(SIGNED) + 1
     assert copy.export_journal(DEAL_ID) == text
     forged = Workspace.init(tmp_path / "forged", database=None, clock=clock)
     forged.add_deal(DEAL.read_text(), str(DEAL))

@@ -14,8 +14,17 @@ from copact.core.state import deal_state
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
 from copact.services.workspace import Workspace
-from tests.services.test_operations import DEAL_ID, Clock, clock, ws  # noqa: F401
+from tests.services.test_operations import DEAL_ID, Clock, clock  # noqa: F401
 from tests.store.test_workspace import DEAL, workspace  # noqa: F401
+
+
+@pytest.fixture
+def ws(workspace: Workspace, clock: Clock) -> Workspace:
+    """heat-sensor-housing registered and not signed: the register and the decision log are the
+    negotiation's, kept before the deal binds (test_operations' ``ws`` signs it)."""
+    workspace.clock = clock
+    workspace.add_deal(DEAL.read_text(), str(DEAL))
+    return workspace
 
 
 def _state(ws: Workspace, on: date):  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from copact.services.metering import MeterRequest
 from copact.services.service_periods import record_period
 from copact.services.views import deal_view
 from copact.services.workspace import ImportRefused, Workspace
-from tests.conftest import EXAMPLES, DayClock
+from tests.conftest import EXAMPLES, DayClock, sign_deal
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 DEAL = EXAMPLES / "hybrid-dc1.yaml"
@@ -40,7 +40,12 @@ HASH = "sha256:" + "0" * 64
 def ws(workspace: Workspace) -> Workspace:  # noqa: F811
     workspace.clock = DayClock(date(2027, 4, 2))
     workspace.add_deal(DEAL.read_text(), str(DEAL))
+    sign_deal(workspace, DEAL_ID)  # ana and sam sign: the deal binds, so it can operate
     return workspace
+
+
+SIGNED = ["signed", "signed"]
+"""The journal's first two events: a person of each party signing (``ws`` signs the deal)."""
 
 
 def _run(ws: Workspace, command: ops.Command) -> list[object]:
@@ -124,7 +129,7 @@ def test_a_period_that_cannot_be_settled_is_refused(
 ) -> None:
     with pytest.raises(RefusedCommand, match=re.escape(refusal)):
         _settle(ws, **changes)
-    assert list(ws.events(DEAL_ID)) == []
+    assert [e.type for e in ws.events(DEAL_ID)] == SIGNED
 
 
 @pytest.mark.parametrize(
@@ -165,15 +170,16 @@ def test_an_imported_service_invoice_must_be_the_settlements(ws: Workspace, tmp_
     text = ws.export_journal(DEAL_ID)
     copy = Workspace.init(tmp_path / "copy", database=None, clock=ws.clock)
     copy.add_deal(DEAL.read_text(), str(DEAL))
-    assert copy.import_journal(DEAL_ID, text, "copy.jsonl") == 2
+    assert copy.import_journal(DEAL_ID, text, "copy.jsonl") == len(SIGNED) + 2
     forged = Workspace.init(tmp_path / "forged", database=None, clock=ws.clock)
     forged.add_deal(DEAL.read_text(), str(DEAL))
     lines = text.splitlines()
-    lines[1] = lines[1].replace('"3800.00"', '"4000.00"')
+    invoice, settled = len(SIGNED) + 1, len(SIGNED)  # after the two signatures
+    lines[invoice] = lines[invoice].replace('"3800.00"', '"4000.00"')
     with pytest.raises(ImportRefused, match="figures say"):
         forged.import_journal(DEAL_ID, "\n".join(lines) + "\n", "forged.jsonl")
     lines = text.splitlines()
-    lines[0] = lines[0].replace('"credits":"200.00"', '"credits":"0.00"')
+    lines[settled] = lines[settled].replace('"credits":"200.00"', '"credits":"0.00"')
     with pytest.raises(ImportRefused, match="is not the fee"):
         forged.import_journal(DEAL_ID, "\n".join(lines) + "\n", "forged.jsonl")
 
@@ -205,7 +211,7 @@ def test_a_settlement_its_kept_files_do_not_give_fails_verify(ws: Workspace) -> 
     assert not result.ok and result.remetered == 1
     (said,) = result.repriced
     assert said == (
-        "service period 2027-03 (event 1): its kept files settle dc1 3,800.00; the journal "
+        "service period 2027-03 (event 3): its kept files settle dc1 3,800.00; the journal "
         "says dc1 4,000.00"
     )
     assert said in result.reason

@@ -27,7 +27,7 @@ from copact.services import operations as ops
 from copact.services.invoice_documents import invoice_document
 from copact.services.views import deal_view, describe
 from copact.services.workspace import ImportRefused, Workspace
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, sign_deal
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 DEAL = EXAMPLES / "heat-sensor-housing.yaml"
@@ -47,7 +47,12 @@ class Clock:
 def ws(workspace: Workspace) -> Workspace:  # noqa: F811
     workspace.clock = Clock(date(2026, 7, 28))
     workspace.add_deal(DEAL.read_text(), str(DEAL))
+    sign_deal(workspace, DEAL_ID)  # hannah and luis sign: the deal binds, so it can operate
     return workspace
+
+
+SIGNED = ["signed", "signed"]
+"""The journal's first two events: a person of each party signing (``ws`` signs the deal)."""
 
 
 def _run(ws: Workspace, command: ops.Command) -> list[Event]:
@@ -145,7 +150,7 @@ def test_imports_are_held_to_the_purchases_and_the_rebate(ws: Workspace, tmp_pat
         other.add_deal(DEAL.read_text(), str(DEAL))
         return other
 
-    assert fresh("copy").import_journal(DEAL_ID, text, "copy.jsonl") == 26
+    assert fresh("copy").import_journal(DEAL_ID, text, "copy.jsonl") == len(SIGNED) + 26
     lines = text.splitlines()
     note = next(i for i, line in enumerate(lines) if '"rebate"' in line)
     forged = [*lines]
@@ -194,6 +199,7 @@ def test_a_shortfall_year_is_invoiced_and_never_drawn_from_the_advance(
     )
     other = Workspace.init(tmp_path / "short", database=None, clock=ws.clock)
     other.add_deal(text, "short.yaml")
+    sign_deal(other, DEAL_ID)  # on 2026-07-28, the first call-off's day
     _year_2026(other, 1500)
     _at(other, date(2027, 7, 2))
     (invoice,) = _run(other, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
@@ -210,7 +216,7 @@ def test_a_shortfall_year_is_invoiced_and_never_drawn_from_the_advance(
     exported = other.export_journal(DEAL_ID)
     copy = Workspace.init(tmp_path / "copy", database=None, clock=other.clock)
     copy.add_deal(text, "short.yaml")
-    assert copy.import_journal(DEAL_ID, exported, "c.jsonl") == 25
+    assert copy.import_journal(DEAL_ID, exported, "c.jsonl") == len(SIGNED) + 25
     forged = exported.replace('"41100.00"', '"51100.00"')
     again = Workspace.init(tmp_path / "forged", database=None, clock=other.clock)
     again.add_deal(text, "short.yaml")

@@ -27,10 +27,13 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from copact.core.events import Signed, dumps_events
 from copact.services.workspace import Workspace
 from tests.conftest import EXAMPLES
 
 EVENTS = int(os.environ.get("COPACT_CRASH_EVENTS", "1500"))
+SIGNATURES = 2  # the journal opens with a person of each party signing: the deal binds
+LINES = SIGNATURES + EVENTS
 DEAL_TEXT = (EXAMPLES / "heat-sensor-housing.yaml").read_text()
 CACHE_PAGES = 8  # so the transaction spills pages into the WAL before its COMMIT
 
@@ -74,9 +77,12 @@ def _importer(root: Path, deal: str, journal: Path, stop_at: int) -> int:
 
 
 def _journal(deal: str) -> str:
-    """EVENTS payments, each with its own reference: all pass the guards."""
+    """The two signatures, then EVENTS payments, each with its own reference: all pass the
+    guards."""
     first = date(2026, 7, 1)
-    lines = []
+    signed = [Signed(at=first, deal=deal, by=[who]) for who in ("hannah", "luis")]
+    lines = dumps_events(signed).splitlines()
+    assert len(lines) == SIGNATURES
     for n in range(EVENTS):
         lines.append(
             json.dumps(
@@ -156,18 +162,18 @@ def test_an_import_killed_at_any_moment_leaves_all_or_nothing(tmp_path: Path) ->
         os.waitpid(pid, 0)
 
         held = _count(db, deal)
-        assert held in (0, EVENTS), f"killed at {what}: {held} of {EVENTS} events: half-written"
+        assert held in (0, LINES), f"killed at {what}: {held} of {LINES} events: half-written"
         expected = "all" if stop_at > commit else "none"
-        assert held == (EVENTS if expected == "all" else 0), f"killed at {stop_at}: {what}"
+        assert held == (LINES if expected == "all" else 0), f"killed at {stop_at}: {what}"
         outcomes[expected].append(what)
         ws = Workspace.open(root, clock=_clock)
         assert ws.verify(deal).ok
         appended = ws.import_journal(deal, text, str(journal))
-        assert appended == EVENTS - held
+        assert appended == LINES - held
         assert ws.export_journal(deal) == text
-        assert ws.verify(deal).count == EVENTS
+        assert ws.verify(deal).count == LINES
         ws.engine.dispose()
         journal.unlink()
-    assert _count(db, "probe") == EVENTS
+    assert _count(db, "probe") == LINES
     # both outcomes of a crash were exercised: before the COMMIT and after it
     assert outcomes["none"] and outcomes["all"], outcomes

@@ -22,7 +22,7 @@ from copact.errors import RefusedCommand
 from copact.services import operations as ops
 from copact.services.workspace import Workspace
 from copact.store import journal
-from tests.conftest import run_command
+from tests.conftest import run_command, sign_deal
 from tests.store.test_workspace import DEAL, workspace  # noqa: F401  (the fixture)
 
 THREADS = 32
@@ -91,6 +91,7 @@ def held_evidence(ws: Workspace, deal_id: str) -> list[EvidenceRef]:
 
 def _prepare(ws: Workspace, n: int) -> str:
     deal, _ = ws.add_deal(_deal_text(n), f"race-{n}.yaml")
+    sign_deal(ws, deal.id, clock=_clock)  # it binds, so it operates
     evidence = held_evidence(ws, deal.id)
     run_command(
         ws, deal.id, commands.submit, milestone="prototype-samples", evidence=evidence, by="luis"

@@ -27,7 +27,7 @@ from copact.core import commands
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
 from copact.services.workspace import Workspace
-from tests.conftest import run_command
+from tests.conftest import run_command, sign_deal
 from tests.store.test_race import held_evidence
 from tests.store.test_workspace import DEAL, workspace  # noqa: F401  (the fixture)
 
@@ -82,6 +82,7 @@ def _race(ws: Workspace, tmp: Path, act: Act) -> list[str]:
 def _prepared(ws: Workspace, n: int) -> str:
     text = DEAL.read_text().replace("id: heat-sensor-housing", f"id: race-{n}", 1)
     deal, _ = ws.add_deal(text, f"race-{n}.yaml")
+    sign_deal(ws, deal.id, clock=_clock)  # it binds, so it operates
     refs = held_evidence(ws, deal.id)
     run_command(
         ws, deal.id, commands.submit, milestone="prototype-samples", evidence=refs, by="luis"

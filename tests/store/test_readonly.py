@@ -76,7 +76,7 @@ def test_a_workspace_opens_while_another_process_holds_the_write_lock(tmp_path: 
     try:
         for readonly in (True, False):
             ws = Workspace.open(root, clock=_clock, readonly=readonly)
-            assert ws.verify(ID).count == 6
+            assert ws.verify(ID).count == 8
             ws.engine.dispose()
     finally:
         writer.execute("ROLLBACK")
@@ -141,7 +141,7 @@ def test_the_cli_reads_a_workspace_nobody_may_write(unwritable: Path) -> None:
     files = sorted(unwritable.rglob("*"))
     verified = _as_nobody("journal", "verify", "--deal", ID, "--no-evidence", "-w", ws)
     assert verified.returncode == 0, verified.stderr
-    assert "6 events verified" in verified.stdout
+    assert "8 events verified" in verified.stdout
     exported = _as_nobody("journal", "export", "--deal", ID, "-w", ws)
     assert exported.returncode == 0 and exported.stdout == JOURNAL, exported.stderr
     listed = _as_nobody("deal", "list", "-w", ws)

@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from copact.core.events import Signed
 from copact.core.invoicing import invoice_amounts
 from copact.errors import CopactError, RefusedCommand
 from copact.services import operations as ops
 from copact.services.workspace import Workspace
 from copact.store.checkpoint import SigningKeyMissing
 from copact.store.journal import VersionAltered
+from tests.conftest import sign_deal
 from tests.services.test_operations import PDF, Clock
 from tests.store.test_workspace import DEAL, JOURNAL, workspace  # noqa: F401  (the fixture)
 
@@ -34,10 +36,18 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def ws(workspace: Workspace, clock: Clock) -> Workspace:  # noqa: F811
+def unsigned_ws(workspace: Workspace, clock: Clock) -> Workspace:  # noqa: F811
+    """The deal added and not signed yet: for a journal that brings its own signatures."""
     workspace.clock = clock
     workspace.add_deal(DEAL.read_text(), str(DEAL))
     return workspace
+
+
+@pytest.fixture
+def ws(unsigned_ws: Workspace, clock: Clock) -> Workspace:
+    """The deal added and signed by both parties (events 1 and 2), so it operates."""
+    sign_deal(unsigned_ws, DEAL_ID, clock=clock)
+    return unsigned_ws
 
 
 def _three_payments(ws: Workspace, clock: Clock) -> None:
@@ -94,7 +104,8 @@ def test_an_edited_deal_text_is_refused_on_every_read(ws: Workspace) -> None:
         ws.deal_text(DEAL_ID)
     with pytest.raises(VersionAltered):  # and no command runs on it
         _three_payments(ws, Clock(date(2026, 9, 2)))
-    assert ws.events(DEAL_ID) == []
+    held = ws.events(DEAL_ID)  # the two signatures of the fixture, nothing after them
+    assert len(held) == 2 and all(isinstance(e, Signed) for e in held)
 
 
 def test_an_edited_deal_text_fails_verify(ws: Workspace, clock: Clock) -> None:
@@ -103,7 +114,7 @@ def test_an_edited_deal_text_fails_verify(ws: Workspace, clock: Clock) -> None:
     result = ws.verify(DEAL_ID)
     assert not result.ok
     assert "deal version 1 was altered in the database" in result.reason
-    assert result.count == 3  # the events themselves still chain
+    assert result.count == 5  # the events themselves (2 signatures, 3 payments) still chain
 
 
 def test_a_text_rewritten_with_its_hash_is_caught_against_a_checkpoint(
@@ -173,14 +184,14 @@ def test_evidence_files_are_rehashed_by_verify(ws: Workspace, clock: Clock) -> N
     ws.blobs.path(deleted).unlink()
     result = ws.verify(DEAL_ID, evidence=True)
     assert not result.ok
-    assert result.count == 1  # the journal's own chain is intact
+    assert result.count == 3  # the journal's own chain (2 signatures, 1 submission) is intact
     problems = {p.sha256: p for p in result.evidence_problems}
     assert set(problems) == {overwritten, deleted}
     assert problems[overwritten].problem == "altered"
     assert problems[deleted].problem == "missing"
     for sha, p in problems.items():
         assert p.name == names[sha]
-        assert "submitted design-freeze (event 1)" in p.used_by
+        assert "submitted design-freeze (event 3)" in p.used_by
     assert "2 evidence files" in result.reason
 
 
@@ -190,23 +201,24 @@ def test_verify_can_skip_the_evidence_files(ws: Workspace, clock: Clock) -> None
     result = ws.verify(DEAL_ID, evidence=False)
     assert result.ok and result.evidence_checked == 0
     # a checkpoint vouches for the journal and the deal versions, not for the files
-    assert ws.checkpoint(DEAL_ID).seq == 1
+    assert ws.checkpoint(DEAL_ID).seq == 3
 
 
 def test_an_imported_journal_without_its_evidence_is_marked_not_held(
-    ws: Workspace, clock: Clock
+    unsigned_ws: Workspace, clock: Clock
 ) -> None:
+    ws = unsigned_ws  # the journal brings its own two signatures
     clock.advance(100)  # after the journal's last event
-    assert ws.import_journal(DEAL_ID, JOURNAL, "j.jsonl") == 6
+    assert ws.import_journal(DEAL_ID, JOURNAL, "j.jsonl") == 8
     result = ws.verify(DEAL_ID, evidence=True)
-    assert not result.ok and result.count == 6
+    assert not result.ok and result.count == 8
     # design-freeze (4 files) and prototype-samples (its submission's files)
     assert result.not_held == len({p.sha256 for p in result.evidence_problems})
     assert result.not_held > 0
     assert all(p.problem == "not held" for p in result.evidence_problems)
     assert f"{result.not_held} evidence files referenced but not held" in result.reason
     held = ws.evidence_held(DEAL_ID)
-    submitted = ws.events(DEAL_ID)[1]
+    submitted = ws.events(DEAL_ID)[3]
     assert all(held(ref.sha256) is False for ref in submitted.evidence)  # type: ignore[union-attr]
 
 

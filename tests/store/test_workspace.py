@@ -62,7 +62,7 @@ def workspace(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Worksp
 
 def _loaded(ws: Workspace) -> Workspace:
     ws.add_deal(DEAL.read_text(), str(DEAL))
-    assert ws.import_journal("heat-sensor-housing", JOURNAL, "j.jsonl") == 6
+    assert ws.import_journal("heat-sensor-housing", JOURNAL, "j.jsonl") == 8
     return ws
 
 
@@ -70,17 +70,17 @@ def test_import_export_round_trips_and_verifies(workspace: Workspace) -> None:
     ws = _loaded(workspace)
     assert ws.export_journal("heat-sensor-housing") == JOURNAL
     result = ws.verify("heat-sensor-housing")
-    assert result.ok and result.count == 6
+    assert result.ok and result.count == 8
 
 
 def test_a_refused_line_leaves_nothing_half_applied(workspace: Workspace) -> None:
     workspace.add_deal(DEAL.read_text(), str(DEAL))
     lines = JOURNAL.splitlines()
-    # line 3 accepts design-freeze by luis, the supplier's own person
-    lines[2] = lines[2].replace('"by":"marcus"', '"by":"luis"')
+    # line 5 (after the two signatures) accepts design-freeze by luis, the supplier's own person
+    lines[4] = lines[4].replace('"by":"marcus"', '"by":"luis"')
     with pytest.raises(ImportRefused) as refused:
         workspace.import_journal("heat-sensor-housing", "\n".join(lines) + "\n", "bad.jsonl")
-    assert refused.value.line == 3 and "signed off by marcus, not luis" in refused.value.reason
+    assert refused.value.line == 5 and "signed off by marcus, not luis" in refused.value.reason
     assert workspace.events("heat-sensor-housing") == []
 
 
@@ -94,11 +94,12 @@ def test_a_second_import_of_the_same_file_adds_nothing(workspace: Workspace) -> 
 
 def test_a_re_import_after_a_partial_one_appends_only_the_rest(workspace: Workspace) -> None:
     workspace.add_deal(DEAL.read_text(), str(DEAL))
-    first_half = "".join(JOURNAL.splitlines(keepends=True)[:3])
-    assert workspace.import_journal("heat-sensor-housing", first_half, "half.jsonl") == 3
+    # the two signatures and the first half of what operates the deal
+    first_half = "".join(JOURNAL.splitlines(keepends=True)[:5])
+    assert workspace.import_journal("heat-sensor-housing", first_half, "half.jsonl") == 5
     assert workspace.import_journal("heat-sensor-housing", JOURNAL, "all.jsonl") == 3
     assert workspace.export_journal("heat-sensor-housing") == JOURNAL
-    assert workspace.verify("heat-sensor-housing").count == 6
+    assert workspace.verify("heat-sensor-housing").count == 8
 
 
 def test_a_different_journal_on_top_is_refused_at_its_first_bad_line(
@@ -110,14 +111,14 @@ def test_a_different_journal_on_top_is_refused_at_its_first_bad_line(
     with pytest.raises(ImportRefused) as refused:
         ws.import_journal("heat-sensor-housing", "".join(lines[1:]), "again.jsonl")
     assert refused.value.line == 1 and "date order" in refused.value.reason
-    assert len(ws.events("heat-sensor-housing")) == 6
+    assert len(ws.events("heat-sensor-housing")) == 8
 
 
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE events SET body = replace(body, '30000', '3000') WHERE seq = 1",
-        "DELETE FROM events WHERE seq = 6",
+        "UPDATE events SET body = replace(body, '30000', '3000') WHERE seq = 3",
+        "DELETE FROM events WHERE seq = 8",
     ],
 )
 def test_the_database_refuses_update_and_delete(workspace: Workspace, statement: str) -> None:
@@ -134,7 +135,7 @@ def test_one_acceptance_per_milestone_is_a_unique_constraint(workspace: Workspac
     )
     with pytest.raises(IntegrityError), ws.engine.begin() as conn:
         journal.append(conn, "heat-sensor-housing", [again])
-    assert len(ws.events("heat-sensor-housing")) == 6
+    assert len(ws.events("heat-sensor-housing")) == 8
 
 
 def _tamper(ws: Workspace, *statements: str) -> journal.Verification:
@@ -156,24 +157,24 @@ def sqlite_ws(tmp_path: Path) -> Iterator[Workspace]:
 
 def test_a_flipped_byte_is_caught_at_its_event(sqlite_ws: Workspace) -> None:
     result = _tamper(
-        sqlite_ws, "UPDATE events SET body = replace(body, '9000', '9900') WHERE seq = 6"
+        sqlite_ws, "UPDATE events SET body = replace(body, '9000', '9900') WHERE seq = 8"
     )
-    assert not result.ok and result.first_bad == 6 and "hash" in result.reason
+    assert not result.ok and result.first_bad == 8 and "hash" in result.reason
 
 
 def test_a_deleted_event_is_caught(sqlite_ws: Workspace) -> None:
-    result = _tamper(sqlite_ws, "DELETE FROM events WHERE seq = 3")
-    assert not result.ok and result.first_bad == 4
+    result = _tamper(sqlite_ws, "DELETE FROM events WHERE seq = 5")
+    assert not result.ok and result.first_bad == 6
 
 
 def test_swapped_events_are_caught(sqlite_ws: Workspace) -> None:
     result = _tamper(
         sqlite_ws,
-        "UPDATE events SET seq = 100 WHERE seq = 4",
-        "UPDATE events SET seq = 4 WHERE seq = 5",
-        "UPDATE events SET seq = 5 WHERE seq = 100",
+        "UPDATE events SET seq = 100 WHERE seq = 6",
+        "UPDATE events SET seq = 6 WHERE seq = 7",
+        "UPDATE events SET seq = 7 WHERE seq = 100",
     )
-    assert not result.ok and result.first_bad == 4
+    assert not result.ok and result.first_bad == 6
 
 
 def test_an_inserted_event_is_caught(sqlite_ws: Workspace) -> None:
@@ -183,9 +184,9 @@ def test_an_inserted_event_is_caught(sqlite_ws: Workspace) -> None:
     )
     result = _tamper(
         sqlite_ws,
-        "UPDATE events SET seq = seq + 10 WHERE seq >= 4",
-        "UPDATE events SET seq = seq - 9 WHERE seq >= 14",
+        "UPDATE events SET seq = seq + 10 WHERE seq >= 6",
+        "UPDATE events SET seq = seq - 9 WHERE seq >= 16",
         f"INSERT INTO events (deal, seq, type, body, prev_hash, hash) VALUES "
-        f"('heat-sensor-housing', 4, 'work-claimed', '{body}', '{'0' * 64}', '{'0' * 64}')",
+        f"('heat-sensor-housing', 6, 'work-claimed', '{body}', '{'0' * 64}', '{'0' * 64}')",
     )
-    assert not result.ok and result.first_bad == 4
+    assert not result.ok and result.first_bad == 6

@@ -61,8 +61,8 @@ def test_a_copied_workspace_records_into_its_own_journal(tmp_path: Path) -> None
     copy = tmp_path / "ws-test"
     shutil.copytree(original, copy)
     _pay(copy, "TEST-1")
-    assert _events(copy) == 7
-    assert _events(original) == 6  # the real journal did not get the test payment
+    assert _events(copy) == 9
+    assert _events(original) == 8  # the real journal did not get the test payment
 
 
 def test_a_moved_workspace_opens_with_its_events(tmp_path: Path) -> None:
@@ -70,9 +70,9 @@ def test_a_moved_workspace_opens_with_its_events(tmp_path: Path) -> None:
     moved = tmp_path / "elsewhere" / "renamed"
     moved.parent.mkdir()
     shutil.move(original, moved)
-    assert _events(moved) == 6
+    assert _events(moved) == 8
     _pay(moved, "MOVED-1")
-    assert _events(moved) == 7
+    assert _events(moved) == 9
 
 
 def test_an_old_workspace_with_an_absolute_path_keeps_working_when_moved(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_an_old_workspace_with_an_absolute_path_keeps_working_when_moved(tmp_pat
     moved = tmp_path / "new" / "ws"
     moved.parent.mkdir()
     shutil.move(original, moved)
-    assert _events(moved) == 6
+    assert _events(moved) == 8
     assert not old_db.exists()  # no empty database appeared where it used to be
 
 
@@ -99,7 +99,7 @@ def test_an_old_copy_under_another_name_is_told_how_to_fix_its_config(tmp_path: 
         Workspace.open(copy, clock=_clock)
     message = str(refused.value)
     assert "copact.toml" in message and 'database = "sqlite:///copact.db"' in message
-    assert _events(original) == 6
+    assert _events(original) == 8
 
 
 def test_a_missing_database_file_is_an_error_not_an_empty_journal(tmp_path: Path) -> None:
@@ -115,10 +115,10 @@ def test_init_writes_the_database_relative_to_the_folder(tmp_path: Path) -> None
     root = _workspace(tmp_path / "ws")
     assert 'database = "sqlite:///copact.db"' in (root / "copact.toml").read_text()
     with sqlite3.connect(root / "copact.db") as raw:
-        assert raw.execute("SELECT count(*) FROM events").fetchone() == (6,)
+        assert raw.execute("SELECT count(*) FROM events").fetchone() == (8,)
 
 
 def test_init_of_an_existing_workspace_keeps_its_journal(tmp_path: Path) -> None:
     root = _workspace(tmp_path / "ws")
     Workspace.init(root, database=None, clock=_clock).engine.dispose()
-    assert _events(root) == 6
+    assert _events(root) == 8

@@ -25,7 +25,7 @@ from copact.services.workspace import Workspace
 from copact.web.accounts import ROLES, Accounts
 from copact.web.app import create_app
 from copact.web.settings import WebSettings
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, sign_deal
 
 PASSWORD = "correct horse battery staple"
 DEAL = "hybrid-dc1"
@@ -95,14 +95,26 @@ def _people(party: str, role: str) -> str | None:
 
 
 def make_world(
-    root: Path, *, database: str | None = None, all_roles: bool = True, one_time: bool = False
+    root: Path,
+    *,
+    database: str | None = None,
+    all_roles: bool = True,
+    one_time: bool = False,
+    signed: bool = True,
 ) -> World:
     """The workspace and its users; ``one_time`` issues their passwords as an administrator
-    does (each user changes it at the first sign-in), else they have picked their own."""
+    does (each user changes it at the first sign-in), else they have picked their own. Both
+    deals are ``signed`` by a person of each party on the first day (so they bind and can
+    operate), unless a test signs them itself."""
     clock = Clock(datetime(2026, 7, 1, 10, 0, tzinfo=UTC))
     ws = Workspace.init(root, database=database, clock=clock)
     for name in (f"{DEAL}.yaml", f"{FOREIGN}.yaml"):
         ws.add_deal((EXAMPLES / name).read_text(), name)
+        if signed and name == f"{FOREIGN}.yaml":  # as its example journal starts: it imports
+            signatures = (EXAMPLES / "journals" / name.replace(".yaml", ".jsonl")).read_text()
+            ws.import_journal(FOREIGN, "".join(signatures.splitlines(True)[:2]), "signed.jsonl")
+        elif signed:
+            sign_deal(ws, name.removesuffix(".yaml"))
     settings = WebSettings(workspace=root, upload_limit=256 * 1024)
     accounts = Accounts(ws.engine, settings.accounts, clock)
     world = World(root, ws, settings, clock, accounts)
@@ -138,6 +150,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 def fresh(tmp_path: Path) -> Iterator[World]:
     """A world of its own (for tests that change the deal's state or the clock)."""
     w = make_world(tmp_path / "ws", all_roles=False)
+    yield w
+    w.workspace.engine.dispose()
+
+
+@pytest.fixture
+def unsigned(tmp_path: Path) -> Iterator[World]:
+    """A world of its own whose deals nobody has signed yet."""
+    w = make_world(tmp_path / "ws", all_roles=False, signed=False)
     yield w
     w.workspace.engine.dispose()
 

@@ -45,10 +45,10 @@ def test_a_form_without_the_csrf_token_is_refused(fresh: World) -> None:
     assert refused.status_code == 403
     wrong = client.post("/deals/hybrid-dc1/payments", data={**body, "csrf": "x" + csrf})
     assert wrong.status_code == 403
-    assert fresh.workspace.events("hybrid-dc1") == []
+    assert [e.type for e in fresh.workspace.events("hybrid-dc1")] == ["signed", "signed"]
     done = client.post("/deals/hybrid-dc1/payments", data={**body, "csrf": csrf})
     assert done.status_code == 303
-    assert [e.type for e in fresh.workspace.events("hybrid-dc1")] == ["payment"]
+    assert [e.type for e in fresh.workspace.events("hybrid-dc1")] == ["signed", "signed", "payment"]
 
 
 def test_the_api_refuses_a_cookie_request_without_its_csrf_header(fresh: World) -> None:

@@ -115,9 +115,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
         "deal", "risk.update", json={"risk": "battery-lead-time", "status": "mitigated"}
     ),
     ("POST", "/api/v1/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
-    ("POST", "/api/v1/deals/{deal}/service-periods"): Rule(
-        "deal", "service.settle", upload=True
-    ),
+    ("POST", "/api/v1/deals/{deal}/service-periods"): Rule("deal", "service.settle", upload=True),
     ("POST", "/api/v1/deals/{deal}/sign"): Rule("deal", "deal.sign", json={}),
     # innovation bonuses and revenue share (API)
     ("POST", "/api/v1/deals/{deal}/bonuses/{bonus}/claim"): Rule(
@@ -239,9 +237,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/deals/{deal}/incentives"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/revenue-periods/{period}/invoice"): Rule("deal", "invoices.issue"),
-    ("POST", "/deals/{deal}/revenue-periods/{period}/credit-note"): Rule(
-        "deal", "invoices.issue"
-    ),
+    ("POST", "/deals/{deal}/revenue-periods/{period}/credit-note"): Rule("deal", "invoices.issue"),
     # gainshare (pages)
     ("GET", "/deals/{deal}/gainshare"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/gainshare-periods/{period}/invoice"): Rule("deal", "invoices.issue"),
@@ -267,9 +263,7 @@ EXPECT: dict[tuple[str, str], Rule] = {
     # convertible support (pages)
     ("GET", "/deals/{deal}/support"): Rule("deal", "deal.read"),
     ("POST", "/deals/{deal}/conversions"): Rule("deal", "conversion.request", form=CONVERSION),
-    ("POST", "/deals/{deal}/conversions/{conversion}/approve"): Rule(
-        "deal", "conversion.approve"
-    ),
+    ("POST", "/deals/{deal}/conversions/{conversion}/approve"): Rule("deal", "conversion.approve"),
     ("POST", "/deals/{deal}/meter"): Rule("deal", "deal.read", upload=True),
     # supplier selection (pages)
     ("GET", "/deals/{deal}/selection"): Rule("deal", "deal.read"),

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from lxml import etree
 
 from copact.documents.einvoice_check import check_einvoice
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, sign_deal
 from tests.web.conftest import PDF, World, bearer, client_for, sign_in
 
 DEAL = "dc1-costs"
@@ -28,6 +28,7 @@ COST_PLUS = (
 def _deal(world: World) -> None:
     text = (EXAMPLES / "hybrid-dc1.yaml").read_text().replace("id: hybrid-dc1", f"id: {DEAL}")
     world.workspace.add_deal(text.replace("\nip:\n", f"\n{COST_PLUS}ip:\n"), f"{DEAL}.yaml")
+    sign_deal(world.workspace, DEAL)
     world.clock.now = datetime(2027, 4, 2, 9, 0, tzinfo=UTC)
 
 

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from copact.dealfile.starters import Structure, starter_deal
 from copact.documents.einvoice_check import check_einvoice
+from tests.conftest import sign_deal
 from tests.web.conftest import PASSWORD, World, client_for, sign_in
 
 DEAL = "acme-voltworks"
@@ -36,6 +37,7 @@ def _add(world: World, structure: Structure) -> None:
         start=date(2027, 1, 4),
     )
     world.workspace.add_deal(text, f"{structure.value}.yaml")
+    sign_deal(world.workspace, DEAL)
     for username, party, role, person in (
         ("acme-boss", "acme", "owner", "owner"),
         ("acme-books", "acme", "finance", "finance"),

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, sign_deal
 from tests.web.conftest import World, bearer, client_for, sign_in
 
 DEAL = "dc1-support"
@@ -27,6 +27,7 @@ CONVERTIBLE = (
 def _deal(world: World) -> None:
     text = (EXAMPLES / "hybrid-dc1.yaml").read_text().replace("id: hybrid-dc1", f"id: {DEAL}")
     world.workspace.add_deal(text.replace("\nip:\n", f"\n{CONVERTIBLE}ip:\n"), f"{DEAL}.yaml")
+    sign_deal(world.workspace, DEAL)
 
 
 def _post(client: TestClient, path: str, csrf: str, **form: object) -> str:

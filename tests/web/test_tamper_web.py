@@ -21,13 +21,13 @@ def test_the_api_and_the_journal_page_name_an_altered_evidence_file(fresh: World
     assert verified["ok"] is True and verified["evidence_checked"] == 3
     fresh.workspace.blobs.path(hashes[0]).write_bytes(PDF + b"another receipt")
     verified = client.get(f"/api/v1/deals/{DEAL}/journal/verify", headers=ana).json()
-    assert verified["ok"] is False and verified["count"] == 1
+    assert verified["ok"] is False and verified["count"] == 3  # two signatures, a submission
     [problem] = verified["evidence_problems"]
     assert problem == {
         "sha256": hashes[0],
         "name": "delivery-receipt.pdf",
         "problem": "altered",
-        "used_by": ["submitted hardware-delivery (event 1)"],
+        "used_by": ["submitted hardware-delivery (event 3)"],
     }
     skipped = client.get(
         f"/api/v1/deals/{DEAL}/journal/verify", params={"evidence": "false"}, headers=ana
@@ -41,7 +41,7 @@ def test_the_api_and_the_journal_page_name_an_altered_evidence_file(fresh: World
 
 def test_a_submission_imported_without_its_files_says_evidence_not_held(fresh: World) -> None:
     line = {
-        "at": "2026-06-20",
+        "at": "2026-07-02",  # the day after the deal was signed
         "type": "submitted",
         "deal": DEAL,
         "milestone": "design-approval",

@@ -10,6 +10,7 @@ append what they return in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -59,6 +60,7 @@ __all__ = [
     "log_decision",
     "pay",
     "record_window",
+    "refuse_before_binding",
     "reject",
     "sign",
     "submit",
@@ -84,6 +86,12 @@ def sign(
     changed before it bound (a list of several people is taken only from journals written
     before each person signed on their own)."""
     people = [by] if isinstance(by, str) else list(by)
+    bound = state.binding
+    if bound is not None:  # a binding deal changes by change orders, not by signing again
+        raise RefusedCommand(
+            f"{deal.id} is binding since {bound.day} (every party signed the same version); "
+            "its terms change by a change order (copact change propose), not by signing again"
+        )
     for person in people:
         party = person_of(deal, person)
         earlier = state.signatures.get(party)
@@ -91,6 +99,32 @@ def sign(
             said = f" version {version[:12]}…" if version else ""
             raise RefusedCommand(f"{party} has already signed{said} of {deal.id}")
     return [Signed(at=at, deal=deal.id, by=people, version=version)]
+
+
+BEFORE_BINDING = (Signed, DecisionLogged, RiskUpdated)
+"""What a deal's journal takes before it binds: the signatures themselves, and the decisions and
+risks of the negotiation. Everything else operates the deal, which needs it signed."""
+
+
+def refuse_before_binding(deal: Deal, state: DealState, kinds: Iterable[type[Event]]) -> None:
+    """Refuse events of ``kinds`` that operate a deal not binding yet: a deal binds once a
+    person of each party has signed the same version of its text (``state.binding``). Until
+    then it takes its signatures and the negotiation's decisions and risks only."""
+    if state.binding is not None or all(issubclass(k, BEFORE_BINDING) for k in kinds):
+        return
+    unsigned = [p.id for p in deal.parties if p.id not in state.signatures]
+    if unsigned:
+        who = " and ".join(unsigned)
+        why = f"{who} {'has' if len(unsigned) == 1 else 'have'} not signed it"
+    else:
+        versions = ", ".join(
+            f"{party} version {(e.version or '?')[:12]}…" for party, e in state.signatures.items()
+        )
+        why = f"the parties signed different versions ({versions}): sign the same one"
+    raise RefusedCommand(
+        f"{deal.id} is not binding yet: {why} (copact sign {deal.id} --by PERSON); nothing "
+        "operates before every party has signed the same version"
+    )
 
 
 def submit(

@@ -1424,7 +1424,7 @@ command line of their own: the guard is the same, the fields come from the compu
 # -- running one --
 
 
-def execute(command: Command, *, uow: UnitOfWork, clock: Clock) -> Outcome:
+def execute(command: Command, *, uow: UnitOfWork, clock: Clock | None = None) -> Outcome:
     """Run ``command`` on its deal now: the guard on the state under the deal's write lock,
     then its events appended in the same transaction. A deal whose exit has taken effect takes
     only its settlement (payments ``for: exit`` and their confirmations)."""
@@ -1438,6 +1438,7 @@ def execute(command: Command, *, uow: UnitOfWork, clock: Clock) -> Outcome:
         ended = ended_reason(deal, history, state)
         if ended and not isinstance(command, RecordPayment | ConfirmPayment | CreditExitRefund):
             raise RefusedCommand(ended)  # said first: it is why nothing else can happen
+        core.refuse_before_binding(deal, state, command.causes)  # nothing operates it unsigned
         caused = list(command.decide(Context(deal, state, history, now, facts)))
         refuse_after_exit(deal, history, state, caused)  # after an exit, only its settlement
         return caused
@@ -1489,6 +1490,7 @@ def admit(
         raise RefusedCommand(f"the event is for deal {event.deal!r}, not {deal.id!r}")
     if state is None:
         state = deal_state(deal, history, on=event.day)
+    core.refuse_before_binding(deal, state, [type(event)])  # nothing operates it unsigned
     if isinstance(event, Invoice):
         _admit_invoice(deal, state, event)
     elif isinstance(event, PrepaymentInvoice):

@@ -9,6 +9,7 @@ with one line."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -56,6 +57,15 @@ def test_a_year_of_purchases_is_trued_up_from_the_command_line(tmp_path: Path) -
         "of contract year 2024" in " ".join(out.split())
     )
     assert "already trued up" in _refused("true-up-volume", DEAL, "2024", "-w", ws)
+    listed = json.loads(_ok("invoices", DEAL, "-f", "json", "-w", ws))
+    (note,) = listed["credit_notes"]  # `copact invoices` lists the rebate's credit note too
+    assert (note["number"], note["amount"], note["for"]) == (
+        "heat-sensor-housing-001",
+        "6411.60",
+        ["rebate"],
+    )
+    table = runner.invoke(app, ["invoices", DEAL, "-w", ws], env={"COLUMNS": "200"}).output
+    assert "credit notes (USD)" in table and "6,411.60" in table
     help_text = _ok("record-forecast", "--help")
     assert "--from" in help_text and "--quantity" in help_text
     late = _refused(

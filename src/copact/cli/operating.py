@@ -32,7 +32,7 @@ from copact.core.events import (
 from copact.errors import CopactError, NothingToDo, RefusedCommand
 from copact.services import operations as ops
 from copact.services.views import deal_view, describe
-from copact.services.views_json import state_json
+from copact.services.views_json import invoice_json, state_json
 from copact.services.workspace import Outcome, Workspace
 
 __all__ = ["register"]
@@ -530,7 +530,8 @@ def invoices(
     format: Format = OutputFormat.text,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """A deal's invoices: number, what for, who bills whom, amount, due date, overdue or not.
+    """A deal's invoices: number, what for, who bills whom, amount, due date, overdue or not;
+    then its credit notes (exit refunds, volume rebates, true-ups, corrected reports).
 
     Deemed acceptances (nobody answered within the review period) are billed by `--issue`;
     they follow from the date, nobody has to record them.
@@ -555,11 +556,14 @@ def invoices(
     v = deal_view(spec, ws.events(deal), today=now().date())
     if format is OutputFormat.json:
         doc = state_json(v)
-        typer.echo(
-            json.dumps({"deal": deal, "on": doc["on"], "invoices": doc["invoices"]}, indent=2)
-        )
+        notes = [invoice_json(n) for n in v.credit_notes]
+        body = {"deal": deal, "on": doc["on"], "invoices": doc["invoices"], "credit_notes": notes}
+        typer.echo(json.dumps(body, indent=2))
         return
-    out().print(invoice_table(f"{spec.title}: invoices ({spec.currency})", v.invoices))
+    console = out()
+    console.print(invoice_table(f"{spec.title}: invoices ({spec.currency})", v.invoices))
+    if v.credit_notes:  # refunds, rebates, true-ups and corrections the supplier issued
+        console.print(invoice_table(f"credit notes ({spec.currency})", v.credit_notes))
 
 
 @deal_app.command("show")

@@ -4,11 +4,11 @@ milestone has exactly one acceptance and at most one invoice (exactly one when i
 amount is not zero).
 
 Set-up (not timed): a fresh schema in the ``test`` database, ``--deals`` copies of
-hybrid-dc1 registered, every milestone submitted with its evidence through the services, a
-buyer and a supplier user with API tokens. Timed: each client takes (deal, milestone) pairs
-off a shared queue and sends ``POST …/accept`` (which issues the invoice in the same
-transaction) then ``GET …/invoices``; a quarter of the accepts are also sent twice by two
-clients at once, to show the losers get 409, never 500.
+hybrid-dc1 registered and signed by Ana and Sam, every milestone submitted with its evidence
+through the services, a buyer and a supplier user with API tokens. Timed: each client takes
+(deal, milestone) pairs off a shared queue and sends ``POST …/accept`` (which issues the
+invoice in the same transaction) then ``GET …/invoices``; a quarter of the accepts are also
+sent twice by two clients at once, to show the losers get 409, never 500.
 
 Goal (issue 6): at least 300 requests/s with p99 under 100 ms on a 2-core machine. Two ways
 to read it: ``--rate 300`` offers 300 requests/s (open loop) and measures the latency at that
@@ -68,6 +68,8 @@ def set_up(root: Path, url: str, deals: int) -> tuple[list[tuple[str, str]], str
     for n in range(deals):
         deal_id = f"bench-{n:04d}"
         deal, _ = ws.add_deal(text.replace("id: hybrid-dc1", f"id: {deal_id}", 1), deal_id)
+        for person in ("ana", "sam"):  # nothing operates a deal before both parties signed it
+            ops.execute(ops.Sign(deal=deal_id, by=person), uow=ws, clock=_now)
         for m in deal.milestones:
             hashes = []
             kinds = m.acceptance.evidence if m.acceptance else []

@@ -26,6 +26,7 @@ def test_each_party_signs_once_from_the_page_and_the_api(unsigned: World) -> Non
     csrf = sign_in(ana, "acme-owner")
     dashboard = ana.get(f"/deals/{DEAL}").text
     assert "Sign for acme" in dashboard and "nobody yet" in dashboard
+    assert 'id="not-binding"' in dashboard  # nothing can be recorded before both sign
     done = ana.post(f"/deals/{DEAL}/sign", data={"csrf": csrf, "key": "s-1"})
     assert done.status_code == 303
     assert "signed by ana" in ana.get(done.headers["location"]).text
@@ -49,6 +50,7 @@ def test_each_party_signs_once_from_the_page_and_the_api(unsigned: World) -> Non
     assert unsigned.workspace.events(DEAL)[-1].version == version  # type: ignore[union-attr]
     shown = ana.get(f"/deals/{DEAL}").text
     assert f"binding since 2026-07-01: every party signed on version {version[:12]}" in shown
+    assert 'id="not-binding"' not in shown
 
     again = sam.post(
         f"/api/v1/deals/{DEAL}/sign",

@@ -294,10 +294,15 @@ class Command(BaseModel):
         """The command's fields in ``event``: those of the same name, unless a command says
         otherwise."""
         given = event.__dict__  # a frozen model's fields, as they were validated
-        return {n: given[n] for n in _shared(cls, type(event))}
+        fields = {n: given[n] for n in _shared(cls, type(event))}
+        if "evidence" in fields:  # the event names its files; the command, their hashes
+            fields["evidence"] = tuple(r.sha256 for r in fields["evidence"])
+        return fields
 
     def evidence_hashes(self) -> tuple[str, ...]:
-        return ()
+        """The evidence files the command names (its ``evidence`` field, where it has one),
+        looked up in the workspace before its guard runs."""
+        return tuple(getattr(self, "evidence", ()))
 
     def request(self) -> dict[str, Any]:
         """What the idempotency key is bound to: the command and its fields, not the key."""
@@ -343,15 +348,6 @@ class Submit(Command):
     milestone: Slug
     by: Slug
     evidence: Annotated[tuple[Sha256, ...], Field(max_length=50)] = ()
-
-    @classmethod
-    def fields_of(cls, event: Event) -> dict[str, Any]:
-        assert isinstance(event, Submitted)
-        shas = tuple(r.sha256 for r in event.evidence)
-        return {"deal": event.deal, "milestone": event.milestone, "by": event.by, "evidence": shas}
-
-    def evidence_hashes(self) -> tuple[str, ...]:
-        return self.evidence
 
     def decide(self, c: Context) -> Sequence[Event]:
         refs = list(c.facts.evidence)
@@ -485,16 +481,6 @@ class SettleServicePeriod(Command):
     by: Slug
     evidence: Annotated[tuple[Sha256, ...], Field(max_length=100)] = ()  # the input files
 
-    @classmethod
-    def fields_of(cls, event: Event) -> dict[str, Any]:
-        assert isinstance(event, ServiceSettled)
-        fields = dict(super().fields_of(event))
-        fields["evidence"] = tuple(r.sha256 for r in event.evidence)
-        return fields
-
-    def evidence_hashes(self) -> tuple[str, ...]:
-        return self.evidence
-
     def decide(self, c: Context) -> Sequence[Event]:
         return settle_service(
             c.deal,
@@ -568,15 +554,6 @@ class ClaimBonus(Command):
         ),
     ]
 
-    @classmethod
-    def fields_of(cls, event: Event) -> dict[str, Any]:
-        assert isinstance(event, BonusClaimed)
-        shas = tuple(r.sha256 for r in event.evidence)
-        return {"deal": event.deal, "bonus": event.bonus, "by": event.by, "evidence": shas}
-
-    def evidence_hashes(self) -> tuple[str, ...]:
-        return self.evidence
-
     def decide(self, c: Context) -> Sequence[Event]:
         refs = list(c.facts.evidence)
         return claim_bonus(c.deal, c.state, bonus=self.bonus, evidence=refs, by=self.by, at=c.at)
@@ -640,16 +617,6 @@ class ReportSales(Command):
     evidence: Annotated[
         tuple[Sha256, ...], Field(max_length=50, description="SHA-256 of a sales report file.")
     ] = ()
-
-    @classmethod
-    def fields_of(cls, event: Event) -> dict[str, Any]:
-        assert isinstance(event, SalesReported)
-        fields = dict(super().fields_of(event))
-        fields["evidence"] = tuple(r.sha256 for r in event.evidence)
-        return fields
-
-    def evidence_hashes(self) -> tuple[str, ...]:
-        return self.evidence
 
     def decide(self, c: Context) -> Sequence[Event]:
         return report_sales(
@@ -761,16 +728,6 @@ class SettleSavings(Command):
     by: Slug
     evidence: Annotated[tuple[Sha256, ...], Field(max_length=10)] = ()  # the data files
 
-    @classmethod
-    def fields_of(cls, event: Event) -> dict[str, Any]:
-        assert isinstance(event, SavingsSettled)
-        fields = dict(super().fields_of(event))
-        fields["evidence"] = tuple(r.sha256 for r in event.evidence)
-        return fields
-
-    def evidence_hashes(self) -> tuple[str, ...]:
-        return self.evidence
-
     def decide(self, c: Context) -> Sequence[Event]:
         return settle_savings(
             c.deal,
@@ -850,16 +807,6 @@ class RecordCost(Command):
         tuple[Sha256, ...],
         Field(min_length=1, max_length=50, description="The SHA-256 of a receipt or timesheet."),
     ]
-
-    @classmethod
-    def fields_of(cls, event: Event) -> dict[str, Any]:
-        assert isinstance(event, CostRecorded)
-        fields = dict(super().fields_of(event))
-        fields["evidence"] = tuple(r.sha256 for r in event.evidence)
-        return fields
-
-    def evidence_hashes(self) -> tuple[str, ...]:
-        return self.evidence
 
     def decide(self, c: Context) -> Sequence[Event]:
         return record_cost(
@@ -1172,9 +1119,6 @@ class ClaimWork(Command):
             evidence=tuple(r.sha256 for r in event.evidence),
             by=event.by,
         )
-
-    def evidence_hashes(self) -> tuple[str, ...]:
-        return self.evidence
 
     def decide(self, c: Context) -> Sequence[Event]:
         return core.claim(
@@ -1510,12 +1454,7 @@ def admit(
             maker = AuditSales if event.audit else ReportSales
         assert maker is not None, event.type
         command = maker.from_event(event)
-        with_files = Submitted | WorkClaimed | ServiceSettled | BonusClaimed | SalesReported
-        refs = tuple(event.evidence) if isinstance(event, with_files) else ()
-        if isinstance(event, SavingsSettled):  # gainshare: its data files
-            refs = tuple(event.evidence)
-        if isinstance(event, CostRecorded):  # cost-plus: its receipts and timesheets
-            refs = tuple(event.evidence)
+        refs = tuple(getattr(event, "evidence", ()))  # the files it names, if it names any
         facts = Facts(evidence=refs, imported=True)
         command.decide(Context(deal, state, history, event.at, facts))
     refuse_after_exit(deal, history, state, [event])

@@ -66,6 +66,11 @@ def run_command(
     return uow.execute(deal_id, decide, key=None, request={}).events
 
 
+def signatories(deal: Deal) -> list[str]:
+    """The first person of each party, in the deal's order: who signs in the tests."""
+    return [next(p.id for p in deal.people if p.party == party.id) for party in deal.parties]
+
+
 def sign_deal(
     uow: UnitOfWork, deal_id: str, *, clock: Callable[[], datetime] | None = None
 ) -> None:
@@ -73,9 +78,7 @@ def sign_deal(
     does: the deal binds, so it can operate (nothing operates an unsigned deal)."""
     from copact.services import operations as ops
 
-    deal = uow.deal(deal_id)
-    for party in deal.parties:
-        person = next(p.id for p in deal.people if p.party == party.id)
+    for person in signatories(uow.deal(deal_id)):
         ops.execute(ops.Sign(deal=deal_id, by=person), uow=uow, clock=clock)
 
 
@@ -103,7 +106,6 @@ def cli_sign(workspace: str | Path, deal_id: str) -> None:
     ws = Workspace.open(Path(workspace), clock=system_clock, readonly=True)
     deal = ws.deal(deal_id)
     ws.engine.dispose()
-    for party in deal.parties:
-        person = next(p.id for p in deal.people if p.party == party.id)
+    for person in signatories(deal):
         done = runner.invoke(app, ["sign", deal_id, "--by", person, "-w", str(workspace)])
         assert done.exit_code == 0, done.output

@@ -112,7 +112,7 @@ def refuse_before_binding(deal: Deal, state: DealState, kinds: Iterable[type[Eve
     then it takes its signatures and the negotiation's decisions and risks only."""
     if state.binding is not None or all(issubclass(k, BEFORE_BINDING) for k in kinds):
         return
-    unsigned = [p.id for p in deal.parties if p.id not in state.signatures]
+    unsigned = state.unsigned
     if unsigned:
         who = " and ".join(unsigned)
         why = f"{who} {'has' if len(unsigned) == 1 else 'have'} not signed it"

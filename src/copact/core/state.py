@@ -244,6 +244,11 @@ class DealState:
         return max((s for s in signed if s is not None), key=lambda s: s.day)
 
     @property
+    def unsigned(self) -> list[str]:
+        """The parties none of whose people has signed yet, in the deal's order."""
+        return [p.id for p in self.deal.parties if p.id not in self.signatures]
+
+    @property
     def exit(self) -> ExitInvoked | None:
         return self.exits[0] if self.exits else None
 

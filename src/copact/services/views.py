@@ -477,7 +477,7 @@ class DealView:
         if bound is not None:
             version = f" on version {bound.version[:12]}…" if bound.version else ""
             return f"binding since {bound.day}: every party signed{version}"
-        waiting = [r.party for r in self.signatures if not r.by]
+        waiting = self.state.unsigned
         if waiting:
             return f"not binding yet: waiting for the signature of {', '.join(waiting)}"
         return "not binding yet: the parties signed different versions; sign the current one"

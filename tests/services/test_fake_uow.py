@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from copact.services.fake import FakeUnitOfWork
 from copact.services.uow import ConcurrentChange, IdempotencyConflict, Outcome, UnitOfWork
 from copact.services.workspace import Workspace, WorkspaceError
 from copact.store.journal import EvidenceRecord
-from tests.conftest import EXAMPLES, sign_deal
+from tests.conftest import EXAMPLES, DayClock, sign_deal
 
 DEAL_ID = "hybrid-dc1"
 TEXT = (EXAMPLES / "hybrid-dc1.yaml").read_text()
@@ -34,26 +34,13 @@ PDF = b"%PDF-1.7\n" + b"0" * 2000
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + b"\0" * 200
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, day: date) -> None:
-        self.now = datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, days: int) -> None:
-        self.now += timedelta(days=days)
+@pytest.fixture
+def clock() -> DayClock:
+    return DayClock(date(2026, 7, 1), hour=10)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(date(2026, 7, 1))
-
-
-@pytest.fixture
-def fake(clock: Clock) -> FakeUnitOfWork:
+def fake(clock: DayClock) -> FakeUnitOfWork:
     uow = FakeUnitOfWork(clock=clock)
     uow.add_deal(TEXT)
     sign_deal(uow, DEAL_ID)  # ana and sam sign: the deal binds, so it can operate
@@ -89,17 +76,17 @@ def _fake_evidence(uow: FakeUnitOfWork, milestone: str) -> tuple[str, ...]:
     return tuple(uow.add_evidence(_record(kind)).sha256 for kind in _kinds(uow, milestone))
 
 
-def _submit(uow: UnitOfWork, clock: Clock, milestone: str, hashes: tuple[str, ...]) -> Outcome:
+def _submit(uow: UnitOfWork, clock: DayClock, milestone: str, hashes: tuple[str, ...]) -> Outcome:
     command = ops.Submit(deal=DEAL_ID, milestone=milestone, by="sam", evidence=hashes)
     return ops.execute(command, uow=uow, clock=clock)
 
 
-def _accept(uow: UnitOfWork, clock: Clock, milestone: str, key: str | None = None) -> Outcome:
+def _accept(uow: UnitOfWork, clock: DayClock, milestone: str, key: str | None = None) -> Outcome:
     command = ops.Accept(deal=DEAL_ID, milestone=milestone, by="ana", key=key)
     return ops.execute(command, uow=uow, clock=clock)
 
 
-def _design_done(uow: UnitOfWork, clock: Clock, hashes: tuple[str, ...]) -> None:
+def _design_done(uow: UnitOfWork, clock: DayClock, hashes: tuple[str, ...]) -> None:
     """Design approved (nothing billed: VoltWorks funds design) and its gate passed."""
     _submit(uow, clock, "design-approval", hashes)
     clock.advance(3)
@@ -113,7 +100,7 @@ def _design_done(uow: UnitOfWork, clock: Clock, hashes: tuple[str, ...]) -> None
 
 
 def test_accepting_the_hardware_delivery_issues_one_invoice(
-    fake: FakeUnitOfWork, clock: Clock
+    fake: FakeUnitOfWork, clock: DayClock
 ) -> None:
     _design_done(fake, clock, _fake_evidence(fake, "design-approval"))
     _submit(fake, clock, "hardware-delivery", _fake_evidence(fake, "hardware-delivery"))
@@ -131,7 +118,7 @@ def test_accepting_the_hardware_delivery_issues_one_invoice(
 
 
 def test_a_replayed_key_returns_the_first_outcome_and_appends_nothing(
-    fake: FakeUnitOfWork, clock: Clock
+    fake: FakeUnitOfWork, clock: DayClock
 ) -> None:
     _design_done(fake, clock, _fake_evidence(fake, "design-approval"))
     _submit(fake, clock, "hardware-delivery", _fake_evidence(fake, "hardware-delivery"))
@@ -144,7 +131,7 @@ def test_a_replayed_key_returns_the_first_outcome_and_appends_nothing(
     assert fake.events(DEAL_ID) == held
 
 
-def test_the_same_key_for_another_request_is_refused(fake: FakeUnitOfWork, clock: Clock) -> None:
+def test_the_same_key_for_another_request_is_refused(fake: FakeUnitOfWork, clock: DayClock) -> None:
     pay = {"deal": DEAL_ID, "payer": "acme", "payee": "voltworks", "by": "raj", "key": "k"}
     ops.execute(ops.RecordPayment(**pay, amount=Decimal("100"), ref="R1"), uow=fake, clock=clock)
     with pytest.raises(IdempotencyConflict, match="different request"):
@@ -155,7 +142,7 @@ def test_the_same_key_for_another_request_is_refused(fake: FakeUnitOfWork, clock
 
 
 def test_a_refused_command_appends_nothing_and_its_key_stays_free(
-    fake: FakeUnitOfWork, clock: Clock
+    fake: FakeUnitOfWork, clock: DayClock
 ) -> None:
     with pytest.raises(RefusedCommand):  # nobody submitted it yet
         _accept(fake, clock, "design-approval", key="accept-da")
@@ -165,7 +152,7 @@ def test_a_refused_command_appends_nothing_and_its_key_stays_free(
 
 
 def test_the_wrong_person_is_refused_and_nothing_is_written(
-    fake: FakeUnitOfWork, clock: Clock
+    fake: FakeUnitOfWork, clock: DayClock
 ) -> None:
     _submit(fake, clock, "design-approval", _fake_evidence(fake, "design-approval"))
     with pytest.raises(RefusedCommand, match="ana"):
@@ -178,7 +165,7 @@ def test_the_wrong_person_is_refused_and_nothing_is_written(
 
 
 def test_an_approved_change_order_makes_the_next_version(
-    fake: FakeUnitOfWork, clock: Clock
+    fake: FakeUnitOfWork, clock: DayClock
 ) -> None:
     propose = ops.ProposeChange(
         deal=DEAL_ID, change="co-1", by="sam", amount=Decimal(7500), patch={"payment-terms": 45}
@@ -200,7 +187,7 @@ def test_an_unknown_deal_and_an_unaware_clock_are_refused(fake: FakeUnitOfWork) 
 
 
 def test_a_second_once_event_is_refused_as_the_unique_key_would(
-    fake: FakeUnitOfWork, clock: Clock
+    fake: FakeUnitOfWork, clock: DayClock
 ) -> None:
     _submit(fake, clock, "design-approval", _fake_evidence(fake, "design-approval"))
     accepted = _accept(fake, clock, "design-approval").events
@@ -213,7 +200,7 @@ def test_a_second_once_event_is_refused_as_the_unique_key_would(
 
 
 @pytest.fixture
-def sqlite(tmp_path: Path, clock: Clock) -> Iterator[Workspace]:
+def sqlite(tmp_path: Path, clock: DayClock) -> Iterator[Workspace]:
     ws = Workspace.init(tmp_path / "ws", database=None, clock=clock)
     ws.add_deal(TEXT, "hybrid-dc1.yaml")
     sign_deal(ws, DEAL_ID)
@@ -224,7 +211,7 @@ def sqlite(tmp_path: Path, clock: Clock) -> Iterator[Workspace]:
 Said = tuple[object, ...]
 
 
-def _scenario(uow: UnitOfWork, clock: Clock, evidence: dict[str, tuple[str, ...]]) -> list[Said]:
+def _scenario(uow: UnitOfWork, clock: DayClock, evidence: dict[str, tuple[str, ...]]) -> list[Said]:
     """Design approved (its key replayed) and gated, a payment replayed a day later, the
     hardware accepted and invoiced between two refusals, a change order approved into version
     2, a payment of the invoice: what each call answered, refusals by their class."""
@@ -273,7 +260,7 @@ def _scenario(uow: UnitOfWork, clock: Clock, evidence: dict[str, tuple[str, ...]
 
 
 def test_the_fake_and_the_database_answer_and_record_the_same(
-    sqlite: Workspace, clock: Clock
+    sqlite: Workspace, clock: DayClock
 ) -> None:
     fake = FakeUnitOfWork(clock=clock)
     fake.add_deal(TEXT)

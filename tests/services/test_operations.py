@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from copact.services import operations as ops
 from copact.services.workspace import IdempotencyConflict, Workspace, WorkspaceError
 from copact.store import journal
 from copact.store.checkpoint import Checkpoint, CheckpointError
-from tests.conftest import sign_deal
+from tests.conftest import DayClock, sign_deal
 from tests.store.test_workspace import DEAL, workspace  # noqa: F401  (the fixture)
 
 DEAL_ID = "heat-sensor-housing"
@@ -27,26 +27,13 @@ PDF = b"%PDF-1.7\n" + b"0" * 2000
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + b"\0" * 200
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, day: date) -> None:
-        self.now = datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, days: int) -> None:
-        self.now += timedelta(days=days)
+@pytest.fixture
+def clock() -> DayClock:
+    return DayClock(date(2026, 9, 1), hour=10)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(date(2026, 9, 1))
-
-
-@pytest.fixture
-def ws(workspace: Workspace, clock: Clock) -> Workspace:  # noqa: F811
+def ws(workspace: Workspace, clock: DayClock) -> Workspace:  # noqa: F811
     workspace.clock = clock
     workspace.add_deal(DEAL.read_text(), str(DEAL))
     sign_deal(workspace, DEAL_ID)  # hannah and luis sign: the deal binds, so it can operate
@@ -70,7 +57,7 @@ def _evidence(ws: Workspace, milestone: str, by: str = "luis") -> tuple[str, ...
     return tuple(hashes)
 
 
-def _submitted(ws: Workspace, clock: Clock, milestone: str = "design-freeze") -> None:
+def _submitted(ws: Workspace, clock: DayClock, milestone: str = "design-freeze") -> None:
     ops.execute(
         ops.Submit(deal=DEAL_ID, milestone=milestone, by="luis", evidence=_evidence(ws, milestone)),
         uow=ws,
@@ -79,7 +66,7 @@ def _submitted(ws: Workspace, clock: Clock, milestone: str = "design-freeze") ->
 
 
 def test_accepting_a_milestone_issues_its_invoice_in_the_same_call(
-    ws: Workspace, clock: Clock
+    ws: Workspace, clock: DayClock
 ) -> None:
     _submitted(ws, clock)
     clock.advance(3)
@@ -98,7 +85,7 @@ def test_accepting_a_milestone_issues_its_invoice_in_the_same_call(
     assert ws.verify(DEAL_ID).ok
 
 
-def test_the_wrong_person_is_refused_and_nothing_is_written(ws: Workspace, clock: Clock) -> None:
+def test_the_wrong_person_is_refused_and_nothing_is_written(ws: Workspace, clock: DayClock) -> None:
     _submitted(ws, clock)
     with pytest.raises(RefusedCommand, match="signed off by marcus, not luis"):
         ops.execute(
@@ -108,7 +95,7 @@ def test_the_wrong_person_is_refused_and_nothing_is_written(ws: Workspace, clock
 
 
 def test_a_replayed_key_returns_the_first_outcome_and_appends_nothing(
-    ws: Workspace, clock: Clock
+    ws: Workspace, clock: DayClock
 ) -> None:
     pay = ops.RecordPayment(
         deal=DEAL_ID,
@@ -128,7 +115,7 @@ def test_a_replayed_key_returns_the_first_outcome_and_appends_nothing(
     assert len(ws.events(DEAL_ID)) == len(SIGNED) + 1
 
 
-def test_the_same_key_for_another_request_is_refused(ws: Workspace, clock: Clock) -> None:
+def test_the_same_key_for_another_request_is_refused(ws: Workspace, clock: DayClock) -> None:
     ops.execute(
         ops.RecordPayment(
             deal=DEAL_ID,
@@ -158,7 +145,7 @@ def test_the_same_key_for_another_request_is_refused(ws: Workspace, clock: Clock
         )
 
 
-def test_a_refused_call_can_be_retried_with_its_key(ws: Workspace, clock: Clock) -> None:
+def test_a_refused_call_can_be_retried_with_its_key(ws: Workspace, clock: DayClock) -> None:
     accept = ops.Accept(deal=DEAL_ID, milestone="design-freeze", by="marcus", key="accept-df")
     with pytest.raises(RefusedCommand, match="nobody submitted"):
         ops.execute(accept, uow=ws, clock=clock)
@@ -166,7 +153,7 @@ def test_a_refused_call_can_be_retried_with_its_key(ws: Workspace, clock: Clock)
     assert not ops.execute(accept, uow=ws, clock=clock).replayed
 
 
-def test_concurrent_calls_with_one_key_append_once(ws: Workspace, clock: Clock) -> None:
+def test_concurrent_calls_with_one_key_append_once(ws: Workspace, clock: DayClock) -> None:
     _submitted(ws, clock)
     accept = ops.Accept(deal=DEAL_ID, milestone="design-freeze", by="marcus", key="same-key")
     barrier = threading.Barrier(8)
@@ -192,7 +179,7 @@ def test_concurrent_calls_with_one_key_append_once(ws: Workspace, clock: Clock) 
 
 
 def test_a_change_above_the_threshold_needs_both_named_approvers(
-    ws: Workspace, clock: Clock
+    ws: Workspace, clock: DayClock
 ) -> None:
     # change-control: {threshold: 3000, approvers: [hannah, luis]}
     patch = {"change-control": {"threshold": 4000}}
@@ -219,7 +206,7 @@ def test_a_change_above_the_threshold_needs_both_named_approvers(
     assert ws.deal(DEAL_ID).change_control.threshold == Decimal(4000)  # type: ignore[union-attr]
 
 
-def test_a_small_change_needs_someone_of_each_party(ws: Workspace, clock: Clock) -> None:
+def test_a_small_change_needs_someone_of_each_party(ws: Workspace, clock: DayClock) -> None:
     patch = {"payment-terms": 45}
     ops.execute(
         ops.ProposeChange(
@@ -238,7 +225,7 @@ def test_a_small_change_needs_someone_of_each_party(ws: Workspace, clock: Clock)
     assert done.version == 2 and ws.deal(DEAL_ID).payment_terms == 45
 
 
-def test_a_rejected_change_makes_no_version(ws: Workspace, clock: Clock) -> None:
+def test_a_rejected_change_makes_no_version(ws: Workspace, clock: DayClock) -> None:
     ops.execute(
         ops.ProposeChange(
             deal=DEAL_ID,
@@ -258,7 +245,9 @@ def test_a_rejected_change_makes_no_version(ws: Workspace, clock: Clock) -> None
     assert len(ws.versions(DEAL_ID)) == 1 and ws.deal(DEAL_ID).payment_terms == 30
 
 
-def test_a_patch_that_breaks_the_deal_is_refused_when_proposed(ws: Workspace, clock: Clock) -> None:
+def test_a_patch_that_breaks_the_deal_is_refused_when_proposed(
+    ws: Workspace, clock: DayClock
+) -> None:
     with pytest.raises(RefusedCommand, match="would not load"):
         ops.execute(
             ops.ProposeChange(
@@ -276,7 +265,7 @@ def test_registering_another_text_for_a_deal_is_refused(ws: Workspace) -> None:
         ws.add_deal(DEAL.read_text().replace("payment-terms: 30", "payment-terms: 5"), "x.yaml")
 
 
-def test_an_exit_is_refused_until_its_trigger_is_open(ws: Workspace, clock: Clock) -> None:
+def test_an_exit_is_refused_until_its_trigger_is_open(ws: Workspace, clock: DayClock) -> None:
     with pytest.raises(RefusedCommand, match="no milestone is missed"):
         ops.execute(
             ops.TriggerExit(deal=DEAL_ID, trigger="missed-milestone", by="hannah"),
@@ -297,7 +286,7 @@ def test_an_exit_is_refused_until_its_trigger_is_open(ws: Workspace, clock: Cloc
 
 
 def test_a_deemed_acceptance_is_billed_without_anyone_recording_it(
-    ws: Workspace, clock: Clock
+    ws: Workspace, clock: DayClock
 ) -> None:
     _submitted(ws, clock)
     with pytest.raises(RefusedCommand, match="already invoiced"):
@@ -312,7 +301,7 @@ def test_a_deemed_acceptance_is_billed_without_anyone_recording_it(
         )
 
 
-def test_submitting_unknown_evidence_is_refused(ws: Workspace, clock: Clock) -> None:
+def test_submitting_unknown_evidence_is_refused(ws: Workspace, clock: DayClock) -> None:
     with pytest.raises(RefusedCommand, match="add the file first"):
         ops.execute(
             ops.Submit(deal=DEAL_ID, milestone="design-freeze", by="luis", evidence=("ab" * 32,)),
@@ -386,7 +375,7 @@ def test_a_stranger_cannot_add_evidence(ws: Workspace) -> None:
 # -- checkpoints --
 
 
-def _three_payments(ws: Workspace, clock: Clock, start: int = 0) -> None:
+def _three_payments(ws: Workspace, clock: DayClock, start: int = 0) -> None:
     for n in range(start, start + 3):
         ops.execute(
             ops.RecordPayment(
@@ -402,7 +391,7 @@ def _three_payments(ws: Workspace, clock: Clock, start: int = 0) -> None:
         )
 
 
-def test_a_checkpoint_holds_while_the_journal_grows(ws: Workspace, clock: Clock) -> None:
+def test_a_checkpoint_holds_while_the_journal_grows(ws: Workspace, clock: DayClock) -> None:
     _three_payments(ws, clock)
     kept = Checkpoint.from_json(ws.checkpoint(DEAL_ID).to_json())
     assert kept.seq == 5 and kept.head == ws.verify(DEAL_ID).head  # two signatures first
@@ -420,7 +409,7 @@ def _disable_append_only(ws: Workspace) -> None:
             conn.execute(sa.text("DROP TRIGGER events_no_update"))
 
 
-def test_truncation_is_caught_against_a_checkpoint(ws: Workspace, clock: Clock) -> None:
+def test_truncation_is_caught_against_a_checkpoint(ws: Workspace, clock: DayClock) -> None:
     _three_payments(ws, clock)
     kept = ws.checkpoint(DEAL_ID)
     _disable_append_only(ws)  # someone with the database's admin rights
@@ -432,7 +421,7 @@ def test_truncation_is_caught_against_a_checkpoint(ws: Workspace, clock: Clock) 
 
 
 def test_a_fully_rewritten_journal_is_caught_against_a_checkpoint(
-    ws: Workspace, clock: Clock
+    ws: Workspace, clock: DayClock
 ) -> None:
     _three_payments(ws, clock)
     kept = ws.checkpoint(DEAL_ID)
@@ -451,7 +440,7 @@ def test_a_fully_rewritten_journal_is_caught_against_a_checkpoint(
     assert not result.ok and "rewritten" in result.reason
 
 
-def test_a_forged_checkpoint_is_refused(ws: Workspace, clock: Clock) -> None:
+def test_a_forged_checkpoint_is_refused(ws: Workspace, clock: DayClock) -> None:
     _three_payments(ws, clock)
     text = ws.checkpoint(DEAL_ID).to_json().replace('"seq": 5', '"seq": 4')
     with pytest.raises(CheckpointError, match="signature"):
@@ -459,7 +448,7 @@ def test_a_forged_checkpoint_is_refused(ws: Workspace, clock: Clock) -> None:
 
 
 def test_a_checkpoint_of_another_workspace_does_not_vouch(
-    ws: Workspace, clock: Clock, tmp_path: Path
+    ws: Workspace, clock: DayClock, tmp_path: Path
 ) -> None:
     _three_payments(ws, clock)
     other = Workspace.init(tmp_path / "other", database=None, clock=clock)

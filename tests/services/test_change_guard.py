@@ -14,10 +14,10 @@ from copact.core.state import deal_state
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
 from copact.services.workspace import Workspace
+from tests.conftest import DayClock
 from tests.services.test_operations import (  # noqa: F401
     DEAL_ID,
     SIGNED,
-    Clock,
     _submitted,
     clock,
     ws,
@@ -25,7 +25,7 @@ from tests.services.test_operations import (  # noqa: F401
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 
-def _propose(ws: Workspace, clock: Clock, change: str, patch: dict[str, Any]) -> None:  # noqa: F811
+def _propose(ws: Workspace, clock: DayClock, change: str, patch: dict[str, Any]) -> None:  # noqa: F811
     ops.execute(
         ops.ProposeChange(
             deal=DEAL_ID, change=change, by="luis", amount=Decimal("5000"), patch=patch
@@ -35,13 +35,13 @@ def _propose(ws: Workspace, clock: Clock, change: str, patch: dict[str, Any]) ->
     )
 
 
-def _approve(ws: Workspace, clock: Clock, change: str) -> ops.Outcome:  # noqa: F811
+def _approve(ws: Workspace, clock: DayClock, change: str) -> ops.Outcome:  # noqa: F811
     return ops.execute(
         ops.ApproveChange(deal=DEAL_ID, change=change, by="hannah"), uow=ws, clock=clock
     )
 
 
-def _accepted_and_invoiced(ws: Workspace, clock: Clock) -> None:  # noqa: F811
+def _accepted_and_invoiced(ws: Workspace, clock: DayClock) -> None:  # noqa: F811
     _submitted(ws, clock)
     clock.advance(3)
     ops.execute(
@@ -51,7 +51,7 @@ def _accepted_and_invoiced(ws: Workspace, clock: Clock) -> None:  # noqa: F811
 
 def test_deleting_every_milestone_and_the_exit_terms_is_refused_with_the_findings(
     ws: Workspace,  # noqa: F811
-    clock: Clock,  # noqa: F811
+    clock: DayClock,  # noqa: F811
 ) -> None:
     with pytest.raises(RefusedCommand) as refused:
         _propose(ws, clock, "co-gut", {"milestones": [], "exit": None})
@@ -64,7 +64,7 @@ def test_deleting_every_milestone_and_the_exit_terms_is_refused_with_the_finding
 
 def test_a_change_that_checks_clean_is_still_approved(
     ws: Workspace,  # noqa: F811
-    clock: Clock,  # noqa: F811
+    clock: DayClock,  # noqa: F811
 ) -> None:
     _propose(ws, clock, "co-terms", {"payment-terms": 45})
     assert _approve(ws, clock, "co-terms").version == 2
@@ -72,7 +72,7 @@ def test_a_change_that_checks_clean_is_still_approved(
 
 def test_an_accepted_and_invoiced_milestone_cannot_be_deleted(
     ws: Workspace,  # noqa: F811
-    clock: Clock,  # noqa: F811
+    clock: DayClock,  # noqa: F811
 ) -> None:
     _accepted_and_invoiced(ws, clock)
     deal = ws.deal(DEAL_ID)
@@ -87,7 +87,7 @@ def test_an_accepted_and_invoiced_milestone_cannot_be_deleted(
 
 def test_an_invoiced_milestones_amount_cannot_change(
     ws: Workspace,  # noqa: F811
-    clock: Clock,  # noqa: F811
+    clock: DayClock,  # noqa: F811
 ) -> None:
     _accepted_and_invoiced(ws, clock)
     # the buyer's share of the design phase from 40% to 50%: design-freeze would be 18,500
@@ -103,7 +103,7 @@ def test_an_invoiced_milestones_amount_cannot_change(
 
 def test_the_currency_cannot_change_once_money_moved(
     ws: Workspace,  # noqa: F811
-    clock: Clock,  # noqa: F811
+    clock: DayClock,  # noqa: F811
 ) -> None:
     _propose(ws, clock, "co-eur-early", {"currency": "EUR"})  # nothing billed yet: allowed
     _accepted_and_invoiced(ws, clock)  # the 14,800.00 USD invoice of design-freeze
@@ -113,7 +113,7 @@ def test_the_currency_cannot_change_once_money_moved(
 
 def test_a_change_proposed_before_a_milestone_was_accepted_is_refused_at_approval(
     ws: Workspace,  # noqa: F811
-    clock: Clock,  # noqa: F811
+    clock: DayClock,  # noqa: F811
 ) -> None:
     deal = ws.deal(DEAL_ID)
     rest = [m.model_dump(by_alias=True, exclude_none=True, mode="json") for m in deal.milestones]

@@ -27,8 +27,8 @@ from copact.services import operations as ops
 from copact.services.invoice_documents import invoice_document
 from copact.services.views import deal_view
 from copact.services.workspace import ImportRefused, Workspace
-from tests.conftest import EXAMPLES
-from tests.services.test_operations import DEAL, DEAL_ID, Clock
+from tests.conftest import EXAMPLES, DayClock
+from tests.services.test_operations import DEAL, DEAL_ID
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 JOURNAL = EXAMPLES / "journals" / "heat-sensor-housing.jsonl"
@@ -36,32 +36,34 @@ EXIT_DAY = date(2026, 12, 28)
 
 
 @pytest.fixture
-def ended(workspace: Workspace) -> tuple[Workspace, Clock]:  # noqa: F811
-    clock = Clock(EXIT_DAY)
+def ended(workspace: Workspace) -> tuple[Workspace, DayClock]:  # noqa: F811
+    clock = DayClock(EXIT_DAY, hour=10)
     workspace.clock = clock
     workspace.add_deal(DEAL.read_text(), str(DEAL))
     workspace.import_journal(DEAL_ID, JOURNAL.read_text(encoding="utf-8"), str(JOURNAL))
     return workspace, clock
 
 
-def _exit(ws: Workspace, clock: Clock) -> None:
+def _exit(ws: Workspace, clock: DayClock) -> None:
     exit_ = ops.TriggerExit(deal=DEAL_ID, trigger="missed-milestone", by="hannah")
     ops.execute(exit_, uow=ws, clock=clock)
 
 
-def _credit(ws: Workspace, clock: Clock) -> CreditNote:
+def _credit(ws: Workspace, clock: DayClock) -> CreditNote:
     (note,) = ops.execute(ops.CreditExitRefund(deal=DEAL_ID), uow=ws, clock=clock).events
     assert isinstance(note, CreditNote)
     return note
 
 
-def test_no_credit_note_while_the_deal_runs(ended: tuple[Workspace, Clock]) -> None:
+def test_no_credit_note_while_the_deal_runs(ended: tuple[Workspace, DayClock]) -> None:
     ws, clock = ended
     with pytest.raises(RefusedCommand, match="no exit has taken effect"):
         _credit(ws, clock)
 
 
-def test_the_exit_refund_is_credited_once_by_the_supplier(ended: tuple[Workspace, Clock]) -> None:
+def test_the_exit_refund_is_credited_once_by_the_supplier(
+    ended: tuple[Workspace, DayClock],
+) -> None:
     ws, clock = ended
     _exit(ws, clock)
     note = _credit(ws, clock)
@@ -77,7 +79,7 @@ def test_the_exit_refund_is_credited_once_by_the_supplier(ended: tuple[Workspace
 
 
 def test_the_credit_note_is_a_valid_e_invoice_and_the_refund_settles_it(
-    ended: tuple[Workspace, Clock],
+    ended: tuple[Workspace, DayClock],
 ) -> None:
     ws, clock = ended
     _exit(ws, clock)
@@ -115,7 +117,7 @@ def test_the_credit_note_is_a_valid_e_invoice_and_the_refund_settles_it(
 
 
 def test_an_imported_credit_note_must_be_the_settlements(
-    ended: tuple[Workspace, Clock], tmp_path: Path
+    ended: tuple[Workspace, DayClock], tmp_path: Path
 ) -> None:
     ws, clock = ended
     _exit(ws, clock)

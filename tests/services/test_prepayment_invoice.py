@@ -17,17 +17,18 @@ from copact.errors import NothingToDo, RefusedCommand
 from copact.services import operations as ops
 from copact.services.views import deal_view
 from copact.services.workspace import ImportRefused, Workspace
-from tests.services.test_operations import DEAL, DEAL_ID, SIGNED, Clock, clock, ws  # noqa: F401
+from tests.conftest import DayClock
+from tests.services.test_operations import DEAL, DEAL_ID, SIGNED, clock, ws  # noqa: F401
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 
-def _issue(on: Workspace, at: Clock) -> PrepaymentInvoice:
+def _issue(on: Workspace, at: DayClock) -> PrepaymentInvoice:
     (event,) = ops.execute(ops.IssueAdvanceInvoice(deal=DEAL_ID), uow=on, clock=at).events
     assert isinstance(event, PrepaymentInvoice)
     return event
 
 
-def test_the_advance_is_invoiced_once_in_the_deal_numbering(ws: Workspace, clock: Clock) -> None:  # noqa: F811
+def test_the_advance_is_invoiced_once_in_the_deal_numbering(ws: Workspace, clock: DayClock) -> None:  # noqa: F811
     event = _issue(ws, clock)
     # heat-sensor-housing: a 30,000.00 advance from ridgeline to kestrel, due 2026-07-15 (passed
     # on 2026-09-01, so due the day it is issued); a US deal outside the scope of VAT
@@ -42,7 +43,7 @@ def test_the_advance_is_invoiced_once_in_the_deal_numbering(ws: Workspace, clock
     assert [e.type for e in ws.events(DEAL_ID)] == [*SIGNED, "prepayment-invoice"]
 
 
-def test_paying_it_by_number_pays_the_advance(ws: Workspace, clock: Clock) -> None:  # noqa: F811
+def test_paying_it_by_number_pays_the_advance(ws: Workspace, clock: DayClock) -> None:  # noqa: F811
     event = _issue(ws, clock)
     pay = ops.RecordPayment(
         deal=DEAL_ID,
@@ -65,7 +66,7 @@ def test_paying_it_by_number_pays_the_advance(ws: Workspace, clock: Clock) -> No
 
 def test_an_imported_advance_invoice_must_be_the_one_the_deal_issues(
     ws: Workspace,  # noqa: F811
-    clock: Clock,  # noqa: F811
+    clock: DayClock,  # noqa: F811
     tmp_path: Path,
 ) -> None:
     _issue(ws, clock)
@@ -80,7 +81,10 @@ def test_an_imported_advance_invoice_must_be_the_one_the_deal_issues(
         forged.import_journal(DEAL_ID, text.replace('"30000.00"', '"25000.00"'), "forged.jsonl")
 
 
-def test_no_advance_is_invoiced_once_an_exit_has_taken_effect(ws: Workspace, clock: Clock) -> None:  # noqa: F811
+def test_no_advance_is_invoiced_once_an_exit_has_taken_effect(
+    ws: Workspace,  # noqa: F811
+    clock: DayClock,  # noqa: F811
+) -> None:
     ops.execute(
         ops.TriggerExit(deal=DEAL_ID, trigger="convenience", by="hannah"), uow=ws, clock=clock
     )

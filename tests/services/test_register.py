@@ -14,12 +14,13 @@ from copact.core.state import deal_state
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
 from copact.services.workspace import Workspace
-from tests.services.test_operations import DEAL_ID, Clock, clock  # noqa: F401
+from tests.conftest import DayClock
+from tests.services.test_operations import DEAL_ID, clock  # noqa: F401
 from tests.store.test_workspace import DEAL, workspace  # noqa: F401
 
 
 @pytest.fixture
-def ws(workspace: Workspace, clock: Clock) -> Workspace:
+def ws(workspace: Workspace, clock: DayClock) -> Workspace:
     """heat-sensor-housing registered and not signed: the register and the decision log are the
     negotiation's, kept before the deal binds (test_operations' ``ws`` signs it)."""
     workspace.clock = clock
@@ -31,14 +32,14 @@ def _state(ws: Workspace, on: date):  # type: ignore[no-untyped-def]
     return deal_state(ws.deal(DEAL_ID), ws.events(DEAL_ID), on=on)
 
 
-def test_the_register_starts_from_the_deal_file(ws: Workspace, clock: Clock) -> None:
+def test_the_register_starts_from_the_deal_file(ws: Workspace, clock: DayClock) -> None:
     risks = _state(ws, clock().date()).risks
     assert list(risks) == ["pps-supply", "thermal-cracking", "demand-shortfall"]
     assert risks["pps-supply"].owner == "luis"
     assert all(r.status == "open" for r in risks.values())
 
 
-def test_an_update_changes_only_the_fields_given(ws: Workspace, clock: Clock) -> None:
+def test_an_update_changes_only_the_fields_given(ws: Workspace, clock: DayClock) -> None:
     clock.advance(10)
     outcome = ops.execute(
         ops.UpdateRisk(deal=DEAL_ID, risk="pps-supply", by="luis", status="mitigated", key="r-1"),
@@ -56,7 +57,7 @@ def test_an_update_changes_only_the_fields_given(ws: Workspace, clock: Clock) ->
 
 def test_a_new_risk_needs_its_text_likelihood_and_impact(
     ws: Workspace,
-    clock: Clock,
+    clock: DayClock,
 ) -> None:
     with pytest.raises(RefusedCommand, match="new risk"):
         ops.execute(
@@ -89,7 +90,7 @@ def test_a_new_risk_needs_its_text_likelihood_and_impact(
 )
 def test_bad_updates_are_refused_and_record_nothing(
     ws: Workspace,
-    clock: Clock,
+    clock: DayClock,
     fields: dict[str, str],
     reason: str,
 ) -> None:
@@ -104,7 +105,7 @@ def test_bad_updates_are_refused_and_record_nothing(
 
 def test_decisions_are_logged_with_the_people_who_took_them(
     ws: Workspace,
-    clock: Clock,
+    clock: DayClock,
 ) -> None:
     ops.execute(
         ops.LogDecision(
@@ -131,7 +132,7 @@ def test_decisions_are_logged_with_the_people_who_took_them(
 
 def test_the_register_and_log_survive_export_and_import(
     ws: Workspace,
-    clock: Clock,
+    clock: DayClock,
 ) -> None:
     ops.execute(
         ops.LogDecision(deal=DEAL_ID, decision="go to tooling", by=("hannah",)), uow=ws, clock=clock

@@ -14,22 +14,22 @@ from copact.core.settlement import settlement_of
 from copact.errors import RefusedCommand
 from copact.services import operations as ops
 from copact.services.workspace import ImportRefused, Workspace
-from tests.conftest import sign_deal
-from tests.services.test_operations import DEAL_ID, SIGNED, Clock, _submitted, clock  # noqa: F401
+from tests.conftest import DayClock, sign_deal
+from tests.services.test_operations import DEAL_ID, SIGNED, _submitted, clock  # noqa: F401
 from tests.store.test_workspace import DEAL, workspace  # noqa: F401  (the fixture)
 
 
 @pytest.fixture
-def ws(workspace: Workspace, clock: Clock) -> Workspace:  # noqa: F811
+def ws(workspace: Workspace, clock: DayClock) -> Workspace:  # noqa: F811
     """heat-sensor-housing on 2026-09-01, signed by hannah and luis on its first day, 2026-07-01
     (as its example journal is): the journals below import lines dated from 2026-08-01."""
     workspace.clock = clock
     workspace.add_deal(DEAL.read_text(), str(DEAL))
-    sign_deal(workspace, DEAL_ID, clock=Clock(date(2026, 7, 1)))
+    sign_deal(workspace, DEAL_ID, clock=DayClock(date(2026, 7, 1), hour=10))
     return workspace
 
 
-def _advance_paid(ws: Workspace, clock: Clock) -> None:  # noqa: F811
+def _advance_paid(ws: Workspace, clock: DayClock) -> None:  # noqa: F811
     ops.execute(
         ops.RecordPayment(
             deal=DEAL_ID,
@@ -46,7 +46,7 @@ def _advance_paid(ws: Workspace, clock: Clock) -> None:  # noqa: F811
     ops.execute(ops.ConfirmPayment(deal=DEAL_ID, ref="PP-1", by="luis"), uow=ws, clock=clock)
 
 
-def test_after_an_insolvency_exit_accept_issues_no_invoice(ws: Workspace, clock: Clock) -> None:  # noqa: F811
+def test_after_an_insolvency_exit_accept_issues_no_invoice(ws: Workspace, clock: DayClock) -> None:  # noqa: F811
     _advance_paid(ws, clock)
     _submitted(ws, clock)
     ops.execute(
@@ -135,7 +135,7 @@ def test_an_import_is_held_to_the_bounds_of_a_command(ws: Workspace) -> None:
             by="dana",
         ),
         uow=ws,
-        clock=Clock(date(2026, 9, 1)),
+        clock=DayClock(date(2026, 9, 1), hour=10),
     )
 
 

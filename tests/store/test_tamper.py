@@ -23,20 +23,20 @@ from copact.services import operations as ops
 from copact.services.workspace import Workspace
 from copact.store.checkpoint import SigningKeyMissing
 from copact.store.journal import VersionAltered
-from tests.conftest import sign_deal
-from tests.services.test_operations import PDF, Clock
+from tests.conftest import DayClock, sign_deal
+from tests.services.test_operations import PDF
 from tests.store.test_workspace import DEAL, JOURNAL, workspace  # noqa: F401  (the fixture)
 
 DEAL_ID = "heat-sensor-housing"
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(date(2026, 9, 1))
+def clock() -> DayClock:
+    return DayClock(date(2026, 9, 1), hour=10)
 
 
 @pytest.fixture
-def unsigned_ws(workspace: Workspace, clock: Clock) -> Workspace:  # noqa: F811
+def unsigned_ws(workspace: Workspace, clock: DayClock) -> Workspace:  # noqa: F811
     """The deal added and not signed yet: for a journal that brings its own signatures."""
     workspace.clock = clock
     workspace.add_deal(DEAL.read_text(), str(DEAL))
@@ -44,13 +44,13 @@ def unsigned_ws(workspace: Workspace, clock: Clock) -> Workspace:  # noqa: F811
 
 
 @pytest.fixture
-def ws(unsigned_ws: Workspace, clock: Clock) -> Workspace:
+def ws(unsigned_ws: Workspace, clock: DayClock) -> Workspace:
     """The deal added and signed by both parties (events 1 and 2), so it operates."""
     sign_deal(unsigned_ws, DEAL_ID, clock=clock)
     return unsigned_ws
 
 
-def _three_payments(ws: Workspace, clock: Clock) -> None:
+def _three_payments(ws: Workspace, clock: DayClock) -> None:
     for n in range(3):
         ops.execute(
             ops.RecordPayment(
@@ -103,12 +103,12 @@ def test_an_edited_deal_text_is_refused_on_every_read(ws: Workspace) -> None:
     with pytest.raises(VersionAltered, match="was altered in the database"):
         ws.deal_text(DEAL_ID)
     with pytest.raises(VersionAltered):  # and no command runs on it
-        _three_payments(ws, Clock(date(2026, 9, 2)))
+        _three_payments(ws, DayClock(date(2026, 9, 2), hour=10))
     held = ws.events(DEAL_ID)  # the two signatures of the fixture, nothing after them
     assert len(held) == 2 and all(isinstance(e, Signed) for e in held)
 
 
-def test_an_edited_deal_text_fails_verify(ws: Workspace, clock: Clock) -> None:
+def test_an_edited_deal_text_fails_verify(ws: Workspace, clock: DayClock) -> None:
     _three_payments(ws, clock)
     _edit_deal_text(ws)
     result = ws.verify(DEAL_ID)
@@ -118,7 +118,7 @@ def test_an_edited_deal_text_fails_verify(ws: Workspace, clock: Clock) -> None:
 
 
 def test_a_text_rewritten_with_its_hash_is_caught_against_a_checkpoint(
-    ws: Workspace, clock: Clock
+    ws: Workspace, clock: DayClock
 ) -> None:
     _three_payments(ws, clock)
     kept = ws.checkpoint(DEAL_ID)
@@ -130,7 +130,9 @@ def test_a_text_rewritten_with_its_hash_is_caught_against_a_checkpoint(
     assert "deal version 1 no longer has the hash the checkpoint of 2026-09-01" in result.reason
 
 
-def test_a_removed_deal_version_is_caught_against_a_checkpoint(ws: Workspace, clock: Clock) -> None:
+def test_a_removed_deal_version_is_caught_against_a_checkpoint(
+    ws: Workspace, clock: DayClock
+) -> None:
     ops.execute(
         ops.ProposeChange(
             deal=DEAL_ID,
@@ -156,7 +158,7 @@ def test_a_removed_deal_version_is_caught_against_a_checkpoint(ws: Workspace, cl
 # -- evidence files --
 
 
-def _submitted(ws: Workspace, clock: Clock) -> dict[str, str]:
+def _submitted(ws: Workspace, clock: DayClock) -> dict[str, str]:
     """design-freeze submitted with its four files; their names by SHA-256."""
     deal = ws.deal(DEAL_ID)
     spec = next(m for m in deal.milestones if m.id == "design-freeze")
@@ -175,7 +177,7 @@ def _submitted(ws: Workspace, clock: Clock) -> dict[str, str]:
     return names
 
 
-def test_evidence_files_are_rehashed_by_verify(ws: Workspace, clock: Clock) -> None:
+def test_evidence_files_are_rehashed_by_verify(ws: Workspace, clock: DayClock) -> None:
     names = _submitted(ws, clock)
     result = ws.verify(DEAL_ID, evidence=True)
     assert result.ok and result.evidence_checked == 4 and not result.evidence_problems
@@ -195,7 +197,7 @@ def test_evidence_files_are_rehashed_by_verify(ws: Workspace, clock: Clock) -> N
     assert "2 evidence files" in result.reason
 
 
-def test_verify_can_skip_the_evidence_files(ws: Workspace, clock: Clock) -> None:
+def test_verify_can_skip_the_evidence_files(ws: Workspace, clock: DayClock) -> None:
     names = _submitted(ws, clock)
     ws.blobs.path(next(iter(names))).unlink()
     result = ws.verify(DEAL_ID, evidence=False)
@@ -205,7 +207,7 @@ def test_verify_can_skip_the_evidence_files(ws: Workspace, clock: Clock) -> None
 
 
 def test_an_imported_journal_without_its_evidence_is_marked_not_held(
-    unsigned_ws: Workspace, clock: Clock
+    unsigned_ws: Workspace, clock: DayClock
 ) -> None:
     ws = unsigned_ws  # the journal brings its own two signatures
     clock.advance(100)  # after the journal's last event
@@ -225,7 +227,7 @@ def test_an_imported_journal_without_its_evidence_is_marked_not_held(
 # -- the signing key --
 
 
-def test_a_missing_signing_key_is_said_and_not_replaced(ws: Workspace, clock: Clock) -> None:
+def test_a_missing_signing_key_is_said_and_not_replaced(ws: Workspace, clock: DayClock) -> None:
     _three_payments(ws, clock)
     kept = ws.checkpoint(DEAL_ID)
     key = ws.root / "keys" / "checkpoint.pem"
@@ -238,13 +240,13 @@ def test_a_missing_signing_key_is_said_and_not_replaced(ws: Workspace, clock: Cl
         assert not key.exists()  # nothing made a new key behind the user's back
 
 
-def test_init_still_makes_the_key(tmp_path: Path, clock: Clock) -> None:
+def test_init_still_makes_the_key(tmp_path: Path, clock: DayClock) -> None:
     made = Workspace.init(tmp_path / "fresh", database=None, clock=clock)
     assert (made.root / "keys" / "checkpoint.pem").is_file()
     made.engine.dispose()
 
 
-def test_a_checkpoint_of_an_altered_journal_is_refused(ws: Workspace, clock: Clock) -> None:
+def test_a_checkpoint_of_an_altered_journal_is_refused(ws: Workspace, clock: DayClock) -> None:
     _three_payments(ws, clock)
     _edit_deal_text(ws)
     with pytest.raises(RefusedCommand, match="deal version 1 was altered"):

@@ -270,8 +270,8 @@ def pay(
         typer.Option(
             "--for",
             help=(
-                "A milestone id, an invoice number, `prepaid`, `convertible` (the support) "
-                "or `exit`."
+                "A milestone id, an invoice number, a credit note number (its issuer pays it "
+                "out), `prepaid`, `convertible` (the support) or `exit`."
             ),
         ),
     ] = None,
@@ -280,10 +280,12 @@ def pay(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Record a payment your party made; it counts once the payee confirms it
-    (`copact confirm`).
+    (`copact confirm`). A supplier pays out a credit note (a rebate, a true-up, a corrected
+    revenue report, an exit refund) with `--for` its number, up to what is outstanding on it.
 
     Example: `copact pay hybrid-dc1 --from acme --to voltworks --amount 50000 --ref PP-1
-    --for prepaid --by raj`
+    --for prepaid --by raj`, or `copact pay heat-sensor-housing --from kestrel --to ridgeline
+    --amount 6411.60 --ref RB-1 --for heat-sensor-housing-001 --by luis`
     """
     ws = open_workspace(workspace)
     fields = {"payer": payer, "payee": payee, "amount": amount, "ref": ref, "for_": for_}

@@ -255,8 +255,10 @@ def pay(
 ) -> list[Payment]:
     """A payment between two parties of the deal, recorded by a person of the paying party
     (``by``); it counts once a person of the payee confirms it (:func:`confirm_payment`). A
-    reference is used once; the amount is bounded (``core.bounds``). ``by`` is ``None`` only
-    for a payment read from a journal written before confirmations."""
+    reference is used once; the amount is bounded (``core.bounds``). ``for_`` names what it
+    pays (``core.invoicing.check_payment_target``): a supplier pays out a credit note to the
+    buyer by its number, up to what is outstanding on it. ``by`` is ``None`` only for a
+    payment read from a journal written before confirmations."""
     for party in (payer, payee):
         if deal.party(party) is None:
             raise RefusedCommand(f"{party!r} is not a party of {deal.id}")
@@ -272,6 +274,9 @@ def pay(
         raise RefusedCommand(f"payment reference {ref} was already recorded")
     if state.prepayment is not None and for_ == state.prepayment.number:
         for_ = "prepaid"  # the advance's invoice is paid as the advance: the books count that
+    refund = next((n for n in state.credit_notes if n.for_ == "exit"), None)
+    if refund is not None and for_ == refund.number:
+        for_ = "exit"  # the exit's credit note is paid as its settlement, which guards it
     if for_ == "exit":
         if not state.ended:
             raise RefusedCommand("no exit has taken effect: nothing is paid `for: exit` yet")

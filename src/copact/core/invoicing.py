@@ -49,6 +49,23 @@ Those are the planned figures (the schedule, the cash flows). What the journal s
   first (ties in the order issued); what is left is held on account and settles the next
   invoices as they are issued, after the advance. A payment the other way (a refund) first
   returns what is on account, then what is left of the advance.
+- A credit note (type 381: an exit's refund, a volume rebate, a gainshare true-up below what
+  was billed, a corrected revenue report) is a document the other way: its issuer owes its
+  addressee the total, and pays it out like any payment, recorded by the issuer and confirmed
+  by the addressee. Its :class:`InvoiceStanding` is kept beside the invoices' (``from_`` the
+  issuer, ``to`` the addressee, nothing from the advance), so open, part-paid, paid and overdue
+  mean for it what they mean for an invoice. A payment's ``for`` names it by its number, or by
+  its kind (``exit``, ``rebate``, ``true-up``, ``revenue-share``: the open notes of that kind
+  from the payer to the payee, oldest due date first). What is paid for a kind before any note
+  of it is open (an exit's refund paid before its credit note) is held for the next one::
+
+      credit note HSH-001 rebate 6411.60             open, outstanding 6411.60
+      payment kestrel → ridgeline 4000.00 for HSH-001  part-paid, outstanding 2411.60
+      payment kestrel → ridgeline 2411.60 for HSH-001  paid
+
+  The refund an exit settlement owes returns what is left of the advance too (see below), so a
+  payment ``for: exit`` also does what a refund without ``for`` does. A credit note takes no
+  payment without ``for``: that keeps its meaning, money back on account and of the advance.
 - Overdue has one meaning: something is outstanding and the due date is before the day asked.
 - Amounts are added and subtracted exactly; payments finer than the currency's minor unit are
   refused, so nothing is lost to rounding.
@@ -64,12 +81,13 @@ from functools import cache
 from typing import Literal
 
 from copact.core.deal import Deal, Milestone
-from copact.core.events import Invoice, InvoiceLine, Payment, day_of
+from copact.core.events import CreditNote, Invoice, InvoiceLine, Payment, day_of
 from copact.core.money import Currency, Money, allocate
 from copact.core.quantities import Percent
 from copact.errors import MoneyError, RefusedCommand
 
 __all__ = [
+    "CREDIT_KINDS",
     "MECHANISMS",
     "Drawdown",
     "InvoiceStanding",
@@ -464,6 +482,10 @@ class InvoiceStanding:
 
 Pair = tuple[str, str]  # (payer, payee)
 
+CREDIT_KINDS: tuple[str, ...] = ("exit", "rebate", "true-up", "revenue-share")
+"""What a credit note is for (``CreditNote.for_``); a payment ``for`` one of them pays the open
+notes of that kind from its payer to its payee, oldest due date first."""
+
 
 @cache
 def _zero_in(currency: Currency) -> Money:
@@ -494,6 +516,10 @@ class Receivables:
     advance_returned: Money
     invoices: tuple[InvoiceStanding, ...] = ()
     on_account: Mapping[Pair, Money] = field(default_factory=dict)
+    credit_notes: tuple[InvoiceStanding, ...] = ()
+    """Each credit note with what its issuer paid out of it (``milestones`` is its kind)."""
+    credit_ahead: Mapping[tuple[Pair, str], Money] = field(default_factory=dict)
+    """Paid for a kind of credit note while none of it was open: the next one takes it."""
     # -- convertible support (core.convertible): service credits the buyer holds --
     credits_left: Money | None = None
     """Service credits issued by conversions and not yet consumed; an invoice to the buyer
@@ -535,6 +561,36 @@ class Receivables:
         if by_number is not None:
             return by_number
         return next((i for i in self.invoices if target in i.milestones), None)
+
+    def find_credit(self, target: str) -> InvoiceStanding | None:
+        """The credit note a payment's ``for`` names by its number."""
+        return next((n for n in self.credit_notes if n.number == target), None)
+
+    def open_credits(self, pair: Pair, kind: str) -> list[InvoiceStanding]:
+        """The open credit notes of ``kind`` that ``pair``'s payer issued to its payee, oldest
+        due date first (ties in the order issued)."""
+        payer, payee = pair
+        owed = [
+            (n.due, k, n)
+            for k, n in enumerate(self.credit_notes)
+            if n.milestones == (kind,)
+            and (n.from_, n.to) == (payer, payee)
+            and not n.outstanding.is_zero
+        ]
+        return [n for _, _, n in sorted(owed, key=lambda t: (t[0], t[1]))]
+
+    def credit_outstanding(self, *, issuer: str, to: str, but: tuple[str, ...] = ()) -> Money:
+        """What ``issuer``'s credit notes to ``to`` still owe, those of the kinds ``but`` left
+        out: the exit settlement counts what a rebate, true-up or corrected report gives back
+        and was not yet paid out."""
+        return sum(
+            (
+                n.outstanding
+                for n in self.credit_notes
+                if (n.from_, n.to) == (issuer, to) and n.milestones[0] not in but
+            ),
+            self._zero(),
+        )
 
     def _advance_pair(self) -> Pair | None:
         if self.buyer is None or self.advance_payee is None:
@@ -604,6 +660,62 @@ class Receivables:
             )
         return book
 
+    def with_credit_note(self, note: CreditNote) -> Receivables:
+        """A credit note is issued: its issuer owes its addressee the total; it takes what was
+        paid ahead for its kind."""
+        total = Money.of(note.total, self.currency)
+        standing = InvoiceStanding(
+            note.number,
+            (note.for_,),
+            note.from_,
+            note.to,
+            note.day,
+            note.due,
+            total,
+            self._zero(),
+            self._zero(),
+        )
+        key = ((note.from_, note.to), note.for_)
+        ahead = self.credit_ahead.get(key)
+        book = self._but(credit_notes=(*self.credit_notes, standing))
+        if ahead is not None and ahead.amount > 0:
+            take = min(ahead, total)
+            book = book._set_credit(standing._but(paid=take))._but(
+                credit_ahead={**book.credit_ahead, key: ahead - take}
+            )
+        return book
+
+    def _set_credit(self, standing: InvoiceStanding) -> Receivables:
+        kept = tuple(standing if n.number == standing.number else n for n in self.credit_notes)
+        return self._but(credit_notes=kept)
+
+    def _pay_credit(self, payment: Payment, amount: Money) -> tuple[Receivables, Money, str] | None:
+        """A payment ``for`` a credit note (its number) or a kind of them: the book with it
+        paid out, what is left of ``amount`` and the kind paid, or ``None`` when it names no
+        credit note."""
+        target, pair = payment.for_, (payment.from_, payment.to)
+        named = self.find_credit(target) if target else None
+        if named is not None:
+            kind = named.milestones[0]
+            if (named.from_, named.to) != pair:
+                return self, amount, kind  # the other way round: the guard refuses it
+            take = min(amount, named.outstanding)
+            return self._set_credit(named._but(paid=named.paid + take)), amount - take, kind
+        if not target or target not in CREDIT_KINDS:
+            return None
+        book = self
+        for note in self.open_credits(pair, target):
+            if amount.amount <= 0:
+                break
+            take = min(amount, note.outstanding)
+            book = book._set_credit(note._but(paid=note.paid + take))
+            amount -= take
+        if amount.amount > 0:  # ahead of its note (an exit's refund): the next one takes it
+            key = (pair, target)
+            held = book.credit_ahead.get(key, self._zero())
+            book = book._but(credit_ahead={**book.credit_ahead, key: held + amount})
+        return book, self._zero(), target
+
     # -- convertible support (core.convertible) --
 
     def with_credits(self, credits: Money) -> Receivables:
@@ -633,6 +745,15 @@ class Receivables:
             take = min(amount, named.outstanding)
             book = book._set(named._but(paid=named.paid + take))
             amount -= take
+        elif named is None and payment.for_:
+            credited = book._pay_credit(payment, amount)
+            if credited is not None:
+                paid_out, left, kind = credited
+                if kind == "exit":  # the exit's refund returns the advance as well
+                    return paid_out._unallocated(pair, amount)
+                book, amount = paid_out, left
+                if amount.is_zero:
+                    return book
         return book._unallocated(pair, amount)
 
     def _unallocated(self, pair: Pair, amount: Money) -> Receivables:
@@ -689,6 +810,9 @@ def check_payment_target(
     if for_ == "convertible":  # the support: core.convertible.check_support_payment
         return
     invoice = book.find(for_)
+    if invoice is None and (book.find_credit(for_) is not None or for_ in CREDIT_KINDS):
+        _check_credit(book, payer=payer, payee=payee, for_=for_, money=money)
+        return
     if invoice is None:
         if any(m.id == for_ for m in deal.milestones):
             raise RefusedCommand(
@@ -697,8 +821,8 @@ def check_payment_target(
             )
         known = ", ".join(m.id for m in deal.milestones) or "none"
         raise RefusedCommand(
-            f"a payment is for an invoice number, a milestone of {deal.id} or `prepaid`; "
-            f"{for_!r} is none of them (milestones: {known})"
+            f"a payment is for an invoice or credit note number, a milestone of {deal.id} or "
+            f"`prepaid`; {for_!r} is none of them (milestones: {known})"
         )
     what = f"invoice {invoice.number} ({', '.join(invoice.milestones)})"
     if (payer, payee) != (invoice.to, invoice.from_):
@@ -711,6 +835,35 @@ def check_payment_target(
             f"{what} has {_text(invoice.outstanding)} outstanding (total "
             f"{_text(invoice.total)}: {_text(invoice.from_advance)} from the advance, "
             f"{_text(invoice.paid)} paid); a payment of {_text(money)} for it is refused"
+        )
+
+
+def _check_credit(book: Receivables, *, payer: str, payee: str, for_: str, money: Money) -> None:
+    """A credit note is paid out by its issuer to its addressee, up to what is outstanding on
+    it (named by its kind: on the open notes of that kind between them)."""
+    note = book.find_credit(for_)
+    if note is None:
+        notes = book.open_credits((payer, payee), for_)
+        if not notes:
+            raise RefusedCommand(
+                f"{payer} has no open {for_} credit note to {payee}: nothing is paid "
+                f"`for: {for_}` (name a credit note by its number)"
+            )
+        left = sum((n.outstanding for n in notes), book._zero())
+        what = f"the open {for_} credit notes ({', '.join(n.number for n in notes)})"
+    else:
+        what = f"credit note {note.number} ({note.milestones[0]})"
+        if (payer, payee) != (note.from_, note.to):
+            raise RefusedCommand(
+                f"{what} is issued by {note.from_} to {note.to}: {note.from_} pays it out to "
+                f"{note.to}; {payer} paying {payee} does not settle it"
+            )
+        left = note.outstanding
+    if money > left:
+        paid = "" if note is None else f" (total {_text(note.total)}, {_text(note.paid)} paid out)"
+        raise RefusedCommand(
+            f"{what} has {_text(left)} outstanding{paid}; a payment of {_text(money)} for it "
+            "is refused"
         )
 
 

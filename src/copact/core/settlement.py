@@ -25,9 +25,11 @@ Costs still awaiting review or rejected count for nothing. Cap 100,000.00, marku
 VAT: 30,000.00 paid, 40,000.00 approved and not invoiced → earned 44,000.00, nothing unused,
 no refund.
 
-Gainshare (``core.gainshare_periods``): a contract year's true-up credit note gives back share
-the months billed, so what the supplier has not yet paid back of it (payments ``for: true-up``)
-is no longer earned: months billing 18,870.00 and a credit of 435.00 earn 18,435.00.
+Credit notes: a gainshare year's true-up credit note gives back share the months billed, a
+volume rebate part of what the buyer's purchases cost, a corrected revenue report part of an
+invoice; what the supplier has not yet paid out of them (payments for the note's number, or
+its kind) is no longer earned, and what it paid out is not refunded again: months billing
+18,870.00 and a true-up credit of 435.00 earn 18,435.00 until the 435.00 is paid out.
 
 Convertible support (``core.convertible``): the support counts as paid (less what the supplier
 paid back after the last window); of it the supplier earns what converted less the credits not
@@ -42,7 +44,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from math import inf
 from typing import Any
 
@@ -102,42 +103,14 @@ class ExitSettlement:
         return self.refund if self.refund.amount >= 0 else -self.refund
 
 
-def _true_up_credit(
-    deal: Deal,
-    journal: list[Event],
-    state: DealState,
-    effective: date,
-    supplier: str,
-    buyer: str,
-) -> Money:
-    """Gainshare: what the supplier's true-up credit notes gave back of the months it billed
-    and has not yet paid back (payments ``for: true-up`` to the buyer): no longer earned. The
-    months billed 346.59 of share, the year earned 304.12: a credit note of 42.47, so the exit
-    counts 42.47 less as earned until the supplier pays it back."""
-    credited = sum(
-        (
-            n.total
-            for n in state.credit_notes
-            if n.for_ == "true-up" and (n.from_, n.to) == (supplier, buyer)
-        ),
-        Decimal(0),
-    )
-    if not credited:
-        return Money.zero(deal.currency)
-    confirmed = _confirmed(journal, effective)
-    repaid = sum(
-        (
-            e.amount
-            for e in journal
-            if isinstance(e, Payment)
-            and e.for_ == "true-up"
-            and (e.from_, e.to) == (supplier, buyer)
-            and e.day <= effective
-            and (e.by is None or e.ref in confirmed)
-        ),
-        Decimal(0),
-    )
-    return Money.of(max(credited - repaid, Decimal(0)), deal.currency)
+def _credit_owed(state: DealState, supplier: str, buyer: str) -> Money:
+    """What the supplier's credit notes to the buyer (rebates, true-ups, corrected revenue
+    reports; not the exit's own) give back and it has not yet paid out: no longer earned, so
+    the exit refunds it, and a credit note paid out in full is not refunded again. The months
+    billed 346.59 of share, the year earned 304.12: a credit note of 42.47, so the exit counts
+    42.47 less as earned until the supplier pays it out (``core.invoicing``: one place says
+    what is outstanding on a credit note)."""
+    return state.book.credit_outstanding(issuer=supplier, to=buyer, but=("exit",))
 
 
 def _a(trigger: str) -> str:
@@ -299,7 +272,7 @@ def _settle(
         if standing.service and standing.to == buyer and standing.from_ == supplier:
             earned = earned + standing.total
     earned = earned + unbilled_earned(deal, state)  # cost-plus: approved, not yet invoiced
-    earned = earned - _true_up_credit(deal, journal, state, effective, supplier, buyer)
+    earned = earned - _credit_owed(state, supplier, buyer)  # rebates, true-ups
     returned, converted = exit_support(deal, state)  # convertible support
     paid, earned = paid - returned, earned + converted
     unused = max(paid - earned, zero)

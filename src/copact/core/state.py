@@ -587,6 +587,7 @@ class _Fold:
             self.revenue = {**self.revenue, e.period: credited}
         self.credit_notes = (*self.credit_notes, e)  # rare: one per exit, a few true-ups
         self.invoice_numbers.add(e.number)
+        self.receivables = self.receivables.with_credit_note(e)  # its issuer pays it out
 
     # -- innovation bonus and revenue share --
 

@@ -223,7 +223,8 @@ class InvoiceView:
 
     @property
     def credit_note(self) -> bool:
-        """A credit note: money the supplier gives back (an exit's refund)."""
+        """A credit note: money the supplier gives back (an exit's refund, a rebate, a
+        true-up, a corrected revenue report), paid out by its issuer to its addressee."""
         return self.type_code == CREDIT_NOTE
 
     @property
@@ -645,7 +646,7 @@ def view_of(
         changes=_changes(deal, state),
         exit=exit_view(deal, state, events, effective=effective) if events is not None else None,
         prepayment=(advance := _prepayment(state)),
-        credit_notes=_credit_notes(state, events or [], advance),
+        credit_notes=_credit_notes(state, advance),
         service_periods=_service_periods(state),
         bonuses=_bonuses(deal, state),
         revenue=_revenue(deal, state),
@@ -712,27 +713,13 @@ def _service_periods(state: DealState) -> list[ServicePeriodRow]:
     return rows
 
 
-def _credit_notes(
-    state: DealState, events: list[Event], advance: InvoiceView | None
-) -> list[InvoiceView]:
-    """Each credit note as a document of one line (``for: exit``), paid as far as the
-    confirmed payments ``for: exit`` from its issuer to its addressee go (up to its total)."""
+def _credit_notes(state: DealState, advance: InvoiceView | None) -> list[InvoiceView]:
+    """Each credit note as a document of one line (for its kind: ``exit``, ``rebate``,
+    ``true-up``, ``revenue-share``), standing as the books say: paid as far as its issuer's
+    confirmed payments for it go (``core.invoicing.Receivables``, as for an invoice)."""
+    standing = {n.number: n for n in state.book.credit_notes}
     notes = []
     for e in state.credit_notes:
-        total = Money.of(e.total, state.deal.currency)
-        refunded = sum(
-            (
-                p.amount
-                for p in events
-                if isinstance(p, Payment)
-                and p.for_ == e.for_
-                and (p.from_, p.to) == (e.from_, e.to)
-                and p.day <= state.on
-                and (p.by is None or p.ref in state.confirmed_by)
-            ),
-            Decimal(0),
-        )
-        paid = min(Money.of(refunded, total.currency), total)
         issued = Invoice(
             at=e.at,
             deal=e.deal,
@@ -743,11 +730,8 @@ def _credit_notes(
             due=e.due,
             tax=e.tax,
         )
-        standing = InvoiceStanding(
-            e.number, (e.for_,), e.from_, e.to, e.day, e.due, total, total - total, paid
-        )
         corrects = advance.issued if advance is not None and e.preceding == advance.number else None
-        notes.append(InvoiceView(issued, standing, state.on, CREDIT_NOTE, corrects))
+        notes.append(InvoiceView(issued, standing[e.number], state.on, CREDIT_NOTE, corrects))
     return notes
 
 

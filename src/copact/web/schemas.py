@@ -121,7 +121,8 @@ class InvoiceOut(BaseModel):
     kind: Literal["invoice", "prepayment", "credit-note"] = Field(
         description="invoice: a milestone's (type 380); prepayment: the prepaid advance's "
         "(type 386, one line for: prepaid), which milestone invoices deduct; credit-note: "
-        "money the supplier gives back (type 381, one line for: exit, the exit's refund)"
+        "money the supplier gives back (type 381, one line for its kind: exit, rebate, "
+        "true-up or revenue-share), paid out by its issuer with a payment for its number"
     )
     date: str
     from_: str = Field(alias="from")

@@ -13,10 +13,12 @@ twelve call-offs of 2,600 housings, 31,200 × 6.85 = 213,720.00, reach the 3% ti
 Paying 2,411.61 instead is refused (only 2,411.60 is outstanding), and so is Ridgeline
 "paying" Kestrel's note. Balances: Kestrel paid 6,411.60, Ridgeline received 6,411.60.
 
-At a convenience exit, nothing accepted: paid 30,000.00, earned 0.00. The rebate not yet paid
-out is owed too, so it is no longer earned: before any payment the refund is
-30,000.00 + 6,411.60 = 36,411.60; after the 4,000.00, 32,411.60; once paid in full, 30,000.00
-(a rebate already paid out is not refunded again).
+At a convenience exit, nothing accepted: paid 30,000.00, earned 0.00, so the refund is the
+30,000.00 advance, whatever was paid out of the rebate: the rebate is a credit note of its own,
+and an exit credit note counting it again would credit Ridgeline twice. The settlement says
+what is left on it beside the refund (6,411.60, then 2,411.60 after the 4,000.00, then 0.00),
+and once the exit has taken effect (60 days' notice) Kestrel still pays out what is left by
+the note's number, while any other payment is refused.
 
 Hypothesis: any split of a credit note into payments of whole cents leaves
 outstanding = total − Σ parts ≥ 0, paid = Σ parts exactly; a part above what is outstanding is
@@ -152,22 +154,44 @@ def test_a_credit_note_can_be_named_by_its_kind() -> None:
     assert _note(events, ISSUED).status == "paid"
 
 
-def test_the_exit_refunds_what_is_not_yet_paid_out_of_the_rebate_once() -> None:
+def test_the_exit_refunds_the_advance_and_leaves_the_rebate_to_its_credit_note() -> None:
     events = _rebated()
     on = date(2027, 8, 1)
 
-    def refund(journal: list[Event]) -> tuple[Decimal, Decimal]:
+    def settled(journal: list[Event]) -> tuple[Decimal, Decimal, Decimal]:
         s = settle_exit(DEAL, journal, trigger="convenience", on=on, by="ridgeline")
-        return s.earned.amount, s.refund.amount
+        assert s.credit_notes_open is not None
+        return s.earned.amount, s.refund.amount, s.credit_notes_open.amount
 
-    assert refund(events) == (D("-6411.60"), D("36411.60"))
+    assert settled(events) == (D("0.00"), D("30000.00"), D("6411.60"))
     events += _pay(events, "4000.00", "RB-1", date(2027, 7, 20))
-    assert refund(events) == (D("-6411.60"), D("36411.60"))  # not confirmed: it does not count
+    assert settled(events) == (D("0.00"), D("30000.00"), D("6411.60"))  # not confirmed yet
     events += _confirm(events, "RB-1", date(2027, 7, 21))
-    assert refund(events) == (D("-2411.60"), D("32411.60"))
-    events += _pay(events, "2411.60", "RB-2", date(2027, 7, 22))
-    events += _confirm(events, "RB-2", date(2027, 7, 22))
-    assert refund(events) == (D("0.00"), D("30000.00"))
+    assert settled(events) == (D("0.00"), D("30000.00"), D("2411.60"))
+
+    events += invoke_exit(DEAL, events, trigger="convenience", by="hannah", at=on)
+    after = date(2027, 10, 1)  # the exit took effect on 2027-09-30
+    assert deal_state(DEAL, events, on=after).ended
+    rest = _pay(events, "2411.60", "RB-2", after)
+    refuse_after_exit(DEAL, events, deal_state(DEAL, events, on=after), rest)  # allowed
+    events += rest
+    confirmed = _confirm(events, "RB-2", after)
+    refuse_after_exit(DEAL, events, deal_state(DEAL, events, on=after), confirmed)
+    events += confirmed
+    assert _note(events, after).status == "paid"
+    other = commands.pay(
+        DEAL,
+        deal_state(DEAL, events, on=after),
+        payer="ridgeline",
+        payee="kestrel",
+        amount=D("100.00"),
+        ref="X-1",
+        for_=None,
+        by="dana",
+        at=after,
+    )
+    with pytest.raises(RefusedCommand):
+        refuse_after_exit(DEAL, events, deal_state(DEAL, events, on=after), other)
 
 
 def test_the_exit_credit_note_paid_by_its_number_is_the_settlement() -> None:

@@ -26,6 +26,7 @@ from copact.core.gainshare_periods import (
 )
 from copact.core.mechanisms import Prepaid
 from copact.core.model import Percent
+from copact.core.money import Money
 from copact.core.settlement import settle_exit
 from copact.core.state import deal_state
 from copact.errors import NothingToDo, RefusedCommand
@@ -309,12 +310,13 @@ def test_billed_and_true_up_add_up_to_the_capped_year_share(
     assert sum(shares, D(0)) + true_up_amount == expected.amount
 
 
-def test_an_exit_counts_a_true_up_credit_as_given_back() -> None:
+def test_an_exit_leaves_a_true_up_credit_to_its_own_note() -> None:
     """hybrid-dc1 with a 50,000.00 advance paid; 2027's months bill 12 × 1,500.00 + 870.00 =
     18,870.00 (unpaid) and the true-up credits 435.00. A convenience exit in January 2028 counts
-    18,870.00 − 435.00 = 18,435.00 as earned, so 50,000.00 − 18,435.00 = 31,565.00 comes back;
-    once VoltWorks has paid the 435.00 back (for: true-up), 18,870.00 is earned and 31,130.00
-    comes back: the buyer gets 31,565.00 either way."""
+    the 18,870.00 billed as earned, so 50,000.00 − 18,870.00 = 31,130.00 comes back, and the
+    true-up's 435.00 is shown beside it, still to pay out by its own credit note; once
+    VoltWorks has paid it back (for: true-up) nothing is left on it: the buyer gets
+    31,130.00 + 435.00 = 31,565.00 either way, and no document credits the 435.00 twice."""
     deal = _deal().model_copy(update={"prepaid": Prepaid(amount=D(50000))})
     signed_on = date(2026, 12, 1)
     events: list[Event] = list(
@@ -336,7 +338,8 @@ def test_an_exit_counts_a_true_up_credit_as_given_back() -> None:
     events.append(note)
     on = date(2028, 1, 5)
     before = settle_exit(deal, events, trigger="convenience", on=on, by="acme")
-    assert (before.earned.amount, before.refund.amount) == (D("18435.00"), D("31565.00"))
+    assert (before.earned.amount, before.refund.amount) == (D("18870.00"), D("31130.00"))
+    assert before.credit_notes_open == Money.of(D("435.00"), "USD")
     back = Payment(
         at=on,
         deal=deal.id,
@@ -348,3 +351,4 @@ def test_an_exit_counts_a_true_up_credit_as_given_back() -> None:
     )
     after = settle_exit(deal, [*events, back], trigger="convenience", on=on, by="acme")
     assert (after.earned.amount, after.refund.amount) == (D("18870.00"), D("31130.00"))
+    assert after.credit_notes_open == Money.of(D("0.00"), "USD")

@@ -119,7 +119,9 @@ def test_meter_json_counts_the_duplicates_of_each_site_and_flags_the_settlement(
     result = runner.invoke(
         app, ["meter", DEAL, "-t", str(path), "--period", "2027-03", "-f", "json"]
     )
-    assert result.exit_code == 0, result.output
+    # conflicting samples put the period up for review: reported in full, but not a clean run
+    assert result.exit_code == 1, result.output
+    assert "needs review" in result.stderr and "24 telemetry samples conflict" in result.stderr
     (site,) = json.loads(result.stdout)["sites"]
     duplicates = site["duplicates"]
     assert duplicates["identical"] == 3
@@ -130,6 +132,6 @@ def test_meter_json_counts_the_duplicates_of_each_site_and_flags_the_settlement(
     assert any("24 telemetry samples conflict" in f for f in site["settlement"]["flags"])
     assert f"{path}:{first_line}:4: M108" in result.stderr
     text = runner.invoke(app, ["meter", DEAL, "-t", str(path), "--period", "2027-03"])
-    assert text.exit_code == 0
+    assert text.exit_code == 1
     assert "24 telemetry samples conflict" in text.stdout
     assert "3 repeated" in text.stdout

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from copact.cli.app import app
 from tests.conftest import EXAMPLES, cli_sign
-from tests.metering.telemetry_cases import demo_dc1_args
+from tests.metering.telemetry_cases import demo_dc1_args, every, replace_between, write_csv
 
 runner = CliRunner()
 DEAL = str(EXAMPLES / "hybrid-dc1.yaml")
@@ -263,3 +263,56 @@ def test_windows_recorded_in_the_journal_settle_like_the_same_windows_csv(
     assert runner.invoke(app, ["init", empty]).exit_code == 0
     missing = runner.invoke(app, [*inputs, "--workspace", empty])
     assert missing.exit_code == 2 and "no deal 'hybrid-dc1'" in missing.output
+
+
+def _march_with_a_gap(tmp_path: Path, *, days: int) -> list[str]:
+    """hybrid-dc1's March 2027 in New York (743 h: the clocks go forward on the 14th), the
+    supply up every 5 minutes except ``days`` from 20 March with no telemetry at all, and an
+    empty tickets file (a month without faults)."""
+    rows = every(
+        "2027-03-01T00:00:00-05:00", "2027-04-01T00:00:00-04:00", signal="supply_ok", value=1
+    )
+    gap_end = f"2027-03-{20 + days}T00:00:00-04:00"
+    rows = replace_between(rows, "2027-03-20T00:00:00-04:00", gap_end, None)
+    tel = write_csv(tmp_path / "telemetry.csv", ["site", "ts", "signal", "value"], rows)
+    tix = write_csv(
+        tmp_path / "tickets.csv",
+        ["site", "id", "fault_start", "alert", "ack", "restored", "hold_minutes"],
+        [],
+    )
+    return ["meter", DEAL, "-t", str(tel), "--tickets", str(tix), "--period", "2027-03"]
+
+
+def test_a_month_with_more_than_10_percent_unknown_time_exits_1_and_says_why(
+    tmp_path: Path,
+) -> None:
+    """Four days without telemetry: 96 of 743 hours (12.9%) unknown, counted down (the deal's
+    `unknown: down`), so availability is 647/743 = 87.08%, below 99.5%: a 15% credit, 4,000.00
+    − 600.00 = 3,400.00. The report is printed in full, but the period needs a person's review
+    before it is invoiced: exit 1, not 0, with the reason on stderr."""
+    result = runner.invoke(app, [*_march_with_a_gap(tmp_path, days=4), "-f", "json"])
+    assert result.exit_code == 1, result.output
+    (site,) = json.loads(result.stdout)["sites"]
+    assert Fraction(site["metrics"]["availability"]["unknown_s"]) == 96 * 3600
+    assert site["settlement"]["amount"] == "3400.00"
+    assert "hybrid-dc1 2027-03 needs review" in result.stderr
+    assert "telemetry is unknown for 12.9% of the period (more than 10%)" in result.stderr
+    text = runner.invoke(app, _march_with_a_gap(tmp_path, days=4))
+    assert text.exit_code == 1 and "3,400.00 USD" in text.stdout
+
+
+def test_a_month_with_less_unknown_time_is_a_clean_run(tmp_path: Path) -> None:
+    """Two days without telemetry: 48 of 743 hours (6.5%), under the 10% line. Availability
+    695/743 = 93.54% still earns the 15% credit (3,400.00), but nothing asks for review: exit 0."""
+    result = runner.invoke(app, [*_march_with_a_gap(tmp_path, days=2), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    (site,) = json.loads(result.stdout)["sites"]
+    assert site["settlement"]["amount"] == "3400.00"
+    assert not any("review" in f for f in site["settlement"]["flags"])
+    assert "needs review" not in result.stderr
+
+
+def test_meter_help_says_a_period_for_review_exits_1() -> None:
+    result = runner.invoke(app, ["meter", "--help"])
+    assert result.exit_code == 0
+    assert "exits 1" in " ".join(result.stdout.split())

@@ -109,3 +109,32 @@ def test_a_rebate_credit_note_is_paid_out_through_the_api_and_the_page(fresh: Wo
     note = _note(api, fresh)
     assert (note["status"], note["paid"], note["outstanding"]) == ("paid", "6411.60", "0.00")
     assert "Pay out credit note" not in luis.get(f"/deals/{DEAL}/invoices").text
+
+
+def test_after_an_exit_the_rebate_is_still_paid_out_by_its_note_and_not_credited_again(
+    fresh: World,
+) -> None:
+    """Hannah's convenience exit on 2027-07-10 takes effect 60 days later. Nothing was paid
+    for the advance, so the exit refunds nothing: the exit page shows the rebate's 6,411.60
+    beside the refund, still to pay out by its number, and the invoices page offers no exit
+    credit note (it would credit the 6,411.60 a second time). After the exit, Luis pays the
+    rebate out from the page and Dana confirms it: only the settlement moves money, and this
+    is part of it."""
+    _users(fresh)
+    _rebated(fresh)
+    fresh.clock.now = datetime(2027, 7, 10, 9, 0, tzinfo=UTC)
+    exit_ = ops.TriggerExit(deal=DEAL, trigger="convenience", by="hannah")
+    ops.execute(exit_, uow=fresh.workspace, clock=fresh.clock)
+    fresh.clock.now = datetime(2027, 9, 15, 9, 0, tzinfo=UTC)  # the exit has taken effect
+    luis, dana = client_for(fresh), client_for(fresh)
+    csrf = sign_in(luis, "kestrel-billing")
+    page = luis.get(f"/deals/{DEAL}/exit?trigger=convenience").text
+    assert 'id="credit-notes-open"' in page and "6,411.60" in page
+    invoices = luis.get(f"/deals/{DEAL}/invoices").text
+    assert "Credit the exit refund" not in invoices
+    assert f"Pay out credit note {NOTE}" in invoices
+    _post(luis, f"/deals/{DEAL}/payments", csrf, payer="kestrel", payee="ridgeline",
+          amount="6411.60", ref="RB-9", **{"for": NOTE})  # fmt: skip
+    csrf_dana = sign_in(dana, "ridgeline-finance")
+    _post(dana, f"/deals/{DEAL}/payments/RB-9/confirm", csrf_dana)
+    assert _note(dana, fresh)["status"] == "paid"

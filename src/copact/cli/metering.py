@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -196,6 +197,10 @@ def meter(
     malformed row in any input is reported with its file and line and nothing is settled
     (exit 1). Unknown signals and sites are ignored with a warning.
 
+    A period flagged for review (telemetry unknown for more than 10% of it, conflicting
+    samples, tickets not given) is printed in full (and recorded, with --record) but exits 1,
+    with a line on stderr saying why: a person reviews it before it is invoiced.
+
     Example: `copact meter examples/hybrid-dc1.yaml --telemetry
     examples/telemetry/dc1-2027-03.parquet --windows examples/telemetry/dc1-2027-03-windows.csv
     --tickets examples/telemetry/dc1-2027-03-tickets.csv --period 2027-03`
@@ -258,8 +263,21 @@ def meter(
         _record(ws, deal.id, request, result, by)
     if format is OutputFormat.json:
         typer.echo(json.dumps(result.to_json(), indent=2))
-        return
-    _print_report(result.report, result.currency)
+    else:
+        _print_report(result.report, result.currency)
+    _refuse_clean_exit(result.report)
+
+
+def _refuse_clean_exit(report: MeterReport) -> None:
+    """Exit 1 when the period is flagged for review, so a script cannot take it for a clean
+    run: the report (and the journal entry, with --record) is written, and stderr says why."""
+    reasons = report.review
+    if reasons:
+        fail(
+            escape(f"{report.deal} {report.month} needs review before it is invoiced: ")
+            + escape("; ".join(reasons)),
+            1,
+        )
 
 
 def _record(

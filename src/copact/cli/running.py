@@ -339,6 +339,11 @@ def exit_(
         table.add_row(key, f"{doc[key]} {deal.currency}")
     owed = doc["owed"]
     table.add_row("owed", f"{owed['from']} → {owed['to']}: {owed['amount']} {deal.currency}")
+    if settled.credit_notes_open and settled.credit_notes_open.amount > 0:
+        table.add_row(
+            "and credit notes",
+            f"{doc['credit_notes_open']} {deal.currency} still to pay out by their numbers",
+        )
     console = out()
     console.print(table)
     for key, value in doc["on_exit"].items():

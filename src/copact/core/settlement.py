@@ -27,9 +27,11 @@ no refund.
 
 Credit notes: a gainshare year's true-up credit note gives back share the months billed, a
 volume rebate part of what the buyer's purchases cost, a corrected revenue report part of an
-invoice; what the supplier has not yet paid out of them (payments for the note's number, or
-its kind) is no longer earned, and what it paid out is not refunded again: months billing
-18,870.00 and a true-up credit of 435.00 earn 18,435.00 until the 435.00 is paid out.
+invoice. Each is a legal document of its own that its issuer pays out by its number, so the
+refund leaves them out (an exit credit note counting them again would credit the buyer twice)
+and the settlement lists what they still owe beside it: months billing 18,870.00 and a true-up
+credit note of 435.00 earn 18,870.00, and the 435.00 is paid out by the true-up's number, after
+the exit as before it.
 
 Convertible support (``core.convertible``): the support counts as paid (less what the supplier
 paid back after the last window); of it the supplier earns what converted less the credits not
@@ -97,19 +99,31 @@ class ExitSettlement:
     owed_from: str
     owed_to: str
     on_exit: dict[str, Any]
+    credit_notes_open: Money | None = None
+    """What the supplier's credit notes to the buyer issued by the exit's day (rebates,
+    true-ups, corrected revenue reports) still owe: not in the refund (each is its own
+    document, paid out by its number as part of the settlement), shown beside it."""
 
     @property
     def owed(self) -> Money:
         return self.refund if self.refund.amount >= 0 else -self.refund
 
 
+def _pays_credit(state: DealState, payment: Payment) -> bool:
+    """Whether ``payment`` pays out a credit note other than the exit's, issued by the day the
+    exit took effect: part of what the settlement leaves to pay."""
+    return any(
+        n.for_ != "exit"
+        and payment.for_ in (n.number, n.for_)
+        and (state.exit_effective is None or n.day <= state.exit_effective)
+        for n in state.credit_notes
+    )
+
+
 def _credit_owed(state: DealState, supplier: str, buyer: str) -> Money:
     """What the supplier's credit notes to the buyer (rebates, true-ups, corrected revenue
-    reports; not the exit's own) give back and it has not yet paid out: no longer earned, so
-    the exit refunds it, and a credit note paid out in full is not refunded again. The months
-    billed 346.59 of share, the year earned 304.12: a credit note of 42.47, so the exit counts
-    42.47 less as earned until the supplier pays it out (``core.invoicing``: one place says
-    what is outstanding on a credit note)."""
+    reports; not the exit's own) give back and it has not yet paid out (``core.invoicing``:
+    one place says what is outstanding on a credit note)."""
     return state.book.credit_outstanding(issuer=supplier, to=buyer, but=("exit",))
 
 
@@ -272,7 +286,6 @@ def _settle(
         if standing.service and standing.to == buyer and standing.from_ == supplier:
             earned = earned + standing.total
     earned = earned + unbilled_earned(deal, state)  # cost-plus: approved, not yet invoiced
-    earned = earned - _credit_owed(state, supplier, buyer)  # rebates, true-ups
     returned, converted = exit_support(deal, state)  # convertible support
     paid, earned = paid - returned, earned + converted
     unused = max(paid - earned, zero)
@@ -303,6 +316,7 @@ def _settle(
         owed_from=supplier if owes_buyer else buyer,
         owed_to=buyer if owes_buyer else supplier,
         on_exit=_on_exit(deal),
+        credit_notes_open=_credit_owed(state, supplier, buyer),  # paid out by their numbers
     )
 
 
@@ -350,7 +364,8 @@ def refuse_after_exit(
 ) -> None:
     """Once an exit has taken effect (``state.ended``) the only money that moves is its
     settlement: payments ``for: exit`` from whoever owes to whoever is owed, up to what is
-    owed, and their confirmations. Anything else is refused, saying why."""
+    owed, the pay-outs of credit notes issued before it (``pay`` bounds them by what is
+    outstanding), and their confirmations. Anything else is refused, saying why."""
     if not state.ended:  # a running deal: nothing to refuse, and no copy of a long journal
         return
     if state.exit is None:
@@ -369,9 +384,11 @@ def refuse_after_exit(
             continue  # the settlement's own document (its guard checked it)
         if isinstance(event, PaymentConfirmed):
             pending = state.pending_payments.get(event.ref)
-            if pending is not None and pending.for_ == "exit":
+            if pending is not None and (pending.for_ == "exit" or _pays_credit(state, pending)):
                 continue
             raise RefusedCommand(ended)
+        if isinstance(event, Payment) and _pays_credit(state, event):
+            continue  # a credit note issued before the exit: paid out by its number (pay's guard)
         if not isinstance(event, Payment) or event.for_ != "exit":
             raise RefusedCommand(ended)
         if (event.from_, event.to) != (settlement.owed_from, settlement.owed_to):

@@ -86,6 +86,19 @@ class MeterReport:
     engine: str
     sites: tuple[SiteReport, ...]
 
+    @property
+    def review(self) -> tuple[str, ...]:
+        """The ``review:`` flags, each with its site: what in the inputs stops the period from
+        being taken as measured (telemetry unknown for more than 10% of it, conflicting
+        samples, tickets not given). Empty for a clean period. A metric that merely had no
+        value (a month without faults) is flagged, not put up for review here."""
+        return tuple(
+            f"{s.site}: {flag}"
+            for s in self.sites
+            for flag in s.settlement.flags
+            if "review:" in flag
+        )
+
 
 def file_digest(path: Path) -> str:
     """SHA-256 of a file's bytes, read in 1 MiB chunks."""

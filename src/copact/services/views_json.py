@@ -76,6 +76,7 @@ def settlement_json(s: ExitSettlement) -> dict[str, Any]:
         "deduction": _amount(s.deduction),
         "refund": _amount(s.refund),
         "owed": {"from": s.owed_from, "to": s.owed_to, "amount": _amount(s.owed)},
+        "credit_notes_open": _amount(s.credit_notes_open) if s.credit_notes_open else None,
         "on_exit": s.on_exit,
     }
 

@@ -6,8 +6,9 @@ Three questions, asked in this order for every request that names a deal:
    so its id leaks nothing) and the attempt is logged.
 2. May the user's role do this action? (``PERMISSIONS``; 403 and logged when not.)
 3. For evidence: is it confidential to another party? (404 and logged; a read of a
-   confidential item is logged too.) A file attached to a submission is readable by both
-   sides of that decision: the submitter's party and the sign-off person's (:meth:`Guard.evidence`).
+   confidential item is logged too.) A file attached to a submission or a recorded cost is
+   readable by both sides of that decision: the submitter's party and the sign-off person's,
+   the cost's recorder and the buyer (:meth:`Guard.evidence`).
 
 What the deal's state allows (who signs off a milestone, who pays whom) is then checked by the
 services' guards, the same for the command line and the web.
@@ -16,11 +17,11 @@ services' guards, the same for the command line and the web.
 from __future__ import annotations
 
 from copact.core.deal import Deal
-from copact.core.events import Submitted
 from copact.errors import CopactError
 from copact.services import operations as ops
 from copact.services.access_log import AccessEntry, AccessLog, to_csv
 from copact.services.evidence_files import EvidenceRecord
+from copact.services.evidence_sides import cost_receipts, decision_readers, readable_receipt
 from copact.services.workspace import Workspace, WorkspaceError
 from copact.web.accounts import ROLES, Principal
 
@@ -192,12 +193,25 @@ class Guard:
         supplier's confidential test report stays hidden from everyone else, but the buyer can
         open what it is asked to pay for (and the journal both sides verify names it anyway).
         Such a read is answered with the submitter's record and logged as a confidential
-        read. Anything else is 404, and its refusal names no owner."""
+        read. A cost's receipts are confidential to the cost's two sides whatever visibility
+        they were uploaded with (:mod:`copact.services.evidence_sides`): the buyer reads
+        them to approve the cost, anyone else is refused, and every read is logged. Anything
+        else is 404, and its refusal names no owner."""
+        events = self.workspace.events(deal.id)
         record = self.workspace.evidence_record(deal.id, sha256, party=who.party)
         if record is None:
-            submitter = self._decided_by(deal, sha256).get(who.party)
-            if submitter is not None:
-                record = self.workspace.evidence_record(deal.id, sha256, party=submitter)
+            author = decision_readers(deal, events, sha256).get(who.party)
+            if author is not None:
+                record = self.workspace.evidence_record(deal.id, sha256, party=author)
+        receipt_of = cost_receipts(deal, events).get(sha256)
+        if (
+            record is not None
+            and receipt_of is not None
+            and not readable_receipt(
+                deal, kept_by=receipt_of, party=who.party, added_by=record.added_by
+            )
+        ):
+            record = None  # a cost's receipt: the deal's two sides of the cost only
         if record is None:
             held = self.workspace.evidence_record(deal.id, sha256)
             if held is not None:
@@ -208,11 +222,15 @@ class Guard:
                     outcome="refused",
                     ip=ip,
                     deal=deal.id,
-                    concerns=held.confidential_to,
+                    concerns=held.confidential_to or receipt_of,
                     detail="a confidential file of another party",
                 )
             raise NotFound(f"no evidence {sha256[:12]}… in {deal.id}")
-        if record.confidential_to is not None:
+        kept_by = record.confidential_to or receipt_of
+        if kept_by is not None:
+            why = f"confidential to {kept_by}"
+            if receipt_of is not None and record.confidential_to is None:
+                why = f"a cost's receipt, confidential to {kept_by} and the buyer"
             self.log(
                 who,
                 action="evidence.read",
@@ -220,34 +238,20 @@ class Guard:
                 outcome="read",
                 ip=ip,
                 deal=deal.id,
-                concerns=record.confidential_to,
-                detail=f"confidential to {record.confidential_to}"
-                + ("" if record.confidential_to == who.party else ", submitted for its decision"),
+                concerns=kept_by,
+                detail=why + ("" if kept_by == who.party else ", submitted for its decision"),
             )
         return record
 
-    def _decided_by(self, deal: Deal, sha256: str) -> dict[str, str]:
-        """For a file attached to submissions: deciding party → the submitter's party."""
-        sides: dict[str, str] = {}
-        for e in self.workspace.events(deal.id):
-            if not isinstance(e, Submitted) or all(r.sha256 != sha256 for r in e.evidence):
-                continue
-            submitter = deal.person(e.by)
-            if submitter is None:
-                continue
-            for party in _deciding_parties(deal, e.milestone):
-                sides.setdefault(party, submitter.party)
-        return sides
-
     def evidence_list(self, who: Principal, deal: Deal) -> list[EvidenceRecord]:
-        return self.workspace.evidence(deal.id, party=who.party)
-
-
-def _deciding_parties(deal: Deal, milestone: str) -> set[str]:
-    """The party whose sign-off person decides ``milestone`` (every buyer when it names none)."""
-    spec = next((m for m in deal.milestones if m.id == milestone), None)
-    signoff = spec.acceptance.signoff if spec is not None and spec.acceptance else None
-    person = deal.person(signoff) if signoff else None
-    if person is not None:
-        return {person.party}
-    return {p.id for p in deal.parties if p.role == "buyer"}
+        """The records ``who``'s party holds or shares, less the cost receipts it may not read."""
+        records = self.workspace.evidence(deal.id, party=who.party)
+        receipts = cost_receipts(deal, self.workspace.events(deal.id)) if records else {}
+        return [
+            r
+            for r in records
+            if r.sha256 not in receipts
+            or readable_receipt(
+                deal, kept_by=receipts[r.sha256], party=who.party, added_by=r.added_by
+            )
+        ]

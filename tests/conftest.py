@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -109,3 +110,13 @@ def cli_sign(workspace: str | Path, deal_id: str) -> None:
     for person in signatories(deal):
         done = runner.invoke(app, ["sign", deal_id, "--by", person, "-w", str(workspace)])
         assert done.exit_code == 0, done.output
+
+
+def paying_milestones(text: str, payments: tuple[int, ...] = (20, 30, 30, 20)) -> str:
+    """A starter's text whose milestones pay ``payments`` % of value in turn: the cost-plus
+    starter's milestones pay nothing (its costs are the price); this is the variant whose
+    milestones release the costs themselves."""
+    shares = iter(payments)
+    text = re.sub(r"payment: \d+%[^\n]*", lambda _: f"payment: {next(shares)}%", text)
+    assert next(shares, None) is None, "as many payments as milestones"
+    return text

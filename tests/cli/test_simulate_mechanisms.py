@@ -34,7 +34,8 @@ def _new(tmp_path: Path, structure: str, name: str) -> Path:
 def _pair(tmp_path: Path) -> tuple[Path, Path, Path]:
     milestones = _new(tmp_path, "milestone-funding", "milestones.yaml")
     cost_plus = _new(tmp_path, "cost-plus-reimbursement", "cost-plus.yaml")
-    # the cap 10,000.00 above the 100,000.00 of milestone invoices leaves room for an overrun
+    # its milestones pay nothing: the plan reimburses the 80,000.00 of costs + 10% markup,
+    # and a cap of 110,000.00 leaves 22,000.00 for an overrun
     cost_plus.write_text(cost_plus.read_text().replace("cap: 100000", "cap: 110000"))
     risk = tmp_path / "risk.yml"
     risk.write_text(RISK)
@@ -42,10 +43,10 @@ def _pair(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 
 def test_two_structures_side_by_side_print_their_mechanism_lines(tmp_path: Path) -> None:
-    """The same parties and value: the plans are equal (the milestones release the cost-plus
-    reimbursement), but under the same overruns the cost-plus buyer also reimburses the
-    overrun with its 10% markup, at most the 10,000.00 the cap leaves; the mechanism lines
-    say so for each party."""
+    """The same parties, value and costs: milestone funding bills the 100,000.00 of value
+    whatever the work cost; cost-plus reimburses the 80,000.00 of costs with a 10% markup,
+    88,000.00 in the plan, and under overruns also the overrun with its markup, at most the
+    22,000.00 the cap leaves. The mechanism lines say so for each party."""
     milestones, cost_plus, risk = _pair(tmp_path)
     result = runner.invoke(
         app, ["simulate", str(milestones), str(cost_plus), "--assumptions", str(risk)]
@@ -55,9 +56,12 @@ def test_two_structures_side_by_side_print_their_mechanism_lines(tmp_path: Path)
     assert "acme-volt (milestone-funding): planned case" in text
     assert "acme-volt (cost-plus-reimbursement): planned case" in text
     assert "mechanisms: none beyond the milestones, advance, fees and costs" in text
-    assert "acme mechanisms (planned): overrun reimbursed +0.00" in text
-    assert "acme mechanisms (mean per run): overrun reimbursed -" in text
-    assert "volt mechanisms (mean per run): overrun reimbursed +" in text
+    assert (
+        "acme mechanisms (planned): costs reimbursed -88,000.00 · overrun reimbursed +0.00" in text
+    )
+    assert "acme mechanisms (mean per run): costs reimbursed -" in text
+    assert "overrun reimbursed -" in text.split("acme mechanisms (mean per run)")[1]
+    assert "volt mechanisms (mean per run): costs reimbursed +" in text
 
     doc = json.loads(
         runner.invoke(
@@ -70,17 +74,23 @@ def test_two_structures_side_by_side_print_their_mechanism_lines(tmp_path: Path)
         "milestone-funding",
         "cost-plus-reimbursement",
     )
-    assert first["planned"]["parties"]["acme"]["npv"] == second["planned"]["parties"]["acme"]["npv"]
+    # in the plan the cost-plus buyer pays less (costs + markup below the value)
+    planned = [float(d["planned"]["parties"]["acme"]["npv"]) for d in (first, second)]
+    assert planned[1] > planned[0]
     assert "mechanisms" not in first["simulated"]["parties"]["acme"]
     paid = float(second["simulated"]["parties"]["volt"]["mechanisms"]["overrun-reimbursed"])
-    assert 0 < paid <= 10000
+    assert 0 < paid <= 22000
     assert (
         float(second["simulated"]["parties"]["acme"]["mechanisms"]["overrun-reimbursed"]) == -paid
     )
-    # the supplier is better off and the buyer worse off by about the reimbursement
-    volt = [float(d["simulated"]["parties"]["volt"]["npv"]["mean"]) for d in (first, second)]
-    acme = [float(d["simulated"]["parties"]["acme"]["npv"]["mean"]) for d in (first, second)]
-    assert volt[1] > volt[0] and acme[1] < acme[0]
+
+    # the overruns are the supplier's loss under milestone funding and mostly the buyer's under
+    # cost-plus: the supplier's mean falls below its plan by less
+    def drop(deal: dict[str, dict[str, dict[str, dict[str, str]]]]) -> float:
+        planned = float(deal["planned"]["parties"]["volt"]["npv"])  # type: ignore[arg-type]
+        return planned - float(deal["simulated"]["parties"]["volt"]["npv"]["mean"])
+
+    assert drop(second) < drop(first)
 
 
 def test_the_planned_rebate_is_labelled_in_the_json(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from copact.finance.assumptions import Assumptions, load_assumptions
 from copact.finance.flows import Flow, planned_flows
 from copact.finance.mechanisms import cost_plus_headroom, volume_years
 from copact.finance.planned import planned_case
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, paying_milestones
 
 HEAT = (EXAMPLES / "heat-sensor-housing.yaml").read_text()
 START = date(2026, 7, 1)
@@ -193,17 +193,47 @@ def test_revenue_share_needs_the_sales_of_the_assumptions() -> None:
     assert sum(a for _, a in of_kind(flows["acme"], "revenue-share")) == Decimal("-350200.00")
 
 
-def test_cost_plus_plans_the_milestones_and_leaves_the_cap_headroom() -> None:
-    """The cost-plus starter's plan is the milestone-funding starter's (the milestones release
-    the reimbursement); its cap of 100,000.00 equals the invoices, so no headroom; a cap of
-    110,000.00 leaves 10,000.00 for an overrun."""
-    cost_plus = starter(Structure.COST_PLUS_REIMBURSEMENT)
+def test_cost_plus_plans_each_milestones_costs_and_markup_under_the_cap() -> None:
+    """The cost-plus starter from 2026-07-01 (costs: design 16,000, build 24,000, validation
+    40,000 over its two milestones, markup 10%, payment terms 30 days; its milestones pay
+    nothing): Acme reimburses 17,600.00 on 2026-10-01 (design-approval due 2026-09-01),
+    26,400.00 on 2026-12-31, then 22,000.00 on 2027-03-31 and 2027-07-01: 88,000.00, so the
+    cap of 100,000.00 leaves 12,000.00 for an overrun. A cap of 80,000.00 stops the plan at
+    it (the last milestone gets 80,000.00 − 66,000.00 = 14,000.00) and leaves nothing."""
+    deal = starter(Structure.COST_PLUS_REIMBURSEMENT)
+    flows = planned_flows(deal)
+    planned = [
+        (date(2026, 10, 1), Decimal("17600.00")),
+        (date(2026, 12, 31), Decimal("26400.00")),
+        (date(2027, 3, 31), Decimal("22000.00")),
+        (date(2027, 7, 1), Decimal("22000.00")),
+    ]
+    assert of_kind(flows["volt"], "costs-reimbursed") == planned
+    assert of_kind(flows["volt"], "milestone") == []  # the milestones bill nothing
+    assert planned_case(deal)["parties"]["acme"]["mechanisms"] == {
+        "costs-reimbursed": "-88000.00",
+        "overrun-reimbursed": "0.00",
+    }
+    assert cost_plus_headroom(deal).amount == Decimal(12000)
+    capped = starter(Structure.COST_PLUS_REIMBURSEMENT, replace=("cap: 100000", "cap: 80000"))
+    assert of_kind(planned_flows(capped)["volt"], "costs-reimbursed")[-1][1] == Decimal("14000.00")
+    assert cost_plus_headroom(capped).amount == 0
+
+
+def test_cost_plus_milestones_that_pay_release_the_costs_themselves() -> None:
+    """The same deal with milestones paying 20/30/30/20% of 100,000.00: its plan is the
+    milestone-funding starter's, nothing more is reimbursed, and a cap of 110,000.00 leaves
+    10,000.00 after the invoices."""
+    text = starter_deal(
+        Structure.COST_PLUS_REIMBURSEMENT, buyer="Acme LLC", supplier="Volt Inc", start=START
+    )
+    paying = deal_of(paying_milestones(text))
     milestones = starter(Structure.MILESTONE_FUNDING)
-    plan = planned_case(cost_plus)["parties"]
+    plan = planned_case(paying)["parties"]
     assert plan["acme"]["npv"] == planned_case(milestones)["parties"]["acme"]["npv"]
     assert plan["acme"]["mechanisms"] == {"overrun-reimbursed": "0.00"}
-    assert cost_plus_headroom(cost_plus).amount == 0
-    raised = starter(Structure.COST_PLUS_REIMBURSEMENT, replace=("cap: 100000", "cap: 110000"))
+    assert cost_plus_headroom(paying).amount == 0
+    raised = deal_of(paying_milestones(text).replace("cap: 100000", "cap: 110000"))
     assert cost_plus_headroom(raised).amount == Decimal(10000)
 
 

@@ -27,7 +27,7 @@ from copact.finance.montecarlo import (
     simulate,
 )
 from copact.finance.returns import xnpv
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, paying_milestones
 
 HEAT = (EXAMPLES / "heat-sensor-housing.yaml").read_text()
 HEAT_31200 = HEAT.replace("commitment: 24000", "commitment: 31200")
@@ -86,23 +86,41 @@ def test_a_year_below_the_commitment_invoices_the_shortfall() -> None:
     assert "shortfall" not in without["kestrel"]
 
 
-def test_the_cap_cuts_a_cost_plus_overrun() -> None:
-    """The cost-plus starter (value 100,000.00, costs 16,000 + 24,000 + 40,000 = 80,000.00,
-    markup 10%) with its cap raised to 110,000.00: a 20% overrun is 16,000.00 + 1,600.00 =
-    17,600.00 claimed; the cap leaves 10,000.00 after the invoices, so 10,000.00 is reimbursed
-    and Volt absorbs the rest. A 5% overrun (4,000.00 + 400.00) is reimbursed whole."""
-    deal = starter(Structure.COST_PLUS_REIMBURSEMENT, ("cap: 100000", "cap: 110000"))
+def test_the_cap_cuts_a_cost_plus_overrun_and_an_underrun_is_reimbursed_less() -> None:
+    """The cost-plus starter (costs 16,000 + 24,000 + 40,000 = 80,000.00, markup 10%, cap
+    100,000.00; its milestones pay nothing): the plan reimburses 88,000.00, so the cap leaves
+    12,000.00. A 20% overrun claims 16,000.00 + 1,600.00 = 17,600.00 more: 12,000.00 is
+    reimbursed and Volt absorbs 5,600.00. A 5% overrun (4,000.00 + 400.00) is reimbursed
+    whole; a 10% underrun is 8,800.00 less. At a cap of 88,000.00 nothing is left for it."""
+    deal = starter(Structure.COST_PLUS_REIMBURSEMENT)
     costs = -sum(float(f.amount.amount) for f in planned_flows(deal)["volt"] if f.kind == "cost")
     assert costs == pytest.approx(80000.0)
     cut = means(deal, "costs: {overrun: [20%, 20%, 20%]}")
-    assert cut["acme"]["overrun-reimbursed"] == pytest.approx(-10000.0, abs=1e-6)
-    assert cut["volt"]["overrun-reimbursed"] == pytest.approx(10000.0, abs=1e-6)
+    assert cut["acme"]["overrun-reimbursed"] == pytest.approx(-12000.0, abs=1e-6)
+    assert cut["volt"]["overrun-reimbursed"] == pytest.approx(12000.0, abs=1e-6)
+    assert cut["volt"]["costs-reimbursed"] == pytest.approx(88000.0, abs=1e-6)
     whole = means(deal, "costs: {overrun: [5%, 5%, 5%]}")
     assert whole["volt"]["overrun-reimbursed"] == pytest.approx(4400.0, abs=1e-6)
-    at_value = starter(Structure.COST_PLUS_REIMBURSEMENT)  # cap = value: nothing left
-    assert means(at_value, "costs: {overrun: [20%, 20%, 20%]}")["volt"] == {
-        "overrun-reimbursed": 0.0
-    }
+    under = means(deal, "costs: {overrun: [-10%, -10%, -10%]}")
+    assert under["acme"]["overrun-reimbursed"] == pytest.approx(8800.0, abs=1e-6)
+    at_plan = starter(Structure.COST_PLUS_REIMBURSEMENT, ("cap: 100000", "cap: 88000"))
+    assert means(at_plan, "costs: {overrun: [20%, 20%, 20%]}")["volt"][
+        "overrun-reimbursed"
+    ] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_milestones_that_release_the_costs_leave_the_cap_after_their_invoices() -> None:
+    """The same deal with milestones paying 20/30/30/20% of 100,000.00 and its cap raised to
+    110,000.00: the invoices are the plan, so 10,000.00 is left; a 20% overrun (17,600.00) is
+    cut to it, and an underrun is not clawed back from the milestones' fixed amounts."""
+    text = starter_deal(
+        Structure.COST_PLUS_REIMBURSEMENT, buyer="Acme LLC", supplier="Volt Inc", start=START
+    )
+    deal = deal_of(paying_milestones(text).replace("cap: 100000", "cap: 110000"))
+    cut = means(deal, "costs: {overrun: [20%, 20%, 20%]}")
+    assert cut["volt"] == {"overrun-reimbursed": pytest.approx(10000.0, abs=1e-6)}
+    under = means(deal, "costs: {overrun: [-10%, -10%, -10%]}")
+    assert under["volt"] == {"overrun-reimbursed": pytest.approx(0.0, abs=1e-6)}
 
 
 def test_a_bonus_is_paid_with_its_probability() -> None:
@@ -240,23 +258,33 @@ def test_a_rebate_never_exceeds_the_top_rate_on_the_years_purchases(
     cap=st.integers(min_value=100_000, max_value=160_000),
     overrun=st.lists(st.integers(min_value=-50, max_value=150), min_size=3, max_size=3),
     markup=st.integers(min_value=0, max_value=30),
+    staged=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_cost_plus_never_takes_the_buyers_total_above_the_cap(
-    cap: int, overrun: list[int], markup: int, seed: int
+    cap: int, overrun: list[int], markup: int, staged: bool, seed: int
 ) -> None:
-    deal = starter(
-        Structure.COST_PLUS_REIMBURSEMENT,
-        ("cap: 100000", f"cap: {cap}"),
-        ("markup: 10%", f"markup: {markup}%"),
+    """Staged (the milestones pay nothing) or not, what the buyer pays for the work in a run,
+    the passed milestones' planned money plus the overrun's reimbursement, stays between
+    nothing and the cap; an underrun never takes back more than was planned."""
+    text = starter_deal(
+        Structure.COST_PLUS_REIMBURSEMENT, buyer="Acme LLC", supplier="Volt Inc", start=START
     )
-    text = f'milestones: {{"*": {{pass: 80%}}}}\ncosts: {{overrun: {_triple(overrun)}}}'
-    model = build_model(deal, spec(text))
+    if not staged:
+        text = paying_milestones(text)
+    text = text.replace("cap: 100000", f"cap: {cap}").replace("markup: 10%", f"markup: {markup}%")
+    deal = deal_of(text)
+    assumptions = f'milestones: {{"*": {{pass: 80%}}}}\ncosts: {{overrun: {_triple(overrun)}}}'
+    model = build_model(deal, spec(assumptions))
     d = draw(model, np.random.default_rng(seed), 300)
     (extra,) = extra_flows(model, d)
-    invoiced = (np.arange(model.invoice.size)[None, :] < d.first_fail[:, None]) @ model.invoice
-    assert np.all(extra.amount >= -1e-9)
-    assert np.all(invoiced + extra.amount.sum(axis=1) <= cap + 1e-6)
+    passed = np.arange(model.invoice.size)[None, :] < d.first_fail[:, None]
+    planned = passed @ (model.invoice + np.diff(model.reimbursed, prepend=0.0))
+    total = planned + extra.amount.sum(axis=1)
+    assert np.all(total <= cap + 1e-6)
+    assert np.all(total >= -1e-6)
+    if not staged:
+        assert np.all(extra.amount >= -1e-9)
 
 
 @settings(max_examples=30, deadline=None)

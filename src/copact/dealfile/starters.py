@@ -147,7 +147,8 @@ _MECHANISMS: dict[Structure, str] = {
 prepaid: {amount: $v25, due: $start_2w, refund-rights: deliverable-based}
 """,
     Structure.COST_PLUS_REIMBURSEMENT: """
-# Verified costs plus a markup, up to the cap; the milestones release them in stages.
+# Verified costs plus a markup, up to the cap, invoiced month by month: the price of the work.
+# The milestones below are its stages, accepted on evidence, and pay nothing themselves.
 cost-plus: {cap: $value, markup: 10%, overruns: prior-written-approval,
             evidence: [receipts, timesheets]}
 """,
@@ -428,14 +429,20 @@ def _phases(plan: tuple[_Row, ...], money: _Money) -> str:
     )
 
 
-def _milestones(plan: tuple[_Row, ...], start: date) -> str:
+def _milestones(plan: tuple[_Row, ...], start: date, *, staged: bool = False) -> str:
+    """The milestones of ``plan``; ``staged`` ones pay nothing (cost-plus: the verified costs
+    are the price, and a milestone paying a share of value on top would bill the work twice)."""
     out = []
     for i, (phase, ident, payment, month, criteria, evidence) in enumerate(plan):
-        note = "             # of value; the milestones add up to 100%" if i == 0 else ""
+        if staged:
+            payment = 0
+            note = "              # the costs are the price: a milestone is a stage, not a payment"
+        else:
+            note = "             # of value; the milestones add up to 100%"
         lines = [
             f"  - id: {ident}",
             f"    phase: {phase}",
-            f"    payment: {payment}%{note}",
+            f"    payment: {payment}%{note if i == 0 else ''}",
             f"    due: {_add_months(start, month).isoformat()}",
             "    acceptance:",
             "      criteria:",
@@ -527,7 +534,9 @@ def starter_deal(
         "kwh_price": money.share("0.000002"),
         "phases": _phases(plan, money),
         "funding": funding,
-        "milestones": _milestones(plan, start),
+        "milestones": _milestones(
+            plan, start, staged=structure is Structure.COST_PLUS_REIMBURSEMENT
+        ),
         "refund": (
             "  prepaid-refund: {unused: true, deduction-cap: 10%}   # of the unused funds\n"
             if structure in (Structure.PREPAID_DEVELOPMENT_FEE, Structure.CONVERTIBLE_SUPPORT)

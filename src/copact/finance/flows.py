@@ -22,14 +22,13 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from copact.core.deal import Deal
-from copact.core.invoicing import advance_payee, buyer_of, milestone_amounts, payee_of
-from copact.core.money import Money, allocate
+from copact.core.invoicing import advance_payee, buyer_of, payee_of
+from copact.core.money import Money
 from copact.core.schedule import planned_schedule
 from copact.finance.assumptions import Assumptions
-from copact.finance.mechanisms import Transfer, mechanism_transfers
+from copact.finance.mechanisms import Transfer, mechanism_transfers, milestone_costs
 
 __all__ = ["Flow", "add_months", "horizon_end", "planned_flows", "recurring_dates"]
 
@@ -124,24 +123,24 @@ def planned_flows(deal: Deal, assumptions: Assumptions | None = None) -> dict[st
     for t in mechanism_transfers(deal, assumptions, list(transfers), until):
         if t.payer in flows and t.payee in flows:
             move(t.payer, t.payee, t.date, t.amount, t.label, t.kind, t.milestone)
-    amounts = milestone_amounts(deal) if deal.milestones else {}
+    costs = milestone_costs(deal)
     for phase in deal.phases:
         if not phase.cost:
             continue
-        cost = Money.of(phase.cost, cur)
-        members = [m for m in deal.milestones if m.phase == phase.id and m.due is not None]
-        weights = [amounts[m.id].amount for m in members]
-        if members and sum(weights, Decimal(0)) > 0:
-            for m, part in zip(members, allocate(cost, weights), strict=True):
-                assert m.due is not None
-                who = payee_of(deal, m)
+        members = [m for m in deal.milestones if m.id in costs and m.phase == phase.id]
+        if members:
+            for m in members:
+                assert m.due is not None  # milestone_costs holds dated milestones only
                 if m.due < until:
-                    flows[who].append(Flow(m.due, -part, f"cost of {m.id}", "cost", m.id))
+                    part = costs[m.id]
+                    flows[payee_of(deal, m)].append(
+                        Flow(m.due, -part, f"cost of {m.id}", "cost", m.id)
+                    )
         elif deal.suppliers:
             end = deal.scope.timeline.end if deal.scope and deal.scope.timeline else deal.effective
             if end < until:
                 flows[deal.suppliers[0].id].append(
-                    Flow(end, -cost, f"cost of phase {phase.id}", "cost")
+                    Flow(end, -Money.of(phase.cost, cur), f"cost of phase {phase.id}", "cost")
                 )
     if deal.business_case:
         for f in deal.business_case.flows:

@@ -43,9 +43,15 @@ from the same pieces (:func:`volume_years`, :func:`tier_rate`, :func:`bonus_plan
   assumptions give (``sales`` per ``every`` period from ``from``); share × sales (half-even)
   flows from the reporting party (the other party) to the share party on the day after each
   period. 5% of 412,000.00 a quarter from 2027-01-01 → 20,600.00 on 2027-04-01, 2027-07-01, …
-- **cost-plus**: the planned case is the milestones' (they release the reimbursement of the
-  costs); an overrun only moves money in a simulated run, up to what the cap leaves after
-  the planned invoices (:func:`cost_plus_headroom`).
+- **cost-plus** (``costs-reimbursed``): where the milestones pay nothing (the starter's
+  cost-plus: the costs are the price, :func:`cost_plus_staged`), each milestone's planned
+  cost (:func:`milestone_costs`) plus the markup, rounded half-even once, flows buyer →
+  supplier on the milestone's payment day (due + payment terms), in due order, until the cap
+  is used up. Phases 16,000 / 24,000 / 40,000 at 10% under a 100,000.00 cap → 17,600.00,
+  26,400.00, then 44,000.00 of which 20,000 + 20,000 split over validation's two milestones
+  at 22,000.00 each. Where the milestones pay a share of value they release the costs
+  themselves and nothing more is planned. Either way an overrun only moves money in a
+  simulated run, up to what the cap leaves after the planned money (:func:`cost_plus_headroom`).
 
 Pure: no clock, no I/O.
 """
@@ -59,8 +65,8 @@ from decimal import Decimal
 
 from copact.core.conversion import conversion_ratio
 from copact.core.deal import Deal
-from copact.core.invoicing import buyer_of, invoice_amounts
-from copact.core.money import Money
+from copact.core.invoicing import buyer_of, invoice_amounts, milestone_amounts, payee_of
+from copact.core.money import Money, allocate
 from copact.finance.assumptions import Assumptions
 
 __all__ = [
@@ -69,7 +75,10 @@ __all__ = [
     "VolumeYear",
     "bonus_plan",
     "cost_plus_headroom",
+    "cost_plus_staged",
+    "cost_plus_transfers",
     "mechanism_transfers",
+    "milestone_costs",
     "revenue_parties",
     "revenue_periods",
     "service_credits",
@@ -83,6 +92,7 @@ _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 MECHANISM_KINDS = {
     "rebate": "rebate",
     "shortfall": "shortfall",
+    "costs-reimbursed": "costs reimbursed",
     "overrun-reimbursed": "overrun reimbursed",
     "bonus": "bonus",
     "revenue-share": "revenue share",
@@ -305,9 +315,61 @@ def revenue_periods(
     return out
 
 
+def milestone_costs(deal: Deal) -> dict[str, Money]:
+    """Each dated milestone's planned cost to its payee: its phase's ``cost`` split over the
+    phase's dated milestones by their amounts (largest remainder, nothing lost), or evenly
+    where they pay nothing. Milestones of a phase without a cost, or of no phase, are absent."""
+    cur = deal.money_currency
+    amounts = milestone_amounts(deal) if deal.milestones else {}
+    out: dict[str, Money] = {}
+    for phase in deal.phases:
+        members = [m for m in deal.milestones if m.phase == phase.id and m.due is not None]
+        if not phase.cost or not members:
+            continue
+        weights = [amounts[m.id].amount for m in members]
+        if sum(weights, Decimal(0)) <= 0:
+            weights = [Decimal(1)] * len(members)
+        for m, part in zip(members, allocate(Money.of(phase.cost, cur), weights), strict=True):
+            out[m.id] = part
+    return out
+
+
+def cost_plus_staged(deal: Deal) -> bool:
+    """A cost-plus deal whose milestones pay nothing: its verified costs and markup are the
+    price, and its milestones are the stages the buyer accepts."""
+    amounts = milestone_amounts(deal) if deal.milestones else {}
+    return deal.cost_plus is not None and all(a.is_zero for a in amounts.values())
+
+
+def cost_plus_transfers(deal: Deal, until: date | None = None) -> Iterable[Transfer]:
+    """A staged cost-plus deal's planned reimbursements (before ``until``), in due order:
+    each milestone's cost plus the markup, until the cap is used up; nothing otherwise."""
+    cp = deal.cost_plus
+    if cp is None or not cost_plus_staged(deal) or not deal.buyers or not deal.suppliers:
+        return
+    cur = deal.money_currency
+    left = Money.of(cp.cap, cur) if cp.cap is not None else None
+    markup = cp.markup.fraction if cp.markup else Decimal(0)
+    costs = milestone_costs(deal)
+    dated = sorted((m for m in deal.milestones if m.id in costs), key=lambda m: m.due or date.max)
+    for m in dated:
+        assert m.due is not None  # milestone_costs holds dated milestones only
+        claim = costs[m.id].times(1 + markup).quantize()
+        if left is not None:
+            claim = min(claim, left)
+            left = left - claim
+        day = m.due + timedelta(days=deal.payment_terms)
+        if claim.is_zero or (until is not None and day >= until):
+            continue
+        label = f"costs of {m.id} + {_pct(markup)} markup"
+        payee = payee_of(deal, m)
+        yield Transfer(buyer_of(deal), payee, day, claim, label, "costs-reimbursed", m.id)
+
+
 def cost_plus_headroom(deal: Deal) -> Money:
-    """What ``cost-plus.cap`` leaves after the planned milestone invoices (never below 0):
-    the most an overrun's reimbursement may add. Cap 110,000.00 − 100,000.00 → 10,000.00."""
+    """What ``cost-plus.cap`` leaves after the planned money (never below 0): the milestone
+    invoices, or where they pay nothing the planned costs and markup; the most an overrun's
+    reimbursement may add. Cap 110,000.00 − 100,000.00 of invoices → 10,000.00."""
     cur = deal.money_currency
     cp = deal.cost_plus
     if cp is None or cp.cap is None:
@@ -316,15 +378,20 @@ def cost_plus_headroom(deal: Deal) -> Money:
         (a.amount for a in (invoice_amounts(deal) if deal.milestones else {}).values()),
         Decimal(0),
     )
-    return Money.of(max(Decimal(0), cp.cap - invoiced), cur)
+    planned = sum((t.amount.amount for t in cost_plus_transfers(deal)), Decimal(0))
+    return Money.of(max(Decimal(0), cp.cap - invoiced - planned), cur)
 
 
 def mechanism_transfers(
     deal: Deal, assumptions: Assumptions | None, transfers: list[Transfer], until: date
 ) -> list[Transfer]:
-    """The planned transfers of volume, convertible, bonuses and revenue share, given the
+    """The planned transfers of volume, cost-plus, convertible, bonuses and revenue share, given the
     deal's other planned ``transfers`` (which the service credits settle)."""
-    out = [*_volume(deal, until), *_convertible(deal, transfers, until)]
+    out = [
+        *_volume(deal, until),
+        *cost_plus_transfers(deal, until),
+        *_convertible(deal, transfers, until),
+    ]
     if deal.buyers and deal.suppliers:
         for bonus_id, amount, p, day in bonus_plan(deal, assumptions):
             expected = amount.times(p)

@@ -58,7 +58,7 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
-from copact.core.deal import Deal
+from copact.core.deal import Deal, Milestone
 from copact.core.invoicing import advance_amount, invoice_amounts, settlement_order
 from copact.core.quantities import Percent
 from copact.finance.assumptions import Assumptions
@@ -67,6 +67,8 @@ from copact.finance.mechanisms import (
     MECHANISM_KINDS,
     bonus_plan,
     cost_plus_headroom,
+    cost_plus_staged,
+    cost_plus_transfers,
     revenue_parties,
     revenue_periods,
     volume_years,
@@ -174,6 +176,8 @@ class Model:
     revenue_scale: Tri = (1.0, 1.0, 1.0)
     markup: float = 0.0
     headroom: float | None = None  # what the cost-plus cap leaves; None without cost-plus
+    staged: bool = False  # cost-plus whose milestones pay nothing: the costs are the price
+    reimbursed: Floats = field(default_factory=_none)  # staged: the plan's costs + markup so far
     pay_day: Floats = field(
         default_factory=_none
     )  # each milestone's payment day (due + payment terms)
@@ -326,10 +330,19 @@ def build_model(deal: Deal, assumptions: Assumptions) -> Model:
         headroom=float(cost_plus_headroom(deal).amount)
         if cp and cp.cap is not None and two_sided
         else None,
+        staged=cost_plus_staged(deal),
+        reimbursed=_reimbursed(deal, order),
         pay_day=np.array(
             [float((m.due - deal.effective).days + deal.payment_terms) for m in order if m.due]
         ),
     )
+
+
+def _reimbursed(deal: Deal, order: list[Milestone]) -> Floats:
+    """Per milestone in ``order``, the planned costs + markup a staged cost-plus deal has
+    reimbursed up to and including it (zeros otherwise): the floor of an underrun's claw-back."""
+    planned = {t.milestone: float(t.amount.amount) for t in cost_plus_transfers(deal)}
+    return np.cumsum(np.array([planned.get(m.id, 0.0) for m in order], dtype=float))
 
 
 def _scale(v: tuple[Percent, Percent, Percent]) -> Tri:
@@ -428,9 +441,11 @@ def extra_flows(model: Model, d: Draws) -> list[Extra]:
             out.append(Extra(buyer, supplier, "shortfall", _round(model, short) * done, day))
     if model.headroom is not None and model.cost.size:
         passed = np.arange(model.cost.size)[None, :] < d.first_fail[:, None]
-        over = np.maximum(d.overrun - 1.0, 0.0)[:, None] * model.cost[None, :] * passed
+        change = d.overrun - 1.0 if model.staged else np.maximum(d.overrun - 1.0, 0.0)
+        over = change[:, None] * model.cost[None, :] * passed
         claimed = np.cumsum(_round(model, over * (1.0 + model.markup)), axis=1)
-        paid = np.minimum(claimed, model.headroom)
+        # an underrun of a staged deal's costs is reimbursed less, never below nothing
+        paid = np.maximum(np.minimum(claimed, model.headroom), -model.reimbursed)
         reimbursed = np.diff(paid, axis=1, prepend=0.0)
         day = model.pay_day[None, :] + d.cum
         out.append(Extra(buyer, supplier, "overrun-reimbursed", reimbursed, day))

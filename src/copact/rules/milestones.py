@@ -104,6 +104,11 @@ def payments_do_not_add_up(deal: Deal) -> Iterator[Finding]:
 
     **Use instead.** Add the missing 10% to a milestone with its own evidence, e.g.
     `{id: stable-90-days, payment: 10%}`.
+
+    A `cost-plus` deal may instead have milestones that all pay 0%: its verified costs and
+    markup are the price, invoiced month by month up to the cap, and its milestones are the
+    stages the buyer accepts on evidence. Milestones paying a share of value on top of the
+    costs bill the work twice, so they add up to 100% only where that is the deal.
     """
     if not deal.milestones:
         return
@@ -115,7 +120,7 @@ def payments_do_not_add_up(deal: Deal) -> Iterator[Finding]:
     for m in deal.milestones:
         share = _share_of_value(deal, m)
         total += share if share is not None else Decimal(0)
-    if total != 1:
+    if total != 1 and not (total == 0 and deal.cost_plus is not None):
         points = (total * 100).normalize()
         yield Finding("/milestones", f"milestone payments add up to {points:f}% of value, not 100%")
 

@@ -120,3 +120,36 @@ def paying_milestones(text: str, payments: tuple[int, ...] = (20, 30, 30, 20)) -
     text = re.sub(r"payment: \d+%[^\n]*", lambda _: f"payment: {next(shares)}%", text)
     assert next(shares, None) is None, "as many payments as milestones"
     return text
+
+
+def cli_ok(*args: str) -> str:
+    """`copact ARGS` through typer's runner: it exits 0 without a traceback; its output."""
+    from typer.testing import CliRunner
+
+    from copact.cli.app import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, f"copact {' '.join(args)}:\n{result.output}"
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def cli_refused(*args: str) -> str:
+    """`copact ARGS` is refused: exit 1, a message and no traceback; its output with each run
+    of white space (the terminal's line breaks) made one space."""
+    from typer.testing import CliRunner
+
+    from copact.cli.app import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 1, f"copact {' '.join(args)}:\n{result.output}"
+    assert "Traceback" not in result.output
+    return " ".join(result.output.split())
+
+
+def run_events(uow: UnitOfWork, command: Any) -> list[Event]:
+    """A service command (``copact.services.operations``) executed on ``uow`` with its own
+    clock; the events it appended."""
+    from copact.services import operations as ops
+
+    return list(ops.execute(command, uow=uow, clock=getattr(uow, "clock", None)).events)

@@ -34,6 +34,7 @@ from copact.services.workspace import Workspace
 from copact.web.accounts import Accounts
 from copact.web.app import create_app
 from copact.web.settings import WebSettings
+from tests.conftest import cli_ok
 from tests.web.conftest import sign_in
 
 runner = CliRunner()
@@ -45,13 +46,6 @@ PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 DATA_KINDS = {"test-log", "telemetry-export", "load-study"}
-
-
-def _ok(*args: str) -> str:
-    result = runner.invoke(cli, list(args))
-    assert result.exit_code == 0, f"copact {' '.join(args)}:\n{result.output}"
-    assert "Traceback" not in result.output
-    return result.output
 
 
 def _evidence(kind: str) -> tuple[str, bytes]:
@@ -75,20 +69,20 @@ def test_each_structure_runs_from_new_to_an_invoice_and_an_exit(
 ) -> None:
     path = tmp_path / "deal.yaml"
     ws = str(tmp_path / "ws")
-    _ok(
+    cli_ok(
         "new", "-s", structure.value, "--buyer", "Acme", "--supplier", "VoltWorks",
         "--currency", "EUR", "--start", "2026-01-05", "-o", str(path),
     )  # fmt: skip
     checked = runner.invoke(cli, ["check", str(path), "-f", "json"])
     assert checked.exit_code == 0, checked.output
-    simulated = _ok("simulate", str(path), "-f", "json")
+    simulated = cli_ok("simulate", str(path), "-f", "json")
     assert json.loads(simulated)
-    _ok("init", ws)
-    _ok("deal", "add", str(path), "-w", ws)
+    cli_ok("init", ws)
+    cli_ok("deal", "add", str(path), "-w", ws)
     # nothing operates before a person of each party has signed the same version
-    signed = _ok("sign", DEAL, "--by", "owner", "-w", ws)
+    signed = cli_ok("sign", DEAL, "--by", "owner", "-w", ws)
     assert "signed by owner" in signed
-    bound = _ok("sign", DEAL, "--by", "account-lead", "-w", ws)
+    bound = cli_ok("sign", DEAL, "--by", "account-lead", "-w", ws)
     assert "signed by account-lead" in bound
     deal = load_deal(path).deal
     assert deal is not None and deal.id == DEAL
@@ -104,9 +98,9 @@ def test_each_structure_runs_from_new_to_an_invoice_and_an_exit(
         name, content = _evidence(kind)
         (tmp_path / name).write_bytes(content)
         files += ["--evidence", f"{kind}={tmp_path / name}"]
-    _ok("submit", DEAL, first.id, "--by", "account-lead", *files, "-w", ws)
+    cli_ok("submit", DEAL, first.id, "--by", "account-lead", *files, "-w", ws)
     signoff = first.acceptance.signoff if first.acceptance else None
-    accepted = _ok("accept", DEAL, first.id, "--by", signoff or "owner", "-w", ws)
+    accepted = cli_ok("accept", DEAL, first.id, "--by", signoff or "owner", "-w", ws)
     gross = amounts[first.id] + vat_on(deal, amounts[first.id])
     assert f"invoice VOLTWORKS-2026-0001: voltworks → acme {gross.amount:,.2f}" in accepted
 
@@ -178,7 +172,7 @@ def _api(ws: str) -> tuple[Workspace, TestClient, dict[str, dict[str, str]]]:
 def _exit(ws: str, client: TestClient, buyer: dict[str, str]) -> dict[str, str]:
     """The buyer's owner invokes a convenience exit on the command line; its settlement as the
     API shows it, recorded."""
-    exited = _ok("exit", DEAL, "--trigger", "convenience", "--invoke", "--by", "owner", "-w", ws)
+    exited = cli_ok("exit", DEAL, "--trigger", "convenience", "--invoke", "--by", "owner", "-w", ws)
     assert "refund" in exited.lower()
     preview = client.get(f"/api/v1/deals/{DEAL}/exit-preview?trigger=convenience", headers=buyer)
     assert preview.status_code == 200, preview.text
@@ -202,16 +196,16 @@ def _cost_plus_lifecycle(deal: Deal, ws: str, tmp_path: Path) -> None:
     for kind in ("receipts", "timesheets"):
         name, content = _evidence(kind)
         (tmp_path / name).write_bytes(content)
-        _ok("evidence", "add", DEAL, str(tmp_path / name), "--kind", kind,
+        cli_ok("evidence", "add", DEAL, str(tmp_path / name), "--kind", kind,
             "--by", "account-lead", "-w", ws)  # fmt: skip
         shas.append(hashlib.sha256(content).hexdigest())
-    _ok(
+    cli_ok(
         "record-cost", DEAL, "--id", "rig-hire", "--period", last, "--amount", "30000.00",
         "--description", "test rig hire", "--evidence", shas[0], "--evidence", shas[1],
         "--by", "account-lead", "-w", ws,
     )  # fmt: skip
-    _ok("review-cost", DEAL, "rig-hire", "--decision", "approved", "--by", "owner", "-w", ws)
-    billed = _ok("issue-cost-invoice", DEAL, last, "-w", ws)
+    cli_ok("review-cost", DEAL, "rig-hire", "--decision", "approved", "--by", "owner", "-w", ws)
+    billed = cli_ok("issue-cost-invoice", DEAL, last, "-w", ws)
     assert "39,270.00" in billed
 
     workspace, client, tokens = _api(ws)

@@ -15,27 +15,9 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from typer.testing import CliRunner
+from tests.conftest import cli_ok, cli_refused, cli_sign
 
-from copact.cli.app import app
-from tests.conftest import cli_sign
-
-runner = CliRunner()
 DEAL = "acme-foods-volt-works"
-
-
-def _ok(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output
-    return result.output
-
-
-def _refused(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    return result.output
 
 
 def test_support_is_paid_converted_and_shown_from_the_command_line(tmp_path: Path) -> None:
@@ -43,7 +25,7 @@ def test_support_is_paid_converted_and_shown_from_the_command_line(tmp_path: Pat
     first, second = today + timedelta(days=10), today + timedelta(days=190)
     ws = str(tmp_path / "ws")
     deal = tmp_path / "deal.yaml"
-    _ok(
+    cli_ok(
         "new", "--structure", "convertible-support", "--buyer", "Acme Foods",
         "--supplier", "Volt Works", "--currency", "EUR", "--value", "250000",
         "--start", (today - timedelta(days=200)).isoformat(), "-o", str(deal),
@@ -52,37 +34,37 @@ def test_support_is_paid_converted_and_shown_from_the_command_line(tmp_path: Pat
     text = re.sub(r"amount: \d+\n  converts-to", "amount: 100000\n  converts-to", text)
     text = re.sub(r"windows: \[[^]]*\]", f"windows: [{first}, {second}]", text)
     deal.write_text(text)
-    _ok("check", str(deal))
-    _ok("init", ws)
-    _ok("deal", "add", str(deal), "-w", ws)
+    cli_ok("check", str(deal))
+    cli_ok("init", ws)
+    cli_ok("deal", "add", str(deal), "-w", ws)
     cli_sign(ws, DEAL)
     pay = ["pay", DEAL, "--from", "acme-foods", "--to", "volt-works", "--for", "convertible"]
-    _ok(*pay, "--amount", "100000.00", "--ref", "SUP-1", "--by", "owner", "-w", ws)
-    _ok("confirm", DEAL, "SUP-1", "--by", "account-lead", "-w", ws)
-    more = _refused(*pay, "--amount", "0.01", "--ref", "SUP-2", "--by", "owner", "-w", ws)
+    cli_ok(*pay, "--amount", "100000.00", "--ref", "SUP-1", "--by", "owner", "-w", ws)
+    cli_ok("confirm", DEAL, "SUP-1", "--by", "account-lead", "-w", ws)
+    more = cli_refused(*pay, "--amount", "0.01", "--ref", "SUP-2", "--by", "owner", "-w", ws)
     assert "100,000.00" in more  # the support is paid in full
 
     ask = ["request-conversion", DEAL, "--window", first.isoformat(), "-w", ws]
-    too_much = _refused(*ask, "--conversion", "c-1", "--amount", "100000.01", "--by", "owner")
+    too_much = cli_refused(*ask, "--conversion", "c-1", "--amount", "100000.01", "--by", "owner")
     assert len(too_much.strip().splitlines()) == 1, too_much
     elsewhere = ["request-conversion", DEAL, "--window", (first + timedelta(days=1)).isoformat()]
-    _refused(*elsewhere, "--conversion", "c-1", "--amount", "1.00", "--by", "owner", "-w", ws)
-    done = _ok(*ask, "--conversion", "c-1", "--amount", "60000.00", "--by", "owner")
+    cli_refused(*elsewhere, "--conversion", "c-1", "--amount", "1.00", "--by", "owner", "-w", ws)
+    done = cli_ok(*ask, "--conversion", "c-1", "--amount", "60000.00", "--by", "owner")
     assert "conversion c-1 of 60,000.00 at the" in done and "asked for by owner" in done
     approve = ["approve-conversion", DEAL, "c-1", "-w", ws]
-    own = _refused(*approve, "--by", "owner")
+    own = cli_refused(*approve, "--by", "owner")
     assert len(own.strip().splitlines()) == 1, own
-    wrong = _refused(*approve, "--credits", "60000.00", "--by", "account-lead")
+    wrong = cli_refused(*approve, "--credits", "60000.00", "--by", "account-lead")
     assert "69,000.00" in wrong  # the formula gives 60,000.00 × 1.15
-    _ok(*approve, "--credits", "69000.00", "--by", "account-lead")
+    cli_ok(*approve, "--credits", "69000.00", "--by", "account-lead")
 
-    shown = _ok("state", DEAL, "-w", ws)
+    shown = cli_ok("state", DEAL, "-w", ws)
     line = " ".join(shown.split())
     assert (
         "support 100,000.00 paid of 100,000.00, 60,000.00 converted (1.15 credit per 1.00 paid)"
         ", credits 69,000.00 left of 69,000.00" in line
     ), shown
-    doc = json.loads(_ok("state", DEAL, "-f", "json", "-w", ws))
+    doc = json.loads(cli_ok("state", DEAL, "-f", "json", "-w", ws))
     s = doc["support"]
     assert (s["converted"], s["unconverted"], s["credits_left"], s["unused"]) == (
         "60000.00",

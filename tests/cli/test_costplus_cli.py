@@ -14,30 +14,24 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
-from tests.conftest import cli_sign
+from tests.conftest import cli_ok, cli_sign
 from tests.web.conftest import PDF
 
 runner = CliRunner()
 DEAL = "acme-foods-volt-works"
 
 
-def _ok(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def _evidence(tmp_path: Path, ws: str, name: str, content: bytes, kind: str) -> str:
     path = tmp_path / name
     path.write_bytes(content)
-    _ok("evidence", "add", DEAL, str(path), "--kind", kind, "--by", "account-lead", "-w", ws)
+    cli_ok("evidence", "add", DEAL, str(path), "--kind", kind, "--by", "account-lead", "-w", ws)
     return hashlib.sha256(content).hexdigest()
 
 
 def test_a_cost_is_recorded_approved_and_invoiced_from_the_command_line(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     deal = tmp_path / "deal.yaml"
-    _ok(
+    cli_ok(
         "new",
         "--structure",
         "cost-plus-reimbursement",
@@ -54,8 +48,8 @@ def test_a_cost_is_recorded_approved_and_invoiced_from_the_command_line(tmp_path
         "-o",
         str(deal),
     )
-    _ok("init", ws)
-    _ok("deal", "add", str(deal), "-w", ws)
+    cli_ok("init", ws)
+    cli_ok("deal", "add", str(deal), "-w", ws)
     cli_sign(ws, DEAL)
     receipt = _evidence(tmp_path, ws, "rig.pdf", PDF + b"% rig hire", "receipts")
     hours = _evidence(tmp_path, ws, "hours.csv", b"day,hours\n2026-10-01,8\n", "timesheets")
@@ -65,16 +59,16 @@ def test_a_cost_is_recorded_approved_and_invoiced_from_the_command_line(tmp_path
     assert refused.exit_code == 1
     assert "needs evidence of kind receipts" in refused.output
     assert "Traceback" not in refused.output
-    done = _ok(*record, "--evidence", receipt, "--evidence", hours, "-w", ws)
+    done = cli_ok(*record, "--evidence", receipt, "--evidence", hours, "-w", ws)
     assert "cost rig-hire of 2026-10 recorded by account-lead: 40,000.00" in done
     review = ["review-cost", DEAL, "rig-hire", "--decision", "approved", "-w", ws]
     own = runner.invoke(app, [*review, "--by", "account-lead"])
     assert own.exit_code == 1 and "a person of acme-foods approves or rejects it" in own.output
-    approved = _ok(
+    approved = cli_ok(
         "review-cost", DEAL, "rig-hire", "--decision", "approved", "--by", "owner", "-w", ws
     )
     assert "cost rig-hire approved by owner" in approved
-    billed = _ok("issue-cost-invoice", DEAL, "2026-10", "-w", ws)
+    billed = cli_ok("issue-cost-invoice", DEAL, "2026-10", "-w", ws)
     assert "invoice VOLT-WORKS-2026-0001: volt-works → acme-foods 52,360.00" in billed
     assert "cost:2026-10:rig-hire, cost:2026-10:markup" in billed
     again = runner.invoke(app, ["issue-cost-invoice", DEAL, "2026-10", "-w", ws])

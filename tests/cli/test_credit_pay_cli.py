@@ -16,29 +16,15 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
-from tests.conftest import EXAMPLES, cli_sign
+from tests.conftest import EXAMPLES, cli_ok, cli_refused, cli_sign
 
 runner = CliRunner()
 DEAL = "heat-sensor-housing"
 NOTE = "heat-sensor-housing-001"
 
 
-def _ok(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output
-    return result.output
-
-
-def _refused(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    return " ".join(result.output.split())
-
-
 def _note(ws: str) -> dict[str, object]:
-    listed = json.loads(_ok("invoices", DEAL, "-f", "json", "-w", ws))
+    listed = json.loads(cli_ok("invoices", DEAL, "-f", "json", "-w", ws))
     (note,) = listed["credit_notes"]
     assert note["number"] == NOTE
     return dict(note)
@@ -49,21 +35,21 @@ def test_a_rebate_credit_note_is_paid_out_in_two_parts(tmp_path: Path) -> None:
     deal = tmp_path / "heat-sensor-housing.yaml"
     text = (EXAMPLES / "heat-sensor-housing.yaml").read_text()
     deal.write_text(text.replace("  true-up: annual\n", "  true-up: annual\n  from: 2024-07-01\n"))
-    _ok("init", ws)
-    _ok("deal", "add", str(deal), "-w", ws)
+    cli_ok("init", ws)
+    cli_ok("deal", "add", str(deal), "-w", ws)
     cli_sign(ws, DEAL)
     record = ["record-purchases", DEAL, "--period", "2024-07", "--quantity", "31200"]
-    _ok(*record, "--ref", "CO-2024/07", "--by", "dana", "-w", ws)
-    _ok("confirm-purchases", DEAL, "CO-2024/07", "--by", "luis", "-w", ws)
-    _ok("true-up-volume", DEAL, "2024", "-w", ws)
+    cli_ok(*record, "--ref", "CO-2024/07", "--by", "dana", "-w", ws)
+    cli_ok("confirm-purchases", DEAL, "CO-2024/07", "--by", "luis", "-w", ws)
+    cli_ok("true-up-volume", DEAL, "2024", "-w", ws)
     note = _note(ws)
     assert (note["amount"], note["status"], note["outstanding"]) == ("6411.60", "open", "6411.60")
 
     pay = ["pay", DEAL, "--from", "kestrel", "--to", "ridgeline", "--for", NOTE, "--by", "luis"]
-    out = _ok(*pay, "--amount", "4000.00", "--ref", "RB-1", "-w", ws)
+    out = cli_ok(*pay, "--amount", "4000.00", "--ref", "RB-1", "-w", ws)
     assert f"payment RB-1: kestrel → ridgeline 4,000.00 for {NOTE}" in " ".join(out.split())
     assert _note(ws)["status"] == "open"  # recorded: it counts once Ridgeline confirms it
-    _ok("confirm", DEAL, "RB-1", "--by", "dana", "-w", ws)
+    cli_ok("confirm", DEAL, "RB-1", "--by", "dana", "-w", ws)
     note = _note(ws)
     assert (note["status"], note["paid"], note["outstanding"], note["overdue"]) == (
         "part-paid",
@@ -72,21 +58,21 @@ def test_a_rebate_credit_note_is_paid_out_in_two_parts(tmp_path: Path) -> None:
         False,
     )
 
-    too_much = _refused(*pay, "--amount", "2411.61", "--ref", "RB-2", "-w", ws)
+    too_much = cli_refused(*pay, "--amount", "2411.61", "--ref", "RB-2", "-w", ws)
     assert f"credit note {NOTE} (rebate) has 2411.60 outstanding" in too_much
     assert "2411.61 for it is refused" in too_much
     wrong_way = ["pay", DEAL, "--from", "ridgeline", "--to", "kestrel", "--for", NOTE]
-    refused = _refused(*wrong_way, "--amount", "1.00", "--ref", "X-1", "--by", "dana", "-w", ws)
+    refused = cli_refused(*wrong_way, "--amount", "1.00", "--ref", "X-1", "--by", "dana", "-w", ws)
     assert "issued by kestrel to ridgeline" in refused
     assert _note(ws)["paid"] == "4000.00"  # nothing recorded by the refusals
 
-    _ok(*pay, "--amount", "2411.60", "--ref", "RB-2", "-w", ws)
-    _ok("confirm", DEAL, "RB-2", "--by", "dana", "-w", ws)
+    cli_ok(*pay, "--amount", "2411.60", "--ref", "RB-2", "-w", ws)
+    cli_ok("confirm", DEAL, "RB-2", "--by", "dana", "-w", ws)
     note = _note(ws)
     assert (note["status"], note["paid"], note["outstanding"]) == ("paid", "6411.60", "0.00")
     table = runner.invoke(app, ["invoices", DEAL, "-w", ws], env={"COLUMNS": "200"}).output
     row = next(line for line in table.splitlines() if NOTE in line)
     assert "6,411.60" in row and "paid" in row and "part-paid" not in row
-    state = json.loads(_ok("state", DEAL, "-f", "json", "-w", ws))
+    state = json.loads(cli_ok("state", DEAL, "-f", "json", "-w", ws))
     assert state["balances"]["kestrel"]["paid"] == "6411.60"
     assert state["balances"]["ridgeline"]["received"] == "6411.60"

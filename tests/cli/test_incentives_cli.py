@@ -13,22 +13,16 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
-from tests.conftest import cli_sign
+from tests.conftest import cli_ok, cli_sign
 
 runner = CliRunner()
 DEAL = "acme-voltworks"
 
 
-def _ok(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def test_an_alliance_reports_invoices_and_audits_from_the_command_line(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     deal = str(tmp_path / "alliance.yaml")
-    _ok(
+    cli_ok(
         "new",
         "-s",
         "ecosystem-alliance",
@@ -43,10 +37,10 @@ def test_an_alliance_reports_invoices_and_audits_from_the_command_line(tmp_path:
         "-o",
         deal,
     )
-    _ok("init", ws)
-    _ok("deal", "add", deal, "-w", ws)
+    cli_ok("init", ws)
+    cli_ok("deal", "add", deal, "-w", ws)
     cli_sign(ws, DEAL)
-    said = _ok(
+    said = cli_ok(
         "report-sales",
         DEAL,
         "--period",
@@ -76,11 +70,11 @@ def test_an_alliance_reports_invoices_and_audits_from_the_command_line(tmp_path:
     )
     assert again.exit_code == 1 and "corrected by the share party's audit" in again.output
     assert "Traceback" not in again.output
-    said = _ok("issue-revenue-share-invoice", DEAL, "2025-Q1", "-w", ws)
+    said = cli_ok("issue-revenue-share-invoice", DEAL, "2025-Q1", "-w", ws)
     assert "voltworks → acme 24,514.00 for revenue:2025-Q1" in said
     report = tmp_path / "audit.txt"
     report.write_text("audit of Acme's Q1 2025 net sales: 436,500.00\n")
-    added = _ok(
+    added = cli_ok(
         "evidence",
         "add",
         DEAL,
@@ -110,7 +104,7 @@ def test_an_alliance_reports_invoices_and_audits_from_the_command_line(tmp_path:
         ],
     )
     assert refused.exit_code == 1 and "voltworks audits" in refused.output
-    _ok(
+    cli_ok(
         "audit-sales",
         DEAL,
         "2025-Q1",
@@ -123,5 +117,5 @@ def test_an_alliance_reports_invoices_and_audits_from_the_command_line(tmp_path:
         "-w",
         ws,
     )
-    said = _ok("issue-revenue-share-invoice", DEAL, "2025-Q1", "-w", ws)
+    said = cli_ok("issue-revenue-share-invoice", DEAL, "2025-Q1", "-w", ws)
     assert "voltworks → acme 1,457.75 for revenue:2025-Q1:audit" in said

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from copact.cli.app import app
 from copact.documents.einvoice_check import check_einvoice
-from tests.conftest import cli_sign
+from tests.conftest import cli_ok, cli_sign
 from tests.documents.einvoice_deals import FIXTURE
 
 runner = CliRunner()
@@ -30,32 +30,26 @@ NUMBER = "PC-2026-0001"
 DEAL = "pump-retrofit"
 
 
-def _ok(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> str:
     root = tmp_path_factory.mktemp("invoice")
     ws = str(root / "ws")
-    _ok("init", ws)
-    _ok("deal", "add", str(FIXTURE), "-w", ws)
+    cli_ok("init", ws)
+    cli_ok("deal", "add", str(FIXTURE), "-w", ws)
     cli_sign(ws, DEAL)
     pay = ["--from", "mill", "--to", "pumpco", "--amount", "50000", "--ref", "PP-1"]
-    _ok("pay", DEAL, *pay, "--for", "prepaid", "--by", "ann", "-w", ws)
-    _ok("confirm", DEAL, "PP-1", "--by", "bo", "-w", ws)
+    cli_ok("pay", DEAL, *pay, "--for", "prepaid", "--by", "ann", "-w", ws)
+    cli_ok("confirm", DEAL, "PP-1", "--by", "bo", "-w", ws)
     drawing = root / "drawing.pdf"
     drawing.write_bytes(b"%PDF-1.7\n" + b"retrofit drawing " * 40)
-    _ok("submit", DEAL, "design", "--by", "bo", "--evidence", f"drawing={drawing}", "-w", ws)
-    accepted = _ok("accept", DEAL, "design", "--by", "ann", "-w", ws)
+    cli_ok("submit", DEAL, "design", "--by", "bo", "--evidence", f"drawing={drawing}", "-w", ws)
+    accepted = cli_ok("accept", DEAL, "design", "--by", "ann", "-w", ws)
     assert f"invoice {NUMBER}" in accepted
     return ws
 
 
 def test_show_prints_the_legal_invoice(ws: str) -> None:
-    shown = _ok("invoice", "show", NUMBER, "--deal", DEAL, "-w", ws)
+    shown = cli_ok("invoice", "show", NUMBER, "--deal", DEAL, "-w", ws)
     for expected in (
         f"Invoice {NUMBER}",
         "PumpCo Antriebstechnik GmbH",
@@ -85,7 +79,7 @@ def test_export_writes_the_pdf_named_after_the_number(
     ws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    said = _ok("invoice", "export", NUMBER, "--deal", DEAL, "--as", "pdf", "-w", ws)
+    said = cli_ok("invoice", "export", NUMBER, "--deal", DEAL, "--as", "pdf", "-w", ws)
     written = tmp_path / f"{NUMBER}.pdf"
     assert f"written to {written.name}" in said
     assert written.read_bytes().startswith(b"%PDF-")
@@ -100,7 +94,7 @@ def test_the_facturx_pdf_embeds_its_cii_xml_and_passes_en16931(
     ws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    _ok("invoice", "export", NUMBER, "--deal", DEAL, "--as", "facturx", "-w", ws)
+    cli_ok("invoice", "export", NUMBER, "--deal", DEAL, "--as", "facturx", "-w", ws)
     data = (tmp_path / f"{NUMBER}.facturx.pdf").read_bytes()
     name, xml = get_facturx_xml_from_pdf(data, check_xsd=False)
     assert name == "factur-x.xml"
@@ -112,14 +106,14 @@ def test_the_facturx_pdf_embeds_its_cii_xml_and_passes_en16931(
     assert root.findtext(f".//{{{ram}}}DuePayableAmount") == "0.00"  # all from the advance
     report = check_einvoice(data)
     assert report.from_pdf and report.ok, (report.xsd_errors, report.fatal)
-    checked = _ok("invoice", "check", str(tmp_path / f"{NUMBER}.facturx.pdf"))
+    checked = cli_ok("invoice", "check", str(tmp_path / f"{NUMBER}.facturx.pdf"))
     assert "OK" in checked
 
 
 def test_the_ubl_xml_is_written_where_asked_and_passes_en16931(ws: str, tmp_path: Path) -> None:
     target = tmp_path / "out" / "invoice.xml"
     target.parent.mkdir()
-    _ok("invoice", "export", NUMBER, "--deal", DEAL, "--as", "ubl", "-o", str(target), "-w", ws)
+    cli_ok("invoice", "export", NUMBER, "--deal", DEAL, "--as", "ubl", "-o", str(target), "-w", ws)
     data = target.read_bytes()
     root = etree.fromstring(data)
     assert etree.QName(root).localname == "Invoice"
@@ -141,5 +135,5 @@ def test_an_unknown_invoice_is_one_line_naming_the_ones_there_are(ws: str) -> No
 
 def test_every_command_has_help_with_an_example() -> None:
     for command in ("show", "export"):
-        shown = _ok("invoice", command, "--help")
+        shown = cli_ok("invoice", command, "--help")
         assert f"copact invoice {command}" in shown

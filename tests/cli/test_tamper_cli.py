@@ -11,23 +11,17 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
-from tests.conftest import EXAMPLES, cli_sign
+from tests.conftest import EXAMPLES, cli_ok, cli_sign
 
 runner = CliRunner()
 DEAL = "heat-sensor-housing"
 JOURNAL = str(EXAMPLES / "journals" / "heat-sensor-housing.jsonl")
 
 
-def _ok(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def _workspace(tmp_path: Path) -> str:
     ws = str(tmp_path / "ws")
-    _ok("init", ws)
-    _ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
+    cli_ok("init", ws)
+    cli_ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
     cli_sign(ws, DEAL)
     return ws
 
@@ -41,7 +35,7 @@ def _submitted(tmp_path: Path, ws: str) -> dict[str, bytes]:
         f.write_bytes(content)
         files[kind] = content
         evidence += ["--evidence", f"{kind}={f}"]
-    _ok("submit", DEAL, "design-freeze", "--by", "luis", *evidence, "-w", ws)
+    cli_ok("submit", DEAL, "design-freeze", "--by", "luis", *evidence, "-w", ws)
     return files
 
 
@@ -74,7 +68,7 @@ def test_an_overwritten_and_a_deleted_evidence_file_are_named(tmp_path: Path) ->
 
 def test_an_imported_journal_without_its_evidence_says_what_is_not_held(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
-    _ok("journal", "import", JOURNAL, "--deal", DEAL, "-w", ws)
+    cli_ok("journal", "import", JOURNAL, "--deal", DEAL, "-w", ws)
     code, output = _verify(ws)
     assert code == 1
     assert "evidence files referenced but not held" in output
@@ -99,7 +93,7 @@ def test_an_edited_deal_text_fails_verify_and_every_command(tmp_path: Path) -> N
 def test_a_rewritten_text_and_hash_fail_against_the_kept_checkpoint(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     kept = tmp_path / "kept.json"
-    _ok("journal", "checkpoint", "--deal", DEAL, "-o", str(kept), "-w", ws)
+    cli_ok("journal", "checkpoint", "--deal", DEAL, "-o", str(kept), "-w", ws)
     with sqlite3.connect(tmp_path / "ws" / "copact.db") as db:
         (text,) = db.execute("SELECT text FROM deal_versions").fetchone()
         forged = text.replace("value: 185000", "value: 285000")
@@ -115,7 +109,7 @@ def test_a_rewritten_text_and_hash_fail_against_the_kept_checkpoint(tmp_path: Pa
 def test_a_missing_signing_key_is_said_with_exit_2(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     kept = tmp_path / "kept.json"
-    _ok("journal", "checkpoint", "--deal", DEAL, "-o", str(kept), "-w", ws)
+    cli_ok("journal", "checkpoint", "--deal", DEAL, "-o", str(kept), "-w", ws)
     key = tmp_path / "ws" / "keys" / "checkpoint.pem"
     key.unlink()
     made = runner.invoke(app, ["journal", "checkpoint", "--deal", DEAL, "-w", ws])

@@ -15,23 +15,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from copact.cli.app import app
-from tests.conftest import EXAMPLES, cli_sign
+from tests.conftest import EXAMPLES, cli_ok, cli_refused, cli_sign
 
 runner = CliRunner()
 DEAL = "heat-sensor-housing"
-
-
-def _ok(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def _refused(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    return " ".join(result.output.split())
 
 
 def test_a_year_of_purchases_is_trued_up_from_the_command_line(tmp_path: Path) -> None:
@@ -39,25 +26,25 @@ def test_a_year_of_purchases_is_trued_up_from_the_command_line(tmp_path: Path) -
     deal = tmp_path / "heat-sensor-housing.yaml"
     text = (EXAMPLES / "heat-sensor-housing.yaml").read_text()
     deal.write_text(text.replace("  true-up: annual\n", "  true-up: annual\n  from: 2024-07-01\n"))
-    _ok("init", ws)
-    _ok("deal", "add", str(deal), "-w", ws)
+    cli_ok("init", ws)
+    cli_ok("deal", "add", str(deal), "-w", ws)
     cli_sign(ws, DEAL)
     record = ["record-purchases", DEAL, "--period", "2024-07", "--quantity", "31200"]
-    out = _ok(*record, "--ref", "CO-2024/07", "--by", "dana", "-w", ws)
+    out = cli_ok(*record, "--ref", "CO-2024/07", "--by", "dana", "-w", ws)
     assert "purchases CO-2024/07 of 2024-07 recorded by dana: 31,200 units, 213,720.00" in out
-    again = _refused(*record, "--ref", "CO-2024/07", "--by", "dana", "-w", ws)
+    again = cli_refused(*record, "--ref", "CO-2024/07", "--by", "dana", "-w", ws)
     assert "heat-sensor-housing: purchases CO-2024/07 were already recorded" in again
-    own = _refused("confirm-purchases", DEAL, "CO-2024/07", "--by", "hannah", "-w", ws)
+    own = cli_refused("confirm-purchases", DEAL, "CO-2024/07", "--by", "hannah", "-w", ws)
     assert "hannah of ridgeline cannot confirm purchases ridgeline recorded" in own
-    out = _ok("confirm-purchases", DEAL, "CO-2024/07", "--by", "luis", "-w", ws)
+    out = cli_ok("confirm-purchases", DEAL, "CO-2024/07", "--by", "luis", "-w", ws)
     assert "purchases CO-2024/07 confirmed by luis: they count from now on" in out
-    out = _ok("true-up-volume", DEAL, "2024", "-w", ws)
+    out = cli_ok("true-up-volume", DEAL, "2024", "-w", ws)
     assert (
         "credit note heat-sensor-housing-001: kestrel → ridgeline 6,411.60, the volume rebate "
         "of contract year 2024" in " ".join(out.split())
     )
-    assert "already trued up" in _refused("true-up-volume", DEAL, "2024", "-w", ws)
-    listed = json.loads(_ok("invoices", DEAL, "-f", "json", "-w", ws))
+    assert "already trued up" in cli_refused("true-up-volume", DEAL, "2024", "-w", ws)
+    listed = json.loads(cli_ok("invoices", DEAL, "-f", "json", "-w", ws))
     (note,) = listed["credit_notes"]  # `copact invoices` lists the rebate's credit note too
     assert (note["number"], note["amount"], note["for"]) == (
         "heat-sensor-housing-001",
@@ -66,9 +53,9 @@ def test_a_year_of_purchases_is_trued_up_from_the_command_line(tmp_path: Path) -
     )
     table = runner.invoke(app, ["invoices", DEAL, "-w", ws], env={"COLUMNS": "200"}).output
     assert "credit notes (USD)" in table and "6,411.60" in table
-    help_text = _ok("record-forecast", "--help")
+    help_text = cli_ok("record-forecast", "--help")
     assert "--from" in help_text and "--quantity" in help_text
-    late = _refused(
+    late = cli_refused(
         "record-forecast",
         DEAL,
         "--from",

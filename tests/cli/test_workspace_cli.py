@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from copact.cli.app import app
 from copact.services import workspace as workspace_service
-from tests.conftest import EXAMPLES, cli_sign
+from tests.conftest import EXAMPLES, cli_ok, cli_sign
 
 runner = CliRunner()
 
@@ -57,43 +57,37 @@ def test_commands_outside_a_workspace_say_how_to_make_one(tmp_path: Path) -> Non
     assert result.exit_code == 2 and "copact init" in result.output
 
 
-def _ok(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def test_a_deal_run_from_the_command_line(tmp_path: Path) -> None:
     """Evidence in, submit, accept with its invoice, a change order to version 2, a checkpoint
     the other party keeps, and a preview then an invoked exit."""
     ws = str(tmp_path / "ws")
     deal = "heat-sensor-housing"
-    _ok("init", ws)
-    _ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
+    cli_ok("init", ws)
+    cli_ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
     cli_sign(ws, deal)
     evidence = []
     for kind in ("drawing", "simulation-report", "material-datasheet", "signed-acceptance"):
         f = tmp_path / f"{kind}.pdf"
         f.write_bytes(b"%PDF-1.7\n" + kind.encode() * 50)
         evidence += ["--evidence", f"{kind}={f}"]
-    _ok("submit", deal, "design-freeze", "--by", "luis", *evidence, "-w", ws)
+    cli_ok("submit", deal, "design-freeze", "--by", "luis", *evidence, "-w", ws)
     refused = runner.invoke(app, ["accept", deal, "design-freeze", "--by", "luis", "-w", ws])
     assert refused.exit_code == 1 and "signed off by marcus, not luis" in refused.output
     accepted = json.loads(
-        _ok(
+        cli_ok(
             "accept", deal, "design-freeze", "--by", "marcus", "--key", "k1", "-f", "json", "-w", ws
         )
     )
     assert [e["type"] for e in accepted["events"]] == ["accepted", "invoice"]
     replay = json.loads(
-        _ok(
+        cli_ok(
             "accept", deal, "design-freeze", "--by", "marcus", "--key", "k1", "-f", "json", "-w", ws
         )
     )
     assert replay["replayed"] and replay["events"] == accepted["events"]
-    invoices = json.loads(_ok("invoices", deal, "-f", "json", "-w", ws))["invoices"]
+    invoices = json.loads(cli_ok("invoices", deal, "-f", "json", "-w", ws))["invoices"]
     assert [i["for"] for i in invoices] == [["design-freeze"]]
-    _ok(
+    cli_ok(
         "change",
         "propose",
         deal,
@@ -107,33 +101,33 @@ def test_a_deal_run_from_the_command_line(tmp_path: Path) -> None:
         "-w",
         ws,
     )
-    approved = _ok("change", "approve", deal, "co-1", "--by", "hannah", "-w", ws)
+    approved = cli_ok("change", "approve", deal, "co-1", "--by", "hannah", "-w", ws)
     assert "version 2" in approved
-    shown = json.loads(_ok("deal", "show", deal, "-f", "json", "-w", ws))
+    shown = json.loads(cli_ok("deal", "show", deal, "-f", "json", "-w", ws))
     assert [v["version"] for v in shown["versions"]] == [1, 2]
-    assert "payment-terms: 45" in _ok("deal", "show", deal, "--version", "2", "-w", ws)
+    assert "payment-terms: 45" in cli_ok("deal", "show", deal, "--version", "2", "-w", ws)
     kept = tmp_path / "kept.json"
-    _ok("journal", "checkpoint", "--deal", deal, "-o", str(kept), "-w", ws)
-    assert "extends the checkpoint" in _ok(
+    cli_ok("journal", "checkpoint", "--deal", deal, "-o", str(kept), "-w", ws)
+    assert "extends the checkpoint" in cli_ok(
         "journal", "verify", "--deal", deal, "--checkpoint", str(kept), "-w", ws
     )
     preview = json.loads(
-        _ok("exit", deal, "--trigger", "convenience", "--by", "hannah", "-f", "json", "-w", ws)
+        cli_ok("exit", deal, "--trigger", "convenience", "--by", "hannah", "-f", "json", "-w", ws)
     )
     assert preview["trigger"] == "convenience"
     refused = runner.invoke(
         app, ["exit", deal, "--trigger", "convenience", "--invoke", "--by", "luis", "-w", ws]
     )
     assert refused.exit_code == 1 and "only ridgeline" in refused.output
-    _ok("exit", deal, "--trigger", "convenience", "--invoke", "--by", "hannah", "-w", ws)
-    state = json.loads(_ok("state", deal, "-f", "json", "-w", ws))
+    cli_ok("exit", deal, "--trigger", "convenience", "--invoke", "--by", "hannah", "-w", ws)
+    state = json.loads(cli_ok("state", deal, "-f", "json", "-w", ws))
     assert state["milestones"][0]["state"] == "accepted"
 
 
 def test_evidence_that_lies_about_its_kind_is_refused(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
-    _ok("init", ws)
-    _ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
+    cli_ok("init", ws)
+    cli_ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
     fake = tmp_path / "site.jpg"
     fake.write_text("not a picture at all\n")
     result = runner.invoke(
@@ -190,15 +184,15 @@ def test_a_full_disk_records_no_part_of_a_deal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ws = str(tmp_path / "ws")
-    _ok("init", ws)
-    _ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
+    cli_ok("init", ws)
+    cli_ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
     _no_room_in_the_database(monkeypatch)
     result = runner.invoke(app, ["deal", "add", str(EXAMPLES / "hybrid-dc1.yaml"), "-w", ws])
     assert result.exit_code == 2, result.output
     assert "disk full" in result.output and "nothing of this command was kept" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     monkeypatch.undo()
-    listed = _ok("deal", "list", "-w", ws)
+    listed = cli_ok("deal", "list", "-w", ws)
     assert "heat-sensor-housing" in listed and "hybrid-dc1" not in listed
     with sqlite3.connect(tmp_path / "ws" / "copact.db") as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -209,8 +203,8 @@ def test_a_full_disk_keeps_no_part_of_an_evidence_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ws = str(tmp_path / "ws")
-    _ok("init", ws)
-    _ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
+    cli_ok("init", ws)
+    cli_ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
     report = tmp_path / "drawing.pdf"
     report.write_bytes(b"%PDF-1.7\n" + b"drawing " * 200_000)
     _no_space_on_device(monkeypatch)
@@ -234,7 +228,7 @@ def test_a_full_disk_at_init_leaves_no_workspace(
     assert "disk full" in result.output
     assert not (tmp_path / "ws").exists()
     monkeypatch.undo()
-    _ok("init", str(tmp_path / "ws"))  # once there is room, init just works
+    cli_ok("init", str(tmp_path / "ws"))  # once there is room, init just works
 
 
 @pytest.fixture
@@ -260,8 +254,8 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
 
 def test_a_really_full_disk_keeps_no_part_of_an_evidence_file(tiny_disk: Path) -> None:
     ws = str(tiny_disk / "ws")
-    _ok("init", ws)
-    _ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
+    cli_ok("init", ws)
+    cli_ok("deal", "add", str(EXAMPLES / "heat-sensor-housing.yaml"), "-w", ws)
     report = tiny_disk.parent / "drawing.pdf"  # outside the tiny disk
     report.write_bytes(b"%PDF-1.7\n" + b"drawing " * 100_000)
     filler = os.open(tiny_disk / "filler", os.O_WRONLY | os.O_CREAT)

@@ -24,7 +24,7 @@ from copact.errors import InvalidCommand, NothingToDo, RefusedCommand
 from copact.services import operations as ops
 from copact.services.views import DealView, deal_view
 from copact.services.workspace import ImportRefused, Workspace
-from tests.conftest import DayClock, sign_deal
+from tests.conftest import DayClock, run_events, sign_deal
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 DEAL_ID = "acme-foods-volt-works"
@@ -57,10 +57,6 @@ def alliance(workspace: Workspace) -> Workspace:  # noqa: F811
     return workspace
 
 
-def _run(ws: Workspace, command: ops.Command) -> list[object]:
-    return list(ops.execute(command, uow=ws, clock=ws.clock).events)
-
-
 def _view(ws: Workspace) -> DealView:
     return deal_view(ws.deal(DEAL_ID), list(ws.events(DEAL_ID)), today=ws.clock().date())
 
@@ -79,8 +75,8 @@ def test_an_approved_bonus_is_invoiced_with_its_approval_once(innovation: Worksp
     claim = ops.ClaimBonus(
         deal=DEAL_ID, bonus="performance-bonus", evidence=(report,), by="account-lead"
     )
-    _run(innovation, claim)
-    approved = _run(
+    run_events(innovation, claim)
+    approved = run_events(
         innovation,
         ops.ReviewBonus(deal=DEAL_ID, bonus="performance-bonus", decision="approved", by="owner"),
     )
@@ -101,7 +97,7 @@ def test_an_approved_bonus_is_invoiced_with_its_approval_once(innovation: Worksp
     )
     assert view.invoice("VOLT-WORKS-2027-0001") is not None
     with pytest.raises(NothingToDo, match="paid once"):
-        _run(innovation, claim)
+        run_events(innovation, claim)
 
 
 def test_the_supplier_cannot_approve_and_only_the_named_signoff_may(
@@ -109,11 +105,11 @@ def test_the_supplier_cannot_approve_and_only_the_named_signoff_may(
 ) -> None:
     report = _file(innovation, "test-report", "account-lead")
     with pytest.raises(RefusedCommand, match="volt-works claims it"):
-        _run(
+        run_events(
             innovation,
             ops.ClaimBonus(deal=DEAL_ID, bonus="performance-bonus", evidence=(report,), by="owner"),
         )
-    _run(
+    run_events(
         innovation,
         ops.ClaimBonus(
             deal=DEAL_ID, bonus="performance-bonus", evidence=(report,), by="account-lead"
@@ -121,7 +117,7 @@ def test_the_supplier_cannot_approve_and_only_the_named_signoff_may(
     )
     for person in ("account-lead", "finance"):
         with pytest.raises(RefusedCommand, match="owner signs off performance-bonus"):
-            _run(
+            run_events(
                 innovation,
                 ops.ReviewBonus(
                     deal=DEAL_ID, bonus="performance-bonus", decision="approved", by=person
@@ -135,7 +131,7 @@ def test_a_claim_needs_the_evidence_kinds_and_a_rejection_its_reasons(
 ) -> None:
     photo = _file(innovation, "drawing", "account-lead")
     with pytest.raises(RefusedCommand, match="evidence of kind test-report"):
-        _run(
+        run_events(
             innovation,
             ops.ClaimBonus(
                 deal=DEAL_ID, bonus="performance-bonus", evidence=(photo,), by="account-lead"
@@ -147,15 +143,15 @@ def test_a_claim_needs_the_evidence_kinds_and_a_rejection_its_reasons(
     claim = ops.ClaimBonus(
         deal=DEAL_ID, bonus="performance-bonus", evidence=(report,), by="account-lead"
     )
-    _run(innovation, claim)
+    run_events(innovation, claim)
     with pytest.raises(RefusedCommand, match="say why"):
-        _run(
+        run_events(
             innovation,
             ops.ReviewBonus(
                 deal=DEAL_ID, bonus="performance-bonus", decision="rejected", by="owner"
             ),
         )
-    _run(
+    run_events(
         innovation,
         ops.ReviewBonus(
             deal=DEAL_ID,
@@ -166,9 +162,9 @@ def test_a_claim_needs_the_evidence_kinds_and_a_rejection_its_reasons(
         ),
     )
     assert _view(innovation).bonuses[0].status == "rejected"
-    assert _run(innovation, claim)  # claimed again after the rejection
+    assert run_events(innovation, claim)  # claimed again after the rejection
     with pytest.raises(RefusedCommand, match="no innovation bonus 'speed-bonus'"):
-        _run(
+        run_events(
             innovation,
             ops.ClaimBonus(
                 deal=DEAL_ID, bonus="speed-bonus", evidence=(report,), by="account-lead"
@@ -178,13 +174,13 @@ def test_a_claim_needs_the_evidence_kinds_and_a_rejection_its_reasons(
 
 def test_an_imported_bonus_invoice_must_be_the_deals(innovation: Workspace) -> None:
     report = _file(innovation, "test-report", "account-lead")
-    _run(
+    run_events(
         innovation,
         ops.ClaimBonus(
             deal=DEAL_ID, bonus="performance-bonus", evidence=(report,), by="account-lead"
         ),
     )
-    _run(
+    run_events(
         innovation,
         ops.ReviewBonus(deal=DEAL_ID, bonus="performance-bonus", decision="approved", by="owner"),
     )
@@ -207,7 +203,7 @@ def test_an_imported_bonus_invoice_must_be_the_deals(innovation: Workspace) -> N
 
 
 def _report(ws: Workspace, sales: str, period: str = "2027-Q1") -> list[object]:
-    return _run(
+    return run_events(
         ws, ops.ReportSales(deal=DEAL_ID, period=period, sales=Decimal(sales), by="finance")
     )
 
@@ -217,7 +213,7 @@ def test_a_reported_quarter_is_invoiced_and_an_audit_adds_the_difference(
 ) -> None:
     (reported,) = _report(alliance, "412000.00")
     assert isinstance(reported, SalesReported)
-    (first,) = _run(alliance, ops.IssueRevenueShareInvoice(deal=DEAL_ID, period="2027-Q1"))
+    (first,) = run_events(alliance, ops.IssueRevenueShareInvoice(deal=DEAL_ID, period="2027-Q1"))
     assert isinstance(first, Invoice)
     assert [(ln.for_, ln.amount) for ln in first.lines] == [
         ("revenue:2027-Q1", Decimal("20600.00"))
@@ -225,9 +221,9 @@ def test_a_reported_quarter_is_invoiced_and_an_audit_adds_the_difference(
     assert first.tax == Decimal("3914.00")
     assert (first.from_, first.to) == ("volt-works", "acme-foods")
     with pytest.raises(NothingToDo, match="billed"):
-        _run(alliance, ops.IssueRevenueShareInvoice(deal=DEAL_ID, period="2027-Q1"))
+        run_events(alliance, ops.IssueRevenueShareInvoice(deal=DEAL_ID, period="2027-Q1"))
     audit = _file(alliance, "audit-report", "account-lead")
-    _run(
+    run_events(
         alliance,
         ops.AuditSales(
             deal=DEAL_ID,
@@ -237,7 +233,7 @@ def test_a_reported_quarter_is_invoiced_and_an_audit_adds_the_difference(
             by="account-lead",
         ),
     )
-    (second,) = _run(alliance, ops.IssueRevenueShareInvoice(deal=DEAL_ID, period="2027-Q1"))
+    (second,) = run_events(alliance, ops.IssueRevenueShareInvoice(deal=DEAL_ID, period="2027-Q1"))
     assert isinstance(second, Invoice)
     assert [(ln.for_, ln.amount) for ln in second.lines] == [
         ("revenue:2027-Q1:audit", Decimal("1225.00"))
@@ -254,9 +250,9 @@ def test_a_reported_quarter_is_invoiced_and_an_audit_adds_the_difference(
 
 def test_an_audit_below_the_report_is_credited(alliance: Workspace) -> None:
     _report(alliance, "412000.00")
-    (first,) = _run(alliance, ops.IssueRevenueShareInvoice(deal=DEAL_ID, period="2027-Q1"))
+    (first,) = run_events(alliance, ops.IssueRevenueShareInvoice(deal=DEAL_ID, period="2027-Q1"))
     audit = _file(alliance, "audit-report", "account-lead")
-    _run(
+    run_events(
         alliance,
         ops.AuditSales(
             deal=DEAL_ID,
@@ -267,8 +263,8 @@ def test_an_audit_below_the_report_is_credited(alliance: Workspace) -> None:
         ),
     )
     with pytest.raises(RefusedCommand, match="credit it"):
-        _run(alliance, ops.IssueRevenueShareInvoice(deal=DEAL_ID, period="2027-Q1"))
-    (note,) = _run(alliance, ops.CreditRevenueShare(deal=DEAL_ID, period="2027-Q1"))
+        run_events(alliance, ops.IssueRevenueShareInvoice(deal=DEAL_ID, period="2027-Q1"))
+    (note,) = run_events(alliance, ops.CreditRevenueShare(deal=DEAL_ID, period="2027-Q1"))
     assert isinstance(note, CreditNote) and note.for_ == "revenue-share"
     assert (note.amount, note.tax, note.preceding) == (
         Decimal("600.00"),
@@ -277,12 +273,12 @@ def test_an_audit_below_the_report_is_credited(alliance: Workspace) -> None:
     )
     assert _view(alliance).revenue[0].billed.amount == Decimal("20000.00")
     with pytest.raises(NothingToDo):
-        _run(alliance, ops.CreditRevenueShare(deal=DEAL_ID, period="2027-Q1"))
+        run_events(alliance, ops.CreditRevenueShare(deal=DEAL_ID, period="2027-Q1"))
 
 
 def test_who_reports_and_who_audits(alliance: Workspace) -> None:
     with pytest.raises(RefusedCommand, match="cannot report acme-foods's sales"):
-        _run(
+        run_events(
             alliance,
             ops.ReportSales(
                 deal=DEAL_ID, period="2027-Q1", sales=Decimal("1.00"), by="account-lead"
@@ -297,7 +293,7 @@ def test_who_reports_and_who_audits(alliance: Workspace) -> None:
         _report(alliance, "402000.00")
     own = _file(alliance, "audit-report", "finance")
     with pytest.raises(RefusedCommand, match="volt-works audits"):
-        _run(
+        run_events(
             alliance,
             ops.AuditSales(
                 deal=DEAL_ID,

@@ -12,7 +12,7 @@ invoice bills 40,000.00 + 25,000.00 + 6,500.00 markup = 71,500.00 + 13,585.00 VA
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -23,22 +23,11 @@ from copact.errors import NothingToDo, RefusedCommand
 from copact.services import operations as ops
 from copact.services.views import DealView, deal_view
 from copact.services.workspace import ImportRefused, Workspace
-from tests.conftest import sign_deal
+from tests.conftest import DayClock, run_events, sign_deal
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 from tests.web.conftest import PDF
 
 DEAL_ID = "acme-foods-volt-works"
-
-
-class Clock:
-    def __init__(self, day: date) -> None:
-        self.on(day)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def on(self, day: date) -> None:
-        self.now = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
 
 
 def deal_text(*, overruns: str = "prior-written-approval", vat: bool = True) -> str:
@@ -58,14 +47,10 @@ def deal_text(*, overruns: str = "prior-written-approval", vat: bool = True) -> 
 
 @pytest.fixture
 def ws(workspace: Workspace) -> Workspace:  # noqa: F811
-    workspace.clock = Clock(date(2027, 4, 2))
+    workspace.clock = DayClock(date(2027, 4, 2))
     workspace.add_deal(deal_text(), "cost-plus.yaml")
     sign_deal(workspace, DEAL_ID)
     return workspace
-
-
-def _run(ws: Workspace, command: ops.Command) -> list[object]:
-    return list(ops.execute(command, uow=ws, clock=ws.clock).events)
 
 
 def _view(ws: Workspace) -> DealView:
@@ -92,11 +77,11 @@ def _record(ws: Workspace, cost: str, period: str, amount: str, **changes: objec
         "evidence": (_file(ws, "receipts", cost), _file(ws, "timesheets", cost)),
         "by": "account-lead",
     }
-    return _run(ws, ops.RecordCost(**{**fields, **changes}))  # type: ignore[arg-type]
+    return run_events(ws, ops.RecordCost(**{**fields, **changes}))  # type: ignore[arg-type]
 
 
 def _approve(ws: Workspace, cost: str, by: str = "owner") -> list[object]:
-    return _run(ws, ops.ReviewCost(deal=DEAL_ID, cost=cost, decision="approved", by=by))
+    return run_events(ws, ops.ReviewCost(deal=DEAL_ID, cost=cost, decision="approved", by=by))
 
 
 def _march(ws: Workspace) -> Invoice:
@@ -104,7 +89,7 @@ def _march(ws: Workspace) -> Invoice:
     _record(ws, "engineering", "2027-03", "25000.00")
     _approve(ws, "rig-hire")
     _approve(ws, "engineering")
-    (invoice,) = _run(ws, ops.IssueCostInvoice(deal=DEAL_ID, period="2027-03"))
+    (invoice,) = run_events(ws, ops.IssueCostInvoice(deal=DEAL_ID, period="2027-03"))
     assert isinstance(invoice, Invoice)
     return invoice
 
@@ -141,7 +126,7 @@ def test_the_worked_example_runs_from_cost_to_invoice_and_through_a_raised_cap(
     assert "prior written approval" in said and "cost-plus.cap" in said
     assert "owner, account-lead" in said
     raise_cap = {"cost-plus": {"cap": 120000}}
-    _run(
+    run_events(
         ws,
         ops.ProposeChange(
             deal=DEAL_ID, change="co-cap", amount="20000", patch=raise_cap, by="account-lead"
@@ -149,7 +134,7 @@ def test_the_worked_example_runs_from_cost_to_invoice_and_through_a_raised_cap(
     )
     with pytest.raises(RefusedCommand):  # proposed is not approved
         _record(ws, "april-rig", "2027-04", "40000.00")
-    _run(ws, ops.ApproveChange(deal=DEAL_ID, change="co-cap", by="owner"))
+    run_events(ws, ops.ApproveChange(deal=DEAL_ID, change="co-cap", by="owner"))
     assert ws.deal(DEAL_ID).cost_plus.cap == Decimal(120000)  # type: ignore[union-attr]
     (recorded,) = _record(ws, "april-rig", "2027-04", "40000.00")
     assert isinstance(recorded, CostRecorded) and not recorded.overrun
@@ -169,7 +154,9 @@ def test_the_supplier_cannot_approve_its_own_cost_and_a_cost_is_reviewed_once(
     with pytest.raises(RefusedCommand, match="a person of acme-foods approves or rejects it"):
         _approve(ws, "rig-hire", by="account-lead")
     with pytest.raises(RefusedCommand, match="say why"):
-        _run(ws, ops.ReviewCost(deal=DEAL_ID, cost="rig-hire", decision="rejected", by="owner"))
+        run_events(
+            ws, ops.ReviewCost(deal=DEAL_ID, cost="rig-hire", decision="rejected", by="owner")
+        )
     (reviewed,) = _approve(ws, "rig-hire", by="finance")
     assert isinstance(reviewed, CostReviewed)
     with pytest.raises(NothingToDo, match="reviewed once"):
@@ -201,12 +188,12 @@ def test_a_month_is_billed_once_and_a_later_approval_bills_only_itself(ws: Works
     _record(ws, "a", "2027-03", "333.33")
     _record(ws, "b", "2027-03", "333.34")
     _approve(ws, "a")
-    (first,) = _run(ws, ops.IssueCostInvoice(deal=DEAL_ID, period="2027-03"))
+    (first,) = run_events(ws, ops.IssueCostInvoice(deal=DEAL_ID, period="2027-03"))
     assert isinstance(first, Invoice) and first.net == Decimal("366.66")
     with pytest.raises(NothingToDo, match=r"333\.34 awaits the buyer's review"):
-        _run(ws, ops.IssueCostInvoice(deal=DEAL_ID, period="2027-03"))
+        run_events(ws, ops.IssueCostInvoice(deal=DEAL_ID, period="2027-03"))
     _approve(ws, "b")
-    (second,) = _run(ws, ops.IssueCostInvoice(deal=DEAL_ID, period="2027-03"))
+    (second,) = run_events(ws, ops.IssueCostInvoice(deal=DEAL_ID, period="2027-03"))
     assert isinstance(second, Invoice)
     assert [(line.for_, line.amount) for line in second.lines] == [
         ("cost:2027-03:b", Decimal("333.34")),
@@ -214,9 +201,9 @@ def test_a_month_is_billed_once_and_a_later_approval_bills_only_itself(ws: Works
     ]
     assert first.net + second.net == Decimal("733.34")  # 666.67 + 66.67, rounded once
     with pytest.raises(NothingToDo, match="no approved cost left to bill"):
-        _run(ws, ops.IssueCostInvoice(deal=DEAL_ID, period="2027-03"))
+        run_events(ws, ops.IssueCostInvoice(deal=DEAL_ID, period="2027-03"))
     with pytest.raises(RefusedCommand, match="no costs recorded in 2027-02"):
-        _run(ws, ops.IssueCostInvoice(deal=DEAL_ID, period="2027-02"))
+        run_events(ws, ops.IssueCostInvoice(deal=DEAL_ID, period="2027-02"))
     standing = ws.events(DEAL_ID)
     assert sum(1 for e in standing if isinstance(e, Invoice)) == 2
     view = _view(ws)
@@ -228,7 +215,7 @@ def test_a_rejected_cost_frees_its_budget(ws: Workspace) -> None:
     _record(ws, "rig-hire", "2027-03", "90000.00")  # 99,000.00 with the markup
     with pytest.raises(RefusedCommand, match="above the cap"):
         _record(ws, "extra", "2027-03", "1000.00")
-    _run(
+    run_events(
         ws,
         ops.ReviewCost(
             deal=DEAL_ID, cost="rig-hire", decision="rejected", reasons=("no receipt",), by="owner"
@@ -241,7 +228,7 @@ def test_a_rejected_cost_frees_its_budget(ws: Workspace) -> None:
 
 
 def test_overruns_notify_records_and_flags_none_refuses(workspace: Workspace) -> None:  # noqa: F811
-    workspace.clock = Clock(date(2027, 4, 2))
+    workspace.clock = DayClock(date(2027, 4, 2))
     workspace.add_deal(deal_text(overruns="notify"), "notify.yaml")
     sign_deal(workspace, DEAL_ID)
     (first,) = _record(workspace, "rig-hire", "2027-03", "95000.00")
@@ -252,7 +239,7 @@ def test_overruns_notify_records_and_flags_none_refuses(workspace: Workspace) ->
 
 
 def test_overruns_none_refuses_without_asking_for_approval(workspace: Workspace) -> None:  # noqa: F811
-    workspace.clock = Clock(date(2027, 4, 2))
+    workspace.clock = DayClock(date(2027, 4, 2))
     workspace.add_deal(deal_text(overruns="none"), "none.yaml")
     sign_deal(workspace, DEAL_ID)
     with pytest.raises(RefusedCommand, match=r"allows no overrun \(overruns: none\)"):
@@ -263,13 +250,13 @@ def test_an_exit_counts_approved_costs_not_yet_invoiced(workspace: Workspace) ->
     """No VAT. Acme pays 30,000.00 on account; 40,000.00 is approved and not invoiced (44,000.00
     with its markup), 5,000.00 awaits review: earned 44,000.00 (the pending cost counts for
     nothing), paid 30,000.00, nothing unused, so no refund."""
-    workspace.clock = Clock(date(2027, 4, 2))
+    workspace.clock = DayClock(date(2027, 4, 2))
     workspace.add_deal(deal_text(vat=False), "exempt.yaml")
     sign_deal(workspace, DEAL_ID)
     _record(workspace, "rig-hire", "2027-03", "40000.00")
     _record(workspace, "waiting", "2027-03", "5000.00")
     _approve(workspace, "rig-hire")
-    _run(
+    run_events(
         workspace,
         ops.RecordPayment(
             deal=DEAL_ID,
@@ -280,8 +267,8 @@ def test_an_exit_counts_approved_costs_not_yet_invoiced(workspace: Workspace) ->
             by="finance",
         ),
     )
-    _run(workspace, ops.ConfirmPayment(deal=DEAL_ID, ref="ACME-1", by="account-lead"))
-    _run(
+    run_events(workspace, ops.ConfirmPayment(deal=DEAL_ID, ref="ACME-1", by="account-lead"))
+    run_events(
         workspace,
         ops.TriggerExit(deal=DEAL_ID, trigger="change-of-control", by="owner"),
     )
@@ -327,13 +314,13 @@ def test_a_change_order_cannot_take_the_cap_below_what_is_committed(ws: Workspac
         deal=DEAL_ID, change="co-low", patch={"cost-plus": {"cap": 70000}}, by="account-lead"
     )
     with pytest.raises(RefusedCommand, match=r"cost-plus.cap 70,000\.00 is below the 71,500\.00"):
-        _run(ws, lower)
+        run_events(ws, lower)
     markup = ops.ProposeChange(
         deal=DEAL_ID, change="co-mk", patch={"cost-plus": {"markup": "12%"}}, by="account-lead"
     )
     with pytest.raises(RefusedCommand, match="invoiced with the markup they have"):
-        _run(ws, markup)
+        run_events(ws, markup)
     exact = ops.ProposeChange(
         deal=DEAL_ID, change="co-ok", patch={"cost-plus": {"cap": 71500}}, by="account-lead"
     )
-    assert _run(ws, exact)
+    assert run_events(ws, exact)

@@ -16,7 +16,7 @@ capped at 60,000.00 a year, no VAT (a US supply).
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from copact.services import operations as ops
 from copact.services.gainshare_periods import SavingsRequest, gainshare_view, record_month
 from copact.services.inputs import BadOption
 from copact.services.workspace import ImportRefused, Workspace
-from tests.conftest import EXAMPLES, sign_deal
+from tests.conftest import EXAMPLES, DayClock, run_events, sign_deal
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 DEAL = EXAMPLES / "hybrid-dc1.yaml"
@@ -38,17 +38,9 @@ REPORTING = EXAMPLES / "baseline" / "hybrid-dc1-2027.csv"
 D = Decimal
 
 
-class Clock:
-    def __init__(self, day: date) -> None:
-        self.now = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def ws(workspace: Workspace) -> Workspace:  # noqa: F811
-    workspace.clock = Clock(date(2027, 4, 2))
+    workspace.clock = DayClock(date(2027, 4, 2))
     workspace.add_deal(DEAL.read_text(), str(DEAL))
     sign_deal(workspace, DEAL_ID)  # ana and sam sign: the deal binds, so it can operate
     return workspace
@@ -64,10 +56,6 @@ def _record(ws: Workspace, period: str, data: Path = DATA) -> SavingsSettled:
     (settled,) = outcome.events
     assert isinstance(settled, SavingsSettled)
     return settled
-
-
-def _run(ws: Workspace, command: ops.Command) -> list[object]:
-    return list(ops.execute(command, uow=ws, clock=ws.clock).events)
 
 
 def _lines(invoice: object) -> list[tuple[str, Decimal]]:
@@ -90,14 +78,14 @@ def test_march_is_recorded_from_its_data_and_invoiced(ws: Workspace) -> None:
     assert checked.ok and checked.evidence_checked == 2, checked.reason
     with pytest.raises(NothingToDo, match="already settled from these inputs"):
         _record(ws, "2027-03")
-    (invoice,) = _run(ws, ops.IssueGainshareInvoice(deal=DEAL_ID, period="2027-03"))
+    (invoice,) = run_events(ws, ops.IssueGainshareInvoice(deal=DEAL_ID, period="2027-03"))
     assert _lines(invoice) == [
         ("gainshare:2027-03:base", D("1500.00")),
         ("gainshare:2027-03:share", D("115.15")),
     ]
     assert isinstance(invoice, Invoice) and (invoice.total, invoice.tax) == (D("1615.15"), None)
     with pytest.raises(NothingToDo, match="already invoiced"):
-        _run(ws, ops.IssueGainshareInvoice(deal=DEAL_ID, period="2027-03"))
+        run_events(ws, ops.IssueGainshareInvoice(deal=DEAL_ID, period="2027-03"))
 
 
 def test_a_refit_with_another_hash_is_refused(ws: Workspace, tmp_path: Path) -> None:
@@ -107,7 +95,7 @@ def test_a_refit_with_another_hash_is_refused(ws: Workspace, tmp_path: Path) -> 
     with pytest.raises(RefusedCommand, match="locked in the deal"):
         _record(ws, "2027-03", data=edited)
     with pytest.raises(RefusedCommand, match="not the sha256:1861a2212938… locked"):
-        _run(
+        run_events(
             ws,
             ops.SettleSavings(
                 deal=DEAL_ID,
@@ -133,12 +121,12 @@ def test_a_month_without_data_or_not_yet_over_is_refused(ws: Workspace) -> None:
 def test_the_year_is_trued_up_by_a_credit_note_and_imports_are_held_to_it(
     ws: Workspace, tmp_path: Path
 ) -> None:
-    ws.clock = Clock(date(2028, 1, 5))
+    ws.clock = DayClock(date(2028, 1, 5))
     invoices = []
     for month in range(1, 13):
         period = f"2027-{month:02d}"
         _record(ws, period)
-        (invoice,) = _run(ws, ops.IssueGainshareInvoice(deal=DEAL_ID, period=period))
+        (invoice,) = run_events(ws, ops.IssueGainshareInvoice(deal=DEAL_ID, period=period))
         invoices.append(invoice)
     assert _lines(invoices[6]) == [("gainshare:2027-07:base", D("1500.00"))]  # S = −97.608
     shares = sum((a for i in invoices for f, a in _lines(i) if f.endswith("share")), D(0))
@@ -152,7 +140,7 @@ def test_the_year_is_trued_up_by_a_credit_note_and_imports_are_held_to_it(
         D("-42.47"),
     )
     assert view.months[2].year_to_date.amount == D("161.12")  # 25.69 + 20.28 + 115.15
-    (note,) = _run(ws, ops.TrueUpGainshare(deal=DEAL_ID, year="2027"))
+    (note,) = run_events(ws, ops.TrueUpGainshare(deal=DEAL_ID, year="2027"))
     assert isinstance(note, CreditNote)
     assert (note.for_, note.period, note.amount, note.from_, note.to) == (
         "true-up",
@@ -163,7 +151,7 @@ def test_the_year_is_trued_up_by_a_credit_note_and_imports_are_held_to_it(
     )
     assert note.preceding == invoices[-1].number  # type: ignore[attr-defined]
     with pytest.raises(NothingToDo, match="already trued up"):
-        _run(ws, ops.TrueUpGainshare(deal=DEAL_ID, year="2027"))
+        run_events(ws, ops.TrueUpGainshare(deal=DEAL_ID, year="2027"))
 
     text = ws.export_journal(DEAL_ID)
     copy = Workspace.init(tmp_path / "copy", database=None, clock=ws.clock)
@@ -190,7 +178,7 @@ def test_the_year_is_trued_up_by_a_credit_note_and_imports_are_held_to_it(
 def test_a_true_up_invoice_is_held_to_the_year_on_import(ws: Workspace, tmp_path: Path) -> None:
     """Twelve months of 0.01 L each: 30% × 0.01 × 1.45 = 0.00435 → 0.00 a month, but the year's
     0.12 L earns 0.0522 → 0.05: the true-up is an invoice of 0.05 (gainshare:2027:true-up)."""
-    ws.clock = Clock(date(2028, 1, 5))
+    ws.clock = DayClock(date(2028, 1, 5))
     for month in range(1, 13):
         period = f"2027-{month:02d}"
         settle = ops.SettleSavings(
@@ -203,9 +191,9 @@ def test_a_true_up_invoice_is_held_to_the_year_on_import(ws: Workspace, tmp_path
             inputs="sha256:" + f"{month:02d}" * 32,
             by="sam",
         )
-        _run(ws, settle)
-        _run(ws, ops.IssueGainshareInvoice(deal=DEAL_ID, period=period))
-    (invoice,) = _run(ws, ops.TrueUpGainshare(deal=DEAL_ID, year="2027"))
+        run_events(ws, settle)
+        run_events(ws, ops.IssueGainshareInvoice(deal=DEAL_ID, period=period))
+    (invoice,) = run_events(ws, ops.TrueUpGainshare(deal=DEAL_ID, year="2027"))
     assert _lines(invoice) == [("gainshare:2027:true-up", D("0.05"))]
     text = ws.export_journal(DEAL_ID)
     copy = Workspace.init(tmp_path / "copy", database=None, clock=ws.clock)

@@ -21,7 +21,7 @@ from copact.services.metering import MeterRequest
 from copact.services.service_periods import record_period
 from copact.services.views import deal_view
 from copact.services.workspace import ImportRefused, Workspace
-from tests.conftest import EXAMPLES, DayClock, sign_deal
+from tests.conftest import EXAMPLES, DayClock, run_events, sign_deal
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 DEAL = EXAMPLES / "hybrid-dc1.yaml"
@@ -48,10 +48,6 @@ SIGNED = ["signed", "signed"]
 """The journal's first two events: a person of each party signing (``ws`` signs the deal)."""
 
 
-def _run(ws: Workspace, command: ops.Command) -> list[object]:
-    return list(ops.execute(command, uow=ws, clock=ws.clock).events)
-
-
 def _settle(ws: Workspace, **changes: object) -> list[object]:
     fields: dict[str, object] = {
         "deal": DEAL_ID,
@@ -68,7 +64,7 @@ def _settle(ws: Workspace, **changes: object) -> list[object]:
         "inputs": HASH,
         "by": "sam",
     }
-    return _run(ws, ops.SettleServicePeriod(**{**fields, **changes}))  # type: ignore[arg-type]
+    return run_events(ws, ops.SettleServicePeriod(**{**fields, **changes}))  # type: ignore[arg-type]
 
 
 def test_a_metered_period_is_recorded_once_and_invoiced_once(ws: Workspace) -> None:
@@ -101,7 +97,7 @@ def test_a_metered_period_is_recorded_once_and_invoiced_once(ws: Workspace) -> N
     with pytest.raises(RefusedCommand, match="settled once"):
         _settle(ws, inputs="sha256:" + "1" * 64)  # other figures for the same month
 
-    (invoice,) = _run(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
+    (invoice,) = run_events(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
     assert isinstance(invoice, Invoice)
     assert [(line.for_, line.amount) for line in invoice.lines] == [
         ("sla:2027-03:dc1", Decimal("3800.00"))
@@ -109,7 +105,7 @@ def test_a_metered_period_is_recorded_once_and_invoiced_once(ws: Workspace) -> N
     assert (invoice.from_, invoice.to, invoice.tax) == ("voltworks", "acme", None)
     assert invoice.due == date(2027, 5, 2)  # 30 days
     with pytest.raises(NothingToDo, match="already invoiced"):
-        _run(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
+        run_events(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
     view = deal_view(ws.deal(DEAL_ID), list(ws.events(DEAL_ID)), today=date(2027, 4, 2))
     (shown,) = view.invoices
     assert shown.total.amount == Decimal("3800.00") and shown.outstanding == shown.total
@@ -156,17 +152,17 @@ def test_a_flagged_period_is_invoiced_once_the_other_party_reviewed_it(ws: Works
     flag = "dc1: review: telemetry is unknown for 12.0% of the period (more than 10%)"
     _settle(ws, flags=(flag,))
     with pytest.raises(RefusedCommand, match="flagged for review"):
-        _run(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
+        run_events(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
     with pytest.raises(RefusedCommand, match="a person of the other party reviews it"):
-        _run(ws, ops.ReviewServicePeriod(deal=DEAL_ID, period="2027-03", by="sam"))
-    _run(ws, ops.ReviewServicePeriod(deal=DEAL_ID, period="2027-03", by="ana"))
-    (invoice,) = _run(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
+        run_events(ws, ops.ReviewServicePeriod(deal=DEAL_ID, period="2027-03", by="sam"))
+    run_events(ws, ops.ReviewServicePeriod(deal=DEAL_ID, period="2027-03", by="ana"))
+    (invoice,) = run_events(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
     assert isinstance(invoice, Invoice) and invoice.total == Decimal("3800.00")
 
 
 def test_an_imported_service_invoice_must_be_the_settlements(ws: Workspace, tmp_path: Path) -> None:
     _settle(ws)
-    _run(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
+    run_events(ws, ops.IssueServiceInvoice(deal=DEAL_ID, period="2027-03"))
     text = ws.export_journal(DEAL_ID)
     copy = Workspace.init(tmp_path / "copy", database=None, clock=ws.clock)
     copy.add_deal(DEAL.read_text(), str(DEAL))

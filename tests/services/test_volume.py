@@ -13,13 +13,13 @@ notice lets an ended year be trued up; once it has taken effect nothing more is.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from copact.core.events import CreditNote, Event, Invoice
+from copact.core.events import CreditNote, Invoice
 from copact.documents.einvoice_check import check_einvoice
 from copact.documents.ubl import ubl_xml
 from copact.errors import NothingToDo, RefusedCommand
@@ -27,7 +27,7 @@ from copact.services import operations as ops
 from copact.services.invoice_documents import invoice_document
 from copact.services.views import deal_view, describe
 from copact.services.workspace import ImportRefused, Workspace
-from tests.conftest import EXAMPLES, sign_deal
+from tests.conftest import EXAMPLES, DayClock, run_events, sign_deal
 from tests.store.test_workspace import workspace  # noqa: F401  (the fixture)
 
 DEAL = EXAMPLES / "heat-sensor-housing.yaml"
@@ -35,17 +35,9 @@ DEAL_ID = "heat-sensor-housing"
 D = Decimal
 
 
-class Clock:
-    def __init__(self, day: date) -> None:
-        self.now = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def ws(workspace: Workspace) -> Workspace:  # noqa: F811
-    workspace.clock = Clock(date(2026, 7, 28))
+    workspace.clock = DayClock(date(2026, 7, 28))
     workspace.add_deal(DEAL.read_text(), str(DEAL))
     sign_deal(workspace, DEAL_ID)  # hannah and luis sign: the deal binds, so it can operate
     return workspace
@@ -55,12 +47,8 @@ SIGNED = ["signed", "signed"]
 """The journal's first two events: a person of each party signing (``ws`` signs the deal)."""
 
 
-def _run(ws: Workspace, command: ops.Command) -> list[Event]:
-    return list(ops.execute(command, uow=ws, clock=ws.clock).events)
-
-
 def _at(ws: Workspace, day: date) -> None:
-    ws.clock = Clock(day)
+    ws.clock = DayClock(day)
 
 
 def _year_2026(ws: Workspace, quantity: int = 2600, *, confirm: bool = True) -> None:
@@ -69,17 +57,17 @@ def _year_2026(ws: Workspace, quantity: int = 2600, *, confirm: bool = True) -> 
         _at(ws, month)
         ref = f"CO-{month:%Y-%m}"
         period = f"{month:%Y-%m}"
-        _run(
+        run_events(
             ws,
             ops.RecordPurchases(deal=DEAL_ID, period=period, quantity=quantity, ref=ref, by="dana"),
         )
         if confirm:
-            _run(ws, ops.ConfirmPurchases(deal=DEAL_ID, ref=ref, by="luis"))
+            run_events(ws, ops.ConfirmPurchases(deal=DEAL_ID, ref=ref, by="luis"))
 
 
 def test_a_year_of_call_offs_is_trued_up_by_a_rebate_credit_note(ws: Workspace) -> None:
     _at(ws, date(2026, 7, 28))
-    (recorded,) = _run(
+    (recorded,) = run_events(
         ws,
         ops.RecordPurchases(deal=DEAL_ID, period="2026-07", quantity="2600", ref="CO-1", by="dana"),
     )
@@ -90,27 +78,27 @@ def test_a_year_of_call_offs_is_trued_up_by_a_rebate_credit_note(ws: Workspace) 
     view = deal_view(ws.deal(DEAL_ID), ws.events(DEAL_ID), today=date(2026, 7, 28))
     assert view.volume is not None and view.volume.years[0].quantity == 0
     with pytest.raises(RefusedCommand, match="CO-1 were already recorded"):
-        _run(
+        run_events(
             ws,
             ops.RecordPurchases(deal=DEAL_ID, period="2026-07", quantity=1, ref="CO-1", by="luis"),
         )
     with pytest.raises(RefusedCommand, match="dana of ridgeline cannot confirm"):
-        _run(ws, ops.ConfirmPurchases(deal=DEAL_ID, ref="CO-1", by="dana"))
-    _run(ws, ops.ConfirmPurchases(deal=DEAL_ID, ref="CO-1", by="luis"))
+        run_events(ws, ops.ConfirmPurchases(deal=DEAL_ID, ref="CO-1", by="dana"))
+    run_events(ws, ops.ConfirmPurchases(deal=DEAL_ID, ref="CO-1", by="luis"))
     with pytest.raises(RefusedCommand, match="already confirmed by luis"):
-        _run(ws, ops.ConfirmPurchases(deal=DEAL_ID, ref="CO-1", by="priya"))
+        run_events(ws, ops.ConfirmPurchases(deal=DEAL_ID, ref="CO-1", by="priya"))
     for i in range(1, 12):
         month = date(2026 + (6 + i) // 12, (6 + i) % 12 + 1, 28)
         _at(ws, month)
         command = ops.RecordPurchases(
             deal=DEAL_ID, period=f"{month:%Y-%m}", quantity=2600, ref=f"CO-{i + 1}", by="dana"
         )
-        _run(ws, command)
-        _run(ws, ops.ConfirmPurchases(deal=DEAL_ID, ref=f"CO-{i + 1}", by="luis"))
+        run_events(ws, command)
+        run_events(ws, ops.ConfirmPurchases(deal=DEAL_ID, ref=f"CO-{i + 1}", by="luis"))
     with pytest.raises(RefusedCommand, match="runs until 2027-06-30"):
-        _run(ws, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
+        run_events(ws, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
     _at(ws, date(2027, 7, 2))
-    (note,) = _run(ws, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
+    (note,) = run_events(ws, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
     assert isinstance(note, CreditNote)
     assert (note.number, note.for_, note.period, note.amount, note.tax) == (
         "heat-sensor-housing-001",
@@ -124,7 +112,7 @@ def test_a_year_of_call_offs_is_trued_up_by_a_rebate_credit_note(ws: Workspace) 
         "of contract year 2026"
     )
     with pytest.raises(NothingToDo, match="already trued up"):
-        _run(ws, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
+        run_events(ws, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
     view = deal_view(ws.deal(DEAL_ID), ws.events(DEAL_ID), today=date(2027, 7, 2))
     assert view.volume is not None
     first = view.volume.years[0]
@@ -139,8 +127,8 @@ def test_a_year_of_call_offs_is_trued_up_by_a_rebate_credit_note(ws: Workspace) 
 def test_imports_are_held_to_the_purchases_and_the_rebate(ws: Workspace, tmp_path: Path) -> None:
     _year_2026(ws)
     _at(ws, date(2027, 7, 2))
-    _run(ws, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
-    _run(
+    run_events(ws, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
+    run_events(
         ws, ops.RecordForecast(deal=DEAL_ID, from_="2027-07", quantities=["7000"] * 4, by="hannah")
     )
     text = ws.export_journal(DEAL_ID)
@@ -174,18 +162,18 @@ def test_an_exit_in_its_notice_lets_an_ended_year_be_trued_up_not_after(ws: Work
     year 2026, ended on 2027-06-30, is trued up on 2027-07-02; year 2027 never will be."""
     _year_2026(ws, 3000)
     _at(ws, date(2027, 6, 29))
-    _run(ws, ops.TriggerExit(deal=DEAL_ID, trigger="convenience", by="hannah"))
+    run_events(ws, ops.TriggerExit(deal=DEAL_ID, trigger="convenience", by="hannah"))
     _at(ws, date(2027, 7, 2))
-    (note,) = _run(ws, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
+    (note,) = run_events(ws, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
     assert isinstance(note, CreditNote) and note.amount == D("12330.00")  # 36,000: 5%
     _at(ws, date(2027, 9, 1))
     with pytest.raises(RefusedCommand, match="the deal ended on 2027-08-28"):
-        _run(
+        run_events(
             ws, ops.RecordPurchases(deal=DEAL_ID, period="2027-09", quantity=5, ref="X", by="dana")
         )
     _at(ws, date(2028, 7, 2))
     with pytest.raises(RefusedCommand, match="the deal ended on 2027-08-28"):
-        _run(ws, ops.TrueUpVolume(deal=DEAL_ID, year="2027"))
+        run_events(ws, ops.TrueUpVolume(deal=DEAL_ID, year="2027"))
 
 
 def test_a_shortfall_year_is_invoiced_and_never_drawn_from_the_advance(
@@ -202,7 +190,7 @@ def test_a_shortfall_year_is_invoiced_and_never_drawn_from_the_advance(
     sign_deal(other, DEAL_ID)  # on 2026-07-28, the first call-off's day
     _year_2026(other, 1500)
     _at(other, date(2027, 7, 2))
-    (invoice,) = _run(other, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
+    (invoice,) = run_events(other, ops.TrueUpVolume(deal=DEAL_ID, year="2026"))
     assert isinstance(invoice, Invoice)
     assert [(line.for_, line.amount) for line in invoice.lines] == [
         ("volume:2026:shortfall", D("41100.00"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -177,19 +179,10 @@ def baseline(
             "goes into) and --by (who records it)"
         )
     deal = load_for_commands(deal_path)
-    try:
+    with _told(str(deal_path), refused="refused"):
         result = fit_deal_baseline(
             deal, data, locked=locked, change=change, events=events, on=date.today()
         )
-    except MissingTerms as exc:
-        fail(f"{deal_path}: {exc.reason}")
-    except BadOption as exc:
-        fail(exc.said(lambda name: f"--{name}"))
-    except MalformedInput as exc:
-        _print(exc.problems)
-        fail(exc.summary, 1)
-    except RefusedCommand as exc:
-        fail(f"refused: {exc}", 1)
     fitted = result.fitted
     _print(fitted.findings)
     if plot is not None:
@@ -213,16 +206,29 @@ def baseline(
             _savings(deal, _month(deal, request))
 
 
-def _month(deal: Deal, request: SavingsRequest) -> MonthResult:
+@contextmanager
+def _told(where: str, *, refused: str) -> Iterator[None]:
+    """Fitting or settling a month's errors, told as ``copact baseline`` tells them: a bad
+    option or missing terms exit 2; malformed data (each problem with its file and line) and a
+    refusal (``refused``: its prefix) exit 1."""
     try:
-        return compute_month(deal, request)
+        yield
+    except MissingTerms as exc:
+        fail(f"{where}: {exc.reason}")
     except BadOption as exc:
         fail(exc.said(lambda name: f"--{name}"))
     except MalformedInput as exc:
         _print(exc.problems)
         fail(exc.summary, 1)
+    except NothingToDo:
+        raise  # the caller's to tell: nothing new, not a refusal
     except RefusedCommand as exc:
-        fail(f"refused: {exc}", 1)
+        fail(f"{refused}: {exc}", 1)
+
+
+def _month(deal: Deal, request: SavingsRequest) -> MonthResult:
+    with _told(deal.id, refused="refused"):
+        return compute_month(deal, request)
 
 
 def _savings(deal: Deal, month: MonthResult) -> None:
@@ -241,19 +247,11 @@ def _record(deal: Deal, request: SavingsRequest, workspace: Path, by: str) -> No
     refuses it, nothing to do when it is already recorded from the same data."""
     ws = open_workspace(workspace)
     try:
-        month, outcome = record_month(ws, deal.id, request, by=by, clock=now)
+        with _told(deal.id, refused=deal.id):
+            month, outcome = record_month(ws, deal.id, request, by=by, clock=now)
     except NothingToDo as exc:
         err().print(f"{deal.id}: {exc}: nothing new was recorded", markup=False)
         return
-    except MissingTerms as exc:
-        fail(f"{deal.id}: {exc.reason}")
-    except BadOption as exc:
-        fail(exc.said(lambda name: f"--{name}"))
-    except MalformedInput as exc:
-        _print(exc.problems)
-        fail(exc.summary, 1)
-    except RefusedCommand as exc:
-        fail(f"{deal.id}: {exc}", 1)
     except CopactError as exc:
         fail(str(exc))
     _savings(deal, month)

@@ -51,7 +51,13 @@ from copact.core.events import (
     day_of,
 )
 from copact.core.gainshare import GainshareTerms, share_of
-from copact.core.invoicing import buyer_of, line_for, period_invoice, person_of, vat_on
+from copact.core.invoicing import (
+    buyer_of,
+    line_for,
+    period_credit_note,
+    period_invoice,
+    person_of,
+)
 from copact.core.money import Money
 from copact.errors import NothingToDo, RefusedCommand
 
@@ -364,23 +370,11 @@ def true_up(
     if due.amount > 0:
         line = InvoiceLine(for_=gainshare_line(year, "true-up"), amount=due.amount)
         return [_invoice(deal, number=number, lines=[line], at=at)]
-    credit = -due
-    tax = vat_on(deal, credit)
-    return [
-        CreditNote(
-            at=at,
-            deal=deal.id,
-            number=number,
-            from_=_share_party(deal),
-            to=buyer_of(deal),
-            for_="true-up",
-            period=year,
-            amount=credit.amount,
-            tax=tax.amount if tax.amount else None,
-            preceding=_last_share_invoice(state, figures.months),
-            due=day_of(at) + timedelta(days=deal.payment_terms),
-        )
-    ]
+    note = period_credit_note(
+        deal, number=number, from_=_share_party(deal), to=buyer_of(deal), for_="true-up",
+        period=year, amount=-due, at=at, preceding=_last_share_invoice(state, figures.months),
+    )  # fmt: skip
+    return [note]
 
 
 def credit_true_up(

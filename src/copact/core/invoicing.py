@@ -108,6 +108,7 @@ __all__ = [
     "milestone_amounts",
     "only_supplier",
     "payee_of",
+    "period_credit_note",
     "period_invoice",
     "person_of",
     "prepaid_drawdown",
@@ -177,6 +178,37 @@ def period_invoice(
         lines=lines,
         due=day_of(at) + timedelta(days=deal.payment_terms),
         tax=tax.amount if tax.amount else None,
+    )
+
+
+def period_credit_note(
+    deal: Deal,
+    *,
+    number: str,
+    from_: str,
+    to: str,
+    for_: str,
+    period: str,
+    amount: Money,
+    at: date | datetime,
+    preceding: str | None = None,
+) -> CreditNote:
+    """A mechanism's credit note of ``amount`` (net) for ``period``: VAT on it by the deal's
+    tax rule, as on the lines it gives back, due after the payment terms from its day; it
+    corrects invoice ``preceding`` when there is one."""
+    tax = vat_on(deal, amount)
+    return CreditNote(
+        at=at,
+        deal=deal.id,
+        number=number,
+        from_=from_,
+        to=to,
+        for_=for_,
+        period=period,
+        amount=amount.amount,
+        tax=tax.amount if tax.amount else None,
+        preceding=preceding,
+        due=day_of(at) + timedelta(days=deal.payment_terms),
     )
 
 

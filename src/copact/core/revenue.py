@@ -42,7 +42,7 @@ from copact.core.events import (
     SalesReported,
     day_of,
 )
-from copact.core.invoicing import line_for, period_invoice, person_of, vat_on
+from copact.core.invoicing import line_for, period_credit_note, period_invoice, person_of
 from copact.core.mechanisms import RevenueShare
 from copact.core.money import Money
 from copact.errors import NothingToDo, RefusedCommand
@@ -221,23 +221,12 @@ def credit_revenue(
         raise NothingToDo(f"{period} is not billed above its share: nothing to credit")
     if number in state.invoice_numbers:
         raise RefusedCommand(f"number {number} is already used")
-    net = -due
-    tax = vat_on(deal, net)
-    return [
-        CreditNote(
-            at=at,
-            deal=deal.id,
-            number=number,
-            from_=_terms(deal).party,
-            to=reporting_party(deal),
-            for_="revenue-share",
-            period=period,
-            amount=net.amount,
-            tax=tax.amount if tax.amount else None,
-            preceding=standing.documents[0] if standing.documents else None,
-            due=day_of(at) + timedelta(days=deal.payment_terms),
-        )
-    ]
+    note = period_credit_note(
+        deal, number=number, from_=_terms(deal).party, to=reporting_party(deal),
+        for_="revenue-share", period=period, amount=-due, at=at,
+        preceding=standing.documents[0] if standing.documents else None,
+    )  # fmt: skip
+    return [note]
 
 
 def with_report(periods: Mapping[str, RevenuePeriod], e: SalesReported) -> RevenuePeriod:

@@ -61,7 +61,14 @@ from copact.core.events import (
     PurchasesRecorded,
     day_of,
 )
-from copact.core.invoicing import buyer_of, line_for, only_supplier, person_of, vat_on
+from copact.core.invoicing import (
+    buyer_of,
+    line_for,
+    only_supplier,
+    period_credit_note,
+    period_invoice,
+    person_of,
+)
 from copact.core.mechanisms import RebateTier, Volume
 from copact.core.money import Money
 from copact.errors import NothingToDo, RefusedCommand
@@ -444,21 +451,11 @@ def credit_rebate(
     if number in state.invoice_numbers:
         raise RefusedCommand(f"number {number} is already used")
     buyer, supplier = _sides(deal)
-    tax = vat_on(deal, rebate)
-    return [
-        CreditNote(
-            at=at,
-            deal=deal.id,
-            number=number,
-            from_=supplier,
-            to=buyer,
-            for_="rebate",
-            period=period,
-            amount=rebate.amount,
-            tax=tax.amount if tax.amount else None,
-            due=day_of(at) + timedelta(days=deal.payment_terms),
-        )
-    ]
+    note = period_credit_note(
+        deal, number=number, from_=supplier, to=buyer, for_="rebate", period=period,
+        amount=rebate, at=at,
+    )  # fmt: skip
+    return [note]
 
 
 def invoice_shortfall(
@@ -484,19 +481,8 @@ def invoice_shortfall(
     if number in state.invoice_numbers:
         raise RefusedCommand(f"invoice number {number} is already used")
     buyer, supplier = _sides(deal)
-    tax = vat_on(deal, short)
-    return [
-        Invoice(
-            at=at,
-            deal=deal.id,
-            number=number,
-            from_=supplier,
-            to=buyer,
-            lines=[InvoiceLine(for_=line_for("volume", period, "shortfall"), amount=short.amount)],
-            due=day_of(at) + timedelta(days=deal.payment_terms),
-            tax=tax.amount if tax.amount else None,
-        )
-    ]
+    line = InvoiceLine(for_=line_for("volume", period, "shortfall"), amount=short.amount)
+    return [period_invoice(deal, number=number, from_=supplier, to=buyer, lines=[line], at=at)]
 
 
 def true_up_volume(

@@ -453,6 +453,9 @@ class DealView:
     costs: CostBudget | None = None  # cost-plus: the budget and each month's costs
     volume: VolumeView | None = None  # volume commitment: its contract years and purchases
     support: SupportStanding | None = None  # convertible support: paid, converted, credits
+    # the SHA-256 of the deal's text as it stands, the version a signature records now, when
+    # the edge looked it up (the dashboard: whether a party's signature is of an older one)
+    current_version: str | None = None
 
     @property
     def signatures(self) -> list[SignatureRow]:
@@ -487,6 +490,27 @@ class DealView:
     def ended(self) -> bool:
         """An exit has taken effect: the pages offer no more actions but its settlement."""
         return self.exit is not None and self.exit.ended
+
+    @property
+    def operable(self) -> bool:
+        """The deal binds (a person of every party signed the same version) and no exit has
+        taken effect: what a page's operating forms need. Before it binds the services take
+        only signatures and the negotiation's decisions and risks, after an exit only its
+        settlement, so a form that would be refused is not offered."""
+        return self.state.binding is not None and not self.ended
+
+    def may_sign(self, party: str) -> bool:
+        """Whether a person of ``party`` can sign the deal now: it does not bind yet and the
+        party has no signature, or one of another version than :attr:`current_version` (the
+        parties signed different versions). A signature without a version, from an older
+        journal, is not followed by another, as the sign command holds."""
+        if self.state.binding is not None or self.ended:
+            return False
+        signed = self.state.signatures.get(party)
+        if signed is None:
+            return True
+        current = self.current_version
+        return signed.version is not None and current is not None and signed.version != current
 
     @property
     def status(self) -> str:

@@ -47,6 +47,7 @@ from copact.web.deps import ApiUser, CsrfRefused, Ctx, IdempotencyKey, PageUser,
 from copact.web.flash import drop_flash, pop_flash
 from copact.web.pages import outcome_note, redirect_back
 from copact.web.queries import outcome_json, scoped_key
+from copact.web.queries import view as deal_view
 from copact.web.schemas import ERRORS, OutcomeOut
 from copact.web.uploads import BadUpload, TooLarge
 
@@ -246,8 +247,12 @@ def _page(
         view = gainshare_view(deal, list(ctx.workspace.events(deal.id)), today=today)
     except RefusedCommand as exc:
         error = str(exc)  # no gainshare with a start and a price
+    # the deal's own view: its forms only while it binds and runs (``operable``), and the
+    # banner of a deal not binding yet
+    v = deal_view(ctx.workspace, deal, today)
     note, carried = pop_flash(request, who)
     values: dict[str, Any] = {"who": who, "msg": note, "deal": deal, "g": view, "error": error}
+    values["v"] = v
     values.update({"problems": [], "error_upload": None, **given})
     response = ctx.templates.TemplateResponse(request, "gainshare.html", values, status_code=status)
     if carried:

@@ -46,6 +46,7 @@ from copact.web.context import Context
 from copact.web.deps import ApiUser, CsrfRefused, Ctx, IdempotencyKey, PageUser, client_ip
 from copact.web.pages import outcome_note, redirect_back
 from copact.web.queries import outcome_json, scoped_key
+from copact.web.queries import view as deal_view
 from copact.web.schemas import ERRORS, OutcomeOut
 from copact.web.uploads import BadUpload, TooLarge
 
@@ -401,14 +402,17 @@ def _page(
     ctx: Context, request: Request, who: Any, deal: Deal, *, status: int = 200, **values: Any
 ) -> HTMLResponse:
     sla = deal.sla
+    today = ctx.clock().date()
     quarterly = sla is not None and sla.period == "quarter"
     context = {
         "who": who,
         "msg": None,
         "deal": deal,
+        # metering previews on any deal; recording the period needs it binding and running
+        "v": deal_view(ctx.workspace, deal, today),
         "meterable": sla is not None and bool(sla.sites),
         "needs": {MEASURE_INPUTS.get(m.measure, "") for m in sla.metrics} if sla else set(),
-        "period": _last_period(ctx.clock().date(), quarterly),
+        "period": _last_period(today, quarterly),
         "result": None,
         "sites": [],
         "error": None,

@@ -9,6 +9,7 @@ import inspect
 import re
 import secrets
 import uuid
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, get_origin
 
@@ -237,6 +238,10 @@ def deals(ctx: Ctx, request: Request, who: PageUser) -> HTMLResponse:
 def dashboard(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLResponse:
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
     v = view(ctx.workspace, d, ctx.clock().date())
+    if v.state.binding is None:  # whether a party signed an older version: its sign form again
+        # the latest version's recorded SHA-256, the hash of the text `Sign` records (the store
+        # checks the text against it on every read)
+        v = replace(v, current_version=ctx.workspace.versions(d.id)[-1][1])
     return render_page(
         ctx,
         request,
@@ -272,7 +277,7 @@ def milestone(ctx: Ctx, request: Request, who: PageUser, deal: str, milestone: s
         evidence=evidence,
         person=person,
         held=ctx.workspace.evidence_held(d.id),
-        ended=v.state.ended,
+        v=v,
     )
 
 
@@ -367,7 +372,7 @@ def change_orders(ctx: Ctx, request: Request, who: PageUser, deal: str) -> HTMLR
         deal=d,
         rows=v.changes,
         versions=versions,
-        ended=v.state.ended,
+        v=v,
     )
 
 
@@ -392,10 +397,12 @@ def exit_page(
     on: date | None = None,
 ) -> HTMLResponse:
     d = ctx.guard.deal(who, deal, "deal.read", ip=client_ip(request))
-    day = on or ctx.clock().date()
+    today = ctx.clock().date()
+    day = on or today
     preview = exit_preview(ctx.workspace, d, trigger=trigger, on=day, party=who.party)
+    v = view(ctx.workspace, d, today)  # for the banner of a deal not binding yet
     return render_page(
-        ctx, request, "exit.html", who, deal=d, preview=preview, triggers=TRIGGERS, on=day
+        ctx, request, "exit.html", who, deal=d, preview=preview, triggers=TRIGGERS, on=day, v=v
     )
 
 

@@ -21,8 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from abc import abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -211,6 +210,10 @@ class Context:
     facts: Facts = Facts()
 
 
+Guard = Callable[..., Sequence[Event]]
+"""A core guard: ``(deal, state, *, at, …) → the events it causes`` or a refusal."""
+
+
 class Command(BaseModel):
     """A request to change one deal. Subclasses declare their fields; the web access
     ``action`` they need and the ``roles`` that have it; the events they may cause
@@ -308,10 +311,29 @@ class Command(BaseModel):
         """What the idempotency key is bound to: the command and its fields, not the key."""
         return {"command": type(self).__name__, **self.model_dump(exclude={"key"})}
 
-    @abstractmethod
+    guard: ClassVar[Guard | None] = None
+    """The core guard a command that is no more than its guard calls: ``guard(deal, state, *,
+    at, FIELD=…)``, its fields as keyword arguments (a tuple as a list, and the evidence as the
+    files the workspace found for the hashes); a command that does more spells its own
+    :meth:`decide`. ``tests/services/test_command_guards.py`` holds each to its guard's
+    parameters."""
+    fixed: ClassVar[Mapping[str, Any]] = {}
+    """Keyword arguments every call of :attr:`guard` passes besides the fields."""
+
     def decide(self, c: Context) -> Sequence[Event]:
         """The guard, on the deal's state when the command runs: the events it causes, or
         :class:`RefusedCommand` saying why not."""
+        guard = type(self).guard
+        if guard is None:
+            raise NotImplementedError(f"{type(self).__name__} names no guard and no decide")
+        args = {
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in self.__dict__.items()
+            if name not in ("deal", "key")
+        }
+        if "evidence" in args:  # the hashes, found in the workspace: the files they name
+            args["evidence"] = list(c.facts.evidence)
+        return guard(c.deal, c.state, at=c.at, **self.fixed, **args)
 
 
 # -- the deal --
@@ -388,15 +410,7 @@ class Reject(Command):
     by: Slug
     reasons: Annotated[tuple[Line, ...], Field(min_length=1, max_length=20)]
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return core.reject(
-            c.deal,
-            c.state,
-            milestone=self.milestone,
-            by=self.by,
-            reasons=list(self.reasons),
-            at=c.at,
-        )
+    guard: ClassVar[Guard | None] = core.reject
 
 
 class IssueInvoices(Command):
@@ -481,18 +495,7 @@ class SettleServicePeriod(Command):
     by: Slug
     evidence: Annotated[tuple[Sha256, ...], Field(max_length=100)] = ()  # the input files
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return settle_service(
-            c.deal,
-            c.state,
-            period=self.period,
-            sites=list(self.sites),
-            inputs=self.inputs,
-            flags=list(self.flags),
-            by=self.by,
-            at=c.at,
-            evidence=list(c.facts.evidence),
-        )
+    guard: ClassVar[Guard | None] = settle_service
 
 
 class ReviewServicePeriod(Command):
@@ -507,8 +510,7 @@ class ReviewServicePeriod(Command):
     period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")]
     by: Slug
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return review_service(c.deal, c.state, period=self.period, by=self.by, at=c.at)
+    guard: ClassVar[Guard | None] = review_service
 
 
 class IssueServiceInvoice(Command):
@@ -618,16 +620,7 @@ class ReportSales(Command):
         tuple[Sha256, ...], Field(max_length=50, description="SHA-256 of a sales report file.")
     ] = ()
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return report_sales(
-            c.deal,
-            c.state,
-            period=self.period,
-            sales=self.sales,
-            evidence=list(c.facts.evidence),
-            by=self.by,
-            at=c.at,
-        )
+    guard: ClassVar[Guard | None] = report_sales
 
 
 class AuditSales(ReportSales):
@@ -650,17 +643,8 @@ class AuditSales(ReportSales):
         Field(min_length=1, max_length=50, description="SHA-256 of the audit report file."),
     ]
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return report_sales(
-            c.deal,
-            c.state,
-            period=self.period,
-            sales=self.sales,
-            evidence=list(c.facts.evidence),
-            by=self.by,
-            at=c.at,
-            audit=True,
-        )
+    guard: ClassVar[Guard | None] = report_sales
+    fixed: ClassVar[Mapping[str, Any]] = {"audit": True}
 
 
 class IssueRevenueShareInvoice(Command):
@@ -808,18 +792,7 @@ class RecordCost(Command):
         Field(min_length=1, max_length=50, description="The SHA-256 of a receipt or timesheet."),
     ]
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return record_cost(
-            c.deal,
-            c.state,
-            id=self.id,
-            period=self.period,
-            amount=self.amount,
-            description=self.description,
-            evidence=list(c.facts.evidence),
-            by=self.by,
-            at=c.at,
-        )
+    guard: ClassVar[Guard | None] = record_cost
 
 
 class ReviewCost(Command):
@@ -841,16 +814,7 @@ class ReviewCost(Command):
         fields["reasons"] = tuple(fields.get("reasons") or ())
         return fields
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return review_cost(
-            c.deal,
-            c.state,
-            cost=self.cost,
-            decision=self.decision,
-            reasons=list(self.reasons),
-            by=self.by,
-            at=c.at,
-        )
+    guard: ClassVar[Guard | None] = review_cost
 
 
 class IssueCostInvoice(Command):
@@ -903,17 +867,7 @@ class RecordPurchases(Command):
         Amount | None, Field(description="Optional: checked against quantity × the price.")
     ] = None
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return record_purchases(
-            c.deal,
-            c.state,
-            period=self.period,
-            quantity=self.quantity,
-            ref=self.ref,
-            by=self.by,
-            at=c.at,
-            amount=self.amount,
-        )
+    guard: ClassVar[Guard | None] = record_purchases
 
 
 class ConfirmPurchases(Command):
@@ -928,8 +882,7 @@ class ConfirmPurchases(Command):
     ref: Ref
     by: Annotated[Slug, Field(description="The person confirming (of the other party).")]
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return confirm_purchases(c.deal, c.state, ref=self.ref, by=self.by, at=c.at)
+    guard: ClassVar[Guard | None] = confirm_purchases
 
 
 class RecordForecast(Command):
@@ -961,10 +914,7 @@ class RecordForecast(Command):
             "by": event.by,
         }
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return record_forecast(
-            c.deal, c.state, from_=self.from_, quantities=self.quantities, by=self.by, at=c.at
-        )
+    guard: ClassVar[Guard | None] = record_forecast
 
 
 class TrueUpVolume(Command):
@@ -1007,16 +957,7 @@ class RequestConversion(Command):
     amount: Annotated[Amount, Field(description="The support to convert, e.g. 60000.00.")]
     by: Slug
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return request_conversion(
-            c.deal,
-            c.state,
-            conversion=self.conversion,
-            window=self.window,
-            amount=self.amount,
-            by=self.by,
-            at=c.at,
-        )
+    guard: ClassVar[Guard | None] = request_conversion
 
 
 class ApproveConversion(Command):
@@ -1035,10 +976,7 @@ class ApproveConversion(Command):
     ] = None
     by: Slug
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return approve_conversion(
-            c.deal, c.state, conversion=self.conversion, by=self.by, at=c.at, credits=self.credits
-        )
+    guard: ClassVar[Guard | None] = approve_conversion
 
 
 class RecordPayment(Command):
@@ -1093,8 +1031,7 @@ class ConfirmPayment(Command):
     ref: Ref
     by: Slug
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return core.confirm_payment(c.deal, c.state, ref=self.ref, by=self.by, at=c.at)
+    guard: ClassVar[Guard | None] = core.confirm_payment
 
 
 class ClaimWork(Command):
@@ -1150,16 +1087,7 @@ class DecideGate(Command):
         None
     )
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return core.decide_gate(
-            c.deal,
-            c.state,
-            phase=self.phase,
-            decision=self.decision,
-            by=self.by,
-            at=c.at,
-            change=self.change,
-        )
+    guard: ClassVar[Guard | None] = core.decide_gate
 
 
 class ProposeChange(Command):
@@ -1251,10 +1179,7 @@ class LogDecision(Command):
     by: Annotated[tuple[Slug, ...], Field(min_length=1, max_length=20)]
     topic: Annotated[str | None, Field(max_length=200)] = None
 
-    def decide(self, c: Context) -> Sequence[Event]:
-        return core.log_decision(
-            c.deal, c.state, decision=self.decision, by=list(self.by), topic=self.topic, at=c.at
-        )
+    guard: ClassVar[Guard | None] = core.log_decision
 
 
 class RecordWindow(Command):

@@ -65,3 +65,25 @@ def test_the_generic_call_is_the_guard_spelled_out(tmp_path: Path) -> None:
         assert event.model_dump() == by_hand[0].model_dump()
     finally:
         ws.engine.dispose()
+
+
+@pytest.mark.parametrize("command", [*ops.COMMANDS, *ops.BUILT], ids=lambda c: c.__name__)
+def test_every_field_of_a_command_is_described(command: type[ops.Command]) -> None:
+    """What `--help` and the API's schema say of each option: never just its name."""
+    bare = [
+        n for n, i in command.model_fields.items() if n not in ("deal", "key") and not i.description
+    ]
+    assert bare == [], f"{command.__name__}: {bare} say nothing"
+    body = command.body().model_json_schema()
+    for name, prop in body.get("properties", {}).items():
+        assert prop.get("description"), f"{command.__name__}'s API body: {name} says nothing"
+
+
+def test_the_command_line_help_describes_the_person() -> None:
+    from typer.testing import CliRunner
+
+    from copact.cli.app import app
+
+    output = CliRunner().invoke(app, ["record-cost", "--help"]).output
+    shown = " ".join(output.replace("│", " ").split())  # the option table's borders out
+    assert "a person id of the deal file" in shown

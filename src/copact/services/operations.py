@@ -367,9 +367,18 @@ class Submit(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "account", "engineer"})
     api: ClassVar[str | None] = "milestones/{milestone}/submit"
     causes: ClassVar[tuple[type[Event], ...]] = (Submitted,)
-    milestone: Slug
-    by: Slug
-    evidence: Annotated[tuple[Sha256, ...], Field(max_length=50)] = ()
+    milestone: Annotated[
+        Slug, Field(description="The milestone's id in the deal file, e.g. design-approval.")
+    ]
+    by: Annotated[
+        Slug, Field(description="A person of the milestone's payee (the supplier that bills it).")
+    ]
+    evidence: Annotated[
+        tuple[Sha256, ...],
+        Field(
+            max_length=50, description="The SHA-256 of each evidence file (`copact evidence add`)."
+        ),
+    ] = ()
 
     def decide(self, c: Context) -> Sequence[Event]:
         refs = list(c.facts.evidence)
@@ -386,8 +395,13 @@ class Accept(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "acceptor"})
     api: ClassVar[str | None] = "milestones/{milestone}/accept"
     causes: ClassVar[tuple[type[Event], ...]] = (Accepted, Invoice)
-    milestone: Slug
-    by: Slug
+    milestone: Annotated[
+        Slug, Field(description="The submitted milestone's id, e.g. design-approval.")
+    ]
+    by: Annotated[
+        Slug,
+        Field(description="The milestone's sign-off person (acceptance.signoff in the deal file)."),
+    ]
 
     def decide(self, c: Context) -> Sequence[Event]:
         accepted = core.accept(c.deal, c.state, milestone=self.milestone, by=self.by, at=c.at)
@@ -406,9 +420,21 @@ class Reject(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "acceptor"})
     api: ClassVar[str | None] = "milestones/{milestone}/reject"
     causes: ClassVar[tuple[type[Event], ...]] = (Rejected,)
-    milestone: Slug
-    by: Slug
-    reasons: Annotated[tuple[Line, ...], Field(min_length=1, max_length=20)]
+    milestone: Annotated[
+        Slug, Field(description="The submitted milestone's id, e.g. design-approval.")
+    ]
+    by: Annotated[
+        Slug,
+        Field(description="The milestone's sign-off person (acceptance.signoff in the deal file)."),
+    ]
+    reasons: Annotated[
+        tuple[Line, ...],
+        Field(
+            min_length=1,
+            max_length=20,
+            description="Why it is rejected, one reason each (at least one).",
+        ),
+    ]
 
     guard: ClassVar[Guard | None] = core.reject
 
@@ -488,12 +514,43 @@ class SettleServicePeriod(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "finance", "billing"})
     api: ClassVar[str | None] = None
     causes: ClassVar[tuple[type[Event], ...]] = (ServiceSettled,)
-    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")]
-    sites: Annotated[tuple[SiteSettlement, ...], Field(min_length=1, max_length=100)]
-    inputs: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
-    flags: Annotated[tuple[Annotated[str, Field(max_length=500)], ...], Field(max_length=100)] = ()
-    by: Slug
-    evidence: Annotated[tuple[Sha256, ...], Field(max_length=100)] = ()  # the input files
+    period: Annotated[
+        str,
+        Field(
+            pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+            description="The SLA period: a month (2027-03) or a quarter (2027-Q1).",
+        ),
+    ]
+    sites: Annotated[
+        tuple[SiteSettlement, ...],
+        Field(
+            min_length=1,
+            max_length=100,
+            description="Per SLA site as metered: its fee, credits, bonuses and amount billed.",
+        ),
+    ]
+    inputs: Annotated[
+        str,
+        Field(
+            pattern=r"^sha256:[0-9a-f]{64}$",
+            description="The hash of the metering run's inputs: sha256: and 64 hex digits.",
+        ),
+    ]
+    flags: Annotated[
+        tuple[Annotated[str, Field(max_length=500)], ...],
+        Field(
+            max_length=100,
+            description="What the run flagged (a flagged period is reviewed before billing).",
+        ),
+    ] = ()
+    by: Annotated[Slug, Field(description="The person recording it: a person id of the deal file.")]
+    evidence: Annotated[
+        tuple[Sha256, ...],
+        Field(
+            max_length=100,
+            description="The SHA-256 of each input file the run read (telemetry, windows).",
+        ),
+    ] = ()  # the input files
 
     guard: ClassVar[Guard | None] = settle_service
 
@@ -507,8 +564,17 @@ class ReviewServicePeriod(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "finance"})
     api: ClassVar[str | None] = "service-periods/{period}/review"
     causes: ClassVar[tuple[type[Event], ...]] = (ServiceReviewed,)
-    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")]
-    by: Slug
+    period: Annotated[
+        str,
+        Field(
+            pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+            description="The settled SLA period: a month (2027-03) or a quarter (2027-Q1).",
+        ),
+    ]
+    by: Annotated[
+        Slug,
+        Field(description="A person of the party other than the one that recorded the settlement."),
+    ]
 
     guard: ClassVar[Guard | None] = review_service
 
@@ -522,7 +588,13 @@ class IssueServiceInvoice(Command):
     api: ClassVar[str | None] = "service-periods/{period}/invoice"
     causes: ClassVar[tuple[type[Event], ...]] = (Invoice,)
     actor: ClassVar[str | None] = None
-    period: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")]
+    period: Annotated[
+        str,
+        Field(
+            pattern=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$",
+            description="The settled SLA period to invoice: 2027-03 or 2027-Q1.",
+        ),
+    ]
 
     def decide(self, c: Context) -> Sequence[Event]:
         suppliers = c.deal.suppliers
@@ -545,7 +617,10 @@ class ClaimBonus(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "account", "engineer"})
     api: ClassVar[str | None] = "bonuses/{bonus}/claim"
     causes: ClassVar[tuple[type[Event], ...]] = (BonusClaimed,)
-    bonus: Slug
+    bonus: Annotated[
+        Slug,
+        Field(description="The innovation bonus's id in the deal file, e.g. performance-bonus."),
+    ]
     by: Annotated[Slug, Field(description="The supplier's person claiming it.")]
     evidence: Annotated[
         tuple[Sha256, ...],
@@ -570,7 +645,7 @@ class ReviewBonus(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "acceptor"})
     api: ClassVar[str | None] = "bonuses/{bonus}/review"
     causes: ClassVar[tuple[type[Event], ...]] = (BonusReviewed, Invoice)
-    bonus: Slug
+    bonus: Annotated[Slug, Field(description="The claimed bonus's id, e.g. performance-bonus.")]
     decision: Annotated[
         Literal["approved", "rejected"], Field(description="approved (invoices it) or rejected.")
     ]
@@ -635,7 +710,9 @@ class AuditSales(ReportSales):
     )
     api: ClassVar[str | None] = "sales-reports/{period}/audit"
     causes: ClassVar[tuple[type[Event], ...]] = (SalesReported,)
-    period: Period
+    period: Annotated[
+        Period, Field(description="The reported period audited: 2027-03, 2027-Q1 or 2027.")
+    ]
     sales: Annotated[Amount, Field(description="The audited sales of the period.")]
     by: Annotated[Slug, Field(description="The share party's person recording the audit.")]
     evidence: Annotated[
@@ -657,7 +734,9 @@ class IssueRevenueShareInvoice(Command):
     api: ClassVar[str | None] = "revenue-periods/{period}/invoice"
     causes: ClassVar[tuple[type[Event], ...]] = (Invoice,)
     actor: ClassVar[str | None] = None
-    period: Period
+    period: Annotated[
+        Period, Field(description="The reported period to invoice: 2027-03, 2027-Q1 or 2027.")
+    ]
 
     def decide(self, c: Context) -> Sequence[Event]:
         payee = c.deal.revenue_share.party if c.deal.revenue_share else ""
@@ -675,7 +754,9 @@ class CreditRevenueShare(Command):
     api: ClassVar[str | None] = "revenue-periods/{period}/credit-note"
     causes: ClassVar[tuple[type[Event], ...]] = (CreditNote,)
     actor: ClassVar[str | None] = None
-    period: Period
+    period: Annotated[
+        Period, Field(description="The audited period to credit: 2027-03, 2027-Q1 or 2027.")
+    ]
 
     def decide(self, c: Context) -> Sequence[Event]:
         payee = c.deal.revenue_share.party if c.deal.revenue_share else ""
@@ -703,14 +784,28 @@ class SettleSavings(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "finance", "billing"})
     api: ClassVar[str | None] = None
     causes: ClassVar[tuple[type[Event], ...]] = (SavingsSettled,)
-    period: Month
-    predicted: Quantity
-    actual: Quantity
-    savings: Quantity
-    baseline: Hash
-    inputs: Hash
-    by: Slug
-    evidence: Annotated[tuple[Sha256, ...], Field(max_length=10)] = ()  # the data files
+    period: Annotated[Month, Field(description="The gainshare month, e.g. 2027-03.")]
+    predicted: Annotated[
+        Quantity, Field(description="The locked baseline's prediction for the month, in its unit.")
+    ]
+    actual: Annotated[
+        Quantity, Field(description="The month's measured use, in the baseline's unit.")
+    ]
+    savings: Annotated[
+        Quantity,
+        Field(description="S = predicted − actual (negative in a month above the baseline)."),
+    ]
+    baseline: Annotated[
+        Hash, Field(description="The locked baseline's hash: sha256: and 64 hex digits.")
+    ]
+    inputs: Annotated[
+        Hash, Field(description="The hash of the month's data files: sha256: and 64 hex digits.")
+    ]
+    by: Annotated[Slug, Field(description="The person recording it: a person id of the deal file.")]
+    evidence: Annotated[
+        tuple[Sha256, ...],
+        Field(max_length=10, description="The SHA-256 of each data file of the month."),
+    ] = ()  # the data files
 
     def decide(self, c: Context) -> Sequence[Event]:
         return settle_savings(
@@ -743,7 +838,9 @@ class IssueGainshareInvoice(Command):
     api: ClassVar[str | None] = "gainshare-periods/{period}/invoice"
     causes: ClassVar[tuple[type[Event], ...]] = (Invoice,)
     actor: ClassVar[str | None] = None
-    period: Month
+    period: Annotated[
+        Month, Field(description="The settled gainshare month to invoice, e.g. 2027-03.")
+    ]
 
     def decide(self, c: Context) -> Sequence[Event]:
         number = _next_number(c.deal, c.state, _gainshare_payee(c.deal))
@@ -760,7 +857,9 @@ class TrueUpGainshare(Command):
     api: ClassVar[str | None] = "gainshare-years/{year}/true-up"
     causes: ClassVar[tuple[type[Event], ...]] = (Invoice, CreditNote)
     actor: ClassVar[str | None] = None
-    year: Annotated[str, Field(pattern=r"^\d{4}$")]
+    year: Annotated[
+        str, Field(pattern=r"^\d{4}$", description="The ended contract year to true up, e.g. 2027.")
+    ]
 
     def decide(self, c: Context) -> Sequence[Event]:
         number = _next_number(c.deal, c.state, _gainshare_payee(c.deal))
@@ -786,7 +885,9 @@ class RecordCost(Command):
     period: Annotated[CostMonth, Field(description="The month it was incurred, e.g. 2027-03.")]
     amount: Annotated[Amount, Field(description="What it cost, e.g. 40000.00.")]
     description: Annotated[Line, Field(description="What it was, e.g. test rig hire.")]
-    by: Slug
+    by: Annotated[
+        Slug, Field(description="The supplier's person recording it: a person id of the deal file.")
+    ]
     evidence: Annotated[
         tuple[Sha256, ...],
         Field(min_length=1, max_length=50, description="The SHA-256 of a receipt or timesheet."),
@@ -803,10 +904,15 @@ class ReviewCost(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "acceptor", "finance"})
     api: ClassVar[str | None] = "costs/{cost}/review"
     causes: ClassVar[tuple[type[Event], ...]] = (CostReviewed,)
-    cost: Slug
-    decision: Literal["approved", "rejected"]
-    reasons: Annotated[tuple[Line, ...], Field(max_length=20)] = ()
-    by: Slug
+    cost: Annotated[Slug, Field(description="The recorded cost's id, e.g. travel-03.")]
+    decision: Annotated[
+        Literal["approved", "rejected"], Field(description="approved, or rejected with reasons.")
+    ]
+    reasons: Annotated[
+        tuple[Line, ...],
+        Field(max_length=20, description="Why it is rejected, one reason each (needed to reject)."),
+    ] = ()
+    by: Annotated[Slug, Field(description="The buyer's person reviewing it.")]
 
     @classmethod
     def fields_of(cls, event: Event) -> dict[str, Any]:
@@ -826,7 +932,9 @@ class IssueCostInvoice(Command):
     api: ClassVar[str | None] = "cost-periods/{period}/invoice"
     causes: ClassVar[tuple[type[Event], ...]] = (Invoice,)
     actor: ClassVar[str | None] = None
-    period: CostMonth
+    period: Annotated[
+        CostMonth, Field(description="The month whose approved costs are invoiced, e.g. 2027-03.")
+    ]
 
     def decide(self, c: Context) -> Sequence[Event]:
         suppliers = c.deal.suppliers
@@ -879,7 +987,10 @@ class ConfirmPurchases(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing", "operations"})
     api: ClassVar[str | None] = "purchases/{ref:path}/confirm"
     causes: ClassVar[tuple[type[Event], ...]] = (PurchasesConfirmed,)
-    ref: Ref
+    ref: Annotated[
+        Ref,
+        Field(description="The recorded purchases' call-off or invoice number, e.g. CO-2027-07."),
+    ]
     by: Annotated[Slug, Field(description="The person confirming (of the other party).")]
 
     guard: ClassVar[Guard | None] = confirm_purchases
@@ -928,7 +1039,13 @@ class TrueUpVolume(Command):
     api: ClassVar[str | None] = "volume-years/{year}/true-up"
     causes: ClassVar[tuple[type[Event], ...]] = (CreditNote, Invoice)
     actor: ClassVar[str | None] = None
-    year: Annotated[str, Field(pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")]
+    year: Annotated[
+        str,
+        Field(
+            pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$",
+            description="The ended contract year, e.g. 2026 (2026-07 for one from July).",
+        ),
+    ]
 
     def decide(self, c: Context) -> Sequence[Event]:
         suppliers = c.deal.suppliers
@@ -955,7 +1072,9 @@ class RequestConversion(Command):
     conversion: Annotated[Slug, Field(description="A name for the request, e.g. c-2027-06.")]
     window: Annotated[date, Field(description="The window's date, e.g. 2027-06-30.")]
     amount: Annotated[Amount, Field(description="The support to convert, e.g. 60000.00.")]
-    by: Slug
+    by: Annotated[
+        Slug, Field(description="The buyer's person asking (the buyer holds the support).")
+    ]
 
     guard: ClassVar[Guard | None] = request_conversion
 
@@ -969,12 +1088,12 @@ class ApproveConversion(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance"})
     api: ClassVar[str | None] = "conversions/{conversion}/approve"
     causes: ClassVar[tuple[type[Event], ...]] = (ConversionApproved,)
-    conversion: Slug
+    conversion: Annotated[Slug, Field(description="The conversion request's name, e.g. c-2027-06.")]
     credits: Annotated[
         Amount | None,
         Field(description="The credits expected, e.g. 69000.00 (refused if the formula differs)."),
     ] = None
-    by: Slug
+    by: Annotated[Slug, Field(description="The supplier's person approving it.")]
 
     guard: ClassVar[Guard | None] = approve_conversion
 
@@ -987,12 +1106,28 @@ class RecordPayment(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
     api: ClassVar[str | None] = "payments"
     causes: ClassVar[tuple[type[Event], ...]] = (Payment,)
-    payer: Slug
-    payee: Slug
-    amount: Amount
-    ref: Ref
-    for_: Annotated[str | None, Field(alias="for", max_length=100)] = None
-    by: Slug | None = None  # required: the payer's person (``None`` is refused)
+    payer: Annotated[Slug, Field(description="The paying party's id in the deal file, e.g. acme.")]
+    payee: Annotated[
+        Slug,
+        Field(description="The party paid, e.g. voltworks: a person of it confirms the payment."),
+    ]
+    amount: Annotated[
+        Amount, Field(description="The amount paid in the deal's currency, e.g. 40000.00.")
+    ]
+    ref: Annotated[
+        Ref, Field(description="The payment's own reference, used once, e.g. the bank transfer's.")
+    ]
+    for_: Annotated[
+        str | None,
+        Field(
+            alias="for",
+            max_length=100,
+            description="What it pays: an invoice or credit note number, an invoiced milestone, "
+            "prepaid, convertible or exit; left out, it is held on account.",
+        ),
+    ] = None
+    # required (``None`` is refused); optional in the type for journals from before it
+    by: Annotated[Slug | None, Field(description="The payer's person recording it.")] = None
 
     @classmethod
     def fields_of(cls, event: Event) -> dict[str, Any]:
@@ -1028,8 +1163,8 @@ class ConfirmPayment(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
     api: ClassVar[str | None] = "payments/{ref:path}/confirm"
     causes: ClassVar[tuple[type[Event], ...]] = (PaymentConfirmed,)
-    ref: Ref
-    by: Slug
+    ref: Annotated[Ref, Field(description="The recorded payment's reference.")]
+    by: Annotated[Slug, Field(description="The payee's person confirming that it arrived.")]
 
     guard: ClassVar[Guard | None] = core.confirm_payment
 
@@ -1041,10 +1176,27 @@ class ClaimWork(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "account", "billing"})
     api: ClassVar[str | None] = "claims"
     causes: ClassVar[tuple[type[Event], ...]] = (WorkClaimed,)
-    amount: Amount
-    for_: Annotated[str, Field(alias="for", min_length=1, max_length=500)]
-    evidence: Annotated[tuple[Sha256, ...], Field(max_length=50)] = ()
-    by: Slug | None = None  # required: the supplier's person making the claim
+    amount: Annotated[
+        Amount, Field(description="What the completed, unaccepted work is worth, e.g. 15000.00.")
+    ]
+    for_: Annotated[
+        str,
+        Field(
+            alias="for",
+            min_length=1,
+            max_length=500,
+            description="The work claimed, in a few words, e.g. tooling design, 80% done.",
+        ),
+    ]
+    evidence: Annotated[
+        tuple[Sha256, ...],
+        Field(
+            max_length=50,
+            description="The SHA-256 of each evidence file of the work (`copact evidence add`).",
+        ),
+    ] = ()
+    # required (``None`` is refused); optional in the type for journals from before it
+    by: Annotated[Slug | None, Field(description="The supplier's person making the claim.")] = None
 
     @classmethod
     def fields_of(cls, event: Event) -> dict[str, Any]:
@@ -1080,9 +1232,14 @@ class DecideGate(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "account"})
     api: ClassVar[str | None] = "gates/{phase}"
     causes: ClassVar[tuple[type[Event], ...]] = (GateDecided,)
-    phase: Slug
-    decision: Literal["proceed", "adjust", "pause"]
-    by: Slug
+    phase: Annotated[Slug, Field(description="The gated phase's id in the deal file, e.g. design.")]
+    decision: Annotated[
+        Literal["proceed", "adjust", "pause"],
+        Field(description="proceed, adjust (naming the change order) or pause."),
+    ]
+    by: Annotated[
+        Slug, Field(description="One of the gate's deciders, recording their own decision.")
+    ]
     change: Annotated[Slug | None, Field(description="With adjust: the change order it awaits")] = (
         None
     )
@@ -1099,10 +1256,18 @@ class ProposeChange(Command):
     api: ClassVar[str | None] = "changes"
     causes: ClassVar[tuple[type[Event], ...]] = (ChangeProposed,)
     needs_text: ClassVar[bool] = True
-    change: Slug
-    by: Slug
-    amount: Amount | None = None
-    patch: dict[str, Any] | None = None
+    change: Annotated[Slug, Field(description="A new id for the change order, e.g. co-3.")]
+    by: Annotated[Slug, Field(description="The person proposing it: any person of the deal.")]
+    amount: Annotated[
+        Amount | None,
+        Field(description="What it adds to the price, e.g. 12000.00 (negative: it takes off)."),
+    ] = None
+    patch: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="A JSON Merge Patch of the deal file; the amended deal must load and check."
+        ),
+    ] = None
 
     def decide(self, c: Context) -> Sequence[Event]:
         if self.patch and c.facts.deal_text is not None:
@@ -1128,8 +1293,13 @@ class ApproveChange(Command):
     api: ClassVar[str | None] = "changes/{change}/approve"
     causes: ClassVar[tuple[type[Event], ...]] = (ChangeApproved,)
     needs_text: ClassVar[bool] = True
-    change: Slug
-    by: Slug
+    change: Annotated[Slug, Field(description="The proposed change order's id, e.g. co-3.")]
+    by: Annotated[
+        Slug,
+        Field(
+            description="A person whose approval it still needs (over the threshold: an approver)."
+        ),
+    ]
 
     def decide(self, c: Context) -> Sequence[Event]:
         approved = approve_change(c.deal, c.state.changes, change=self.change, by=self.by, at=c.at)
@@ -1146,8 +1316,13 @@ class RejectChange(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "account", "acceptor"})
     api: ClassVar[str | None] = "changes/{change}/reject"
     causes: ClassVar[tuple[type[Event], ...]] = (ChangeRejected,)
-    change: Slug
-    by: Slug
+    change: Annotated[Slug, Field(description="The pending change order's id, e.g. co-3.")]
+    by: Annotated[
+        Slug,
+        Field(
+            description="A person whose approval it still needs, or its proposer withdrawing it."
+        ),
+    ]
 
     def decide(self, c: Context) -> Sequence[Event]:
         return reject_change(c.deal, c.state.changes, change=self.change, by=self.by, at=c.at)
@@ -1160,8 +1335,14 @@ class TriggerExit(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner"})
     api: ClassVar[str | None] = "exit"
     causes: ClassVar[tuple[type[Event], ...]] = (ExitInvoked,)
-    trigger: Literal["missed-milestone", "convenience", "change-of-control", "insolvency"]
-    by: Slug
+    trigger: Annotated[
+        Literal["missed-milestone", "convenience", "change-of-control", "insolvency"],
+        Field(description="missed-milestone, convenience, change-of-control or insolvency."),
+    ]
+    by: Annotated[
+        Slug,
+        Field(description="The person invoking it for their party (the trigger open to it today)."),
+    ]
 
     def decide(self, c: Context) -> Sequence[Event]:
         return invoke_exit(c.deal, c.history, trigger=self.trigger, by=self.by, at=c.at)
@@ -1175,9 +1356,23 @@ class LogDecision(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "account"})
     api: ClassVar[str | None] = "decisions"
     causes: ClassVar[tuple[type[Event], ...]] = (DecisionLogged,)
-    decision: Annotated[str, Field(min_length=3, max_length=2000)]
-    by: Annotated[tuple[Slug, ...], Field(min_length=1, max_length=20)]
-    topic: Annotated[str | None, Field(max_length=200)] = None
+    decision: Annotated[
+        str, Field(min_length=3, max_length=2000, description="What was decided, in a sentence.")
+    ]
+    by: Annotated[
+        tuple[Slug, ...],
+        Field(
+            min_length=1,
+            max_length=20,
+            description="The people of the deal who took it (on the web, the signed-in user).",
+        ),
+    ]
+    topic: Annotated[
+        str | None,
+        Field(
+            max_length=200, description="What it is about, e.g. a phase, a risk or a change order."
+        ),
+    ] = None
 
     guard: ClassVar[Guard | None] = core.log_decision
 
@@ -1189,12 +1384,32 @@ class RecordWindow(Command):
     action: ClassVar[str] = "window.record"
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations"})
     causes: ClassVar[tuple[type[Event], ...]] = (WindowRecorded,)
-    site: Slug
-    start: Instant
-    end: Instant
-    kind: Literal["planned", "excluded"]
-    by: Slug
-    note: Annotated[str | None, Field(max_length=2000)] = None
+    site: Annotated[Slug, Field(description="The SLA site's id in the deal file, e.g. dc1.")]
+    start: Annotated[
+        Instant,
+        Field(
+            description="When it starts, ISO 8601 with its offset, e.g. 2027-03-14T02:00:00-04:00."
+        ),
+    ]
+    end: Annotated[
+        Instant,
+        Field(
+            description="When it ends, after start: ISO 8601 with its offset, "
+            "e.g. 2027-03-14T06:00:00-04:00."
+        ),
+    ]
+    kind: Annotated[
+        Literal["planned", "excluded"],
+        Field(description="planned (approved maintenance) or excluded (an exclusion)."),
+    ]
+    by: Annotated[
+        Slug,
+        Field(description="The buyer's person approving it (a window narrows the buyer's SLA)."),
+    ]
+    note: Annotated[
+        str | None,
+        Field(max_length=2000, description="A note for the record, e.g. the maintenance ticket."),
+    ] = None
 
     @classmethod
     def fields_of(cls, event: Event) -> dict[str, Any]:
@@ -1230,14 +1445,34 @@ class UpdateRisk(Command):
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "operations", "account"})
     api: ClassVar[str | None] = "risks"
     causes: ClassVar[tuple[type[Event], ...]] = (RiskUpdated,)
-    risk: Slug
-    by: Slug
-    description: Annotated[str | None, Field(min_length=3, max_length=2000)] = None
-    likelihood: Literal["low", "medium", "high"] | None = None
-    impact: Literal["low", "medium", "high"] | None = None
-    owner: Slug | None = None
-    mitigation: Annotated[str | None, Field(max_length=2000)] = None
-    status: Literal["open", "mitigated", "realised", "closed"] | None = None
+    risk: Annotated[
+        Slug, Field(description="The risk's id in the register, new or existing, e.g. pps-supply.")
+    ]
+    by: Annotated[Slug, Field(description="The person recording it: a person id of the deal file.")]
+    description: Annotated[
+        str | None,
+        Field(
+            min_length=3, max_length=2000, description="What the risk is (required for a new risk)."
+        ),
+    ] = None
+    likelihood: Annotated[
+        Literal["low", "medium", "high"] | None,
+        Field(description="low, medium or high (required for a new risk)."),
+    ] = None
+    impact: Annotated[
+        Literal["low", "medium", "high"] | None,
+        Field(description="low, medium or high (required for a new risk)."),
+    ] = None
+    owner: Annotated[
+        Slug | None, Field(description="The person who owns it: a person id of the deal file.")
+    ] = None
+    mitigation: Annotated[
+        str | None, Field(max_length=2000, description="What is done to reduce it.")
+    ] = None
+    status: Annotated[
+        Literal["open", "mitigated", "realised", "closed"] | None,
+        Field(description="open, mitigated, realised or closed."),
+    ] = None
 
     def decide(self, c: Context) -> Sequence[Event]:
         given = self.model_dump(exclude={"deal", "key", "risk", "by"})
@@ -1289,6 +1524,28 @@ document them."""
 BUILT: tuple[type[Command], ...] = (SettleServicePeriod, SettleSavings)
 """Commands a use case builds from what it computed (a metered period), with no route and no
 command line of their own: the guard is the same, the fields come from the computation."""
+
+
+_FIELD_HELP: dict[str, str] = {
+    "by": "The person doing it: a person id of the deal file, acting for their own party.",
+    "period": "The period: a month (2027-03), a quarter (2027-Q1) or a contract year (2027).",
+    "milestone": "The milestone's id in the deal file, e.g. design-approval.",
+    "amount": "An amount in the deal's currency, e.g. 40000.00.",
+    "ref": "The payment's or call-off's reference, e.g. a bank reference or CO-2027-07.",
+    "decision": "The decision, as the command's choices name it.",
+    "change": "The change order's id, e.g. co-3.",
+    "evidence": "The SHA-256 of a file already in the workspace (copact evidence add).",
+    "reasons": "Why, one sentence each (repeat the option for several).",
+    "for_": "What it pays: a milestone, an invoice or credit note number, or a kind.",
+}
+"""What a field means where its command says nothing more precise (a ``Field(description=)``
+on the command wins), so every command line option and API property is described."""
+
+for _command in (*COMMANDS, *BUILT):
+    for _name, _info in _command.model_fields.items():
+        if _info.description is None and _name in _FIELD_HELP:
+            _info.description = _FIELD_HELP[_name]
+
 
 # -- running one --
 

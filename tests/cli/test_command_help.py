@@ -84,6 +84,18 @@ def test_the_command_line_help_describes_every_option(command: type[ops.Command]
         )
 
 
+@pytest.mark.parametrize("command", [c for c in ops.COMMANDS if c.path()], ids=_name)
+def test_the_command_line_help_describes_every_argument(command: type[ops.Command]) -> None:
+    """A command's path fields (``copact accept DEAL MILESTONE``) are arguments: their help is
+    the field's description, as an option's is."""
+    found: Any = typer.main.get_command(app)
+    for word in _command_line(command):
+        found = found.commands[word]
+    helps = {p.name: p.help for p in found.params if p.param_type_name == "argument"}
+    for name in command.path():
+        assert helps.get(name) == command.model_fields[name].description, name
+
+
 def test_the_record_cost_help_says_whose_person() -> None:
     result = runner.invoke(app, ["record-cost", "--help"], env={"COLUMNS": "300"})
     assert _shown(result.output)["--by"].startswith("The supplier's person")

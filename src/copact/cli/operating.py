@@ -55,6 +55,11 @@ Format = Annotated[OutputFormat, typer.Option("--format", "-f", help="text or js
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
+def _about(command: type[ops.Command], field: str) -> str | None:
+    """A command line argument's help: its field's description in the command's definition."""
+    return command.model_fields[field].description
+
+
 def _call(
     ws: Workspace, format: OutputFormat, command: type[ops.Command], **fields: Any
 ) -> Outcome:
@@ -205,7 +210,7 @@ def evidence_list(
 
 def submit(
     deal: DealId,
-    milestone: Annotated[str, typer.Argument(help="The milestone id.")],
+    milestone: Annotated[str, typer.Argument(help=_about(ops.Submit, "milestone"))],
     by: By,
     evidence: Annotated[
         list[str],
@@ -227,7 +232,7 @@ def submit(
 
 def accept(
     deal: DealId,
-    milestone: Annotated[str, typer.Argument(help="The milestone id.")],
+    milestone: Annotated[str, typer.Argument(help=_about(ops.Accept, "milestone"))],
     by: By,
     key: Key = None,
     format: Format = OutputFormat.text,
@@ -243,7 +248,7 @@ def accept(
 
 def reject(
     deal: DealId,
-    milestone: Annotated[str, typer.Argument(help="The milestone id.")],
+    milestone: Annotated[str, typer.Argument(help=_about(ops.Reject, "milestone"))],
     by: By,
     reason: Annotated[list[str], typer.Option(help="Why; repeat for several reasons.")],
     key: Key = None,
@@ -294,7 +299,7 @@ def pay(
 
 def confirm(
     deal: DealId,
-    ref: Annotated[str, typer.Argument(help="The payment's reference.")],
+    ref: Annotated[str, typer.Argument(help=_about(ops.ConfirmPayment, "ref"))],
     by: Annotated[str, typer.Option("--by", help="The payee's person confirming it.")],
     key: Key = None,
     format: Format = OutputFormat.text,
@@ -334,7 +339,7 @@ def claim(
 
 def gate(
     deal: DealId,
-    phase: Annotated[str, typer.Argument(help="The phase whose gate is decided.")],
+    phase: Annotated[str, typer.Argument(help=_about(ops.DecideGate, "phase"))],
     decision: Annotated[str, typer.Option(help="proceed, adjust or pause.")],
     by: Annotated[str, typer.Option("--by", help="The decider recording their own decision.")],
     change: Annotated[
@@ -489,7 +494,7 @@ def change_propose(
 @change_app.command("approve")
 def change_approve(
     deal: DealId,
-    change: Annotated[str, typer.Argument(help="The change id.")],
+    change: Annotated[str, typer.Argument(help=_about(ops.ApproveChange, "change"))],
     by: By,
     key: Key = None,
     format: Format = OutputFormat.text,
@@ -506,7 +511,7 @@ def change_approve(
 @change_app.command("reject")
 def change_reject(
     deal: DealId,
-    change: Annotated[str, typer.Argument(help="The change id.")],
+    change: Annotated[str, typer.Argument(help=_about(ops.RejectChange, "change"))],
     by: By,
     key: Key = None,
     format: Format = OutputFormat.text,
@@ -696,9 +701,8 @@ def derived(command: type[ops.Command]) -> Callable[..., None]:
     path = command.path()
     params = [P("deal", P.KEYWORD_ONLY, annotation=DealId)]
     for name in path:
-        params.append(
-            P(name, P.KEYWORD_ONLY, annotation=Annotated[str, typer.Argument(help=f"The {name}.")])
-        )
+        about = typer.Argument(help=_about(command, name))
+        params.append(P(name, P.KEYWORD_ONLY, annotation=Annotated[str, about]))
     field_of: dict[str, str] = {}  # the option's name → the command's field
     for name, info in command.model_fields.items():
         if name in ("deal", "key", *path):

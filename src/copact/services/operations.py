@@ -1526,27 +1526,6 @@ BUILT: tuple[type[Command], ...] = (SettleServicePeriod, SettleSavings)
 command line of their own: the guard is the same, the fields come from the computation."""
 
 
-_FIELD_HELP: dict[str, str] = {
-    "by": "The person doing it: a person id of the deal file, acting for their own party.",
-    "period": "The period: a month (2027-03), a quarter (2027-Q1) or a contract year (2027).",
-    "milestone": "The milestone's id in the deal file, e.g. design-approval.",
-    "amount": "An amount in the deal's currency, e.g. 40000.00.",
-    "ref": "The payment's or call-off's reference, e.g. a bank reference or CO-2027-07.",
-    "decision": "The decision, as the command's choices name it.",
-    "change": "The change order's id, e.g. co-3.",
-    "evidence": "The SHA-256 of a file already in the workspace (copact evidence add).",
-    "reasons": "Why, one sentence each (repeat the option for several).",
-    "for_": "What it pays: a milestone, an invoice or credit note number, or a kind.",
-}
-"""What a field means where its command says nothing more precise (a ``Field(description=)``
-on the command wins), so every command line option and API property is described."""
-
-for _command in (*COMMANDS, *BUILT):
-    for _name, _info in _command.model_fields.items():
-        if _info.description is None and _name in _FIELD_HELP:
-            _info.description = _FIELD_HELP[_name]
-
-
 # -- running one --
 
 

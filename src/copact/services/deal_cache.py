@@ -13,12 +13,12 @@ its recorded hash: :func:`copact.store.journal.deal_text`).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 
 from copact.core.deal import Deal
 from copact.dealfile.loader import load_text
+from copact.store.journal import version_sha
 
 __all__ = ["MAXSIZE", "parsed_deal"]
 
@@ -32,7 +32,7 @@ _LOCK = threading.Lock()  # the web app's handler threads share it
 
 def parsed_deal(text: str, deal_id: str) -> Deal:
     """The frozen Deal of a stored text (known to load: it was checked when stored)."""
-    key = (deal_id, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    key = (deal_id, version_sha(text))
     with _LOCK:
         cached = _PARSED.get(key)
         if cached is not None:

@@ -16,7 +16,6 @@ A kind or a format there is not is :class:`~copact.errors.UnknownName`, naming t
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from copact.documents.rendering import render_html, render_markdown, render_pdf
 from copact.errors import UnknownName
 from copact.services.deal_cache import parsed_deal
 from copact.services.workspace import Workspace
+from copact.store.journal import version_sha
 
 __all__ = ["FORMATS", "KINDS", "PDFS_KEPT", "DealFile", "current_document", "render_document"]
 
@@ -94,7 +94,7 @@ def current_document(workspace: Workspace, deal_id: str, kind: str, fmt: str) ->
     kept (the last :data:`PDFS_KEPT`), as the document is the text's alone."""
     _checked(kind, fmt)  # refused before anything is read
     text = workspace.deal_text(deal_id)
-    version = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    version = version_sha(text)
     key = (deal_id, version, kind)
     if fmt == "pdf":
         with _LOCK:

@@ -19,7 +19,6 @@ clock when the state is folded. :class:`IssueInvoices` bills the deemed ones.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -114,6 +113,7 @@ from copact.core.volume import (  # volume commitment
 from copact.errors import InvalidCommand, NothingToDo, RefusedCommand, UnknownName
 from copact.services.amendment import guard_amendment
 from copact.services.uow import Outcome, UnitOfWork
+from copact.store.journal import version_sha
 
 __all__ = [
     "BUILT",
@@ -353,7 +353,7 @@ class Sign(Command):
 
     def decide(self, c: Context) -> Sequence[Event]:
         text = c.facts.deal_text
-        version = hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None else None
+        version = version_sha(text) if text is not None else None
         return core.sign(c.deal, c.state, by=self.by, at=c.at, version=version)
 
 

@@ -13,7 +13,6 @@ a change order made a new version.
 from __future__ import annotations
 
 import contextvars
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from copact.services.uow import (
     request_digest,
 )
 from copact.store import journal
-from copact.store.journal import EvidenceRecord
+from copact.store.journal import EvidenceRecord, version_sha
 
 __all__ = ["SqlUnitOfWork"]
 
@@ -102,7 +101,7 @@ class SqlUnitOfWork:
         if text is None:
             raise no_deal(deal_id, self.where)
         deal = parsed_deal(text, deal_id)
-        read[deal_id] = (hashlib.sha256(text.encode("utf-8")).hexdigest(), deal)
+        read[deal_id] = (version_sha(text), deal)
         return deal
 
     @contextmanager

@@ -90,7 +90,7 @@ def add_deal(conn: Connection, *, deal_id: str, title: str, text: str, now: date
             deal=deal_id,
             version=version,
             text=text,
-            sha256=_digest(text),
+            sha256=version_sha(text),
             created=now,
         )
     )
@@ -132,7 +132,9 @@ class VersionAltered(CopactError):
         self.version = version
 
 
-def _digest(text: str) -> str:
+def version_sha(text: str) -> str:
+    """A deal version's SHA-256: of its text as stored, what a signature names and each
+    version's row records."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -153,7 +155,7 @@ def deal_text(conn: Connection, deal_id: str) -> str | None:
     if row is None:
         return None
     version, text, recorded, created = row
-    if _digest(text) != recorded:
+    if version_sha(text) != recorded:
         raise VersionAltered(deal_id, int(version), created)
     return str(text)
 
@@ -452,7 +454,9 @@ def verify(conn: Connection, deal_id: str, *, batch: int = 10_000) -> Verificati
     hash."""
     chain = _verify_chain(conn, deal_id, batch=batch)
     stored = versions(conn, deal_id)
-    altered = [(v, created) for v, recorded, text, created in stored if _digest(text) != recorded]
+    altered = [
+        (v, created) for v, recorded, text, created in stored if version_sha(text) != recorded
+    ]
     problems = [chain.reason] if not chain.ok else []
     numbers = [v for v, _, _, _ in stored]
     if numbers != list(range(1, len(numbers) + 1)):

@@ -113,7 +113,7 @@ class Guard:
                 concerns=who.party,
                 detail=f"role {who.role} may not {action}",
             )
-            raise Forbidden(f"a {who.role} may not do this ({action})")
+            raise Forbidden(f"the role {who.role} may not do this ({action})")
 
     def deal(self, who: Principal, deal_id: str, action: str, *, ip: str | None) -> Deal:
         """The deal, when ``who`` may take ``action`` on it; else 404 or 403, logged."""

@@ -136,3 +136,36 @@ def test_a_convenience_exit_shows_ending_until_its_notice_is_over(fresh: World) 
     assert _call(client, fresh, "acme-owner", "/decisions", decision="one more thing") == 409
     sign_in(client, "acme-owner")
     assert "Ended on 2026-08-30 by a convenience exit" in client.get(f"/deals/{DEAL}").text
+
+
+def test_an_exit_leaves_the_accepted_work_payable_by_its_invoice(fresh: World) -> None:
+    """Hardware delivery accepted and invoiced (88,200.00), nothing paid, then an insolvency
+    exit: paid 0.00, earned 88,200.00, no refund, and 88,200.00 open on the invoice. The exit
+    page and the API say so, and acme still pays the invoice by its number after the exit."""
+    client = client_for(fresh)
+    submit_delivery(client, fresh)
+    assert _call(client, fresh, "acme-owner", f"/milestones/{MILESTONE}/accept") == 200
+    assert _call(client, fresh, "acme-owner", "/exit", trigger="insolvency") == 200
+    raj = bearer(fresh.users["acme-finance"])
+    settlement = client.get(f"/api/v1/deals/{DEAL}", headers=raj).json()["exit"]["settlement"]
+    assert (settlement["earned"], settlement["refund"], settlement["invoices_open"]) == (
+        "88200.00",
+        "0.00",
+        "88200.00",
+    )
+    [invoice] = client.get(f"/api/v1/deals/{DEAL}/invoices", headers=raj).json()
+    sign_in(client, "acme-owner")
+    page = client.get(f"/deals/{DEAL}/exit").text
+    assert 'id="invoices-open"' in page and "USD 88,200.00" in page
+    pay = {"payer": "acme", "payee": "voltworks", "amount": "88200.01", "ref": "ACH-9"}
+    too_much = {**pay, "for": invoice["number"]}
+    assert _call(client, fresh, "acme-finance", "/payments", **too_much) == 409
+    on_account = {**pay, "amount": "100.00", "ref": "ACH-8"}  # only the invoice, by its number
+    assert _call(client, fresh, "acme-finance", "/payments", **on_account) == 409
+    paid = {**pay, "amount": "88200.00", "for": invoice["number"]}
+    assert _call(client, fresh, "acme-finance", "/payments", **paid) == 200
+    assert _call(client, fresh, "voltworks-owner", "/payments/ACH-9/confirm") == 200
+    [invoice] = client.get(f"/api/v1/deals/{DEAL}/invoices", headers=raj).json()
+    assert (invoice["status"], invoice["outstanding"]) == ("paid", "0.00")
+    settlement = client.get(f"/api/v1/deals/{DEAL}", headers=raj).json()["exit"]["settlement"]
+    assert settlement["invoices_open"] == "0.00"  # nothing left open

@@ -344,6 +344,11 @@ def exit_(
             "and credit notes",
             f"{doc['credit_notes_open']} {deal.currency} still to pay out by their numbers",
         )
+    if settled.invoices_open and settled.invoices_open.amount > 0:
+        table.add_row(
+            "and invoices",
+            f"{doc['invoices_open']} {deal.currency} earned and still to pay by their numbers",
+        )
     console = out()
     console.print(table)
     for key, value in doc["on_exit"].items():

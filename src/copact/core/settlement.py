@@ -33,6 +33,16 @@ and the settlement lists what they still owe beside it: months billing 18,870.00
 credit note of 435.00 earn 18,870.00, and the 435.00 is paid out by the true-up's number, after
 the exit as before it.
 
+Invoices still open: earned counts an accepted milestone's invoice whether or not the buyer
+has paid it, so when the buyer paid less than the supplier earned (unused is then zero) the
+rest is owed on the invoices themselves. The settlement lists it beside the refund, as
+``invoices_open``: what is earned and not paid, up to what those invoices still have
+outstanding; once the exit has taken effect the buyer still pays them by their numbers, up to
+that much in all, while anything else is refused. Two accepted milestones invoiced 16,660.00
+and 24,990.00, nothing paid, a convenience exit: paid 0.00, earned 41,650.00, unused and refund
+0.00, and 41,650.00 open on the two invoices. Had the buyer paid 5,000.00 on account, 36,650.00
+would be open: the 5,000.00 it holds counts against them.
+
 Convertible support (``core.convertible``): the support counts as paid (less what the supplier
 paid back after the last window); of it the supplier earns what converted less the credits not
 yet consumed, valued at the support they were bought with, and the invoices' parts the credits
@@ -103,6 +113,10 @@ class ExitSettlement:
     """What the supplier's credit notes to the buyer issued by the exit's day (rebates,
     true-ups, corrected revenue reports) still owe: not in the refund (each is its own
     document, paid out by its number as part of the settlement), shown beside it."""
+    invoices_open: Money | None = None
+    """What the buyer still owes on the supplier's invoices of the work earned by the exit's
+    day (earned less paid, up to what those invoices have outstanding, less what was paid for
+    them since): paid by their numbers, after the exit as before it."""
 
     @property
     def owed(self) -> Money:
@@ -118,6 +132,68 @@ def _pays_credit(state: DealState, payment: Payment) -> bool:
         and (state.exit_effective is None or n.day <= state.exit_effective)
         for n in state.credit_notes
     )
+
+
+def _counted(journal: list[Event], effective: date) -> set[str]:
+    """The references of the payments the settlement counts as paid: made by the day the exit
+    took effect and, when the payer recorded them, confirmed by then."""
+    confirmed = _confirmed(journal, effective)
+    return {
+        e.ref
+        for e in journal
+        if isinstance(e, Payment) and e.day <= effective and (e.by is None or e.ref in confirmed)
+    }
+
+
+def _paid_on_invoices(
+    journal: list[Event], state: DealState, effective: date, *, recorded: bool
+) -> Money:
+    """What the buyer paid for the supplier's invoices that the settlement does not count (made
+    after the exit took effect, or confirmed after it): every such payment recorded, or only
+    those the books of ``state`` count (``recorded`` false: confirmed by ``state.on``)."""
+    buyer, supplier = buyer_of(state.deal), advance_payee(state.deal)
+    counted = _counted(journal, effective)
+    confirmed = _confirmed(journal, state.on)
+    total = Money.zero(state.deal.currency)
+    for e in journal:
+        if (
+            isinstance(e, Payment)
+            and (e.from_, e.to) == (buyer, supplier)
+            and e.ref not in counted
+            and _pays_invoice(state, e)
+            and (recorded or (e.ref in confirmed if e.by else e.day <= state.on))
+        ):
+            total = total + Money.of(e.amount, state.deal.currency)
+    return total
+
+
+def _pays_invoice(state: DealState, payment: Payment) -> bool:
+    """Whether ``payment`` names an invoice of the supplier to the buyer (by its number or its
+    milestone): one of the invoices an exit leaves open."""
+    if not payment.for_ or payment.for_ in ("exit", "prepaid", "convertible"):
+        return False
+    invoice = state.book.find(payment.for_)
+    return invoice is not None and (invoice.from_, invoice.to) == (
+        advance_payee(state.deal),
+        buyer_of(state.deal),
+    )
+
+
+def _invoices_owed(
+    journal: list[Event], state: DealState, *, paid: Money, earned: Money, effective: date
+) -> Money:
+    """What the buyer still owes on the supplier's invoices: earned less paid (what unused
+    leaves out when it is zero), less what it paid for them since the exit took effect, and
+    never more than they have outstanding (both as the books of ``state`` stand: on the exit's
+    day, this is what may be paid for them after it)."""
+    zero = Money.zero(state.deal.currency)
+    supplier, buyer = advance_payee(state.deal), buyer_of(state.deal)
+    outstanding = zero
+    for standing in state.book.invoices:
+        if (standing.from_, standing.to) == (supplier, buyer):
+            outstanding = outstanding + standing.outstanding
+    since = _paid_on_invoices(journal, state, effective, recorded=False)
+    return max(min(earned - paid - since, outstanding), zero)
 
 
 def _credit_owed(state: DealState, supplier: str, buyer: str) -> Money:
@@ -317,6 +393,9 @@ def _settle(
         owed_to=buyer if owes_buyer else supplier,
         on_exit=_on_exit(deal),
         credit_notes_open=_credit_owed(state, supplier, buyer),  # paid out by their numbers
+        invoices_open=_invoices_owed(
+            journal, state, paid=paid, earned=earned, effective=effective
+        ),  # paid by their numbers too
     )
 
 
@@ -351,11 +430,18 @@ def ended_reason(deal: Deal, journal: Iterable[Event], state: DealState) -> str 
 def _ended(deal: Deal, state: DealState, settlement: ExitSettlement) -> str:
     exit_ = state.exit
     assert exit_ is not None
+    open_ = settlement.invoices_open
+    invoices = (
+        f"; {open_.quantize().amount:,} {deal.currency} on the invoices still open, paid by "
+        "their numbers"
+        if open_ is not None and open_.amount > 0
+        else ""
+    )
     return (
         f"the deal ended on {state.exit_effective}: {exit_.by} invoked {_a(exit_.trigger)} exit "
         f"on {exit_.day}; only its settlement moves money now ({settlement.owed_from} owes "
         f"{settlement.owed_to} {settlement.owed.quantize().amount:,} {deal.currency}, "
-        "paid `for: exit`)"
+        f"paid `for: exit`{invoices})"
     )
 
 
@@ -365,7 +451,9 @@ def refuse_after_exit(
     """Once an exit has taken effect (``state.ended``) the only money that moves is its
     settlement: payments ``for: exit`` from whoever owes to whoever is owed, up to what is
     owed, the pay-outs of credit notes issued before it (``pay`` bounds them by what is
-    outstanding), and their confirmations. Anything else is refused, saying why."""
+    outstanding), the buyer's payments for the invoices it left open (up to
+    ``invoices_open`` in all, recorded or confirmed), and their confirmations. Anything else
+    is refused, saying why."""
     if not state.ended:  # a running deal: nothing to refuse, and no copy of a long journal
         return
     if state.exit is None:
@@ -379,6 +467,10 @@ def refuse_after_exit(
     for e in history:
         if isinstance(e, Payment) and e.for_ == "exit":
             settled = settled + Money.of(e.amount, deal.currency)
+    effective = settlement.effective
+    open_ = settlement.invoices_open or Money.zero(deal.currency)  # on the exit's day
+    recorded = _paid_on_invoices(history, state, effective, recorded=True)
+    confirmed = _paid_on_invoices(history, state, effective, recorded=False)
     for event in caused:
         if isinstance(event, CreditNote) and event.for_ == "exit":
             continue  # the settlement's own document (its guard checked it)
@@ -386,9 +478,21 @@ def refuse_after_exit(
             pending = state.pending_payments.get(event.ref)
             if pending is not None and (pending.for_ == "exit" or _pays_credit(state, pending)):
                 continue
+            if pending is not None and _pays_invoice(state, pending):
+                confirmed = confirmed + Money.of(pending.amount, deal.currency)
+                if confirmed > open_:
+                    raise RefusedCommand(_invoices_left(deal, open_, confirmed, pending))
+                continue
             raise RefusedCommand(ended)
         if isinstance(event, Payment) and _pays_credit(state, event):
             continue  # a credit note issued before the exit: paid out by its number (pay's guard)
+        if isinstance(event, Payment) and _pays_invoice(state, event):
+            if (event.from_, event.to) != (buyer_of(deal), advance_payee(deal)):
+                raise RefusedCommand(ended)
+            recorded = recorded + Money.of(event.amount, deal.currency)
+            if recorded > open_:  # pay's guard bounds it by the invoice, this by the exit
+                raise RefusedCommand(_invoices_left(deal, open_, recorded, event))
+            continue
         if not isinstance(event, Payment) or event.for_ != "exit":
             raise RefusedCommand(ended)
         if (event.from_, event.to) != (settlement.owed_from, settlement.owed_to):
@@ -402,6 +506,14 @@ def refuse_after_exit(
                 f"the exit settlement leaves {left.quantize().amount:,} {deal.currency} to pay, "
                 f"not {event.amount:,}"
             )
+
+
+def _invoices_left(deal: Deal, open_: Money, total: Money, payment: Payment) -> str:
+    left = max(open_ - (total - Money.of(payment.amount, deal.currency)), Money.zero(deal.currency))
+    return (
+        f"the exit settlement leaves {left.quantize().amount:,} {deal.currency} to pay on the "
+        f"invoices it left open (earned less paid when it took effect), not {payment.amount:,}"
+    )
 
 
 def credit_exit_refund(

@@ -77,6 +77,7 @@ def settlement_json(s: ExitSettlement) -> dict[str, Any]:
         "refund": _amount(s.refund),
         "owed": {"from": s.owed_from, "to": s.owed_to, "amount": _amount(s.owed)},
         "credit_notes_open": _amount(s.credit_notes_open) if s.credit_notes_open else None,
+        "invoices_open": _amount(s.invoices_open) if s.invoices_open else None,
         "on_exit": s.on_exit,
     }
 

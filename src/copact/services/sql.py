@@ -92,11 +92,12 @@ class SqlUnitOfWork:
             return parsed_deal(self.deal_text(deal_id), deal_id)
         kept = read.get(deal_id)
         with self.engine.connect() as conn:
-            latest = journal.latest_version(conn, deal_id)
-            if latest is None:
-                raise no_deal(deal_id, self.where)
-            if kept is not None and kept[0] == latest[1]:
-                return kept[1]
+            if kept is not None:  # read before in this request: is it still the latest?
+                latest = journal.latest_version(conn, deal_id)
+                if latest is None:
+                    raise no_deal(deal_id, self.where)
+                if kept[0] == latest[1]:
+                    return kept[1]
             text = journal.deal_text(conn, deal_id)  # checked against its recorded hash
         if text is None:
             raise no_deal(deal_id, self.where)
@@ -154,10 +155,8 @@ class SqlUnitOfWork:
         new state a few times before it is refused as a :class:`ConcurrentChange`."""
         digest = request_digest(deal_id, request)
         now = now_of(clock or self.clock)
-        if key is not None:  # a replay needs no lock: the first call's answer is final
-            replay = self._replay(key, digest)
-            if replay is not None:
-                return replay
+        # a replay is found under the lock too (:meth:`_execute_once`): looking for it before
+        # would cost every first call a connection and a query more, for the rare retry
         for attempt in range(_ATTEMPTS):
             try:
                 return self._execute_once(deal_id, decide, key=key, digest=digest, now=now)
@@ -186,10 +185,10 @@ class SqlUnitOfWork:
                 if replay is not None:
                     return replay
             deal = self.deal_in(conn, deal_id)
-            history = journal.read_events(conn, deal_id)
+            history, last = journal.read_chain(conn, deal_id)
             check_not_behind(history, now)
             caused = decide(deal, history, now)
-            seqs = journal.append(conn, deal_id, caused, expected=len(history))
+            seqs = journal.append(conn, deal_id, caused, expected=len(history), after=last)
             version = self.amend_in(conn, deal_id, history, caused, now)
             if key is not None:
                 journal.remember(conn, key=key, deal_id=deal_id, request=digest, seqs=seqs, now=now)
@@ -230,7 +229,3 @@ class SqlUnitOfWork:
         if request != digest:
             raise key_conflict(key)
         return Outcome(deal_id, journal.read_events(conn, deal_id, seqs=seqs), seqs, True)
-
-    def _replay(self, key: str, digest: str) -> Outcome | None:
-        with self.engine.connect() as conn:
-            return self._replay_in(conn, key, digest)

@@ -207,17 +207,24 @@ class StaleHead(Exception):
 
 
 def append(
-    conn: Connection, deal_id: str, new: Sequence[Event], *, expected: int | None = None
+    conn: Connection,
+    deal_id: str,
+    new: Sequence[Event],
+    *,
+    expected: int | None = None,
+    after: tuple[int, str] | None = None,
 ) -> list[int]:
     """Append events after the current head; returns their sequence numbers. ``expected`` is
     the sequence number of the last event the caller's guard saw: when the head is elsewhere
-    nothing is written (:class:`StaleHead`). A second 'once' event still fails on the unique
-    constraints, inside the caller's transaction.
+    nothing is written (:class:`StaleHead`). ``after`` is the head itself, when the caller read
+    it under the deal's write lock in this transaction (:func:`read_chain`): it is not read a
+    second time. A second 'once' event still fails on the unique constraints, inside the
+    caller's transaction.
 
     The head is read once and the whole chain hashed in one pass; an import's events then go
     in as one ``executemany`` (on SQLite straight to the driver: SQLAlchemy's processing of
     each row's parameters costs as much as SQLite's insert of it)."""
-    seq, prev = head(conn, deal_id)
+    seq, prev = after if after is not None else head(conn, deal_id)
     if expected is not None and seq != expected:
         raise StaleHead(f"{deal_id}: the guard saw event {expected}, the journal is at {seq}")
     first = seq + 1
@@ -260,6 +267,21 @@ def read_events(
     if problems:
         raise ValueError(f"stored event does not parse: {problems[0].message}")
     return parsed
+
+
+def read_chain(conn: Connection, deal_id: str) -> tuple[list[Event], tuple[int, str]]:
+    """The deal's events in order and the head they end at (:func:`head`'s answer), in one
+    query: what a command reads under the deal's write lock before it appends."""
+    rows = conn.execute(
+        select(events.c.seq, events.c.hash, events.c.body)
+        .where(events.c.deal == deal_id)
+        .order_by(events.c.seq)
+    ).all()
+    parsed, problems = parse_events("\n".join(str(r[2]) for r in rows))
+    if problems:
+        raise ValueError(f"stored event does not parse: {problems[0].message}")
+    last = (int(rows[-1][0]), str(rows[-1][1])) if rows else (0, GENESIS)
+    return parsed, last
 
 
 def versions(conn: Connection, deal_id: str) -> list[tuple[int, str, str, datetime]]:

@@ -18,11 +18,11 @@ from copact.core.changes import approve_change, propose_change
 from copact.core.commands import pay
 from copact.core.deal import Deal
 from copact.core.events import Event
-from copact.core.state import DealState
+from copact.core.state import DealState, deal_state
 from copact.services import deal_cache
 from copact.services.workspace import Workspace
 from copact.store.journal import VersionAltered
-from tests.conftest import EXAMPLES, run_command
+from tests.conftest import EXAMPLES, run_command, sign_deal
 
 DEAL_ID = "heat-sensor-housing"
 TEXT = (EXAMPLES / "heat-sensor-housing.yaml").read_text()
@@ -130,3 +130,33 @@ def test_a_command_inside_a_request_still_refuses_an_edited_text(ws: Workspace) 
         assert ws.events(DEAL_ID) == []
     with pytest.raises(VersionAltered):  # and the request over, every read refuses it
         ws.deal(DEAL_ID)
+
+
+def test_a_command_reads_what_it_guards_on_once(ws: Workspace) -> None:
+    """A command on the web is one request: the deal read for the access check, then under the
+    lock the idempotency key, the deal's text, and the journal with its head, each once (each
+    statement is a round trip to a database server; the API's throughput is counted in them).
+    """
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    sign_deal(ws, DEAL_ID)
+
+    def decide(deal: Deal, history: list[Event], now: datetime) -> list[Event]:
+        state = deal_state(deal, history, on=now.date())
+        return pay(
+            deal, state, payer="ridgeline", payee="kestrel", amount=Decimal("100"), ref="P1",
+            by="hannah", at=now,
+        )  # fmt: skip
+
+    with ws.request():
+        ws.deal(DEAL_ID)  # the access check
+        sa.event.listen(ws.engine, "before_cursor_execute", seen)
+        ws.execute(DEAL_ID, decide, key="pay-1", request={"ref": "P1"})
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert sum("FROM idempotency" in s for s in reads) == 1  # under the lock only
+    assert sum("deal_versions.text" in s for s in reads) == 1
+    assert sum("FROM events" in s for s in reads) == 1  # the events and the head together
+    assert [e.type for e in ws.events(DEAL_ID)][-1] == "payment"

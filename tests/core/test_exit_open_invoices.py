@@ -196,3 +196,20 @@ def test_unconverted_support_counts_against_the_open_invoices() -> None:
     events = _do(events, _pay(events, "68200.00", "P-2", AFTER, "VW-2", deal), AFTER, deal)
     events = _do(events, _confirm(events, "P-2", AFTER, deal), AFTER, deal)
     assert _open(events, AFTER, deal) == 0
+
+
+def test_a_payment_made_before_the_exit_is_confirmed_after_it_and_counted() -> None:
+    """Acme pays 10,000.00 on 2026-12-20, inside the notice; VoltWorks confirms it on
+    2027-01-05, after the exit took effect. The money moved before the exit, so the
+    confirmation is taken and the settlement counts it: paid 15,000.00, and 73,200.00 open on
+    VW-2. A payment on account made after the exit is still refused."""
+    events = _exited()
+    during = date(2026, 12, 20)
+    events += _pay(events, "10000.00", "P-9", during, None)
+    assert _open(events, during) == D("83200.00")  # not confirmed yet
+    events = _do(events, _confirm(events, "P-9", AFTER), AFTER)
+    settlement = settlement_of(DEAL, events, state=deal_state(DEAL, events, on=AFTER))
+    assert settlement is not None and settlement.paid.amount == D("15000.00")
+    assert _open(events, AFTER) == D("73200.00")
+    with pytest.raises(RefusedCommand, match="only its settlement moves money"):
+        _do(events, _pay(events, "10.00", "P-10", AFTER, None), AFTER)

@@ -43,6 +43,10 @@ and 24,990.00, nothing paid, a convenience exit: paid 0.00, earned 41,650.00, un
 0.00, and 41,650.00 open on the two invoices. Had the buyer paid 5,000.00 on account, 36,650.00
 would be open: the 5,000.00 it holds counts against them.
 
+Paid counts the buyer's payments made by the day the exit takes effect once their payee has
+confirmed them, whenever that is: a payment made during the notice and confirmed after the
+exit took effect was made before it, so the confirmation is taken and the settlement counts it.
+
 Convertible support (``core.convertible``): the support counts as paid (less what the supplier
 paid back after the last window); of it the supplier earns what converted less the credits not
 yet consumed, valued at the support they were bought with, and the invoices' parts the credits
@@ -134,10 +138,11 @@ def _pays_credit(state: DealState, payment: Payment) -> bool:
     )
 
 
-def _counted(journal: list[Event], effective: date) -> set[str]:
+def _counted(journal: list[Event], effective: date, on: date) -> set[str]:
     """The references of the payments the settlement counts as paid: made by the day the exit
-    took effect and, when the payer recorded them, confirmed by then."""
-    confirmed = _confirmed(journal, effective)
+    took effect and, when the payer recorded them, confirmed by ``on`` (a payment made before
+    the exit that its payee confirms after it was made before it all the same)."""
+    confirmed = _confirmed(journal, on)
     return {
         e.ref
         for e in journal
@@ -152,7 +157,7 @@ def _paid_on_invoices(
     after the exit took effect, or confirmed after it): every such payment recorded, or only
     those the books of ``state`` count (``recorded`` false: confirmed by ``state.on``)."""
     buyer, supplier = buyer_of(state.deal), advance_payee(state.deal)
-    counted = _counted(journal, effective)
+    counted = _counted(journal, effective, state.on)
     confirmed = _confirmed(journal, state.on)
     total = Money.zero(state.deal.currency)
     for e in journal:
@@ -342,7 +347,7 @@ def _settle(
         state = deal_state(deal, journal, on=effective)
     zero = Money.zero(deal.currency)
     paid = zero
-    confirmed = _confirmed(journal, effective)
+    confirmed = _confirmed(journal, state.on)  # a payment made by then, confirmed since
     for e in journal:
         if (
             isinstance(e, Payment)
@@ -452,14 +457,15 @@ def refuse_after_exit(
     settlement: payments ``for: exit`` from whoever owes to whoever is owed, up to what is
     owed, the pay-outs of credit notes issued before it (``pay`` bounds them by what is
     outstanding), the buyer's payments for the invoices it left open (up to
-    ``invoices_open`` in all, recorded or confirmed), and their confirmations. Anything else
-    is refused, saying why."""
+    ``invoices_open`` in all, recorded or confirmed), their confirmations, and the
+    confirmation of any payment made before the exit took effect (the settlement counts it
+    once confirmed). Anything else is refused, saying why."""
     if not state.ended:  # a running deal: nothing to refuse, and no copy of a long journal
         return
     if state.exit is None:
         return
     history = list(journal)
-    settlement = settlement_of(deal, history)  # once: it folds the journal to the exit's day
+    settlement = settlement_of(deal, history, state=state)  # as it stands on the state's day
     assert settlement is not None
     ended = _ended(deal, state, settlement)
     owed = settlement.owed
@@ -468,20 +474,25 @@ def refuse_after_exit(
         if isinstance(e, Payment) and e.for_ == "exit":
             settled = settled + Money.of(e.amount, deal.currency)
     effective = settlement.effective
-    open_ = settlement.invoices_open or Money.zero(deal.currency)  # on the exit's day
-    recorded = _paid_on_invoices(history, state, effective, recorded=True)
-    confirmed = _paid_on_invoices(history, state, effective, recorded=False)
+    zero = Money.zero(deal.currency)
+    left = settlement.invoices_open or zero  # on the invoices, less what was paid for them
+    waiting = _paid_on_invoices(history, state, effective, recorded=True) - _paid_on_invoices(
+        history, state, effective, recorded=False
+    )  # paid for them since the exit and not yet confirmed
     for event in caused:
         if isinstance(event, CreditNote) and event.for_ == "exit":
             continue  # the settlement's own document (its guard checked it)
         if isinstance(event, PaymentConfirmed):
             pending = state.pending_payments.get(event.ref)
+            if pending is not None and pending.day <= effective:
+                continue  # made before the exit took effect: the settlement counts it now
             if pending is not None and (pending.for_ == "exit" or _pays_credit(state, pending)):
                 continue
             if pending is not None and _pays_invoice(state, pending):
-                confirmed = confirmed + Money.of(pending.amount, deal.currency)
-                if confirmed > open_:
-                    raise RefusedCommand(_invoices_left(deal, open_, confirmed, pending))
+                amount = Money.of(pending.amount, deal.currency)
+                if amount > left:
+                    raise RefusedCommand(_invoices_left(deal, left, pending))
+                left, waiting = left - amount, waiting - amount
                 continue
             raise RefusedCommand(ended)
         if isinstance(event, Payment) and _pays_credit(state, event):
@@ -489,9 +500,10 @@ def refuse_after_exit(
         if isinstance(event, Payment) and _pays_invoice(state, event):
             if (event.from_, event.to) != (buyer_of(deal), advance_payee(deal)):
                 raise RefusedCommand(ended)
-            recorded = recorded + Money.of(event.amount, deal.currency)
-            if recorded > open_:  # pay's guard bounds it by the invoice, this by the exit
-                raise RefusedCommand(_invoices_left(deal, open_, recorded, event))
+            amount = Money.of(event.amount, deal.currency)
+            if waiting + amount > left:  # pay's guard bounds it by the invoice, this by the exit
+                raise RefusedCommand(_invoices_left(deal, max(left - waiting, zero), event))
+            waiting = waiting + amount
             continue
         if not isinstance(event, Payment) or event.for_ != "exit":
             raise RefusedCommand(ended)
@@ -508,11 +520,10 @@ def refuse_after_exit(
             )
 
 
-def _invoices_left(deal: Deal, open_: Money, total: Money, payment: Payment) -> str:
-    left = max(open_ - (total - Money.of(payment.amount, deal.currency)), Money.zero(deal.currency))
+def _invoices_left(deal: Deal, left: Money, payment: Payment) -> str:
     return (
         f"the exit settlement leaves {left.quantize().amount:,} {deal.currency} to pay on the "
-        f"invoices it left open (earned less paid when it took effect), not {payment.amount:,}"
+        f"invoices it left open (earned less paid), not {payment.amount:,}"
     )
 
 

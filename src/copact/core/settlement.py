@@ -151,25 +151,27 @@ def _counted(journal: list[Event], effective: date, on: date) -> set[str]:
 
 
 def _paid_on_invoices(
-    journal: list[Event], state: DealState, effective: date, *, recorded: bool
-) -> Money:
+    journal: list[Event], state: DealState, effective: date
+) -> tuple[Money, Money]:
     """What the buyer paid for the supplier's invoices that the settlement does not count (made
-    after the exit took effect, or confirmed after it): every such payment recorded, or only
-    those the books of ``state`` count (``recorded`` false: confirmed by ``state.on``)."""
+    after the exit took effect, or confirmed after it): ``(recorded, confirmed)``, every such
+    payment recorded and those the books of ``state`` count (confirmed by ``state.on``)."""
     buyer, supplier = buyer_of(state.deal), advance_payee(state.deal)
     counted = _counted(journal, effective, state.on)
     confirmed = _confirmed(journal, state.on)
-    total = Money.zero(state.deal.currency)
+    recorded = booked = Money.zero(state.deal.currency)
     for e in journal:
         if (
             isinstance(e, Payment)
             and (e.from_, e.to) == (buyer, supplier)
             and e.ref not in counted
             and _pays_invoice(state, e)
-            and (recorded or (e.ref in confirmed if e.by else e.day <= state.on))
         ):
-            total = total + Money.of(e.amount, state.deal.currency)
-    return total
+            amount = Money.of(e.amount, state.deal.currency)
+            recorded = recorded + amount
+            if (e.ref in confirmed) if e.by else (e.day <= state.on):
+                booked = booked + amount
+    return recorded, booked
 
 
 def _pays_invoice(state: DealState, payment: Payment) -> bool:
@@ -197,7 +199,7 @@ def _invoices_owed(
     for standing in state.book.invoices:
         if (standing.from_, standing.to) == (supplier, buyer):
             outstanding = outstanding + standing.outstanding
-    since = _paid_on_invoices(journal, state, effective, recorded=False)
+    _, since = _paid_on_invoices(journal, state, effective)
     return max(min(earned - paid - since, outstanding), zero)
 
 
@@ -347,15 +349,14 @@ def _settle(
         state = deal_state(deal, journal, on=effective)
     zero = Money.zero(deal.currency)
     paid = zero
-    confirmed = _confirmed(journal, state.on)  # a payment made by then, confirmed since
+    counted = _counted(journal, effective, state.on)  # made by then, confirmed by now
     for e in journal:
         if (
             isinstance(e, Payment)
-            and e.day <= effective
+            and e.ref in counted
             and e.from_ == buyer
             and e.to == supplier
             and e.for_ != "exit"  # the settlement's own payments settle it, they are not in it
-            and (e.by is None or e.ref in confirmed)  # counted once the payee confirmed it
         ):
             paid = paid + Money.of(e.amount, deal.currency)
     amounts = invoice_amounts(deal)
@@ -476,9 +477,8 @@ def refuse_after_exit(
     effective = settlement.effective
     zero = Money.zero(deal.currency)
     left = settlement.invoices_open or zero  # on the invoices, less what was paid for them
-    waiting = _paid_on_invoices(history, state, effective, recorded=True) - _paid_on_invoices(
-        history, state, effective, recorded=False
-    )  # paid for them since the exit and not yet confirmed
+    recorded, booked = _paid_on_invoices(history, state, effective)
+    waiting = recorded - booked  # paid for them since the exit and not yet confirmed
     for event in caused:
         if isinstance(event, CreditNote) and event.for_ == "exit":
             continue  # the settlement's own document (its guard checked it)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -262,7 +262,11 @@ def read_events(
     query = select(events.c.body).where(events.c.deal == deal_id).order_by(events.c.seq)
     if seqs is not None:
         query = query.where(events.c.seq.in_(list(seqs)))
-    bodies = conn.execute(query).scalars()
+    return _parsed(conn.execute(query).scalars())
+
+
+def _parsed(bodies: Iterable[str]) -> list[Event]:
+    """Stored events' bodies as events (they were checked when they were appended)."""
     parsed, problems = parse_events("\n".join(bodies))
     if problems:
         raise ValueError(f"stored event does not parse: {problems[0].message}")
@@ -277,11 +281,8 @@ def read_chain(conn: Connection, deal_id: str) -> tuple[list[Event], tuple[int, 
         .where(events.c.deal == deal_id)
         .order_by(events.c.seq)
     ).all()
-    parsed, problems = parse_events("\n".join(str(r[2]) for r in rows))
-    if problems:
-        raise ValueError(f"stored event does not parse: {problems[0].message}")
     last = (int(rows[-1][0]), str(rows[-1][1])) if rows else (0, GENESIS)
-    return parsed, last
+    return _parsed(str(r[2]) for r in rows), last
 
 
 def versions(conn: Connection, deal_id: str) -> list[tuple[int, str, str, datetime]]:

@@ -6,6 +6,7 @@ agrees with any."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from copact.core.commands import sign
 from copact.core.deal import Deal
 from copact.core.events import Event, Signed
-from copact.core.state import deal_state
+from copact.core.state import RunningFold, binding_of, deal_state
 from copact.dealfile.loader import load_text
 from copact.errors import RefusedCommand
 from tests.conftest import EXAMPLES
@@ -58,3 +59,39 @@ def test_an_older_journals_signatures_without_a_version_bind() -> None:
     assert deal_state(deal, alone, on=day).binding is None
     with pytest.raises(RefusedCommand, match="acme has already signed"):
         _sign(deal, alone, "ana", day, A)
+
+
+def test_a_running_folds_binding_follows_each_signature() -> None:
+    """An import asks every line's state whether the deal binds; the fold answers from what it
+    kept since the last signature, and must answer as the signatures themselves do: not
+    binding on disagreeing versions, binding from the last party's signature of one version."""
+    deal, events = _deal(), []
+    running = RunningFold(deal)
+    seen: list[str | None] = []
+    for by, day, version in [
+        ("ana", date(2026, 5, 1), A),
+        ("sam", date(2026, 5, 3), B),
+        ("ana", date(2026, 5, 4), B),
+    ]:
+        before = len(events)
+        _sign(deal, events, by, day, version)
+        for event in events[before:]:
+            running.push(event)
+        kept = running.state_on(day)
+        assert kept.binding == binding_of(deal, kept.signatures)
+        assert kept.binding == deal_state(deal, events, on=day).binding
+        seen.append(kept.binding.version if kept.binding else None)
+    assert seen == [None, None, B]
+    earlier = replace(running.state_on(date(2026, 5, 4)), signatures={})  # a state made anew
+    assert earlier.binding is None
+
+
+def test_a_deal_copied_with_other_people_finds_them() -> None:
+    """People are looked up by id from an index made once per deal; a copy of the deal with
+    other people (as tests and previews make) is not answered from the copied index."""
+    deal = _deal()
+    assert deal.person("sam") is not None and deal.person("nobody") is None
+    fewer = deal.model_copy(update={"people": [p for p in deal.people if p.id != "sam"]})
+    assert fewer.person("sam") is None
+    assert fewer.person("ana") == deal.person("ana")
+    assert fewer == fewer.model_copy() and deal != fewer

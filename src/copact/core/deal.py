@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
@@ -236,7 +237,19 @@ class Deal(Model):
         return next((p for p in self.parties if p.id == party_id), None)
 
     def person(self, person_id: str) -> Person | None:
-        return next((p for p in self.people if p.id == person_id), None)
+        people = self._people
+        if people[0] is not self.people:  # a copy made with other people: index them again
+            del self.__dict__["_people"]
+            people = self._people
+        return people[1].get(person_id)
+
+    @cached_property
+    def _people(self) -> tuple[list[Person], dict[str, Person]]:
+        """The people by id (the first of an id, as a search would find it), made once per
+        deal: the fold and the guards ask for a person on most events. Kept with the list it
+        indexes, so a ``model_copy`` that gives the deal other people is not answered from
+        the copied index."""
+        return self.people, {p.id: p for p in reversed(self.people)}
 
     def phase(self, phase_id: str) -> Phase | None:
         return next((p for p in self.phases if p.id == phase_id), None)

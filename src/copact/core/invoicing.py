@@ -241,9 +241,9 @@ def buyer_of(deal: Deal) -> str:
 
 def person_of(deal: Deal, person: str) -> str:
     """The party of ``person``, or :class:`RefusedCommand` when the deal has no such person."""
-    for found in deal.people:  # Deal.person, without its generator: a guard asks it per event
-        if found.id == person:
-            return found.party
+    found = deal.person(person)
+    if found is not None:
+        return found.party
     raise RefusedCommand(f"{person!r} is not a person of {deal.id}")
 
 

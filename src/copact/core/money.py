@@ -110,7 +110,7 @@ class Money:
     def _same(self, other: Money) -> None:
         if not isinstance(other, Money):
             raise MoneyError(f"cannot combine money with {type(other).__name__}")
-        if other.currency != self.currency:
+        if other.currency is not self.currency and other.currency != self.currency:
             raise CurrencyMismatch(f"{self.currency} and {other.currency} cannot be combined")
 
     def __add__(self, other: Money) -> Money:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any, Literal
 
 from copact.core.bonus import BonusState
@@ -139,6 +140,18 @@ class RiskEntry:
     updated_on: date | None = None
 
 
+def binding_of(deal: Deal, signatures: Mapping[str, Signed]) -> Signed | None:
+    """:attr:`DealState.binding` of ``signatures`` (party → its latest signature)."""
+    parties = [p.id for p in deal.parties]
+    signed = [signatures.get(p) for p in parties]
+    if not parties or any(s is None for s in signed):
+        return None
+    versions = {s.version for s in signed if s is not None and s.version is not None}
+    if len(versions) > 1:
+        return None
+    return max((s for s in signed if s is not None), key=lambda s: s.day)
+
+
 @dataclass(frozen=True)
 class DealState:
     """A deal at the end of :attr:`on`. The collections that grow with the journal read like
@@ -229,19 +242,13 @@ class DealState:
         settlement moves money."""
         return self.exit_effective is not None and self.exit_effective <= self.on
 
-    @property
+    @cached_property
     def binding(self) -> Signed | None:
         """The signature that made the deal binding (the last party's), once every party has
         signed the same version of its text (a signature without a version, from an older
-        journal, agrees with any); ``None`` until then."""
-        parties = [p.id for p in self.deal.parties]
-        signed = [self.signatures.get(p) for p in parties]
-        if not parties or any(s is None for s in signed):
-            return None
-        versions = {s.version for s in signed if s is not None and s.version is not None}
-        if len(versions) > 1:
-            return None
-        return max((s for s in signed if s is not None), key=lambda s: s.day)
+        journal, agrees with any); ``None`` until then. Asked once per state (the fold gives
+        its states the answer it keeps between signatures: every guard asks it)."""
+        return binding_of(self.deal, self.signatures)
 
     @property
     def unsigned(self) -> list[str]:
@@ -368,6 +375,7 @@ class _Fold:
         self.conversions = MapWriter[str, ConversionState]()
         self.credits_taken = MapWriter[str, Money]()
         self._deadline: date | None = None  # the first day time moves a milestone
+        self._bound: tuple[Mapping[str, Signed], Signed | None] | None = None
         self._handlers: dict[str, Callable[[Any], None]] = {}
 
     # -- time and the states handed out --
@@ -413,6 +421,7 @@ class _Fold:
             changes=self.changes.view(),
             signed_by=self.signed_by,
             signatures=self.signatures,
+            binding=self._binding(),
             exits=self.exits,
             exit_effective=self.exit_effective,
             pending_payments=self.pending_payments.view(),
@@ -442,6 +451,13 @@ class _Fold:
             receivables=self.receivables,
         )
         return state
+
+    def _binding(self) -> Signed | None:
+        """The binding signature of the signatures so far, worked out again only once they
+        change (``on_signed`` gives the fold new ones)."""
+        if self._bound is None or self._bound[0] is not self.signatures:
+            self._bound = (self.signatures, binding_of(self.deal, self.signatures))
+        return self._bound[1]
 
     # -- one function per event type --
 

@@ -1615,7 +1615,9 @@ def admit(
             maker = AuditSales if event.audit else ReportSales
         assert maker is not None, event.type
         command = maker.from_event(event)
-        refs = tuple(getattr(event, "evidence", ()))  # the files it names, if it names any
+        # the files it names, if it names any (read from the fields: ``getattr`` of a field
+        # an event has not goes through pydantic's slow miss, on every line of an import)
+        refs = tuple(event.__dict__.get("evidence", ()))
         facts = Facts(evidence=refs, imported=True)
         command.decide(Context(deal, state, history, event.at, facts))
     refuse_after_exit(deal, history, state, [event])

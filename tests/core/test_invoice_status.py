@@ -189,6 +189,7 @@ def test_every_invoice_adds_up_and_no_cent_is_lost(sequence: list) -> None:  # t
         assert i.status == (
             "paid" if i.outstanding.is_zero else "open" if i.outstanding == i.total else "part-paid"
         )
+        assert i.owed is not i.outstanding.is_zero  # what payments on account look up
     # the advance drawn never exceeds the advance paid (less what was handed back)
     assert zero <= book.advance_drawn
     assert book.advance_drawn + book.advance_returned <= book.advance_paid

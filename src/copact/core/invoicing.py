@@ -460,9 +460,15 @@ class InvoiceStanding:
     from_advance: Money
     paid: Money
 
+    owed: bool = field(init=False, repr=False, compare=False)
+    """Whether something is outstanding, worked out once: every payment on account asks it
+    of every invoice between its two parties."""
+
     def __post_init__(self) -> None:
         zero = Money.zero(self.total.currency)
-        if self.from_advance < zero or self.paid < zero or self.outstanding < zero:
+        outstanding = self.outstanding
+        object.__setattr__(self, "owed", outstanding.amount != 0)
+        if self.from_advance < zero or self.paid < zero or outstanding < zero:
             raise MoneyError(
                 f"invoice {self.number}: {self.from_advance} from the advance and {self.paid} "
                 f"paid do not fit its total of {self.total}"
@@ -636,16 +642,13 @@ class Receivables:
     def _oldest_open(self, pair: Pair) -> list[InvoiceStanding]:
         """The open invoices ``pair``'s payer owes its payee, oldest due date first."""
         payer, payee = pair
-        # ``outstanding`` on the bare amounts: every payment asks this of every invoice, and
-        # the constructor already checked that the three share the currency
         owed = [
             (i.due, n, i)
             for n, i in enumerate(self.invoices)
-            if i.to == payer
-            and i.from_ == payee
-            and i.total.amount - i.from_advance.amount - i.paid.amount != 0
+            if i.owed and i.to == payer and i.from_ == payee
         ]
-        return [i for _, _, i in sorted(owed, key=lambda t: (t[0], t[1]))]
+        owed.sort()  # by due date, then as issued: ``n`` is unique, so no invoice is compared
+        return [i for _, _, i in owed]
 
     def _draw_advance(self) -> Receivables:
         pair = self._advance_pair()

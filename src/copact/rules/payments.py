@@ -130,7 +130,8 @@ def gainshare_without_baseline(deal: Deal) -> Iterator[Finding]:
 )
 def baseline_not_locked(deal: Deal) -> Iterator[Finding]:
     """
-    **What it checks.** The gainshare baseline has a `locked` date and `rebaseline: mutual`.
+    **What it checks.** The gainshare baseline has a `locked` date, the `hash` of the fit
+    locked on it, and `rebaseline: mutual`.
 
     **Why.** A baseline that can still move changes every savings figure after the fact. It
     is locked by its hash on a date; re-baselining is a change order both sides approve.
@@ -147,6 +148,13 @@ def baseline_not_locked(deal: Deal) -> Iterator[Finding]:
         return
     if gain.baseline.locked is None:
         yield Finding("/gainshare/baseline", "the baseline has no `locked` date")
+    elif gain.baseline.hash is None:
+        yield Finding(
+            "/gainshare/baseline",
+            f"the baseline is locked on {gain.baseline.locked} but names no `hash`: no month's "
+            "savings can be settled until it does (record the hash `copact baseline` prints; "
+            "once the deal binds, by a change order both sides approve)",
+        )
     if gain.baseline.rebaseline != "mutual":
         where = (
             "/gainshare/baseline/rebaseline" if gain.baseline.rebaseline else "/gainshare/baseline"

@@ -11,6 +11,7 @@ refused; the kept data files verify."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -87,3 +88,29 @@ def test_a_recorded_month_is_invoiced_and_the_year_trued_up(tmp_path: Path) -> N
     assert "correcting hybrid-dc1-012" in trued.output
     verified = runner.invoke(app, ["journal", "verify", "--deal", "hybrid-dc1", "-w", ws])
     assert verified.exit_code == 0 and "2 evidence files re-hashed" in verified.output
+
+
+def test_a_months_savings_go_with_the_fit_on_stdout_and_in_its_json(tmp_path: Path) -> None:
+    """`copact baseline … -r FILE -p MONTH > out` keeps the month's savings with the fit: the
+    text's last line, and ``savings`` in the JSON document (it was said on stderr only, so a
+    redirected preview lost it and the JSON never had it)."""
+    deal, reporting = _files(tmp_path)
+    base = ["baseline", str(deal), "-d", str(DATA), "-r", str(reporting), "-p", "2025-03"]
+    text = runner.invoke(app, base)
+    assert text.exit_code == 0, text.output
+    assert text.stdout.rstrip().endswith(
+        "2025-03: predicted 1264.703 fuel-litres, actual 1000, savings S = 264.703"
+    )
+    shown = runner.invoke(app, [*base, "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    document = json.loads(shown.stdout)
+    assert document["savings"] == {
+        "period": "2025-03",
+        "unit": "fuel-litres",
+        "predicted": "1264.703",
+        "actual": "1000",
+        "savings": "264.703",
+    }
+    assert document["accepted"] is True
+    fit_only = json.loads(runner.invoke(app, [*base[:4], "--format", "json"]).stdout)
+    assert "savings" not in fit_only

@@ -191,19 +191,24 @@ def baseline(
         except BadOption as exc:
             fail(str(exc))
         err().print(f"Wrote {plot}", markup=False)
+    request = month = None
+    if fitted.accepted and reporting is not None and period is not None:
+        request = SavingsRequest(data=data, reporting=reporting, period=period)
+        month = _month(deal, request)  # printed with the fit, recorded after it
     if format is OutputFormat.json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        document = result.to_json()
+        if month is not None:
+            document["savings"] = _savings_json(deal, month)
+        typer.echo(json.dumps(document, indent=2))
     else:
         _text(deal, fitted)
+        if month is not None:
+            typer.echo(_savings_line(deal, month))
     if not fitted.accepted:
         raise typer.Exit(1)
-    if reporting is not None and period is not None:
-        request = SavingsRequest(data=data, reporting=reporting, period=period)
-        if record:
-            assert workspace is not None and by is not None
-            _record(deal, request, workspace, by)
-        else:
-            _savings(deal, _month(deal, request))
+    if record and request is not None:
+        assert workspace is not None and by is not None
+        _record(deal, request, workspace, by)
 
 
 @contextmanager
@@ -231,15 +236,27 @@ def _month(deal: Deal, request: SavingsRequest) -> MonthResult:
         return compute_month(deal, request)
 
 
-def _savings(deal: Deal, month: MonthResult) -> None:
-    """The month's figures, on stderr (so --format json stays the baseline's document)."""
+def _savings_line(deal: Deal, month: MonthResult) -> str:
+    """The month's figures, printed after the fit's."""
     s = month.savings
     unit = deal.gainshare.measure if deal.gainshare else ""
-    err().print(
+    return (
         f"{month.period}: predicted {s.predicted} {unit}, actual {s.actual}, "
-        f"savings S = {s.savings}",
-        markup=False,
+        f"savings S = {s.savings}"
     )
+
+
+def _savings_json(deal: Deal, month: MonthResult) -> dict[str, str]:
+    """The month's figures in the baseline's JSON document (``savings``): quantities as
+    decimal strings, in the gainshare's measure."""
+    s = month.savings
+    return {
+        "period": month.period,
+        "unit": deal.gainshare.measure if deal.gainshare else "",
+        "predicted": str(s.predicted),
+        "actual": str(s.actual),
+        "savings": str(s.savings),
+    }
 
 
 def _record(deal: Deal, request: SavingsRequest, workspace: Path, by: str) -> None:
@@ -248,13 +265,12 @@ def _record(deal: Deal, request: SavingsRequest, workspace: Path, by: str) -> No
     ws = open_workspace(workspace)
     try:
         with _told(deal.id, refused=deal.id):
-            month, outcome = record_month(ws, deal.id, request, by=by, clock=now)
+            _, outcome = record_month(ws, deal.id, request, by=by, clock=now)
     except NothingToDo as exc:
         err().print(f"{deal.id}: {exc}: nothing new was recorded", markup=False)
         return
     except CopactError as exc:
         fail(str(exc))
-    _savings(deal, month)
     for seq, event in zip(outcome.seqs, outcome.events, strict=True):
         err().print(f"✓ {describe(event)} (event {seq})", markup=False)
 

@@ -9,7 +9,9 @@ confirmations by the payee a few events later; refunds of what is held on accoun
 decisions, 12% maintenance windows, 6% each of gate votes, risk updates (and new risks), work
 claims and change orders proposed, then approved or turned down.
 
-Two measurements per size N, in a fresh process each:
+Two measurements per size N, in a fresh process each, ``--rounds`` times (after, then before,
+in turn: a machine others share slows down and speeds up by half within minutes, and a
+pair of runs next to each other sees the same machine):
 
 - fold: ``deal_state`` of the N events (parsed beforehand; after one small fold that loads
   the holiday calendar, so one-time costs are not counted), the best of three;
@@ -20,8 +22,8 @@ Two measurements per size N, in a fresh process each:
 "Before" is the baseline commit (``4bc1865``: the fold that copies everything that grows with
 the journal on every event) checked out as a git worktree in a temp folder and run with its
 ``src`` first on ``PYTHONPATH``; "after" is this checkout's ``src``. Two tables, by the wall
-clock and by the measuring process's CPU time (steadier on a machine others share), give N,
-before, after, their ratio and the after's µs per event: flat across N when the cost is
+clock and by the measuring process's CPU time, give N, the medians of before and after, the
+median of the rounds' ratios and the after's µs per event: flat across N when the cost is
 linear. A before estimated (from the last size it ran at, growing as N², as the old fold does)
 to take more than ``--cap`` seconds is skipped and its estimate printed.
 
@@ -29,6 +31,7 @@ Goal (issue 14 §5): 30,000 events imported and folded at least 10× faster than
 linear.
 
     .venv/bin/python bench/fold.py [--sizes 10000,30000,100000] [--baseline 4bc1865] [--cap 180]
+        [--rounds 3]
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from collections import deque
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 DEAL_FILE = Path(os.environ.get("COPACT_BENCH_DEAL", ROOT / "examples" / "hybrid-dc1.yaml"))
@@ -336,6 +340,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,30000,100000")
     parser.add_argument("--baseline", default="4bc1865", help="the commit measured as before")
     parser.add_argument("--cap", type=float, default=180.0, help="skip a longer before (s)")
+    parser.add_argument("--rounds", type=int, default=3, help="after and before, in turn")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure is not None:
@@ -353,7 +358,7 @@ def main() -> None:
         DEAL_FILE = tree / "examples" / "hybrid-dc1.yaml"
         os.environ["COPACT_BENCH_DEAL"] = str(DEAL_FILE)  # for the measuring processes
         try:
-            rows = _compare(sizes, tmp, tree / "src", args.cap)
+            rows = _compare(sizes, tmp, tree / "src", args.cap, args.rounds)
         finally:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False
@@ -362,27 +367,45 @@ def main() -> None:
     _table(rows, "cpu")
 
 
-Row = tuple[int, dict[str, float], dict[str, float] | None, dict[str, float]]
+Figures = dict[str, float]
+Row = tuple[int, Figures, Figures | None, Figures, Figures]
 
 
-def _compare(sizes: list[int], tmp: Path, before_src: Path, cap: float) -> list[Row]:
-    """Per size: the after's figures, the before's (``None`` when skipped) and, from the last
-    before that ran, what the before would take at this size if it grows as N²."""
+def _median(runs: list[Figures]) -> Figures:
+    return {k: median(r[k] for r in runs) for k in runs[0]}
+
+
+def _compare(sizes: list[int], tmp: Path, before_src: Path, cap: float, rounds: int) -> list[Row]:
+    """Per size: the after's median figures, the before's (``None`` when skipped), from the
+    last before that ran what the before would take at this size if it grows as N², and the
+    median of the rounds' ratios (before ÷ after, each round's pair run one after the other)."""
     rows: list[Row] = []
-    last: tuple[int, dict[str, float]] | None = None  # N and figures of the last before run
+    last: tuple[int, Figures] | None = None  # N and figures of the last before run
     for n in sizes:
         journal_file = tmp / f"journal-{n}.jsonl"
         began = time.perf_counter()
         journal_file.write_text(build_journal(n), encoding="utf-8")
         print(f"N={n:,}: journal built in {time.perf_counter() - began:.1f} s", file=sys.stderr)
-        after = _run(ROOT / "src", journal_file)
         estimate = {k: v * (n / last[0]) ** 2 for k, v in last[1].items()} if last else {}
-        before: dict[str, float] | None = None
-        if not estimate or estimate["import_s"] + estimate["fold_s"] <= cap:
-            before = _run(before_src, journal_file)
+        run_before = not estimate or estimate["import_s"] + estimate["fold_s"] <= cap
+        afters: list[Figures] = []
+        befores: list[Figures] = []
+        for r in range(rounds):
+            afters.append(_run(ROOT / "src", journal_file))
+            if run_before:
+                befores.append(_run(before_src, journal_file))
+            seen = befores[-1] if befores else estimate
+            print(f"N={n:,} round {r + 1}: after {afters[-1]}, before {seen}", file=sys.stderr)
+        after = _median(afters)
+        before = _median(befores) if befores else None
+        ratios = (
+            {k: median(b[k] / a[k] for a, b in zip(afters, befores, strict=True)) for k in after}
+            if befores
+            else {}
+        )
+        if before is not None:
             last = (n, before)
-        print(f"N={n:,}: before {before or estimate}, after {after}", file=sys.stderr)
-        rows.append((n, after, before, estimate))
+        rows.append((n, after, before, estimate, ratios))
     return rows
 
 
@@ -395,14 +418,14 @@ def _table(rows: list[Row], clock: str) -> None:
     )
     print(head)
     print("-" * len(head))
-    for n, after, before, estimate in rows:
+    for n, after, before, estimate, ratios in rows:
         for what in ("import", "fold"):
             key = what + suffix
             now = after[key]
             if before is None:
                 shown, ratio = f"skipped (est. {estimate[key]:.0f} s)", "-"
             else:
-                shown, ratio = f"{before[key]:.2f}", f"{before[key] / now:.1f}x"
+                shown, ratio = f"{before[key]:.2f}", f"{ratios[key]:.1f}x"
             per_event = now / n * 1e6
             print(f"{n:>8,}  {what:<6}  {shown:>20}  {now:>8.2f}  {ratio:>6}  {per_event:>14.1f}")
 

@@ -251,6 +251,7 @@ def test_one_invoice_per_accepted_milestone_at_the_buyers_share() -> None:
         "from_advance": "14800.00",
         "due_in_cash": "0.00",
         "paid": "0.00",
+        "netted": "0.00",
         "outstanding": "0.00",
     }
     later = state_json(deal_view(HEAT, [*journal, invoice], today=date(2026, 11, 1)))

@@ -145,12 +145,13 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="text
 
 def invoice_table(title: str, invoices: list[InvoiceView]) -> Table:
     """Invoices as a table: what was billed, what the advance settled, what was paid, what is
-    outstanding, and open / part-paid / paid (overdue in red)."""
+    outstanding, and open / part-paid / paid, or netted by an exit's settlement (overdue in
+    red)."""
     table = Table(title=title)
     money = ("amount", "from advance", "paid", "outstanding")
     for column in ("number", "for", "from → to", *money, "due", "status"):
         table.add_column(column, justify="right" if column in money else "left")
-    styles = {"paid": "green", "part-paid": "yellow", "open": ""}
+    styles = {"paid": "green", "part-paid": "yellow", "open": "", "netted": "cyan"}
     for i in invoices:
         status = f"[{styles[i.status]}]{i.status}[/]" if styles[i.status] else i.status
         table.add_row(
@@ -159,7 +160,9 @@ def invoice_table(title: str, invoices: list[InvoiceView]) -> Table:
             f"{i.from_} → {i.to}",
             *(money_text(m) for m in (i.total, i.from_advance, i.paid, i.outstanding)),
             str(i.due),
-            status + (" [bold red]overdue[/]" if i.overdue else ""),
+            status
+            + (f" ({money_text(i.netted)} netted)" if i.netted and not i.netted.is_zero else "")
+            + (" [bold red]overdue[/]" if i.overdue else ""),
         )
     return table
 

@@ -26,6 +26,7 @@ they do not count in balances or invoices until then.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -72,6 +73,7 @@ from copact.core.events import (
 )
 from copact.core.invoicing import (
     InvoiceStanding,
+    advance_payee,
     buyer_of,
     buyer_share,
     invoice_amounts,
@@ -89,7 +91,7 @@ from copact.core.settlement import (
 )
 from copact.core.state import DealState, MilestoneState, RiskEntry, RunningFold
 from copact.core.volume import VolumeView, volume_view  # volume commitment
-from copact.errors import UnknownName
+from copact.errors import RefusedCommand, UnknownName
 
 __all__ = [
     "BalanceRow",
@@ -215,6 +217,10 @@ class InvoiceView:
     on: date
     type_code: int = 380  # UNCL 1001: 380 invoice, 386 the advance's, 381 a credit note
     preceding: Invoice | None = None  # what a credit note corrects (the advance's invoice)
+    netted: Money | None = None
+    """Once an exit has taken effect: what of the outstanding the settlement netted against
+    the buyer's unused payments (:func:`_netted`), so nobody pays it by the invoice's number
+    any more; ``outstanding`` is what is left after it."""
 
     @property
     def prepayment(self) -> bool:
@@ -269,16 +275,22 @@ class InvoiceView:
 
     @property
     def outstanding(self) -> Money:
+        if self.netted is not None:
+            return self.standing.outstanding - self.netted
         return self.standing.outstanding
 
     @property
     def status(self) -> str:
-        """``open``, ``part-paid`` or ``paid``."""
-        return self.standing.status
+        """``open``, ``part-paid`` or ``paid``; ``netted`` when the exit settlement netted all
+        that was outstanding (``part-paid`` when it netted part of it)."""
+        if self.netted is None or self.netted.is_zero:
+            return self.standing.status
+        return "netted" if self.outstanding.is_zero else "part-paid"
 
     @property
     def overdue(self) -> bool:
-        return self.standing.overdue(self.on)
+        """Something is outstanding (after what the exit netted) and the due date is past."""
+        return not self.outstanding.is_zero and self.due < self.on
 
 
 @dataclass(frozen=True)
@@ -656,6 +668,7 @@ def view_of(
     earned = sum((invoiced[r.id] for r in rows if r.state == "accepted"), zero)
     bal = state.balances.get(buyer)
     paid = bal.paid if bal else zero
+    exit_ = exit_view(deal, state, events, effective=effective) if events is not None else None
     return DealView(
         deal,
         state,
@@ -665,10 +678,10 @@ def view_of(
         planned,
         earned,
         paid,
-        invoices=_invoices(state),
+        invoices=_invoices(state, _netted(state, exit_)),
         balances=[BalanceRow(p, b.paid, b.received) for p, b in state.balances.items()],
         changes=_changes(deal, state),
-        exit=exit_view(deal, state, events, effective=effective) if events is not None else None,
+        exit=exit_,
         prepayment=(advance := _prepayment(state)),
         credit_notes=_credit_notes(state, advance),
         service_periods=_service_periods(state),
@@ -680,9 +693,46 @@ def view_of(
     )
 
 
-def _invoices(state: DealState) -> list[InvoiceView]:
+def _invoices(state: DealState, netted: Mapping[str, Money]) -> list[InvoiceView]:
     standing = {i.number: i for i in state.book.invoices}
-    return [InvoiceView(i, standing[i.number], state.on) for i in state.invoices]
+    return [
+        InvoiceView(i, standing[i.number], state.on, netted=netted.get(i.number))
+        for i in state.invoices
+    ]
+
+
+def _netted(state: DealState, exit_: ExitView | None) -> dict[str, Money]:
+    """Once an exit has taken effect, what the settlement netted of each invoice the supplier
+    issued the buyer: the buyer still pays ``invoices_open`` by the invoices' numbers, and the
+    rest of what they have outstanding the refund already took into account (earned counts
+    them, and the buyer's unused payments met them). It is placed oldest due date first (ties
+    in the order issued), as a payment that names no invoice is, so the invoices left to pay
+    are the latest. Hybrid-dc1 with 20,000.00 of convertible support paid and never converted
+    exits with 88,200.00 outstanding on VW-2 and 68,200.00 open: 20,000.00 of VW-2 is netted
+    and 68,200.00 shows outstanding; once Acme pays that, VW-2 reads ``netted``."""
+    if exit_ is None or not exit_.ended:
+        return {}
+    deal = state.deal
+    try:
+        pair = (advance_payee(deal), buyer_of(deal))
+    except RefusedCommand:
+        return {}
+    owed = [
+        (i.due, n, i)
+        for n, i in enumerate(state.book.invoices)
+        if (i.from_, i.to) == pair and i.owed
+    ]
+    zero = Money.zero(deal.currency)
+    left = exit_.settlement.invoices_open or zero
+    netting = sum((i.outstanding for _, _, i in owed), zero) - left
+    netted: dict[str, Money] = {}
+    for _, _, invoice in sorted(owed):
+        if netting.amount <= 0:
+            break
+        take = min(netting, invoice.outstanding)
+        netted[invoice.number] = take
+        netting = netting - take
+    return netted
 
 
 PREPAYMENT = 386

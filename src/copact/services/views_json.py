@@ -36,7 +36,8 @@ def _iso(d: date | None) -> str | None:
 
 def invoice_json(i: InvoiceView) -> dict[str, Any]:
     """An invoice as issued and where it stands (``amount`` = ``from_advance`` + ``paid`` +
-    ``outstanding``; ``due_in_cash`` = ``amount`` − ``from_advance``)."""
+    ``netted`` + ``outstanding``, ``netted`` being what an exit's settlement netted;
+    ``due_in_cash`` = ``amount`` − ``from_advance``)."""
     return {
         "number": i.number,
         "kind": "prepayment" if i.prepayment else "credit-note" if i.credit_note else "invoice",
@@ -57,6 +58,7 @@ def invoice_json(i: InvoiceView) -> dict[str, Any]:
         "from_advance": _amount(i.from_advance),
         "due_in_cash": _amount(i.due_in_cash),
         "paid": _amount(i.paid),
+        "netted": _amount(i.netted or Money.zero(i.total.currency)),
         "outstanding": _amount(i.outstanding),
     }
 
@@ -208,6 +210,7 @@ _STATE_INVOICE = (
     "from_advance",
     "due_in_cash",
     "paid",
+    "netted",
     "outstanding",
 )
 

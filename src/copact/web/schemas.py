@@ -132,10 +132,17 @@ class InvoiceOut(BaseModel):
     tax: str = Field(description="The VAT charged on the lines (0 when none)")
     due: str
     overdue: bool
-    status: Literal["open", "part-paid", "paid"]
+    status: Literal["open", "part-paid", "paid", "netted"] = Field(
+        description="netted: an exit took effect and its settlement netted what was "
+        "outstanding against the buyer's unused payments; nothing is paid for it any more"
+    )
     from_advance: str
     due_in_cash: str
     paid: str
+    netted: str = Field(
+        description="What an exit's settlement netted of the outstanding (0 while the deal "
+        "runs): total = from_advance + paid + netted + outstanding"
+    )
     outstanding: str
 
 

@@ -24,6 +24,7 @@ from copact.core.mechanisms import Convertible
 from copact.core.settlement import invoke_exit, settlement_of
 from copact.core.state import deal_state
 from copact.errors import RefusedCommand
+from copact.services.invoice_documents import invoice_document
 from copact.services.views import InvoiceView, deal_view
 from copact.services.views_json import invoice_json
 from copact.web.schemas import InvoiceOut
@@ -94,6 +95,15 @@ def test_what_the_settlement_netted_is_shown_and_not_owed() -> None:
     assert _parts(paid) == [D("88200.00"), 0, D("68200.00"), D("20000.00"), 0]
     assert paid.status == "netted" and not paid.overdue
     assert InvoiceOut.model_validate(invoice_json(paid)).status == "netted"
+    # its document, printed today, says what the page says: nothing overdue
+    later = AFTER + timedelta(days=90)
+    document = invoice_document(deal_view(SUPPORTED, events, today=later), "VW-2", events)
+    assert document.netted is not None and document.netted.amount == D("20000.00")
+    assert not document.overdue
+    running = invoice_document(
+        deal_view(SUPPORTED, events, today=date(2026, 12, 1)), "VW-2", events
+    )
+    assert running.overdue  # in the notice, 88,200.00 was outstanding after its due date
 
 
 def test_an_exit_that_nets_nothing_leaves_the_invoice_as_the_books_have_it() -> None:

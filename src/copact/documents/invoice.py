@@ -83,10 +83,14 @@ class InvoiceDocument:
     standing: InvoiceStanding  # what settled it by ``on``: the advance, payments
     type_code: int = 380  # UNCL 1001: 380 invoice, 386 prepayment invoice, 381 credit note
     preceding: Invoice | None = None  # the invoice a credit note corrects (BT-25, BT-26)
+    netted: Money | None = None  # what an exit's settlement netted: not overdue any more
 
     @property
     def overdue(self) -> bool:
-        return self.standing.overdue(self.on)
+        """As the invoices page says it: something outstanding, less what an exit netted,
+        after the due date."""
+        left = self.standing.outstanding - self.netted if self.netted else self.standing.outstanding
+        return not left.is_zero and self.standing.due < self.on
 
     @cached_property
     def legal(self) -> LegalInvoice:

@@ -45,4 +45,5 @@ def invoice_document(view: DealView, number: str, events: Iterable[object]) -> I
         found.standing,
         found.type_code,
         found.preceding,
+        found.netted,
     )

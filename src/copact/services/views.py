@@ -4,8 +4,8 @@ figures a person checks. Every change goes through ``copact.services.operations`
 shapes of these views are in ``copact.services.views_json``.
 
 An invoice has one meaning of due, paid and overdue everywhere (:class:`InvoiceView`): its
-total, what the advance settled, what confirmed payments settled, what is outstanding, and
-overdue when something is outstanding after its due date.
+total, what the advance settled, what confirmed payments settled, what an exit's settlement
+netted, what is outstanding, and overdue when something is outstanding after its due date.
 
 Money committed vs contributed, per party:
 
@@ -209,8 +209,8 @@ def exit_view(
 @dataclass(frozen=True)
 class InvoiceView:
     """An invoice as issued and where it stands on ``on``: ``total`` = ``from_advance`` +
-    ``paid`` + ``outstanding``; ``due_in_cash`` = ``total`` − ``from_advance``; overdue when
-    something is outstanding after ``due``."""
+    ``paid`` + ``netted`` (after an exit) + ``outstanding``; ``due_in_cash`` = ``total`` −
+    ``from_advance``; overdue when something is outstanding after ``due``."""
 
     issued: Invoice
     standing: InvoiceStanding

@@ -639,7 +639,7 @@ class Receivables:
         kept = tuple(standing if i.number == standing.number else i for i in self.invoices)
         return self._but(invoices=kept)
 
-    def _oldest_open(self, pair: Pair) -> list[InvoiceStanding]:
+    def oldest_open(self, pair: Pair) -> list[InvoiceStanding]:
         """The open invoices ``pair``'s payer owes its payee, oldest due date first."""
         payer, payee = pair
         owed = [
@@ -655,7 +655,7 @@ class Receivables:
         book = self
         if pair is None:
             return book
-        for invoice in self._oldest_open(pair):
+        for invoice in self.oldest_open(pair):
             if invoice.service:
                 continue  # the advance funds the milestones, not a managed service's fees
             take = min(book.advance_left, invoice.outstanding)
@@ -808,7 +808,7 @@ class Receivables:
                 book = book._but(advance_returned=book.advance_returned + refund)
                 amount -= refund
         if amount.amount > 0:
-            for invoice in book._oldest_open(pair):
+            for invoice in book.oldest_open(pair):
                 if amount.amount <= 0:
                     break
                 take = min(amount, invoice.outstanding)

@@ -714,19 +714,14 @@ def _netted(state: DealState, exit_: ExitView | None) -> dict[str, Money]:
         return {}
     deal = state.deal
     try:
-        pair = (advance_payee(deal), buyer_of(deal))
+        owed = state.book.oldest_open((buyer_of(deal), advance_payee(deal)))
     except RefusedCommand:
         return {}
-    owed = [
-        (i.due, n, i)
-        for n, i in enumerate(state.book.invoices)
-        if (i.from_, i.to) == pair and i.owed
-    ]
     zero = Money.zero(deal.currency)
     left = exit_.settlement.invoices_open or zero
-    netting = sum((i.outstanding for _, _, i in owed), zero) - left
+    netting = sum((i.outstanding for i in owed), zero) - left
     netted: dict[str, Money] = {}
-    for _, _, invoice in sorted(owed):
+    for invoice in owed:
         if netting.amount <= 0:
             break
         take = min(netting, invoice.outstanding)

@@ -94,7 +94,8 @@ def test_state_and_deal_show_carry_the_exit_and_its_settlement(tmp_path: Path) -
     _run("confirm", DEAL, "R-1", "--by", "luis", "-w", ws)
     _run("exit", DEAL, "--trigger", "insolvency", "--invoke", "--by", "hannah", "-w", ws)
     ended = _state(ws)["exit"]
-    assert set(ended) == {"trigger", "by", "on", "effective", "ended", "settlement"}
+    assert set(ended) == {"trigger", "by", "on", "effective", "ended", "settlement", "to_credit"}
+    assert ended["to_credit"] == "100.00"  # no credit note documents the refund yet
     assert (ended["trigger"], ended["by"], ended["ended"]) == ("insolvency", "hannah", True)
     assert ended["effective"] == ended["on"]  # an insolvency exit takes effect at once
     settlement = ended["settlement"]

@@ -135,3 +135,64 @@ def test_an_imported_credit_note_must_be_the_settlements(
         else:
             with pytest.raises(ImportRefused, match=re.escape(refused)):
                 other.import_journal(DEAL_ID, journal, f"{name}.jsonl")
+
+
+def test_a_refund_raised_after_its_credit_note_is_credited_by_a_second_note(
+    ended: tuple[Workspace, DayClock],
+) -> None:
+    """Ridgeline paid 1,000.00 more on account before the exit, and Kestrel confirms it only
+    after the first credit note: the unused payments rise to 31,000.00 − 14,800.00 =
+    16,200.00, the deduction's cap to 2,430.00, the refund to 13,770.00, and a second note
+    credits the 850.00 it rose by, so every cent paid back `for: exit` has a document."""
+    ws, clock = ended
+    late = ops.RecordPayment(
+        deal=DEAL_ID,
+        payer="ridgeline",
+        payee="kestrel",
+        amount=Decimal("1000"),
+        ref="L-1",
+        by="dana",
+    )
+    ops.execute(late, uow=ws, clock=clock)
+    _exit(ws, clock)
+    first = _credit(ws, clock)
+    assert first.total == Decimal("12920.00")  # the late payment does not count yet
+    with pytest.raises(NothingToDo, match="already credited"):
+        _credit(ws, clock)
+    ops.execute(ops.ConfirmPayment(deal=DEAL_ID, ref="L-1", by="luis"), uow=ws, clock=clock)
+    events = list(ws.events(DEAL_ID))
+    settlement = deal_view(ws.deal(DEAL_ID), events, today=EXIT_DAY).exit
+    assert settlement is not None
+    assert settlement.settlement.owed.quantize().amount == Decimal("13770.00")
+    second = _credit(ws, clock)
+    assert second.number == "heat-sensor-housing-002"
+    assert (second.for_, second.total, second.preceding) == ("exit", Decimal("850.00"), None)
+    with pytest.raises(NothingToDo, match=re.escape(f"already credited ({first.number}, ")):
+        _credit(ws, clock)
+    # the whole refund, paid by either note's number or `for: exit`, settles both notes
+    for ref, amount, for_ in (("R-1", first.total, first.number), ("R-2", second.total, "exit")):
+        pay = ops.RecordPayment(
+            deal=DEAL_ID, payer="kestrel", payee="ridgeline", amount=amount, ref=ref, for_=for_,
+            by="luis",
+        )  # fmt: skip
+        ops.execute(pay, uow=ws, clock=clock)
+        ops.execute(ops.ConfirmPayment(deal=DEAL_ID, ref=ref, by="dana"), uow=ws, clock=clock)
+    view = deal_view(ws.deal(DEAL_ID), list(ws.events(DEAL_ID)), today=EXIT_DAY)
+    assert [(n.number, n.status) for n in view.credit_notes] == [
+        (first.number, "paid"),
+        (second.number, "paid"),
+    ]
+    with pytest.raises(
+        RefusedCommand, match=re.escape("leaves 0.00 USD to pay")
+    ):  # nothing more to pay back
+        extra = ops.RecordPayment(
+            deal=DEAL_ID, payer="kestrel", payee="ridgeline", amount=Decimal("1"), ref="R-3",
+            for_="exit", by="luis",
+        )  # fmt: skip
+        ops.execute(extra, uow=ws, clock=clock)
+    # an import of the journal must carry the very notes the settlement gives
+    text = ws.export_journal(DEAL_ID)
+    other = Workspace.init(ws.root.parent / "again", database=None, clock=clock)
+    other.add_deal(DEAL.read_text(), str(DEAL))
+    other.import_journal(DEAL_ID, text, "again.jsonl")
+    assert other.export_journal(DEAL_ID) == text

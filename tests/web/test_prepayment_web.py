@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from lxml import etree
 
@@ -96,3 +97,45 @@ def test_the_exit_refund_is_credited_from_the_invoices_page(fresh: World) -> Non
     root = etree.fromstring(ubl.content)
     assert etree.QName(root).localname == "CreditNote"
     assert root.findtext(".//{*}LegalMonetaryTotal/{*}PayableAmount") == "12920.00"
+
+
+def test_a_refund_that_rose_after_its_credit_note_is_offered_again(fresh: World) -> None:
+    """As above, but Ridgeline recorded 1,000.00 more before the exit and Kestrel confirms it
+    only after the refund's credit note: the refund rises to 13,770.00, the page offers a
+    second note for the 850.00 it rose by, and the API's state says so in ``to_credit``."""
+    journal = EXAMPLES / "journals" / "heat-sensor-housing.jsonl"
+    fresh.clock.now = datetime(2026, 12, 28, 10, 0, tzinfo=UTC)
+    ws, clock = fresh.workspace, fresh.clock
+    ws.import_journal(DEAL, journal.read_text(encoding="utf-8"), str(journal))
+    late = ops.RecordPayment(
+        deal=DEAL, payer="ridgeline", payee="kestrel", amount=Decimal(1000), ref="L-1", by="dana"
+    )
+    ops.execute(late, uow=ws, clock=clock)
+    ops.execute(
+        ops.TriggerExit(deal=DEAL, trigger="missed-milestone", by="hannah"), uow=ws, clock=clock
+    )
+    ops.execute(ops.CreditExitRefund(deal=DEAL), uow=ws, clock=clock)
+    supplier = _user(fresh, "kestrel", "billing")
+    billing, api = client_for(fresh), client_for(fresh)
+    csrf = sign_in(billing, supplier)
+    state = api.get(f"/api/v1/deals/{DEAL}", headers=bearer(fresh.users[supplier])).json()
+    assert state["exit"]["to_credit"] == "0.00"
+    assert "Credit the exit refund" not in billing.get(f"/deals/{DEAL}/invoices").text
+    ops.execute(ops.ConfirmPayment(deal=DEAL, ref="L-1", by="luis"), uow=ws, clock=clock)
+    state = api.get(f"/api/v1/deals/{DEAL}", headers=bearer(fresh.users[supplier])).json()
+    assert state["exit"]["to_credit"] == "850.00"
+    page = billing.get(f"/deals/{DEAL}/invoices").text
+    assert "Credit the exit refund" in page and "850.00" in page
+    assert "what the refund rose by since it was credited" in page
+    key = hashlib.sha256(b"supplement").hexdigest()
+    answer = billing.post(
+        f"/deals/{DEAL}/invoices/exit-credit-note", data={"csrf": csrf, "key": key}
+    )
+    assert answer.status_code == 303, answer.text
+    page = billing.get(answer.headers["location"]).text
+    assert "credit note heat-sensor-housing-002" in page
+    assert "Credit the exit refund" not in page
+    ubl = billing.get(f"/deals/{DEAL}/invoices/heat-sensor-housing-002/ubl.xml")
+    assert etree.fromstring(ubl.content).findtext(".//{*}LegalMonetaryTotal/{*}PayableAmount") == (
+        "850.00"
+    )

@@ -274,9 +274,8 @@ def pay(
         raise RefusedCommand(f"payment reference {ref} was already recorded")
     if state.prepayment is not None and for_ == state.prepayment.number:
         for_ = "prepaid"  # the advance's invoice is paid as the advance: the books count that
-    refund = next((n for n in state.credit_notes if n.for_ == "exit"), None)
-    if refund is not None and for_ == refund.number:
-        for_ = "exit"  # the exit's credit note is paid as its settlement, which guards it
+    if for_ is not None and any(n.for_ == "exit" and n.number == for_ for n in state.credit_notes):
+        for_ = "exit"  # an exit's credit note is paid as its settlement, which guards it
     if for_ == "exit":
         if not state.ended:
             raise RefusedCommand("no exit has taken effect: nothing is paid `for: exit` yet")

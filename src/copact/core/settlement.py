@@ -86,6 +86,7 @@ __all__ = [
     "ExitSettlement",
     "credit_exit_refund",
     "ended_reason",
+    "exit_refund_left",
     "invoke_exit",
     "open_triggers",
     "refuse_after_exit",
@@ -527,32 +528,47 @@ def _invoices_left(deal: Deal, left: Money, payment: Payment) -> str:
     )
 
 
+def exit_refund_left(deal: Deal, state: DealState, settlement: ExitSettlement) -> Money | None:
+    """What ``settlement`` (the exit's, on ``state``'s day) owes the buyer back beyond the exit
+    credit notes issued so far, zero once they credit all of it, or ``None`` when it owes the
+    buyer nothing. A payment made before the exit took effect and confirmed after its credit
+    note raises the refund; a second credit note then documents the rest."""
+    if not state.ended or settlement.refund.amount <= 0 or settlement.owed_to != buyer_of(deal):
+        return None
+    zero = Money.zero(deal.currency)
+    credited = sum(
+        (Money.of(n.total, deal.currency) for n in state.credit_notes if n.for_ == "exit"), zero
+    )
+    return max(settlement.owed.quantize() - credited, zero)
+
+
 def credit_exit_refund(
     deal: Deal, journal: Iterable[Event], state: DealState, *, number: str, at: date | datetime
 ) -> list[CreditNote]:
     """The credit note (type 381) of the refund an exit settlement owes the buyer, once the
     exit has taken effect: from the supplier to the buyer, for the refund (net and VAT adding
     up to it, :func:`copact.core.invoicing.gross_split`), correcting the advance's invoice if
-    one was issued, due the day it is issued. Refused while the deal runs, when the
-    settlement owes the buyer nothing, and a second time."""
+    one was issued, due the day it is issued. Refused while the deal runs and when the
+    settlement owes the buyer nothing. Once credited, a second note is issued only for what
+    the refund rose by since (:func:`exit_refund_left`), and refused while nothing did."""
     if not state.ended:
         raise RefusedCommand("no exit has taken effect: there is no settlement to credit yet")
-    if any(c.for_ == "exit" for c in state.credit_notes):
-        done = next(c.number for c in state.credit_notes if c.for_ == "exit")
-        raise RefusedCommand(f"the exit refund is already credited ({done})")
     if number in state.invoice_numbers:
         raise RefusedCommand(f"invoice number {number} is already used")
-    history = list(journal)
-    settlement = settlement_of(deal, history, state=state)
+    settlement = settlement_of(deal, journal, state=state)
     assert settlement is not None
     buyer = buyer_of(deal)
-    if settlement.refund.amount <= 0 or settlement.owed_to != buyer:
+    left = exit_refund_left(deal, state, settlement)
+    if left is None:
         raise RefusedCommand(
             f"the exit settlement owes {buyer} nothing back ({settlement.owed_from} owes "
             f"{settlement.owed_to} {settlement.owed.quantize().amount:,}): a credit note is "
             "for money the supplier returns"
         )
-    net, tax = gross_split(deal, settlement.owed)
+    if left.is_zero:
+        done = ", ".join(c.number for c in state.credit_notes if c.for_ == "exit")
+        raise RefusedCommand(f"the exit refund is already credited ({done})")
+    net, tax = gross_split(deal, left)
     day = at.date() if isinstance(at, datetime) else at
     return [
         CreditNote(

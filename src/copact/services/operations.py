@@ -97,6 +97,7 @@ from copact.core.service import invoice_service, review_service, settle_service
 from copact.core.settlement import (
     credit_exit_refund,
     ended_reason,
+    exit_refund_left,
     invoke_exit,
     refuse_after_exit,
     settlement_of,
@@ -484,7 +485,8 @@ class CreditExitRefund(Command):
     """Issue the credit note (EN 16931 type 381) of the refund an exit settlement owes the
     buyer, once the exit has taken effect: numbered in the supplier's series, VAT inside the
     refund as in the advance it returns, correcting the advance's invoice if there is one.
-    The refund itself is then paid `for: exit`."""
+    The refund itself is then paid `for: exit`. If a payment made before the exit is confirmed
+    after the note and raises the refund, a second note credits what it rose by."""
 
     action: ClassVar[str] = "invoices.issue"
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
@@ -493,10 +495,11 @@ class CreditExitRefund(Command):
     actor: ClassVar[str | None] = None
 
     def decide(self, c: Context) -> Sequence[Event]:
-        done = [n.number for n in c.state.credit_notes if n.for_ == "exit"]
-        if done:
-            raise NothingToDo(f"the exit refund is already credited ({done[0]})")
         settlement = settlement_of(c.deal, c.history, state=c.state) if c.state.ended else None
+        left = exit_refund_left(c.deal, c.state, settlement) if settlement else None
+        done = [n.number for n in c.state.credit_notes if n.for_ == "exit"]
+        if done and left is not None and left.is_zero:  # else the refund rose: its supplement
+            raise NothingToDo(f"the exit refund is already credited ({', '.join(done)})")
         supplier = settlement.owed_from if settlement is not None else ""
         number = _next_number(c.deal, c.state, supplier)
         return credit_exit_refund(c.deal, c.history, c.state, number=number, at=c.at)

@@ -85,6 +85,7 @@ from copact.core.service import needs_review
 from copact.core.settlement import (
     TRIGGERS,
     ExitSettlement,
+    exit_refund_left,
     open_triggers,
     settle_exit,
     settlement_of,
@@ -163,6 +164,10 @@ class ExitView:
     effective: date
     ended: bool  # it has taken effect: only its settlement moves money now
     settlement: ExitSettlement
+    to_credit: Money | None = None
+    """What the refund owes the buyer beyond the exit credit notes issued: the next note's
+    amount (the whole refund before the first), zero once credited; ``None`` when the
+    settlement owes the buyer nothing or the exit is still to take effect."""
 
     @property
     def status(self) -> str:
@@ -203,6 +208,7 @@ def exit_view(
         effective=state.exit_effective,
         ended=state.ended,
         settlement=settlement,
+        to_credit=exit_refund_left(deal, state, settlement),
     )
 
 

@@ -86,7 +86,8 @@ def settlement_json(s: ExitSettlement) -> dict[str, Any]:
 
 def exit_json(e: ExitView | None) -> dict[str, Any] | None:
     """``null`` while the deal runs, else who invoked which exit, when it takes effect, whether
-    the deal has ended, and the settlement."""
+    the deal has ended, the settlement, and what of its refund no credit note documents yet
+    (``to_credit``: ``null`` when it owes the buyer nothing back)."""
     if e is None:
         return None
     return {
@@ -96,6 +97,7 @@ def exit_json(e: ExitView | None) -> dict[str, Any] | None:
         "effective": e.effective.isoformat(),
         "ended": e.ended,
         "settlement": settlement_json(e.settlement),
+        "to_credit": _amount(e.to_credit) if e.to_credit is not None else None,
     }
 
 

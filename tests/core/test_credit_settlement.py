@@ -40,9 +40,11 @@ from copact.core.invoicing import InvoiceStanding, Receivables, check_payment_ta
 from copact.core.money import Money
 from copact.core.settlement import (
     credit_exit_refund,
+    exit_refund_left,
     invoke_exit,
     refuse_after_exit,
     settle_exit,
+    settlement_of,
 )
 from copact.core.state import deal_state
 from copact.core.volume import confirm_purchases, credit_rebate, record_purchases
@@ -266,3 +268,43 @@ def test_any_split_of_a_credit_note_leaves_the_rest_open_to_the_cent(
     assert standing.paid + standing.outstanding == standing.total
     assert standing.status == ("paid" if paid == total else "part-paid" if paid else "open")
     assert not book.on_account and book.advance_returned.is_zero  # nothing went elsewhere
+
+
+@settings(max_examples=40, deadline=None)
+@given(late=st.lists(st.integers(min_value=1, max_value=10**7), min_size=1, max_size=4))
+def test_the_exit_credit_notes_add_up_to_the_refund_however_late_payments_raise_it(
+    late: list[int],
+) -> None:
+    """Ridgeline records payments on account (whole cents) before the missed-milestone exit,
+    and Kestrel confirms them one by one after it. After each confirmation a credit note is
+    issued for what the refund rose by, to the cent, and refused when it rose by less than
+    half a cent: the exit notes always add up to the settlement's refund, and one more is
+    refused."""
+    day = date(2026, 12, 28)
+    events = _journal()
+    refs = [f"L-{i}" for i in range(len(late))]
+    for ref, cents in zip(refs, late, strict=True):
+        given = {"payer": "ridgeline", "payee": "kestrel", "for_": None, "by": "dana"}
+        state = deal_state(DEAL, events, on=day)
+        events += commands.pay(DEAL, state, amount=D(cents) / 100, ref=ref, at=day, **given)
+    events += invoke_exit(DEAL, events, trigger="missed-milestone", by="hannah", at=day)
+    credited = D(0)
+    for n, ref in enumerate([None, *refs]):
+        if ref is not None:
+            state = deal_state(DEAL, events, on=day)
+            events += commands.confirm_payment(DEAL, state, ref=ref, by="luis", at=day)
+        state = deal_state(DEAL, events, on=day)
+        settlement = settlement_of(DEAL, events, state=state)
+        assert settlement is not None
+        refund = settlement.owed.quantize().amount
+        left = exit_refund_left(DEAL, state, settlement)
+        assert left is not None and left.amount == refund - credited
+        if left.amount > 0:
+            (note,) = credit_exit_refund(DEAL, events, state, number=f"HSH-{n}", at=day)
+            assert note.total == left.amount
+            events.append(note)
+            credited += note.total
+            state = deal_state(DEAL, events, on=day)
+        assert credited == refund
+        with pytest.raises(RefusedCommand, match="already credited"):
+            credit_exit_refund(DEAL, events, state, number="HSH-X", at=day)

@@ -110,6 +110,12 @@ def test_state_and_deal_show_carry_the_exit_and_its_settlement(tmp_path: Path) -
     text = _run("deal", "show", DEAL, "-w", ws)
     assert f"ended on {ended['effective']} by an insolvency exit" in text
     assert "kestrel owes ridgeline USD 100.00" in text
+    assert (
+        f"100.00 of the refund has no credit note yet (`copact credit-exit-refund {DEAL}`)" in text
+    )
+    credited = _run("credit-exit-refund", DEAL, "-w", ws)
+    assert "credit note" in credited and "100.00" in credited
+    assert "has no credit note" not in _run("deal", "show", DEAL, "-w", ws)
     refused = _run("decide", DEAL, "one more thing", "--by", "hannah", "-w", ws, code=1)
     assert "the deal ended on" in refused
     _run(

@@ -169,10 +169,17 @@ def invoice_table(title: str, invoices: list[InvoiceView]) -> Table:
 
 def exit_line(e: ExitView) -> str:
     """``ended on 2026-07-01 by an insolvency exit (ana, 2026-07-01): voltworks owes acme
-    USD 50,000.00``: the line the text output prints under the tables."""
+    USD 50,000.00``: the line the text output prints under the tables, and, while some of the
+    refund has no credit note, how much and the command that issues it."""
     article = "an" if e.trigger[0] in "aeiou" else "a"
     when = "ended" if e.ended else "ends"
-    return f"{when} on {e.effective} by {article} {e.trigger} exit ({e.by}, {e.on}): {e.owed}"
+    line = f"{when} on {e.effective} by {article} {e.trigger} exit ({e.by}, {e.on}): {e.owed}"
+    if e.to_credit is not None and not e.to_credit.is_zero:
+        line += (
+            f"; {money_text(e.to_credit)} of the refund has no credit note yet "
+            f"(`copact credit-exit-refund {e.settlement.deal}`)"
+        )
+    return line
 
 
 def state(

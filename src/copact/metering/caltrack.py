@@ -36,7 +36,6 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import t as student_t  # type: ignore[import-untyped]
 
 __all__ = [
     "BILLING",
@@ -110,6 +109,10 @@ def predict_usage_per_day(fit: CaltrackFit, temperature: Floats) -> Floats:
 
 
 def _p_values(t_stat: Floats, dof: float) -> Floats:
+    # imported here: scipy.stats takes a second to import, and every copact command would pay
+    # it at start, fitting a baseline or not
+    from scipy.stats import t as student_t  # type: ignore[import-untyped]
+
     result: Floats = 2.0 * student_t.sf(np.abs(t_stat), dof)
     return result
 

@@ -16,16 +16,15 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = [
     "Unopenable",
@@ -121,6 +120,10 @@ def _wal(path: Path) -> Path:
 
 
 def _config() -> Config:
+    # Alembic is imported where a migration is read or run, not with this module: a command
+    # that opens no workspace (copact check, schedule, simulate) does not pay for it at start
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     return config
@@ -129,6 +132,9 @@ def _config() -> Config:
 def behind(engine: Engine) -> tuple[str | None, str] | None:
     """``(current, newest)`` migration when the database is not at the newest one (current is
     None for an empty database), else None. Only reads."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     newest = ScriptDirectory.from_config(_config()).get_current_head()
     assert newest is not None
     try:
@@ -152,6 +158,8 @@ def migrate(engine: Engine, *, to: str = "head") -> None:
     database exactly as it was."""
     if to == "head" and behind(engine) is None:
         return
+    from alembic import command
+
     config = _config()
     with engine.connect() as connection:
         config.attributes["connection"] = connection

@@ -47,6 +47,9 @@ def to_decimal(value: object) -> Decimal:
     return result
 
 
+_new = object.__new__
+_put = object.__setattr__  # what a frozen dataclass's __init__ sets its fields with
+
 _WIDE = Context(prec=80, rounding=ROUND_HALF_EVEN)
 """Rounding to the minor unit in this context never overflows: the read side of a journal
 shows whatever amount it holds (the doors keep absurd ones out: ``core.bounds``), instead of
@@ -107,6 +110,18 @@ class Money:
     def from_minor(cls, units: int, currency: Currency) -> Money:
         return cls(Decimal(units).scaleb(-currency.digits), currency)
 
+    def _with(self, amount: Decimal) -> Money:
+        """``Money(amount, self.currency)`` for the sum or difference of two amounts already
+        checked: filled in directly, without the frozen ``__init__``'s and ``__post_init__``'s
+        calls (the fold does arithmetic on every payment of the journal). A sum of finite
+        decimals is finite, or Decimal's Overflow trap has raised; it is checked all the same."""
+        if not amount.is_finite():
+            raise MoneyError("an amount must be finite")
+        money: Money = _new(Money)
+        _put(money, "amount", amount)
+        _put(money, "currency", self.currency)
+        return money
+
     def _same(self, other: Money) -> None:
         if not isinstance(other, Money):
             raise MoneyError(f"cannot combine money with {type(other).__name__}")
@@ -114,15 +129,17 @@ class Money:
             raise CurrencyMismatch(f"{self.currency} and {other.currency} cannot be combined")
 
     def __add__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(self.amount + other.amount, self.currency)
+        if other.__class__ is not Money or other.currency is not self.currency:
+            self._same(other)  # refuses what is not money in this currency
+        return self._with(self.amount + other.amount)
 
     def __sub__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(self.amount - other.amount, self.currency)
+        if other.__class__ is not Money or other.currency is not self.currency:
+            self._same(other)
+        return self._with(self.amount - other.amount)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return self._with(-self.amount)
 
     def __lt__(self, other: Money) -> bool:
         self._same(other)

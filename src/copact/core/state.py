@@ -26,6 +26,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property
+from operator import itemgetter
 from typing import Any, Literal
 
 from copact.core.bonus import BonusState
@@ -391,10 +392,11 @@ class _Fold:
             return self.milestones
         return {k: _settle_time(self.specs.get(k), v, until) for k, v in self.milestones.items()}
 
-    def apply(self, event: Event) -> None:
-        """Take ``event``: first time moves the milestones to the end of the day before it."""
+    def apply(self, event: Event, day: date | None = None) -> None:
+        """Take ``event`` (of ``day``, when the caller has asked it already): first time moves
+        the milestones to the end of the day before it."""
         if self._deadline is not None:
-            until = _frozen(self.exit_effective, event.day - _DAY)
+            until = _frozen(self.exit_effective, (event.day if day is None else day) - _DAY)
             if self._deadline <= until:
                 self._set_milestones(self._settled(until))
         handler = self._handlers.get(event.type)
@@ -748,16 +750,28 @@ def exit_takes_effect(deal: Deal, e: ExitInvoked) -> date:
 
 def ordered(events: Iterable[Event]) -> list[Event]:
     """Events in journal order by day (stable: same-day events keep their order)."""
-    return sorted(events, key=lambda e: e.day)
+    return [e for _, e in dated(events)]
+
+
+def dated(events: Iterable[Event]) -> list[tuple[date, Event]]:
+    """Each event with its day, in journal order by day (stable: same-day events keep their
+    order). Each event is asked its day once: the fold's loop and its step reuse it."""
+    days = [(e.day, e) for e in events]
+    days.sort(key=_day_of)  # a journal comes in day order: one pass over it
+    return days
+
+
+_day_of = itemgetter(0)
 
 
 def deal_state(deal: Deal, events: Iterable[Event], *, on: date) -> DealState:
     """The state of ``deal`` at the end of ``on``, from the events up to that day."""
     fold = _Fold(deal)
-    for event in ordered(events):
-        if event.day > on:
+    apply = fold.apply
+    for day, event in dated(events):
+        if day > on:
             break
-        fold.apply(event)
+        apply(event, day)
     return fold.state(on)
 
 
@@ -771,14 +785,16 @@ class RunningFold:
         self._deal = deal
         self._fold = _Fold(deal)
         self._on = date.min  # the day of the last event pushed
-        for event in ordered(events):
-            self.push(event)
+        for day, event in dated(events):
+            self.push(event, day)
 
-    def push(self, event: Event) -> None:
-        if event.day < self._on:
-            raise ValueError(f"events must come in day order: {event.day} after {self._on}")
-        self._fold.apply(event)
-        self._on = event.day
+    def push(self, event: Event, day: date | None = None) -> None:
+        """Take ``event`` (of ``day``, when the caller has asked it already)."""
+        day = event.day if day is None else day
+        if day < self._on:
+            raise ValueError(f"events must come in day order: {day} after {self._on}")
+        self._fold.apply(event, day)
+        self._on = day
 
     def state_on(self, on: date) -> DealState:
         """The state at the end of ``on``; ``on`` must not be before the last pushed event."""

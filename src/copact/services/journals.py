@@ -144,7 +144,7 @@ def _import(uow: SqlUnitOfWork, deal_id: str, text: str, path: str) -> int:
                 except RefusedCommand as exc:
                     raise ImportRefused(line, str(exc)) from None
             history.append(event)
-            running.push(event)
+            running.push(event, day)
             last = day
         try:
             journal.append(conn, deal_id, new, expected=base)

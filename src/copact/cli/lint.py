@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markdown import Markdown
 from rich.table import Table
 
 from copact.cli.console import fail, out
@@ -96,6 +95,8 @@ def rules(
         fail(f"unknown rule code {code!r}; `copact rules` lists them")
     console.print(f"[bold]{found.code}[/] {found.name} ({found.severity.value}, {found.family})")
     console.print(f"{found.summary}\n", markup=False)
+    from rich.markdown import Markdown  # 75 ms of markdown-it, for this one page
+
     console.print(Markdown(found.doc))
     console.print(f"\nhelp: {found.hint}", markup=False)
     console.print(

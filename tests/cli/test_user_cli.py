@@ -53,6 +53,38 @@ def test_add_reset_and_token(tmp_path: Path) -> None:
     assert principal is not None and principal.party == "acme"
 
 
+def test_a_reset_revokes_the_scripts_tokens_and_disable_takes_every_way_in_away(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "ws"
+    runner.invoke(app, ["init", str(root)])
+    runner.invoke(
+        app, ["user", "add", "raj", "--party", "acme", "--role", "finance", "-w", str(root)]
+    )
+    first = runner.invoke(app, ["user", "token", "raj", "-w", str(root)]).stdout.strip()
+
+    kept = runner.invoke(app, ["user", "password", "raj", "--keep-tokens", "-w", str(root)])
+    assert kept.exit_code == 0 and "revoked" not in kept.output
+    assert _accounts(root).token(first) is not None
+    reset = runner.invoke(app, ["user", "password", "raj", "-w", str(root)])
+    assert reset.exit_code == 0 and "raj: 1 API token revoked" in reset.stderr
+    assert _accounts(root).token(first) is None
+
+    second = runner.invoke(app, ["user", "token", "raj", "-w", str(root)]).stdout.strip()
+    third = runner.invoke(app, ["user", "token", "raj", "-w", str(root)]).stdout.strip()
+    revoked = runner.invoke(app, ["user", "revoke-tokens", "raj", "-w", str(root)])
+    assert revoked.exit_code == 0 and revoked.stdout.strip() == "raj: 2 API tokens revoked"
+    assert _accounts(root).token(second) is None and _accounts(root).token(third) is None
+
+    password = _password(runner.invoke(app, ["user", "password", "raj", "-w", str(root)]).stdout)
+    disabled = runner.invoke(app, ["user", "disable", "raj", "-w", str(root)])
+    assert disabled.exit_code == 0 and "raj: disabled" in disabled.stdout
+    assert _accounts(root).sign_in("raj", password, ip="127.0.0.1") is None
+    for nobody in (["revoke-tokens", "nobody"], ["disable", "nobody"]):
+        refused = runner.invoke(app, ["user", *nobody, "-w", str(root)])
+        assert refused.exit_code == 2 and "no user 'nobody'" in refused.output
+
+
 def test_unknown_people_and_roles_are_refused_without_a_traceback(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     runner.invoke(app, ["init", str(root)])

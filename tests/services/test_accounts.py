@@ -250,6 +250,27 @@ def test_a_token_acts_as_its_user_until_it_is_revoked(setup: Setup) -> None:
     assert a.revoke_tokens("raj") == 0 and a.revoke_tokens("nobody") == 0
 
 
+def test_a_reset_revokes_the_tokens_only_when_told_and_a_disabled_user_has_no_way_in(
+    setup: Setup,
+) -> None:
+    a = setup.accounts
+    kept = a.create_token("raj", "payments-export")
+    assert a.set_password("raj", "issued-by-admin-2") == 0  # a lost password: scripts go on
+    assert a.token(kept) is not None
+    assert a.set_password("raj", "issued-by-admin-3", revoke_tokens=True) == 1  # taken over
+    assert a.token(kept) is None
+
+    token = a.create_token("raj", "nightly")
+    signed = a.sign_in("raj", "issued-by-admin-3", ip=OFFICE)
+    assert signed is not None and a.session(signed.session_id) is not None
+    assert a.disable("raj") == 1
+    assert a.session(signed.session_id) is None
+    assert a.token(token) is None
+    assert a.sign_in("raj", "issued-by-admin-3", ip=OFFICE) is None
+    with pytest.raises(AccountError, match="no user 'nobody'"):
+        a.disable("nobody")
+
+
 def test_a_token_is_refused_for_an_unknown_user_and_unknown_tokens_are_nobody(
     setup: Setup,
 ) -> None:

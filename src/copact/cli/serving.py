@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from copact.cli.console import fail, out
+from copact.cli.console import err, fail, out
 from copact.cli.workspace import WorkspaceOption
 from copact.errors import CopactError
 from copact.services.uow import system_clock
@@ -162,10 +162,18 @@ def user_add(
 @user_app.command("password")
 def user_password(
     username: Annotated[str, typer.Argument(help="The user who lost or must reset theirs.")],
+    keep_tokens: Annotated[
+        bool,
+        typer.Option(
+            "--keep-tokens",
+            help="Leave their API tokens working (by default a reset revokes them, in case "
+            "the account was taken over).",
+        ),
+    ] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Issue a new one-time password (they pick their own at the next sign-in); their open
-    sessions end at once.
+    sessions end at once, and their API tokens are revoked unless `--keep-tokens`.
 
     Example: `copact user password raj`
     """
@@ -174,10 +182,52 @@ def user_password(
     password = new_password()
     accounts = _accounts(workspace)
     try:
-        accounts.set_password(username, password)
+        revoked = accounts.set_password(username, password, revoke_tokens=not keep_tokens)
     except CopactError as exc:
         fail(str(exc))
+    if revoked:
+        err().print(f"{username}: {_tokens(revoked)} revoked", markup=False)
     out().print(f"{username}: one-time password {password}", markup=False)
+
+
+@user_app.command("revoke-tokens")
+def user_revoke_tokens(
+    username: Annotated[str, typer.Argument(help="The user whose scripts lose access.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Revoke every API token of a user (a leaked token, a retired script); the user still
+    signs in. A running server honours a token it checked moments ago for a few seconds more.
+
+    Example: `copact user revoke-tokens raj`, then `copact user token raj` for a new one
+    """
+    accounts = _accounts(workspace)
+    if not accounts.user_exists(username):
+        fail(f"no user {username!r}")
+    revoked = accounts.revoke_tokens(username)
+    out().print(f"{username}: {_tokens(revoked)} revoked", markup=False)
+
+
+@user_app.command("disable")
+def user_disable(
+    username: Annotated[str, typer.Argument(help="The user who no longer has access.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Take a user's access away (someone who left): they can no longer sign in, their
+    sessions end and their API tokens are revoked. What they recorded stays in the journals
+    under their name.
+
+    Example: `copact user disable raj`
+    """
+    accounts = _accounts(workspace)
+    try:
+        revoked = accounts.disable(username)
+    except CopactError as exc:
+        fail(str(exc))
+    out().print(f"{username}: disabled; {_tokens(revoked)} revoked", markup=False)
+
+
+def _tokens(count: int) -> str:
+    return f"{count} API token" + ("" if count == 1 else "s")
 
 
 @user_app.command("token")

@@ -173,8 +173,12 @@ class Accounts:
             raise AccountError(f"there is already a user {username!r}") from None
         return user.id
 
-    def set_password(self, username: str, password: str, *, one_time: bool = True) -> None:
-        """Issue ``password`` to ``username`` (one-time unless told), ending their sessions."""
+    def set_password(
+        self, username: str, password: str, *, one_time: bool = True, revoke_tokens: bool = False
+    ) -> int:
+        """Issue ``password`` to ``username`` (one-time unless told), ending their sessions and,
+        with ``revoke_tokens`` (an account that may have been taken over), their API tokens;
+        how many live tokens were revoked."""
         self._check_length(password)
         with self.engine.begin() as conn:
             user_id = db.user_id(conn, username)
@@ -182,6 +186,24 @@ class Accounts:
                 raise AccountError(f"no user {username!r}")
             db.set_password_hash(conn, user_id, hash_password(password), must_change=one_time)
             db.delete_sessions(conn, user_id)
+            revoked = db.revoke_tokens(conn, user_id, self.clock()) if revoke_tokens else 0
+        if revoked:
+            self._tokens.clear()
+        return revoked
+
+    def disable(self, username: str) -> int:
+        """Take ``username``'s access away (someone who left): they can no longer sign in, their
+        sessions end and their API tokens are revoked; how many live tokens were. What they
+        recorded stays in the journals under their name."""
+        with self.engine.begin() as conn:
+            user_id = db.user_id(conn, username)
+            if user_id is None:
+                raise AccountError(f"no user {username!r}")
+            db.deactivate(conn, user_id)
+            db.delete_sessions(conn, user_id)
+            revoked = db.revoke_tokens(conn, user_id, self.clock())
+        self._tokens.clear()
+        return revoked
 
     def user_exists(self, username: str) -> bool:
         with self.engine.connect() as conn:
@@ -354,7 +376,8 @@ class Accounts:
         return principal
 
     def revoke_tokens(self, username: str) -> int:
-        """Revoke every API token of ``username``; how many were live."""
+        """Revoke every API token of ``username``; how many were live. A server that looked a
+        token up moments ago honours it for at most ``settings.token_cache`` seconds more."""
         self._tokens.clear()
         with self.engine.begin() as conn:
             user_id = db.user_id(conn, username)

@@ -26,6 +26,7 @@ __all__ = [
     "add_session",
     "add_token",
     "add_user",
+    "deactivate",
     "delete_session",
     "delete_sessions",
     "device_created",
@@ -128,6 +129,12 @@ def set_password_hash(
     if must_change is not None:
         values["must_change_password"] = must_change
     return conn.execute(update(users).where(users.c.id == user_id).values(**values)).rowcount
+
+
+def deactivate(conn: Connection, user_id: str) -> int:
+    """Mark a user inactive: they can no longer sign in, and their sessions and tokens stop
+    being honoured; the number of users changed (0 or 1)."""
+    return conn.execute(update(users).where(users.c.id == user_id).values(active=False)).rowcount
 
 
 # -- sessions --

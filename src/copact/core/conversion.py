@@ -21,7 +21,8 @@ from decimal import Decimal
 
 __all__ = ["conversion_ratio"]
 
-_NUMBER = r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+# ASCII digits: ``\d`` would match any script's, and Decimal reads "١" as 1
+_NUMBER = r"([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)"
 _FORMULA = re.compile(rf"^\s*{_NUMBER}\s+credits?\s+per\s+{_NUMBER}(?:\s+paid)?\s*$", re.IGNORECASE)
 
 

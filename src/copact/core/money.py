@@ -13,6 +13,7 @@ Rounding is half-even and only happens where a caller asks for it (:meth:`Money.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
@@ -22,7 +23,7 @@ from babel.numbers import get_currency_precision, list_currencies
 
 from copact.errors import CurrencyMismatch, MoneyError
 
-__all__ = ["Currency", "Money", "allocate", "to_decimal"]
+__all__ = ["Currency", "Money", "allocate", "read_amount", "to_decimal"]
 
 
 def to_decimal(value: object) -> Decimal:
@@ -36,6 +37,8 @@ def to_decimal(value: object) -> Decimal:
     elif isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, str):
+        if not value.isascii():  # Decimal reads "١٢٣" as 123: no one wrote that figure
+            raise MoneyError(f"an amount is written in ASCII digits 0-9: {value!r}")
         try:
             result = Decimal(value.strip().replace("_", ""))
         except InvalidOperation:
@@ -45,6 +48,35 @@ def to_decimal(value: object) -> Decimal:
     if not result.is_finite():
         raise MoneyError(f"an amount must be finite: {value!r}")
     return result
+
+
+_PLAIN = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+
+
+def read_amount(text: str) -> Decimal:
+    """The amount a person typed: ASCII digits with an optional sign and decimal point, and
+    commas only where they group thousands::
+
+        >>> read_amount("12,000.00"), read_amount("-7.5")
+        (Decimal('12000.00'), Decimal('-7.5'))
+
+    Anything else raises ``ValueError`` saying how to write it: "1,50" (a decimal comma),
+    "1,2,3,4" or "12,0000" (not groups of three) would otherwise be read as another figure,
+    and "١٢٣" or "1e3" is not how an amount is written on an invoice.
+    """
+    written = text.strip()
+    if _PLAIN.fullmatch(written) or _GROUPED.fullmatch(written):
+        return Decimal(written.replace(",", ""))
+    if "," in written and written.isascii():
+        raise ValueError(
+            f"cannot read the amount {text!r}: a comma only groups thousands in threes "
+            "(12,000.00); write 1.50 for one and a half, 12000.00 for twelve thousand"
+        )
+    raise ValueError(
+        f"cannot read the amount {text!r}: write it with the digits 0-9 and a decimal point, "
+        "e.g. 12000.00 or 12,000.00"
+    )
 
 
 _new = object.__new__

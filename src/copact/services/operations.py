@@ -92,6 +92,7 @@ from copact.core.invoicing import (
     payee_of,
     vat_on,
 )
+from copact.core.money import read_amount
 from copact.core.revenue import credit_revenue, invoice_revenue, report_sales
 from copact.core.service import invoice_service, review_service, settle_service
 from copact.core.settlement import (
@@ -163,10 +164,10 @@ Clock = Callable[[], datetime]
 
 
 def _no_float(value: Any) -> Any:
-    if isinstance(value, float):
+    if isinstance(value, (float, bool)):
         raise ValueError("an amount is a decimal string like 12000.00, never a float")
     if isinstance(value, str):
-        return value.replace(",", "").strip()
+        return read_amount(value)
     return value
 
 

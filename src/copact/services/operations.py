@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Self, get_origin
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -182,7 +183,23 @@ Amount = Annotated[
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Line = Annotated[str, Field(min_length=1, max_length=2000)]
-Ref = Annotated[str, Field(min_length=1, max_length=100)]
+_REF = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f.][^\x00-\x1f\x7f-\x9f]*$"
+
+
+def _plain_ref(ref: str) -> str:
+    """A reference is written by a person (``INV/2026/7``): no control characters, and not
+    dots only, which a browser resolves as ``.`` or ``..`` in the confirm button's URL even
+    when encoded, so that button would act on another record."""
+    if not re.match(_REF, ref):
+        raise ValueError("a reference holds no control characters and is not dots only")
+    return ref
+
+
+Ref = Annotated[
+    str,
+    Field(min_length=1, max_length=100, json_schema_extra={"pattern": _REF}),
+    AfterValidator(_plain_ref),
+]
 Instant = Annotated[
     str, Field(min_length=10, max_length=40, examples=["2027-03-14T02:00:00-04:00"])
 ]

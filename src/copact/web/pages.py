@@ -12,6 +12,7 @@ import uuid
 from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, get_origin
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -56,8 +57,17 @@ _LOGIN_CSRF = "copact_login"
 _DEVICE = "copact_device"
 
 
+def path_segment(value: object) -> str:
+    """``value`` as one URL path segment, every reserved character encoded (``/`` too, unlike
+    Jinja's ``urlencode``): ``../payments/WIRE-BIG`` stays one segment, so a row's form can
+    only post to that row's own record. (A value of dots only, which a browser resolves as
+    ``..`` even encoded, is refused where the command's fields are read.)"""
+    return quote(str(value), safe="")
+
+
 def install_filters(templates: Jinja2Templates) -> None:
     templates.env.filters["money"] = money_text
+    templates.env.filters["segment"] = path_segment
     templates.env.globals["can"] = lambda who, action: who.role in PERMISSIONS[action]
     templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
 

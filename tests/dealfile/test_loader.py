@@ -108,7 +108,7 @@ def test_random_text_gives_diagnostics_never_exceptions(text: str) -> None:
 # --- round trip: load, dump, load gives the same deal ---------------------------------------
 
 percents = st.decimals(min_value=0, max_value=100, places=2).map(lambda d: Percent(d / 100))
-amounts = st.decimals(min_value=0, max_value=10**9, places=2)
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=10**9, places=2)  # a deal prices above 0
 days = st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31))
 durations = st.integers(min_value=1, max_value=10**6).map(Duration)
 

@@ -34,6 +34,7 @@ from copact.core.model import (
     Amount,
     Duty,
     Model,
+    Positive,
     Slug,
     Text,
     check_calendar,
@@ -201,7 +202,7 @@ class Deal(Model):
     people: list[Person] = []
     scope: Scope | None = None
     business_case: BusinessCase | None = None
-    value: Amount | None = None
+    value: Positive | None = None
     payment_terms: Annotated[int, Field(ge=0, le=365)] = 30
     tax: Tax | None = None
     phases: list[Phase] = []

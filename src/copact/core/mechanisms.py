@@ -8,7 +8,16 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from copact.core.model import Amount, Frequency, Model, Slug, Text, Threshold, check_timezone
+from copact.core.model import (
+    Frequency,
+    Model,
+    NonNegative,
+    Positive,
+    Slug,
+    Text,
+    Threshold,
+    check_timezone,
+)
 from copact.core.quantities import Duration, Percent
 
 __all__ = [
@@ -37,12 +46,12 @@ __all__ = [
 class Site(Model):
     id: Slug
     timezone: Annotated[str, AfterValidator(check_timezone)]
-    rated_kw: Amount | None = None
-    usable_kwh: Amount | None = None
+    rated_kw: Positive | None = None
+    usable_kwh: Positive | None = None
 
 
 class Fee(Model):
-    amount: Amount
+    amount: NonNegative
     every: Frequency = "month"
 
 
@@ -132,9 +141,9 @@ class Gainshare(Model):
     from_: date | None = Field(default=None, alias="from")
     model: BaselineModel | None = None
     base_fee: Fee | None = None
-    price: Amount | None = None
+    price: Positive | None = None
     share: dict[Slug, Percent] = {}
-    cap: Amount | None = None
+    cap: NonNegative | None = None
     baseline: Baseline | None = None
 
 
@@ -142,29 +151,29 @@ class Gainshare(Model):
 
 
 class Prepaid(Model):
-    amount: Amount
+    amount: Positive
     due: date | None = None
     refund_rights: Literal["none", "deliverable-based", "unused-funds"] | None = None
 
 
 class CostPlus(Model):
-    cap: Amount | None = None
+    cap: NonNegative | None = None
     markup: Percent | None = None
     overruns: Literal["prior-written-approval", "notify", "none"] | None = None
     evidence: list[Slug] = []
 
 
 class RebateTier(Model):
-    at_least: Amount
+    at_least: NonNegative
     rebate: Percent
 
 
 class Volume(Model):
-    commitment: Amount
+    commitment: Positive
     unit: Text
     per: Literal["month", "quarter", "year"] = "year"
     term_months: Annotated[int, Field(gt=0)] | None = None
-    price: Amount | None = None
+    price: Positive | None = None
     rebate: list[RebateTier] = []
     forecast: Literal["rolling-monthly", "rolling-quarterly", "annual", "none"] | None = None
     true_up: Literal["monthly", "quarterly", "annual", "none"] | None = None
@@ -178,7 +187,7 @@ class Volume(Model):
 
 
 class Convertible(Model):
-    amount: Amount
+    amount: Positive
     converts_to: Literal["service-credits", "equity", "discount", "cash"] | None = None
     formula: str | None = None
     windows: list[date] = []
@@ -186,7 +195,7 @@ class Convertible(Model):
 
 class InnovationBonus(Model):
     id: Slug
-    amount: Amount
+    amount: Positive
     when: Text
     signoff: Slug | None = None
     """The buyer's person who approves a claim that the condition holds (any person of the
@@ -205,7 +214,7 @@ class RevenueShare(Model):
 
 class Candidate(Model):
     id: Slug
-    score: Amount
+    score: NonNegative
 
 
 class Selection(Model):

@@ -2,6 +2,16 @@
 
 ``Amount`` is money in the deal's currency (an int, a decimal number or a decimal string, never
 a float); ``Slug`` is a lower-case id; ``Threshold`` a percentage, a duration or a number.
+
+The deal's own figures are held to the bounds of an amount at the door (at most
+:data:`INTEGER_DIGITS` digits before the point) and to their sign: ``Positive`` for what the deal
+is worth or prices (its value, a price, a milestone's amount, a prepayment), ``NonNegative`` for
+what may be nothing (a cap, a fee, a phase's cost), ``Figure`` for a number that may be below
+zero (a business-case flow). A deal worth ``-5`` or ``1e400`` is a finding of the loader (E002),
+not a schedule of negative invoices or a failure to round::
+
+    value: -5      → E002 value: must be above 0 (got -5)
+    value: 1e400   → E002 value: a figure of the deal has at most 12 digits before the point
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from copact.core.calendar import is_known_calendar
 from copact.core.money import Currency, to_decimal
@@ -19,11 +30,15 @@ from copact.core.quantities import Duration, Percent
 from copact.errors import MoneyError
 
 __all__ = [
+    "INTEGER_DIGITS",
     "Amount",
     "Duty",
+    "Figure",
     "Frequency",
     "Level",
     "Model",
+    "NonNegative",
+    "Positive",
     "Slug",
     "Text",
     "Threshold",
@@ -56,6 +71,37 @@ def _amount(value: Any) -> Decimal:
         return to_decimal(value)
     except MoneyError as exc:
         raise ValueError(str(exc)) from None
+
+
+INTEGER_DIGITS = 12
+"""The most digits before the point of a deal's figure, as of an amount at the door: a deal
+worth 999,999,999,999 is far above any co-investment, and a figure past it (``1e400``) cannot
+be rounded to a cent."""
+_LIMIT = Decimal(10) ** INTEGER_DIGITS
+
+
+def _figure(value: Any) -> Decimal:
+    number = _amount(value)
+    if abs(number) >= _LIMIT:
+        raise PydanticCustomError(  # not the figure itself: 1e400 written out is 401 digits
+            "figure_size",
+            f"a figure of the deal has at most {INTEGER_DIGITS} digits before the point",
+        )
+    return number
+
+
+def _positive(value: Any) -> Decimal:
+    number = _figure(value)
+    if number <= 0:
+        raise PydanticCustomError("figure_sign", f"must be above 0 (got {number})")
+    return number
+
+
+def _non_negative(value: Any) -> Decimal:
+    number = _figure(value)
+    if number < 0:
+        raise PydanticCustomError("figure_sign", f"cannot be below 0 (got {number})")
+    return number
 
 
 def check_currency(code: str) -> str:
@@ -115,9 +161,16 @@ def check_timezone(name: str) -> str:
 
 Amount = Annotated[Decimal, BeforeValidator(_amount)]
 """Money in the deal's currency: an int, a decimal number or a decimal string, never a float."""
+Figure = Annotated[Decimal, BeforeValidator(_figure)]
+"""A number of the deal that may be below zero, with at most :data:`INTEGER_DIGITS` digits
+before the point."""
+Positive = Annotated[Decimal, BeforeValidator(_positive)]
+"""A :data:`Figure` above zero: what the deal is worth or prices."""
+NonNegative = Annotated[Decimal, BeforeValidator(_non_negative)]
+"""A :data:`Figure` of zero or more: a cap, a fee, a cost, a threshold."""
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1)]
-Threshold = Annotated[Percent | Duration | Amount, Field(union_mode="left_to_right")]
+Threshold = Annotated[Percent | Duration | Figure, Field(union_mode="left_to_right")]
 Frequency = Literal["once", "month", "quarter", "year"]
 Level = Literal["low", "medium", "high"]
 Duty = Literal["owner", "vendor-contact", "technical-acceptance", "invoice-approval", "steering"]

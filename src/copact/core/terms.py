@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from copact.core.model import Amount, Level, Model, Slug, Text
+from copact.core.model import Level, Model, NonNegative, Slug, Text
 from copact.core.quantities import Percent
 
 __all__ = [
@@ -130,7 +130,7 @@ class Exit(Model):
 
 
 class ChangeControl(Model):
-    threshold: Amount | None = None
+    threshold: NonNegative | None = None
     approvers: list[Slug] = []
 
 
@@ -155,7 +155,7 @@ class Confidentiality(Model):
 
 
 class Liability(Model):
-    cap: Amount | Text | None = None
+    cap: NonNegative | Text | None = None
     carve_outs: list[Text] = []
 
 

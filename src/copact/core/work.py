@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from copact.core.model import Amount, Frequency, Model, Slug, Text
+from copact.core.model import Figure, Frequency, Model, NonNegative, Positive, Slug, Text
 from copact.core.quantities import Percent
 
 __all__ = [
@@ -45,7 +45,7 @@ class Scope(Model):
 class Flow(Model):
     party: Slug
     label: Text
-    amount: Amount
+    amount: Figure
     every: Frequency = "once"
     from_: date = Field(alias="from")
     to: date | None = None
@@ -67,7 +67,7 @@ class Gate(Model):
 class Phase(Model):
     id: Slug
     description: str | None = None
-    cost: Amount | None = None
+    cost: NonNegative | None = None
     pilot: bool = False
     gate: Gate | None = None
 
@@ -91,7 +91,7 @@ class Milestone(Model):
     phase: Slug | None = None
     description: str | None = None
     payment: Percent | None = None
-    amount: Amount | None = None
+    amount: Positive | None = None
     due: date | None = None
     payee: Slug | None = None
     acceptance: Acceptance | None = None

@@ -237,6 +237,10 @@ def _hint(kind: str, error: Any) -> str:
         return "write percentages with a % sign, e.g. 20% or 99.95%"
     if kind == "duration":
         return "write durations with a unit, e.g. 4h, 15m, 30s or 2d"
+    if kind == "figure_sign":
+        return "a deal's value, prices and advances are above 0; caps, fees and costs 0 or more"
+    if kind == "figure_size":
+        return "write the figure in full in the deal's currency, e.g. 420000 or 1250.50"
     if kind == "string_pattern_mismatch":
         return "ids are lower-case slugs: letters, digits and hyphens, e.g. design-approval"
     if kind in ("literal_error", "enum"):

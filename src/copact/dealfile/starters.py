@@ -29,7 +29,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from string import Template
 
 from copact.core.deal import Structure
-from copact.core.model import check_country
+from copact.core.model import INTEGER_DIGITS, check_country
 from copact.core.money import Currency
 
 __all__ = ["party_slug", "starter_deal"]
@@ -476,6 +476,11 @@ def starter_deal(
         raise ValueError("the buyer and the supplier each need a name")
     if not value.is_finite() or value <= 0:
         raise ValueError(f"the contract value must be a positive amount, not {value}")
+    if value >= Decimal(10) ** INTEGER_DIGITS:
+        raise ValueError(
+            f"the contract value has at most {INTEGER_DIGITS} digits before the point, "
+            "as every figure of a deal"
+        )
     money = _Money(Currency.of(currency), value)
     b = party_slug(buyer_name, fallback="buyer")
     s = party_slug(supplier_name, fallback="supplier")

@@ -43,7 +43,7 @@ from copact.services.inputs import BadOption, InputFile, MalformedInput
 from copact.services.uow import Outcome
 from copact.web.accounts import Principal
 from copact.web.context import Context
-from copact.web.deps import ApiUser, CsrfRefused, Ctx, IdempotencyKey, PageUser, client_ip
+from copact.web.deps import Actor, ApiUser, CsrfRefused, Ctx, IdempotencyKey, PageUser, client_ip
 from copact.web.flash import drop_flash, pop_flash
 from copact.web.pages import outcome_note, redirect_back
 from copact.web.queries import outcome_json, scoped_key
@@ -162,7 +162,7 @@ def _record(
     status_code=201,
 )
 async def record_api(
-    ctx: Ctx, who: ApiUser, request: Request, response: Response, key: IdempotencyKey, deal: str
+    ctx: Ctx, who: Actor, request: Request, response: Response, key: IdempotencyKey, deal: str
 ) -> Any:
     """Record a gainshare month from uploaded files as the token's person, as ``copact
     baseline --record`` does: the baseline refitted on ``data`` (its hash must be the one the

@@ -43,7 +43,7 @@ from copact.services.service_periods import record_period
 from copact.services.uow import Outcome
 from copact.web.accounts import Principal
 from copact.web.context import Context
-from copact.web.deps import ApiUser, CsrfRefused, Ctx, IdempotencyKey, PageUser, client_ip
+from copact.web.deps import Actor, CsrfRefused, Ctx, IdempotencyKey, PageUser, client_ip
 from copact.web.pages import outcome_note, redirect_back
 from copact.web.queries import outcome_json, scoped_key
 from copact.web.queries import view as deal_view
@@ -271,7 +271,7 @@ def _refused(exc: BadOption | MalformedInput) -> JSONResponse:
     responses=ERRORS,
     openapi_extra=_REQUEST_BODY,
 )
-async def meter_api(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> Any:
+async def meter_api(ctx: Ctx, who: Actor, request: Request, deal: str) -> Any:
     """Meter a period of the deal's SLA from uploaded files (multipart: ``telemetry``, one
     file or several, CSV or Parquet; ``windows``, ``tickets`` and ``deliveries`` CSV; ``period``
     YYYY-MM or YYYY-Qn). The answer is what ``copact meter --format json`` prints, with the
@@ -301,7 +301,7 @@ async def meter_api(ctx: Ctx, who: ApiUser, request: Request, deal: str) -> Any:
     status_code=201,
 )
 async def record_api(
-    ctx: Ctx, who: ApiUser, request: Request, response: Response, key: IdempotencyKey, deal: str
+    ctx: Ctx, who: Actor, request: Request, response: Response, key: IdempotencyKey, deal: str
 ) -> Any:
     """Meter a period of the deal's SLA from uploaded files (as ``POST .../meter``) and record
     its settlement in the journal as the token's person: per site the fee, credits, bonuses

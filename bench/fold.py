@@ -250,11 +250,13 @@ def build_journal(n: int) -> str:
             case "approve":  # the change proposed just before; now and then turned down
                 decide = reject_change if k % 64 == 7 else approve_change
                 return decide(deal, state.changes, change=f"co-{k - 1}", by="raj", at=day)
+            case "claim" if all(m.state == "accepted" for m in state.milestones.values()):
+                return happen(day, "note", name, k)  # no work is left to claim for
             case "claim":
-                return commands.claim(
+                return commands.claim(  # small: the claims of a stretch stay within its work
                     deal,
                     state,
-                    amount=Decimal(500),
+                    amount=Decimal(10),
                     for_="installation rework",
                     evidence=[],
                     at=day,

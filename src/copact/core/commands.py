@@ -43,10 +43,12 @@ from copact.core.invoicing import (
     buyer_of,
     check_payment_target,
     invoice_amount,
+    invoice_amounts,
     payee_of,
     person_of,
     vat_on,
 )
+from copact.core.money import Money
 from copact.core.state import DealState
 from copact.errors import RefusedCommand
 
@@ -320,13 +322,51 @@ def claim(
     by: str | None = None,
 ) -> list[WorkClaimed]:
     """A supplier's person claims what completed but unaccepted work is worth (counts on
-    exit); bounded like a payment. ``by`` is ``None`` only in journals from before it."""
+    exit); bounded like a payment, and in all: the claims since the last acceptance cannot
+    come to more than the milestones not yet accepted are worth, as invoiced (on a buyer's
+    exit for convenience they are deducted in full). ``by`` is ``None`` only in journals from
+    before it."""
     if by is not None:
         party = deal.party(person_of(deal, by))
         if party is None or party.role != "supplier":
             raise RefusedCommand(f"{by} is of {person_of(deal, by)}: work is claimed by a supplier")
     check_amount(deal, amount, what="a claim")
+    open_work, claimed = _open_work(deal, state), _claimed_since_acceptance(state)
+    if claimed + amount > open_work.amount:
+        total = Money.of(claimed + amount, deal.currency).quantize().amount
+        raise RefusedCommand(
+            f"claims since the last acceptance would come to {total:,}, more than the "
+            f"{open_work.quantize().amount:,} the milestones not yet accepted are worth as "
+            "invoiced: completed work is claimed for what the deal would pay for it"
+        )
     return [WorkClaimed(at=at, deal=deal.id, amount=amount, for_=for_, evidence=evidence, by=by)]
+
+
+def _open_work(deal: Deal, state: DealState) -> Money:
+    """What the milestones not yet accepted are worth to the buyer, as invoiced (VAT
+    included, as the exit settlement counts what was earned)."""
+    amounts = invoice_amounts(deal)
+    open_work = Money.zero(deal.currency)
+    for m in deal.milestones:
+        standing = state.milestones.get(m.id)
+        if standing is None or standing.state != "accepted":
+            open_work = open_work + amounts[m.id] + vat_on(deal, amounts[m.id])
+    return open_work
+
+
+def _claimed_since_acceptance(state: DealState) -> Decimal:
+    """The claims dated on or after the last acceptance (all of them if none): read back
+    from the newest, so an import pays for the claims of the current stretch only. Same-day
+    claims made before that day's acceptance count too: the bound errs on the safe side."""
+    since = state.last_acceptance
+    claimed = Decimal(0)
+    claims = state.claims
+    for k in range(len(claims) - 1, -1, -1):
+        claim = claims[k]
+        if since is not None and claim.day < since:
+            break
+        claimed += claim.amount
+    return claimed
 
 
 def decide_gate(

@@ -24,6 +24,15 @@ no more than :data:`AHEAD` after the workspace's clock. Commands are dated by th
 the window is for imported journals, which may come from a workspace whose clock runs a little
 ahead (and the examples' scenario journal is dated a few days into the future). An event dated
 9999-12-31 would otherwise stop every later command, which may not be dated before it.
+
+**The reach of a deal**: a day a person asks about without recording it (an exit preview's
+date, a contract year to true up, a month to settle) lies within :data:`BEFORE_EFFECTIVE`
+before the deal's effective date and :data:`REACH_YEARS` after it. No deal runs a century,
+and a day near 9999-12-31 would fail the arithmetic on it (a notice period added to it, the
+month after it) instead of being refused::
+
+    check_reach(hybrid_dc1, date(9999, 12, 31), what="an exit on")
+    → RefusedCommand: an exit on 9999-12-31 is more than 100 years after ... 2026-06-01
 """
 
 from __future__ import annotations
@@ -35,12 +44,25 @@ from copact.core.deal import Deal
 from copact.core.money import Currency, Money
 from copact.errors import RefusedCommand
 
-__all__ = ["AHEAD", "BEFORE_EFFECTIVE", "ceiling", "check_amount", "check_day"]
+__all__ = [
+    "AHEAD",
+    "BEFORE_EFFECTIVE",
+    "REACH_YEARS",
+    "ceiling",
+    "check_amount",
+    "check_day",
+    "check_reach",
+]
 
 BEFORE_EFFECTIVE = timedelta(days=2 * 366)
 """How long before its effective date a deal's journal may start (negotiation, signing)."""
 AHEAD = timedelta(days=31)
 """How far after the workspace's clock an imported event may be dated."""
+REACH_YEARS = 100
+"""How many years after its effective date a deal's days may be asked about."""
+_LAST_YEAR = 9000
+"""No deal reaches past the end of this year, whatever its effective date: room enough for the
+arithmetic on a day (10 years of notice, a contract year) below :data:`datetime.MAXYEAR`."""
 
 _TIMES = 10
 _YEARS = 10
@@ -129,4 +151,22 @@ def check_day(deal: Deal, day: date, *, today: date) -> None:
         raise RefusedCommand(
             f"the event is dated {day}, more than two years before the deal's effective date "
             f"{deal.effective}"
+        )
+
+
+def check_reach(deal: Deal, day: date, *, what: str = "the date") -> None:
+    """Refuse ``day`` as a day of ``deal`` to ask about (see the module's reach of a deal):
+    more than :data:`BEFORE_EFFECTIVE` before its effective date or more than
+    :data:`REACH_YEARS` after it. ``what`` names the day in the refusal ("an exit on")."""
+    effective = deal.effective
+    latest = date(min(effective.year + REACH_YEARS, _LAST_YEAR), 12, 31)
+    if day > latest:
+        raise RefusedCommand(
+            f"{what} {day} is more than {REACH_YEARS} years after the deal's effective date "
+            f"{effective}: no deal runs that long; ask about a day before {latest}"
+        )
+    earliest = effective - BEFORE_EFFECTIVE if effective.year > 2 else date.min
+    if day < earliest:
+        raise RefusedCommand(
+            f"{what} {day} is more than two years before the deal's effective date {effective}"
         )

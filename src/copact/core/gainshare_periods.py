@@ -41,6 +41,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from copact.core.bounds import check_reach
 from copact.core.deal import Deal
 from copact.core.events import (
     CreditNote,
@@ -147,6 +148,7 @@ def contract_year(deal: Deal, period: str) -> str:
     """The contract year a month falls in, named by the year it starts in: from 2027-04-01,
     ``2028-02`` is in contract year ``2027`` (April 2027 to March 2028)."""
     first, month = _first(deal), _month(period)
+    check_reach(deal, month, what="the month starting")
     index = (month.year - first.year) * 12 + month.month - first.month
     if index < 0:
         raise RefusedCommand(
@@ -158,12 +160,13 @@ def contract_year(deal: Deal, period: str) -> str:
 def year_months(deal: Deal, year: str) -> list[str]:
     """The twelve months of contract year ``year``, or a refusal when it is none of the deal's."""
     first = _first(deal)
-    if not (len(year) == 4 and year.isdigit()) or int(year) < first.year:
+    if not (len(year) == 4 and year.isascii() and year.isdigit()) or int(year) < first.year:
         raise RefusedCommand(
             f"contract years of {deal.id} start in {first:%B} from {first.year}: "
             f"{year!r} is not one of them"
         )
     start = first.replace(year=int(year))
+    check_reach(deal, start, what=f"contract year {year}, starting")
     return [f"{_plus(start, i):%Y-%m}" for i in range(12)]
 
 

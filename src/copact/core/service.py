@@ -32,6 +32,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from copact.core.bounds import check_reach
 from copact.core.deal import Deal
 from copact.core.events import (
     EvidenceRef,
@@ -121,6 +122,9 @@ def settle_service(
         raise RefusedCommand(
             f"the SLA of {deal.id} settles per {sla.period}: {period} is not one of its periods"
         )
+    check_reach(
+        deal, date(max(int(period[:4]), 1), 1, 1), what=f"the period {period}, starting on or after"
+    )
     start, after = period_days(period)
     if sla.from_ is not None and start < sla.from_.replace(day=1):
         raise RefusedCommand(f"the SLA of {deal.id} runs from {sla.from_}: {period} is before it")

@@ -63,6 +63,7 @@ from datetime import date, datetime, timedelta
 from math import inf
 from typing import Any
 
+from copact.core.bounds import check_reach
 from copact.core.convertible import exit_support  # convertible support
 from copact.core.costplus import unbilled_earned
 from copact.core.deal import Deal
@@ -225,7 +226,9 @@ def _declared(deal: Deal, trigger: str) -> Any:
 
 def open_triggers(deal: Deal, events: Iterable[Event], *, on: date, by: str) -> dict[str, str]:
     """Every trigger of the deal with why it is open or closed for party ``by`` on ``on``
-    (the text starts with ``open`` when it is)."""
+    (the text starts with ``open`` when it is). A day past the deal's reach is refused
+    (``core.bounds``): an exit on 9999-12-31 cannot take effect after its notice."""
+    check_reach(deal, on, what="an exit on")
     state = deal_state(deal, list(events), on=on)
     result: dict[str, str] = {}
     if state.exit is not None:

@@ -89,7 +89,7 @@ class MissedMilestone(Model):
 
 class Convenience(Model):
     by: list[Slug] = []
-    notice_days: Annotated[int, Field(ge=0)] | None = None
+    notice_days: Annotated[int, Field(ge=0, le=3650)] | None = None  # as cure-days
 
 
 class ByParties(Model):

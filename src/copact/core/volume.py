@@ -51,6 +51,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from copact.core.bounds import check_reach
 from copact.core.deal import Deal
 from copact.core.events import (
     CreditNote,
@@ -226,7 +227,12 @@ def _index_of(deal: Deal, month: date) -> int | None:
 
 def year_label_of(deal: Deal, period: str) -> str | None:
     """The contract period a month ``2027-03`` falls in, or ``None`` outside the term."""
-    index = _index_of(deal, _month(period))
+    month = _month(period)
+    try:
+        check_reach(deal, month)
+    except RefusedCommand:  # past any term (the fold asks too: it answers, never raises)
+        return None
+    index = _index_of(deal, month)
     year = _year_at(deal, index) if index is not None else None
     return year.label if year is not None and _month(period) < year.after else None
 
@@ -239,6 +245,8 @@ def contract_year(deal: Deal, label: str) -> ContractYear:
         first = date(int(label), _start(deal).month, 1) if per == 12 else _month(label)
     except ValueError:
         first = None
+    if first is not None:
+        check_reach(deal, first, what=f"contract period {label}, starting")
     index = _index_of(deal, first) if first is not None and len(label) in (4, 7) else None
     year = _year_at(deal, index) if index is not None else None
     if year is None or year.label != label:

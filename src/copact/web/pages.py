@@ -43,7 +43,7 @@ from copact.web.deps import (
 )
 from copact.web.downloads import evidence_download, invoice_document, invoice_pdf
 from copact.web.flash import drop_flash, pop_flash, set_flash
-from copact.web.queries import exit_preview, send, view
+from copact.web.queries import exit_preview, send, suppliers, view
 from copact.web.uploads import UploadRefused, check_content, receive_upload
 
 __all__ = ["install_filters", "outcome_note", "redirect_back", "render_page", "router"]
@@ -70,6 +70,11 @@ def install_filters(templates: Jinja2Templates) -> None:
     templates.env.filters["segment"] = path_segment
     templates.env.globals["can"] = lambda who, action: who.role in PERMISSIONS[action]
     templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
+    # the invoice and credit-note buttons: a role that issues them, on the supplier's side
+    # (the rule :func:`copact.web.queries.send` holds every such command to)
+    templates.env.globals["issues"] = lambda who, deal: (
+        who.role in PERMISSIONS["invoices.issue"] and who.party in suppliers(deal)
+    )
 
 
 def render_page(

@@ -63,12 +63,28 @@ def run(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def suppliers(deal: Deal) -> set[str]:
+    """The deal's supplier parties: the side that claims work and issues the documents."""
+    return {p.id for p in deal.suppliers}
+
+
+ISSUERS = tuple(c for c in ops.COMMANDS if c.action == "invoices.issue")
+"""The commands that issue an invoice or a credit note, always in a supplier's series."""
+
 _SIDES: dict[type[ops.Command], tuple[Callable[[Deal, Any], set[str]], str]] = {
     ops.RecordPayment: (
         lambda d, c: {c.payer},
         "you record payments your party made; the payee confirms them",
     ),
-    ops.ClaimWork: (lambda d, c: {p.id for p in d.suppliers}, "work is claimed by a supplier"),
+    ops.ClaimWork: (lambda d, c: suppliers(d), "work is claimed by a supplier"),
+    **{
+        issue: (
+            lambda d, c: suppliers(d),
+            "invoices and credit notes are the supplier's documents, in its own series: its "
+            "users issue them",
+        )
+        for issue in ISSUERS
+    },
 }
 """Commands only one side's users may send, beyond their role (a refusal is logged)."""
 

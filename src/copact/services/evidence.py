@@ -11,13 +11,14 @@ your own (:func:`copact.store.journal.add_evidence`)::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
 from copact.core.events import Submitted
 from copact.core.evidence import check_evidence
-from copact.errors import RefusedCommand
+from copact.errors import InvalidCommand, RefusedCommand
 from copact.services.config import disk_full
 from copact.services.sql import SqlUnitOfWork
 from copact.services.uow import UnitOfWork
@@ -27,6 +28,10 @@ from copact.store.engine import is_disk_full
 from copact.store.journal import EvidenceRecord
 
 __all__ = ["EvidenceRecord", "add_evidence", "evidence", "evidence_held", "evidence_not_held"]
+
+#: what a submission or claim may name as a file's kind (its ``EvidenceRef``): refused here,
+#: at the door, rather than by the first command that names the file
+_KIND = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
 def add_evidence(
@@ -42,7 +47,14 @@ def add_evidence(
 ) -> EvidenceRecord:
     """Stream a file into the evidence store and index it for the deal. The person adding
     it must be of the deal; confidential evidence is visible to their party only. A full
-    disk is a :class:`DiskFull` and leaves no part of the file behind."""
+    disk is a :class:`DiskFull` and leaves no part of the file behind. A ``kind`` that is not
+    a short lowercase name (``test-report``) is an :class:`InvalidCommand`."""
+    if not _KIND.fullmatch(kind):
+        shown = kind if len(kind) <= 40 else kind[:40] + "…"
+        raise InvalidCommand(
+            f"evidence kind {shown!r} is not a kind: lowercase letters, digits and hyphens, "
+            "up to 64, starting with a letter or digit (e.g. test-report)"
+        )
     deal = uow.deal(deal_id)
     person = deal.person(by)
     if person is None:

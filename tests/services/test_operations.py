@@ -207,7 +207,7 @@ def test_a_change_above_the_threshold_needs_both_named_approvers(
 
 
 def test_a_small_change_needs_someone_of_each_party(ws: Workspace, clock: DayClock) -> None:
-    patch = {"payment-terms": 45}
+    patch = {"title": "Heat sensor housing, rev. B"}  # prices nothing: its amount decides
     ops.execute(
         ops.ProposeChange(
             deal=DEAL_ID, change="co-2", by="dana", amount=Decimal("500"), patch=patch
@@ -222,7 +222,35 @@ def test_a_small_change_needs_someone_of_each_party(ws: Workspace, clock: DayClo
     done = ops.execute(
         ops.ApproveChange(deal=DEAL_ID, change="co-2", by="priya"), uow=ws, clock=clock
     )
-    assert done.version == 2 and ws.deal(DEAL_ID).payment_terms == 45
+    assert done.version == 2 and ws.deal(DEAL_ID).title == "Heat sensor housing, rev. B"
+
+
+def test_a_patch_of_what_the_deal_prices_needs_the_named_approvers_whatever_its_amount(
+    ws: Workspace, clock: DayClock
+) -> None:
+    """Kestrel's luis proposes tripling the unit price and dropping the paid advance, and
+    says the change is worth 0.00: below the 3,000.00 threshold by its word. The patch prices
+    money, so hannah and luis, the named approvers, must approve it, not anyone of Ridgeline."""
+    patch = {"volume": {"price": 20.55}, "prepaid": None, "payment-terms": 90}
+    ops.execute(
+        ops.ProposeChange(
+            deal=DEAL_ID, change="co-price", by="luis", amount=Decimal(0), patch=patch
+        ),
+        uow=ws,
+        clock=clock,
+    )
+    with pytest.raises(
+        RefusedCommand,
+        match=r"changes what the deal prices \(payment-terms, prepaid, volume\); it needs hannah",
+    ):
+        ops.execute(
+            ops.ApproveChange(deal=DEAL_ID, change="co-price", by="marcus"), uow=ws, clock=clock
+        )
+    assert len(ws.versions(DEAL_ID)) == 1 and ws.deal(DEAL_ID).prepaid is not None
+    done = ops.execute(
+        ops.ApproveChange(deal=DEAL_ID, change="co-price", by="hannah"), uow=ws, clock=clock
+    )
+    assert done.version == 2 and ws.deal(DEAL_ID).payment_terms == 90
 
 
 def test_a_rejected_change_makes_no_version(ws: Workspace, clock: DayClock) -> None:

@@ -75,8 +75,8 @@ def _journal() -> str:
         by="sam", at=day,
     )  # fmt: skip
     running.push(tail[-1])
-    tail += approve_change(
-        HYBRID, running.state_on(day).changes, change="co-terms", by="raj", at=day
+    tail += approve_change(  # new payment terms: the named approvers, sam and ana
+        HYBRID, running.state_on(day).changes, change="co-terms", by="ana", at=day
     )
     lines = []
     for i, event in enumerate([*made, *tail]):

@@ -479,9 +479,10 @@ def change_propose(
     format: Format = OutputFormat.text,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Propose an amendment. Above the change-control threshold it needs every named approver;
-    at or below it, someone of each party. The patch is checked now: it must give a deal that
-    loads.
+    """Propose an amendment. Above the change-control threshold it needs every named approver,
+    and so does any patch of what the deal prices or who decides (anything but its title,
+    scope, business case, risks, risk controls and ignored findings), whatever amount it gives;
+    otherwise someone of each party. The patch is checked now: it must give a deal that loads.
 
     Example: `copact change propose hybrid-dc1 co-1 --by sam --amount 7500
     --patch '{"payment-terms": 45}'`

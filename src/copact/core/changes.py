@@ -41,6 +41,8 @@ __all__ = [
     "change_after",
     "merge_patch",
     "missing_approvals",
+    "needs_named_approvers",
+    "priced_keys",
     "propose_change",
     "protected_changes",
     "reject_change",
@@ -72,9 +74,31 @@ def above_threshold(deal: Deal, amount: Decimal | None) -> bool:
     return abs(amount or Decimal(0)) > control.threshold
 
 
-def missing_approvals(deal: Deal, change: ChangeState) -> list[str]:
-    """Who still has to approve: person ids above the threshold, ``someone of PARTY`` below."""
+UNPRICED = frozenset({"title", "scope", "business-case", "risks", "risk-controls", "ignore"})
+"""The parts of a deal that price no money and name nobody who decides: a patch of these alone
+is weighed by the amount its proposer gives. A patch of anything else (a price, a milestone, the
+advance, a mechanism, exit terms, parties, people, change control itself) changes what the
+deal invoices or who decides it, by an amount no proposer can be taken at their word for."""
+
+
+def priced_keys(change: ChangeState) -> list[str]:
+    """The top-level keys of ``change``'s patch outside :data:`UNPRICED`, sorted."""
+    return sorted(k for k in (change.patch or {}) if k not in UNPRICED)
+
+
+def needs_named_approvers(deal: Deal, change: ChangeState) -> bool:
+    """Whether ``change`` needs the deal's named approvers: above the threshold by its amount,
+    or patching anything that prices money or decides who decides, whatever amount it gives."""
     if above_threshold(deal, change.amount):
+        return True
+    control = deal.change_control
+    return bool(control and control.approvers and priced_keys(change))
+
+
+def missing_approvals(deal: Deal, change: ChangeState) -> list[str]:
+    """Who still has to approve: the named approvers when the change needs them
+    (:func:`needs_named_approvers`), else ``someone of PARTY``."""
+    if needs_named_approvers(deal, change):
         assert deal.change_control is not None
         return [p for p in deal.change_control.approvers if p not in change.approvals]
     approving = {person.party for p in change.approvals if (person := deal.person(p)) is not None}
@@ -139,12 +163,15 @@ def approve_change(
     if by in current.approvals:
         raise RefusedCommand(f"{by} has already approved change {change}")
     missing = missing_approvals(deal, current)
-    if above_threshold(deal, current.amount) and by not in missing:
-        raise RefusedCommand(
-            f"change {change} is above the change-control threshold; it needs "
-            f"{', '.join(missing)}, not {by}"
+    named = needs_named_approvers(deal, current)
+    if named and by not in missing:
+        why = (
+            "is above the change-control threshold"
+            if above_threshold(deal, current.amount)
+            else f"changes what the deal prices ({', '.join(priced_keys(current))})"
         )
-    if not above_threshold(deal, current.amount) and f"someone of {party}" not in missing:
+        raise RefusedCommand(f"change {change} {why}; it needs {', '.join(missing)}, not {by}")
+    if not named and f"someone of {party}" not in missing:
         raise RefusedCommand(f"{party} has already approved change {change}")
     return [ChangeApproved(at=at, deal=deal.id, change=change, amount=current.amount, by=by)]
 

@@ -30,11 +30,12 @@ def now() -> datetime:
 
 
 def out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    # no emoji codes: a location such as ``journal.jsonl:100:`` would print as a 💯
+    return Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 def err() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -1,0 +1,29 @@
+"""A bad line's location prints as ``file:line``, whatever its number: the console renders no
+emoji codes, so line 100 of a journal is ``:100:`` and not 💯 (a code Rich knows)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from copact.cli.app import app
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+def test_line_100_of_a_journal_is_named_as_such(tmp_path: Path) -> None:
+    journal = tmp_path / "l100.jsonl"
+    journal.write_text("\n" * 99 + "not json\n", encoding="utf-8")
+    root = tmp_path / "ws"
+    runner.invoke(app, ["init", str(root)])
+    deal = EXAMPLES / "heat-sensor-housing.yaml"
+    runner.invoke(app, ["deal", "add", str(deal), "-w", str(root)])
+    imported = runner.invoke(
+        app, ["journal", "import", str(journal), "--deal", "heat-sensor-housing", "-w", str(root)]
+    )
+    assert imported.exit_code != 0
+    assert "l100.jsonl:100: J001" in imported.output and "💯" not in imported.output
+    folded = runner.invoke(app, ["state", str(deal), "-e", str(journal)])
+    assert "l100.jsonl:100:1: J001" in folded.output and "💯" not in folded.output

@@ -50,6 +50,7 @@ from copact.web import support as convertible_support  # convertible support
 from copact.web import volume as volume_commitment  # volume commitment
 from copact.web.access import Forbidden, Guard, NotFound
 from copact.web.accounts import Accounts, Throttled
+from copact.web.bodies import BodyLimit
 from copact.web.context import TEMPLATES, Context
 from copact.web.deps import (
     PASSWORD_PAGE,
@@ -177,6 +178,7 @@ def create_app(
     )
     app.state.ctx = ctx
     app.add_middleware(RequestScope, workspace=ws)
+    app.add_middleware(BodyLimit, limit=settings.body_limit, upload_limit=ctx.upload_limit)
     app.add_middleware(SecurityHeaders)
     if settings.trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.trusted_hosts))

@@ -25,6 +25,8 @@ class WebSettings:
     accounts: AccountSettings = field(default_factory=AccountSettings)
     #: largest evidence upload in bytes (None: the workspace's evidence limit)
     upload_limit: int | None = None
+    #: largest JSON or form request body in bytes (``copact.web.bodies``; uploads: the above)
+    body_limit: int = 1024 * 1024
     #: an Office document (a zip inside) may hold at most this many entries and bytes unpacked
     zip_max_entries: int = 2000
     zip_max_uncompressed: int = 200 * 1024 * 1024

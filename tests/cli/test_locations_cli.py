@@ -27,3 +27,22 @@ def test_line_100_of_a_journal_is_named_as_such(tmp_path: Path) -> None:
     assert "l100.jsonl:100: J001" in imported.output and "💯" not in imported.output
     folded = runner.invoke(app, ["state", str(deal), "-e", str(journal)])
     assert "l100.jsonl:100:1: J001" in folded.output and "💯" not in folded.output
+
+
+def test_a_journal_that_is_not_utf8_is_named_with_its_line_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    journal = tmp_path / "latin1.jsonl"
+    journal.write_bytes(b'{"a": 1}\n\n{"note": "caf\xe9"}\n')
+    root = tmp_path / "ws"
+    runner.invoke(app, ["init", str(root)])
+    deal = EXAMPLES / "heat-sensor-housing.yaml"
+    runner.invoke(app, ["deal", "add", str(deal), "-w", str(root)])
+    imported = runner.invoke(
+        app, ["journal", "import", str(journal), "--deal", "heat-sensor-housing", "-w", str(root)]
+    )
+    assert imported.exit_code == 1
+    assert "latin1.jsonl:3: not UTF-8 text" in imported.output
+    assert "internal error" not in imported.output
+    folded = runner.invoke(app, ["state", str(deal), "-e", str(journal)])
+    assert folded.exit_code == 1 and "latin1.jsonl:3: not UTF-8 text" in folded.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -14,7 +15,7 @@ from rich.console import Console
 from copact.services.uow import system_clock
 from copact.store.engine import is_disk_full, is_read_only
 
-__all__ = ["OutputFormat", "err", "fail", "now", "out", "unwritable"]
+__all__ = ["OutputFormat", "err", "fail", "now", "out", "read_text", "unwritable"]
 
 
 class OutputFormat(StrEnum):
@@ -36,6 +37,20 @@ def out() -> Console:
 
 def err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of an input file, or a one-line failure naming it: exit 2 when it cannot
+    be read, 1 (bad input) with the line of the first byte that is not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or 'cannot be read'}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        fail(f"{path}:{line}: not UTF-8 text (save it as UTF-8)", 1)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -22,7 +22,7 @@ from typing import Annotated, Any, get_origin
 import typer
 from rich.table import Table
 
-from copact.cli.console import OutputFormat, fail, now, out
+from copact.cli.console import OutputFormat, fail, now, out, read_text
 from copact.cli.running import exit_line, invoice_table
 from copact.cli.workspace import WorkspaceOption, deal_app, open_workspace
 from copact.core.events import (
@@ -450,10 +450,7 @@ def _patch(text: str | None) -> dict[str, Any] | None:
         return None
     source = text
     if not text.lstrip().startswith("{"):
-        try:
-            source = Path(text).read_text(encoding="utf-8")
-        except OSError as exc:
-            fail(f"{text}: {exc.strerror or 'cannot be read'}")
+        source = read_text(Path(text))
     try:
         patch = json.loads(source, parse_float=Decimal)
     except json.JSONDecodeError as exc:

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from copact.cli.authoring import load_for_commands
-from copact.cli.console import OutputFormat, err, fail, now, out
+from copact.cli.console import OutputFormat, err, fail, now, out, read_text
 from copact.cli.workspace import WorkspaceOption, open_workspace
 from copact.core.convertible import SupportStanding
 from copact.core.deal import Deal
@@ -76,12 +76,7 @@ def _warn(path: Path, refused: list[Refusal]) -> None:
 
 def _events(path: Path) -> tuple[list[Event], list[int]]:
     """The journal file's events and the line each is on."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"{path}: {exc.strerror or 'cannot be read'}")
-    except UnicodeDecodeError:
-        fail(f"{path}: not UTF-8 text", 1)
+    text = read_text(path)
     events, problems = parse_events(text, str(path))
     if problems:
         console = err()

@@ -13,7 +13,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from copact.cli.authoring import load_for_commands
-from copact.cli.console import OutputFormat, err, fail, out
+from copact.cli.console import OutputFormat, err, fail, out, read_text
 from copact.finance.assumptions import Assumptions, load_assumptions
 from copact.finance.mechanisms import MECHANISM_KINDS
 from copact.finance.montecarlo import SimulationResult, build_model, simulate
@@ -23,11 +23,7 @@ __all__ = ["register"]
 
 
 def _assumptions(path: Path) -> Assumptions:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"{path}: {exc.strerror or 'cannot be read'}")
-    loaded = load_assumptions(text, str(path))
+    loaded = load_assumptions(read_text(path), str(path))
     if isinstance(loaded, list):
         for d in loaded:
             err().print(f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}", markup=False)

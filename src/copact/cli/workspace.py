@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from copact.cli.console import err, fail, now, out, unwritable
+from copact.cli.console import err, fail, now, out, read_text, unwritable
 from copact.errors import CopactError, RefusedCommand
 from copact.services.workspace import ImportRefused, Workspace, default_workspace
 from copact.store.checkpoint import Checkpoint, CheckpointError
@@ -80,7 +80,7 @@ def deal_add(
     """
     ws = open_workspace(workspace)
     try:
-        deal, version = ws.add_deal(path.read_text(encoding="utf-8"), str(path))
+        deal, version = ws.add_deal(read_text(path), str(path))
     except OSError as exc:
         fail(f"{path}: {exc.strerror or 'cannot be read'}")
     except CopactError as exc:
@@ -111,7 +111,7 @@ def journal_import(
     """
     ws = open_workspace(workspace)
     try:
-        count = ws.import_journal(deal, file.read_text(encoding="utf-8"), str(file))
+        count = ws.import_journal(deal, read_text(file), str(file))
     except OSError as exc:
         fail(f"{file}: {exc.strerror or 'cannot be read'}")
     except ImportRefused as exc:
@@ -166,7 +166,7 @@ def journal_verify(
         if checkpoint is None:
             result = ws.verify(deal, evidence=evidence)
         else:
-            kept = Checkpoint.from_json(checkpoint.read_text(encoding="utf-8"))
+            kept = Checkpoint.from_json(read_text(checkpoint))
             result = ws.verify_against(deal, kept, evidence=evidence)
     except OSError as exc:
         fail(f"{checkpoint}: {exc.strerror or 'cannot be read'}")

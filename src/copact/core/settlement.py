@@ -240,7 +240,7 @@ def open_triggers(deal: Deal, events: Iterable[Event], *, on: date, by: str) -> 
         if spec is None:
             result[trigger] = f"closed: the deal has no {trigger} exit"
             continue
-        allowed = getattr(spec, "by", [])
+        allowed = getattr(spec, "by", []) or _default_invokers(deal, trigger)
         if allowed and by not in allowed:
             result[trigger] = f"closed: only {', '.join(allowed)} may invoke it"
         elif trigger == "missed-milestone" and not state.missed:
@@ -250,6 +250,15 @@ def open_triggers(deal: Deal, events: Iterable[Event], *, on: date, by: str) -> 
         else:
             result[trigger] = "open"
     return result
+
+
+def _default_invokers(deal: Deal, trigger: str) -> list[str]:
+    """Who may invoke ``trigger`` when the deal names nobody: the buyer for its own
+    convenience and for what the supplier's side caused (a missed milestone, insolvency),
+    which the settlement prices as such; either party for a change of control."""
+    if trigger in _SUPPLIER_SIDE or trigger == "convenience":
+        return [p.id for p in deal.parties if p.role == "buyer"]
+    return []
 
 
 def _on_exit(deal: Deal) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
@@ -230,7 +231,12 @@ def create_app(
             return templates.TemplateResponse(
                 request,
                 "error.html",
-                {"status": status, "message": message, "who": _who(request)},
+                {
+                    "status": status,
+                    "message": message,
+                    "who": _who(request),
+                    "back": _back(request),
+                },
                 status_code=status,
                 headers=headers or None,
             )
@@ -296,10 +302,23 @@ def _who(request: Request) -> Any:
     return getattr(request.state, "principal", None)
 
 
+def _back(request: Request) -> str | None:
+    """Where an error page's "Go back" leads (a plain link: the CSP allows no script): the
+    page the request came from when it is one of ours, else the deal's dashboard, else none
+    (the page offers "Your deals" anyway)."""
+    came = urlsplit(request.headers.get("referer", ""))
+    # a path a browser could read as another site's (``//x``, ``/\\x``) is not ours
+    local = came.path.startswith("/") and not came.path.startswith("//") and "\\" not in came.path
+    if came.netloc == request.url.netloc and came.scheme in ("http", "https") and local:
+        return came.path + (f"?{came.query}" if came.query else "")
+    deal = request.path_params.get("deal")
+    if isinstance(deal, str) and request.url.path != f"/deals/{deal}":
+        return "/deals/" + quote(deal, safe="")
+    return None
+
+
 def _safe_next(path: str) -> str:
     """Only a local path may be a redirect target."""
-    from urllib.parse import quote
-
     if not path.startswith("/") or path.startswith("//"):
         return "/deals"
     return quote(path, safe="/")

@@ -41,10 +41,9 @@ PAGES: dict[tuple[str, str], tuple[str, ...]] = {
     ("voltworks-owner", f"/deals/{DEAL}/milestones/design-approval"): (
         f"/deals/{DEAL}/milestones/design-approval/submit",
     ),
-    ("acme-owner", f"/deals/{DEAL}/invoices"): (
-        f"/deals/{DEAL}/invoices",
-        f"/deals/{DEAL}/payments",
-    ),
+    ("acme-owner", f"/deals/{DEAL}/invoices"): (f"/deals/{DEAL}/payments",),
+    # the supplier's users issue its invoices (the buyer pays them)
+    ("voltworks-owner", f"/deals/{DEAL}/invoices"): (f"/deals/{DEAL}/invoices",),
     ("acme-owner", f"/deals/{DEAL}/changes"): (f"/deals/{DEAL}/changes",),
     ("acme-owner", f"/deals/{DEAL}/gates"): (
         f"/deals/{DEAL}/gates/design",

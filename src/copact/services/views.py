@@ -168,6 +168,16 @@ class ExitView:
     """What the refund owes the buyer beyond the exit credit notes issued: the next note's
     amount (the whole refund before the first), zero once credited; ``None`` when the
     settlement owes the buyer nothing or the exit is still to take effect."""
+    settled: Money | None = None
+    """What was paid ``for: exit`` by whoever owes the settlement to whoever is owed, and
+    counts (confirmed by the payee); ``None`` when not worked out."""
+
+    @property
+    def left(self) -> Money:
+        """What of the settlement is still to pay."""
+        s = self.settlement
+        paid = self.settled if self.settled is not None else Money.zero(s.owed.currency)
+        return max(s.owed.quantize() - paid, Money.zero(s.owed.currency))
 
     @property
     def status(self) -> str:
@@ -176,9 +186,20 @@ class ExitView:
 
     @property
     def owed(self) -> str:
-        """``voltworks owes acme USD 12,000.00``: who pays whom to settle it."""
+        """``voltworks owes acme USD 12,000.00``: who pays whom to settle it; once paid,
+        ``voltworks paid acme USD 12,000.00: settled``, and ``(5,000.00 paid, 7,000.00 to
+        pay)`` in between."""
         s = self.settlement
-        return f"{s.owed_from} owes {s.owed_to} {s.owed.currency.code} {money_text(s.owed)}"
+        code, total = s.owed.currency.code, money_text(s.owed)
+        paid = self.settled
+        if paid is None or paid.is_zero or s.owed.is_zero:
+            return f"{s.owed_from} owes {s.owed_to} {code} {total}"
+        if self.left.is_zero:
+            return f"{s.owed_from} paid {s.owed_to} {code} {total}: settled"
+        return (
+            f"{s.owed_from} owes {s.owed_to} {code} {total} ({money_text(paid)} paid, "
+            f"{money_text(self.left)} to pay)"
+        )
 
     @property
     def headline(self) -> str:
@@ -209,7 +230,27 @@ def exit_view(
         ended=state.ended,
         settlement=settlement,
         to_credit=exit_refund_left(deal, state, settlement),
+        settled=_paid_for_exit(deal, state, events, settlement),
     )
+
+
+def _paid_for_exit(
+    deal: Deal, state: DealState, events: list[Event], settlement: ExitSettlement
+) -> Money:
+    """The payments ``for: exit`` from who owes the settlement to who is owed, up to
+    ``state``'s day, that count: confirmed by the payee (or, in a journal from before
+    confirmations, recorded without a payer's person)."""
+    paid = Money.zero(deal.currency)
+    for e in events:
+        if (
+            isinstance(e, Payment)
+            and e.day <= state.on
+            and e.for_ == "exit"
+            and (e.from_, e.to) == (settlement.owed_from, settlement.owed_to)
+            and (e.by is None or e.ref in state.confirmed_by)
+        ):
+            paid = paid + Money.of(e.amount, deal.currency)
+    return paid
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,23 @@ def add_evidence(
         if is_disk_full(exc):  # the stored file is whole; a retry indexes it
             raise disk_full(f"{label} could not be recorded in the database") from None
         raise
+    _same_as_asked(record, kind=kind, confidential=confidential, label=label)
     return record
+
+
+def _same_as_asked(record: EvidenceRecord, *, kind: str, confidential: bool, label: str) -> None:
+    """Refuse, saying what is held, when the party already held these bytes under another
+    kind or visibility: the record kept is the first one, and answering "added" would let
+    the uploader believe a shared file is now confidential, or a photo a test report."""
+    shared = record.confidential_to is None
+    if record.kind == kind and shared != confidential:
+        return
+    held = "visible to both parties" if shared else f"confidential to {record.confidential_to}"
+    asked = f"{kind}{', confidential' if confidential else ''}"
+    raise RefusedCommand(
+        f"{label} is already held as {record.name} ({record.kind}, {held}, added by "
+        f"{record.added_by}): the same file cannot be added again as {asked}"
+    )
 
 
 def evidence(uow: SqlUnitOfWork, deal_id: str, *, party: str | None) -> list[EvidenceRecord]:

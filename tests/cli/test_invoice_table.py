@@ -51,3 +51,28 @@ def test_state_shows_an_invoice_settled_from_the_advance_as_paid(tmp_path: Path)
     row = next(line for line in text.output.splitlines() if "K-1" in line)
     assert "14,800.00" in row and "paid" in row and "overdue" not in row
     assert "from advance" in text.output and "outstanding" in text.output
+
+
+def test_the_invoices_list_starts_with_the_advances_invoice(tmp_path: Path) -> None:
+    """Kestrel invoices Ridgeline's 30,000.00 advance: `copact invoices` lists it (text and
+    JSON) before any milestone's, as `invoice show` and the invoices page do."""
+    root = str(tmp_path / "ws")
+    runner.invoke(app, ["init", root])
+    runner.invoke(app, ["deal", "add", DEAL, "-w", root])
+    for person in ("hannah", "luis"):
+        signed = runner.invoke(app, ["sign", "heat-sensor-housing", "--by", person, "-w", root])
+        assert signed.exit_code == 0, signed.output
+    issued = runner.invoke(app, ["issue-advance-invoice", "heat-sensor-housing", "-w", root])
+    assert issued.exit_code == 0, issued.output
+    listed = runner.invoke(app, ["invoices", "heat-sensor-housing", "-f", "json", "-w", root])
+    (advance,) = json.loads(listed.output)["invoices"]
+    assert (advance["number"], advance["amount"], advance["status"]) == (
+        "heat-sensor-housing-001",
+        "30000.00",
+        "open",
+    )
+    text = runner.invoke(
+        app, ["invoices", "heat-sensor-housing", "-w", root], env={"COLUMNS": "200"}
+    )
+    row = next(line for line in text.output.splitlines() if "heat-sensor-housing-001" in line)
+    assert "30,000.00" in row and "kestrel → ridgeline" in row

@@ -32,7 +32,7 @@ from copact.core.events import (
 from copact.errors import CopactError, NothingToDo, RefusedCommand
 from copact.services import operations as ops
 from copact.services.views import deal_view, describe
-from copact.services.views_json import invoice_json, state_json
+from copact.services.views_json import invoice_json, invoice_summary_json, state_json
 from copact.services.workspace import Outcome, Workspace
 
 __all__ = ["register"]
@@ -559,14 +559,18 @@ def invoices(
     except CopactError as exc:
         fail(str(exc))
     v = deal_view(spec, ws.events(deal), today=now().date())
+    billed = [v.prepayment, *v.invoices] if v.prepayment else v.invoices  # the advance's first
     if format is OutputFormat.json:
-        doc = state_json(v)
-        notes = [invoice_json(n) for n in v.credit_notes]
-        body = {"deal": deal, "on": doc["on"], "invoices": doc["invoices"], "credit_notes": notes}
+        body = {
+            "deal": deal,
+            "on": v.today.isoformat(),
+            "invoices": [invoice_summary_json(i) for i in billed],
+            "credit_notes": [invoice_json(n) for n in v.credit_notes],
+        }
         typer.echo(json.dumps(body, indent=2))
         return
     console = out()
-    console.print(invoice_table(f"{spec.title}: invoices ({spec.currency})", v.invoices))
+    console.print(invoice_table(f"{spec.title}: invoices ({spec.currency})", billed))
     if v.credit_notes:  # refunds, rebates, true-ups and corrections the supplier issued
         console.print(invoice_table(f"credit notes ({spec.currency})", v.credit_notes))
 

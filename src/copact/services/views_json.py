@@ -21,9 +21,16 @@ __all__ = [
     "exit_json",
     "exit_preview_json",
     "invoice_json",
+    "invoice_summary_json",
     "settlement_json",
     "state_json",
 ]
+
+
+def invoice_summary_json(i: InvoiceView) -> dict[str, Any]:
+    """The keys of :func:`invoice_json` the state and the invoices list give per invoice."""
+    body = invoice_json(i)
+    return {k: body[k] for k in _STATE_INVOICE}
 
 
 def _amount(m: Money) -> str:
@@ -160,9 +167,7 @@ def state_json(v: DealView) -> dict[str, Any]:
             }
             for m in v.milestones
         ],
-        "invoices": [
-            {k: body[k] for k in _STATE_INVOICE} for body in (invoice_json(i) for i in v.invoices)
-        ],
+        "invoices": [invoice_summary_json(i) for i in v.invoices],
         "balances": {
             b.party: {"paid": _amount(b.paid), "received": _amount(b.received)} for b in v.balances
         },

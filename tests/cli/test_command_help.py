@@ -96,6 +96,22 @@ def test_the_command_line_help_describes_every_argument(command: type[ops.Comman
         assert helps.get(name) == command.model_fields[name].description, name
 
 
+def _leaves(group: Any, words: list[str]) -> Iterator[tuple[list[str], Any]]:
+    for name, sub in group.commands.items():
+        if hasattr(sub, "commands"):
+            yield from _leaves(sub, [*words, name])
+        else:
+            yield [*words, name], sub
+
+
+def test_every_command_line_help_ends_with_an_example() -> None:
+    """DESIGN §11: every command's --help teaches by an example, all of them, not only the
+    commands made from the catalogue."""
+    root: Any = typer.main.get_command(app)
+    missing = [" ".join(w) for w, c in _leaves(root, []) if "Example" not in (c.help or "")]
+    assert missing == [], f"no example in the --help of: {', '.join(missing)}"
+
+
 def test_the_record_cost_help_says_whose_person() -> None:
     result = runner.invoke(app, ["record-cost", "--help"], env={"COLUMNS": "300"})
     assert _shown(result.output)["--by"].startswith("The supplier's person")

@@ -185,7 +185,10 @@ def evidence_list(
     ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """The deal's evidence files: hash, name, kind, type, size, who may see it."""
+    """The deal's evidence files: hash, name, kind, type, size, who may see it.
+
+    Example: `copact evidence list hybrid-dc1 --party acme`
+    """
     try:
         records = open_workspace(workspace).evidence(deal, party=party)
     except CopactError as exc:

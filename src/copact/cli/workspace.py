@@ -90,7 +90,10 @@ def deal_add(
 
 @deal_app.command("list")
 def deal_list(workspace: WorkspaceOption = None) -> None:
-    """The deals of the workspace, with their latest version and journal length."""
+    """The deals of the workspace, with their latest version and journal length.
+
+    Example: `copact deal list -w demo-workspace`
+    """
     table = Table()
     for column in ("deal", "title", "version", "events"):
         table.add_column(column)
@@ -108,6 +111,9 @@ def journal_import(
     """Append events through the same guards as the commands: all or nothing.
 
     Stops at the first event the deal's state refuses, with its line number (exit 1).
+
+    Example: `copact journal import examples/journals/heat-sensor-housing.jsonl --deal
+    heat-sensor-housing`
     """
     ws = open_workspace(workspace)
     try:
@@ -126,7 +132,11 @@ def journal_import(
 def journal_export(
     deal: Annotated[str, typer.Option(help="The deal id.")], workspace: WorkspaceOption = None
 ) -> None:
-    """Print the journal as JSON Lines (canonical JSON, in order)."""
+    """Print the journal as JSON Lines (canonical JSON, in order): what `journal import`
+    takes back, into this workspace or another.
+
+    Example: `copact journal export --deal hybrid-dc1 > hybrid-dc1.jsonl`
+    """
     try:
         typer.echo(open_workspace(workspace, readonly=True).export_journal(deal), nl=False)
     except CopactError as exc:

@@ -481,7 +481,8 @@ class IssueInvoices(Command):
 class IssueAdvanceInvoice(Command):
     """Invoice the deal's prepaid advance (a prepayment invoice, EN 16931 type 386): net and
     VAT adding up to the advance, numbered in the supplier's series, once. Later milestone
-    invoices deduct what the advance paid of them."""
+    invoices deduct what the advance paid of them. Example: `copact issue-advance-invoice
+    heat-sensor-housing`"""
 
     action: ClassVar[str] = "invoices.issue"
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})
@@ -504,7 +505,8 @@ class CreditExitRefund(Command):
     buyer, once the exit has taken effect: numbered in the supplier's series, VAT inside the
     refund as in the advance it returns, correcting the advance's invoice if there is one.
     The refund itself is then paid `for: exit`. If a payment made before the exit is confirmed
-    after the note and raises the refund, a second note credits what it rose by."""
+    after the note and raises the refund, a second note credits what it rose by. Example:
+    `copact credit-exit-refund heat-sensor-housing`"""
 
     action: ClassVar[str] = "invoices.issue"
     roles: ClassVar[frozenset[str]] = frozenset({"owner", "finance", "billing"})

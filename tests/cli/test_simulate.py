@@ -68,3 +68,12 @@ def test_a_bad_assumptions_file_exits_1_with_its_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["simulate", HYBRID, "--assumptions", str(bad)])
     assert result.exit_code == 1
     assert f"{bad}:2:" in result.output
+
+
+def test_runs_are_bounded_as_in_the_assumptions_file() -> None:
+    """--runs takes what an assumptions file may say, up to 10,000,000: a typo of a few zeros
+    more is refused at once instead of running for hours."""
+    deal = str(EXAMPLES / "heat-sensor-housing.yaml")
+    refused = runner.invoke(app, ["simulate", deal, "--runs", "100000000000"])
+    assert refused.exit_code == 2
+    assert "less than or equal to 10000000" in refused.output

@@ -58,7 +58,10 @@ def simulate_cmd(
     assumptions: Annotated[
         Path | None, typer.Option(help="A Monte Carlo assumptions file (DESIGN §7).")
     ] = None,
-    runs: Annotated[int | None, typer.Option(min=1, help="Runs (overrides the file).")] = None,
+    runs: Annotated[
+        int | None,
+        typer.Option(min=1, max=10_000_000, help="Runs (overrides the file), up to 10,000,000."),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (overrides the file).")] = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
     plot: Annotated[

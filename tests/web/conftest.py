@@ -162,6 +162,24 @@ def unsigned(tmp_path: Path) -> Iterator[World]:
     w.workspace.engine.dispose()
 
 
+def add_user(world: World, username: str, party: str, role: str, person: str | None = None) -> User:
+    """One more user of ``world`` (their own password set, an API token made), kept in
+    ``world.users``."""
+    world.accounts.create_user(
+        username=username,
+        name=username,
+        party=party,
+        role=role,
+        password=PASSWORD,
+        person=person,
+        one_time=False,
+    )
+    user = User(username, party, role, person)
+    user.token = world.accounts.create_token(username, "tests")
+    world.users[username] = user
+    return user
+
+
 def bearer(user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {user.token}"}
 

@@ -15,26 +15,13 @@ from lxml import etree
 from copact.services import operations as ops
 from tests.conftest import EXAMPLES
 from tests.web.conftest import FOREIGN as DEAL
-from tests.web.conftest import PASSWORD, User, World, bearer, client_for, sign_in
+from tests.web.conftest import World, add_user, bearer, client_for, sign_in
 
 BUTTON = "Invoice the prepaid advance"
 
 
 def _user(world: World, party: str, role: str) -> str:
-    username = f"{party}-{role}"
-    world.accounts.create_user(
-        username=username,
-        name=username,
-        party=party,
-        role=role,
-        password=PASSWORD,
-        person=None,
-        one_time=False,
-    )
-    user = User(username, party, role, None)
-    user.token = world.accounts.create_token(username, "tests")
-    world.users[username] = user
-    return username
+    return add_user(world, f"{party}-{role}", party, role).username
 
 
 def test_the_advance_is_invoiced_from_the_invoices_page(fresh: World) -> None:

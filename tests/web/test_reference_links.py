@@ -18,8 +18,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import PASSWORD, World, bearer, client_for, sign_in
-from tests.web.conftest import User as WebUser
+from tests.web.conftest import World, add_user, bearer, client_for, sign_in
 
 DEAL = "heat-sensor-housing"
 INVOICES = f"http://testserver/deals/{DEAL}/invoices"
@@ -27,22 +26,8 @@ VOLUME = f"http://testserver/deals/{DEAL}/volume"
 
 
 def _users(world: World) -> None:
-    for username, party, role, person in (
-        ("ridgeline-finance", "ridgeline", "finance", "dana"),
-        ("kestrel-billing", "kestrel", "billing", "luis"),
-    ):
-        world.accounts.create_user(
-            username=username,
-            name=username,
-            party=party,
-            role=role,
-            password=PASSWORD,
-            person=person,
-            one_time=False,
-        )
-        user = WebUser(username, party, role, person)
-        user.token = world.accounts.create_token(username, "tests")
-        world.users[username] = user
+    add_user(world, "ridgeline-finance", "ridgeline", "finance", "dana")
+    add_user(world, "kestrel-billing", "kestrel", "billing", "luis")
 
 
 def _record(world: World, what: str, body: dict[str, str], key: str) -> int:

@@ -15,33 +15,22 @@ from typing import Any
 from lxml import etree
 
 from copact.documents.einvoice_check import check_einvoice
-from tests.web.conftest import PASSWORD, World, bearer, client_for, sign_in
 from tests.web.conftest import User as WebUser
+from tests.web.conftest import World, add_user, bearer, client_for, sign_in
 
 DEAL = "heat-sensor-housing"
 
 
 def _users(world: World) -> dict[str, WebUser]:
-    made = {}
-    for username, party, role, person in (
-        ("ridgeline-finance", "ridgeline", "finance", "dana"),
-        ("ridgeline-owner", "ridgeline", "owner", "hannah"),
-        ("ridgeline-auditor", "ridgeline", "auditor", None),
-        ("kestrel-billing", "kestrel", "billing", "luis"),
-    ):
-        world.accounts.create_user(
-            username=username,
-            name=username,
-            party=party,
-            role=role,
-            password=PASSWORD,
-            person=person,
-            one_time=False,
+    return {
+        username: add_user(world, username, party, role, person)
+        for username, party, role, person in (
+            ("ridgeline-finance", "ridgeline", "finance", "dana"),
+            ("ridgeline-owner", "ridgeline", "owner", "hannah"),
+            ("ridgeline-auditor", "ridgeline", "auditor", None),
+            ("kestrel-billing", "kestrel", "billing", "luis"),
         )
-        user = WebUser(username, party, role, person)
-        user.token = world.accounts.create_token(username, "tests")
-        world.users[username] = made[username] = user
-    return made
+    }
 
 
 def _post(client: Any, path: str, csrf: str, **form: Any) -> str:

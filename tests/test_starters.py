@@ -167,6 +167,8 @@ def test_parties_with_the_same_name_get_distinct_ids() -> None:
         ({"currency": "XYZ"}, "currency"),
         ({"value": Decimal(0)}, "positive"),
         ({"value": Decimal("-5")}, "positive"),
+        ({"value": Decimal("60000.005")}, "more decimals than USD allows"),
+        ({"value": Decimal("1000.5"), "currency": "JPY"}, "more decimals than JPY allows"),
         ({"buyer": "   "}, "name"),
     ],
 )

@@ -76,3 +76,15 @@ def test_a_business_case_flow_may_be_a_cost() -> None:
 def test_any_positive_twelve_digit_value_loads_exactly(value: Decimal) -> None:
     loaded = load_text(amend(HYBRID, {"value": f"{value:f}"}), "hybrid-dc1.yaml")
     assert loaded.deal is not None and loaded.deal.value == value
+
+
+@pytest.mark.parametrize("value", [Decimal("420000.001"), Decimal("0.005")])
+def test_a_value_finer_than_the_currencys_cent_is_an_e002_at_its_line(value: Decimal) -> None:
+    """hybrid-dc1 is in USD, two decimals: 420000.001 is a typo, refused as `pay` refuses
+    5.001; 420000.10 and 420000.100 are the same ten cents and load."""
+    [(code, line, message)] = _findings({"value": value})
+    assert (code, line) == ("E002", _line_of_value({"value": value}))
+    assert "more decimals than USD allows (2)" in message
+    for fine in (Decimal("420000.10"), Decimal("420000.100")):
+        loaded = load_text(amend(HYBRID, {"value": fine}), "hybrid-dc1.yaml")
+        assert loaded.deal is not None and loaded.deal.value == Decimal("420000.10")

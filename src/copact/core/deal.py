@@ -17,7 +17,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from copact.core.mechanisms import (
     Convertible,
@@ -224,6 +224,19 @@ class Deal(Model):
     risk_controls: RiskControls | None = None
     risks: list[Risk] = []
     ignore: list[Ignore] = []
+
+    @field_validator("value")
+    @classmethod
+    def _in_minor_units(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        """The deal's value is money the buyer pays: no finer than its currency's minor unit
+        (``420000.001`` USD is a typo, not a price)."""
+        code = info.data.get("currency")
+        if value is None or not isinstance(code, str):
+            return value
+        digits = Currency.of(code).digits
+        if value != value.quantize(Decimal(1).scaleb(-digits)):
+            raise ValueError(f"{value} has more decimals than {code} allows ({digits})")
+        return value
 
     # -- lookups used by rules, schedules and settlements --
 

@@ -481,6 +481,12 @@ def starter_deal(
             f"the contract value has at most {INTEGER_DIGITS} digits before the point, "
             "as every figure of a deal"
         )
+    unit = Decimal(1).scaleb(-Currency.of(currency).digits)
+    if value != value.quantize(unit):
+        raise ValueError(
+            f"the contract value {value} has more decimals than {Currency.of(currency).code} "
+            f"allows ({Currency.of(currency).digits})"
+        )
     money = _Money(Currency.of(currency), value)
     b = party_slug(buyer_name, fallback="buyer")
     s = party_slug(supplier_name, fallback="supplier")

@@ -88,3 +88,16 @@ def test_a_value_finer_than_the_currencys_cent_is_an_e002_at_its_line(value: Dec
     for fine in (Decimal("420000.10"), Decimal("420000.100")):
         loaded = load_text(amend(HYBRID, {"value": fine}), "hybrid-dc1.yaml")
         assert loaded.deal is not None and loaded.deal.value == Decimal("420000.10")
+
+
+@pytest.mark.parametrize("field", ["effective", "due"])
+def test_a_date_of_year_9999_is_an_e002_at_its_line_not_an_overflow(field: str) -> None:
+    """A year typed 9999 for 2027 loaded, and the schedule, the simulation and the documents
+    then failed with an internal OverflowError counting days from it."""
+    text = HYBRID.replace("effective: 2026-", "effective: 9999-", 1)
+    if field == "due":
+        text = HYBRID.replace("due: 2027-03-31", "due: 9999-12-20", 1)
+    loaded = load_text(text, "hybrid-dc1.yaml")
+    [(code, message)] = [(d.code, d.message) for d in loaded.diagnostics]
+    assert code == "E002" and "outside the years a deal's dates fall in" in message
+    assert loaded.deal is None

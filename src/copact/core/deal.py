@@ -11,7 +11,6 @@ the linter's job (``copact.rules``), so that every problem can be reported at on
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
@@ -32,6 +31,7 @@ from copact.core.mechanisms import (
 )
 from copact.core.model import (
     Amount,
+    Day,
     Duty,
     Model,
     Positive,
@@ -196,7 +196,7 @@ class Deal(Model):
     title: Text
     structure: Structure
     currency: Annotated[str, AfterValidator(check_currency)]
-    effective: date
+    effective: Day
     calendar: Annotated[str, AfterValidator(check_calendar)] | None = None
     parties: Annotated[list[Party], Field(min_length=1)]
     people: list[Person] = []

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from copact.core.model import (
+    Day,
     Frequency,
     Model,
     NonNegative,
@@ -105,7 +106,7 @@ class Metric(Model):
 
 class Sla(Model):
     period: Literal["month", "quarter"] = "month"
-    from_: date | None = Field(default=None, alias="from")
+    from_: Day | None = Field(default=None, alias="from")
     sites: list[Site] = []
     unknown: Literal["down", "up"] = "down"
     gap_tolerance: Duration | None = None
@@ -126,10 +127,10 @@ class BaselineModel(Model):
 
 
 class Baseline(Model):
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: Day | None = Field(default=None, alias="from")
+    to: Day | None = None
     sources: list[Slug] = []
-    locked: date | None = None
+    locked: Day | None = None
     hash: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")] | None = None
     """The hash `copact baseline` printed for the fit both sides locked; a fit that differs is
     refused until a change order both sides approve writes the new hash into the deal."""
@@ -138,7 +139,7 @@ class Baseline(Model):
 
 class Gainshare(Model):
     measure: Slug
-    from_: date | None = Field(default=None, alias="from")
+    from_: Day | None = Field(default=None, alias="from")
     model: BaselineModel | None = None
     base_fee: Fee | None = None
     price: Positive | None = None
@@ -152,7 +153,7 @@ class Gainshare(Model):
 
 class Prepaid(Model):
     amount: Positive
-    due: date | None = None
+    due: Day | None = None
     refund_rights: Literal["none", "deliverable-based", "unused-funds"] | None = None
 
 
@@ -178,7 +179,7 @@ class Volume(Model):
     forecast: Literal["rolling-monthly", "rolling-quarterly", "annual", "none"] | None = None
     true_up: Literal["monthly", "quarterly", "annual", "none"] | None = None
     # volume commitment: when its contract years start and what a year below the commitment owes
-    from_: date | None = Field(default=None, alias="from")
+    from_: Day | None = Field(default=None, alias="from")
     """The first day of the first contract year (the deal's ``effective`` date when not given);
     each contract year runs ``per`` from the first of that month."""
     shortfall: Literal["invoice", "none"] = "none"

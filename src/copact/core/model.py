@@ -16,12 +16,20 @@ not a schedule of negative invoices or a failure to round::
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from pydantic_core import PydanticCustomError
 
 from copact.core.calendar import is_known_calendar
@@ -168,6 +176,21 @@ Positive = Annotated[Decimal, BeforeValidator(_positive)]
 """A :data:`Figure` above zero: what the deal is worth or prices."""
 NonNegative = Annotated[Decimal, BeforeValidator(_non_negative)]
 """A :data:`Figure` of zero or more: a cap, a fee, a cost, a threshold."""
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def _in_years(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(
+            f"{day} is outside the years a deal's dates fall in ({FIRST_DAY.year} to "
+            f"{LAST_DAY.year}): a typo of the year?"
+        )
+    return day
+
+
+Day = Annotated[date, AfterValidator(_in_years)]
+"""A date of the deal file (effective, due, from, to, locked): between 1900 and 2199, so the
+schedule, the simulation and the documents can count days from it without overflowing."""
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1)]
 Threshold = Annotated[Percent | Duration | Figure, Field(union_mode="left_to_right")]

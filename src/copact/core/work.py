@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from copact.core.model import Figure, Frequency, Model, NonNegative, Positive, Slug, Text
+from copact.core.model import Day, Figure, Frequency, Model, NonNegative, Positive, Slug, Text
 from copact.core.quantities import Percent
 
 __all__ = [
@@ -24,8 +23,8 @@ __all__ = [
 
 
 class Timeline(Model):
-    start: date
-    end: date
+    start: Day
+    end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> Timeline:
@@ -47,8 +46,8 @@ class Flow(Model):
     label: Text
     amount: Figure
     every: Frequency = "once"
-    from_: date = Field(alias="from")
-    to: date | None = None
+    from_: Day = Field(alias="from")
+    to: Day | None = None
 
 
 class BusinessCase(Model):
@@ -92,7 +91,7 @@ class Milestone(Model):
     description: str | None = None
     payment: Percent | None = None
     amount: Positive | None = None
-    due: date | None = None
+    due: Day | None = None
     payee: Slug | None = None
     acceptance: Acceptance | None = None
     cure_days: Annotated[int, Field(ge=0, le=3650)] | None = None

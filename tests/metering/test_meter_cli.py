@@ -316,3 +316,12 @@ def test_meter_help_says_a_period_for_review_exits_1() -> None:
     result = runner.invoke(app, ["meter", "--help"])
     assert result.exit_code == 0
     assert "exits 1" in " ".join(result.stdout.split())
+
+
+def test_a_period_of_year_9999_is_refused_not_an_internal_error() -> None:
+    """--period 9999-12 ran into year 10000 counting the month's end; a period's year lies
+    where a deal file's dates may (1900 to 2199)."""
+    args = [a if a != "2027-03" else "9999-12" for a in ARGS]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "years 1900 to 2199" in result.output and "internal error" not in result.output

@@ -39,15 +39,16 @@ __all__ = [
 ]
 
 BLOCK_MS = 15 * 60 * 1000
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_QUARTER = re.compile(r"^([0-9]{4})-[Qq]([1-4])$")
+_YEARS = range(1900, 2200)  # as a deal file's dates (core.model.Day)
 
 
 def parse_month(text: str) -> tuple[int, int]:
     """``"2027-03"`` → ``(2027, 3)``; refuses anything else."""
     match = _MONTH.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"a period is a month written YYYY-MM, got {text!r}")
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) not in _YEARS:
+        raise ValueError(f"a period is a month written YYYY-MM (years 1900 to 2199), got {text!r}")
     return int(match.group(1)), int(match.group(2))
 
 
@@ -55,13 +56,14 @@ def parse_period(text: str) -> tuple[int, int, int]:
     """A settlement period's label as (year, first month, months): ``"2027-03"`` → ``(2027, 3,
     1)`` and ``"2027-Q2"`` → ``(2027, 4, 3)``; refuses anything else."""
     match = _QUARTER.match(text.strip())
-    if match:
+    if match and int(match.group(1)) in _YEARS:
         return int(match.group(1)), 3 * int(match.group(2)) - 2, 3
     try:
         year, month = parse_month(text)
     except ValueError:
         raise ValueError(
-            f"a period is a month written YYYY-MM or a quarter written YYYY-Qn, got {text!r}"
+            f"a period is a month written YYYY-MM or a quarter written YYYY-Qn (years 1900 to "
+            f"2199), got {text!r}"
         ) from None
     return year, month, 1
 

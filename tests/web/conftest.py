@@ -122,20 +122,15 @@ def make_world(
     roles = ROLES if all_roles else ("owner", "finance", "account", "billing", "auditor")
     for party in parties:
         for role in roles:
-            username = f"{party}-{role}"
-            person = _people(party, role)
-            accounts.create_user(
-                username=username,
+            add_user(
+                world,
+                f"{party}-{role}",
+                party,
+                role,
+                _people(party, role),
                 name=f"{role.title()} of {party}",
-                party=party,
-                role=role,
-                password=PASSWORD,
-                person=person,
                 one_time=one_time,
             )
-            user = User(username, party, role, person)
-            user.token = accounts.create_token(username, "tests")
-            world.users[username] = user
     return world
 
 
@@ -162,17 +157,26 @@ def unsigned(tmp_path: Path) -> Iterator[World]:
     w.workspace.engine.dispose()
 
 
-def add_user(world: World, username: str, party: str, role: str, person: str | None = None) -> User:
-    """One more user of ``world`` (their own password set, an API token made), kept in
-    ``world.users``."""
+def add_user(
+    world: World,
+    username: str,
+    party: str,
+    role: str,
+    person: str | None = None,
+    *,
+    name: str | None = None,
+    one_time: bool = False,
+) -> User:
+    """One more user of ``world`` (their password set, one-time if told; an API token made),
+    kept in ``world.users``."""
     world.accounts.create_user(
         username=username,
-        name=username,
+        name=name or username,
         party=party,
         role=role,
         password=PASSWORD,
         person=person,
-        one_time=False,
+        one_time=one_time,
     )
     user = User(username, party, role, person)
     user.token = world.accounts.create_token(username, "tests")

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from copact.dealfile.starters import Structure, starter_deal
 from copact.documents.einvoice_check import check_einvoice
 from tests.conftest import sign_deal
-from tests.web.conftest import PASSWORD, World, client_for, sign_in
+from tests.web.conftest import World, add_user, client_for, sign_in
 
 DEAL = "acme-voltworks"
 
@@ -44,15 +44,7 @@ def _add(world: World, structure: Structure) -> None:
         ("volt-lead", "voltworks", "account", "account-lead"),
         ("volt-books", "voltworks", "billing", None),
     ):
-        world.accounts.create_user(
-            username=username,
-            name=username,
-            party=party,
-            role=role,
-            password=PASSWORD,
-            person=person,
-            one_time=False,
-        )
+        add_user(world, username, party, role, person)
 
 
 def _post(client: TestClient, path: str, csrf: str, **fields: object) -> str:
